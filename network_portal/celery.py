@@ -1,0 +1,21 @@
+"""The Celery application.
+
+Without ``CELERY_BROKER_URL`` tasks run eagerly in the calling process (demo, default tests);
+with it they go through the broker to a worker. See ``settings.CELERY_*``.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network_portal.settings")
+
+app = Celery("network_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.task(name="network_portal.ping")
+def ping() -> str:
+    """A tiny real task: proves that tasks run, eagerly or through the broker."""
+    return "pong"

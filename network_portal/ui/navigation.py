@@ -1,0 +1,66 @@
+"""The main navigation: each role sees its sections."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from network_portal.access.policy import Scope
+from network_portal.accounts.models import Role
+
+ALL_ROLES = tuple(Role.values)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    roles: tuple[str, ...]
+    #: URL prefix that marks the item active
+    prefix: str
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("ui:home", _("Home"), ALL_ROLES, "/$"),
+    NavItem(
+        "schools:list",
+        _("Schools"),
+        (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR),
+        "/schools/",
+    ),
+    NavItem(
+        "diagnostics:index",
+        _("Diagnostics"),
+        (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR, Role.TEACHER),
+        "/diagnostics/",
+    ),
+    NavItem(
+        "partnerships:list",
+        _("Partnerships"),
+        (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR, Role.PARTNER),
+        "/partnerships/",
+    ),
+    NavItem(
+        "roadmaps:list",
+        _("Roadmaps"),
+        (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR),
+        "/roadmaps/",
+    ),
+    NavItem("events:list", _("Events"), ALL_ROLES, "/events/"),
+    NavItem("documents:list", _("My documents"), ALL_ROLES, "/documents/"),
+)
+
+
+def navigation_for(scope: Scope, path: str) -> list[dict]:
+    items = []
+    for item in NAVIGATION:
+        if not scope.has_role(*item.roles):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = path == "/" if item.prefix == "/$" else path.startswith(item.prefix)
+        items.append({"url": url, "label": item.label, "active": active})
+    return items

@@ -1,0 +1,73 @@
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+import network_portal
+from network_portal.access.policy import scope_for
+from network_portal.accounts.models import Role, RoleAssignment
+
+from .dashboard import panels_for
+from .roles import ROLE_CAPABILITIES
+
+logger = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    assignments = (
+        RoleAssignment.objects.filter(user=request.user)
+        .select_related("region", "municipality", "organisation")
+        .order_by("role", "pk")
+    )
+    roles = [
+        {
+            "label": label,
+            "scopes": [a.scope_object for a in assignments if a.role == value],
+            "capabilities": ROLE_CAPABILITIES[value],
+        }
+        for value, label in Role.choices
+        if value in scope.roles
+    ]
+    context = {"roles": roles, "panels": panels_for(request.user, scope)}
+    return render(request, "ui/home.html", context)
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_broker() -> str:
+    if not settings.CELERY_BROKER_URL:
+        return "eager"
+    with network_portal.celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness for load balancers and ``docker compose`` healthchecks."""
+    payload = {"status": "ok", "version": network_portal.__version__}
+    failing = []
+    for part, check in (("database", _check_database), ("broker", _check_broker)):
+        try:
+            payload[part] = check()
+        except Exception as exc:  # any failure of the part means unhealthy, named below
+            logger.warning("healthz: %s is down: %s", part, exc.__class__.__name__)
+            payload[part] = "error"
+            failing.append(part)
+    if failing:
+        payload["status"] = "error"
+        payload["failing"] = failing
+    return JsonResponse(payload, status=503 if failing else 200)

@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from .models import (
+    AssessmentResult,
+    CategoryAssignment,
+    Municipality,
+    Organisation,
+    Region,
+    SchoolContext,
+)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ("name", "region")
+    list_filter = ("region",)
+    search_fields = ("name",)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("short_name", "kind", "municipality", "inn")
+    list_filter = ("kind", "municipality__region")
+    search_fields = ("short_name", "full_name", "inn", "ogrn")
+    autocomplete_fields = ("municipality",)
+
+
+@admin.register(SchoolContext)
+class SchoolContextAdmin(admin.ModelAdmin):
+    list_display = ("organisation", "year", "students")
+    autocomplete_fields = ("organisation",)
+
+
+@admin.register(AssessmentResult)
+class AssessmentResultAdmin(admin.ModelAdmin):
+    list_display = ("organisation", "year", "kind", "subject", "participants", "average_score")
+    list_filter = ("kind", "year", "subject")
+    autocomplete_fields = ("organisation",)
+
+
+@admin.register(CategoryAssignment)
+class CategoryAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("organisation", "year", "category", "is_override", "is_current")
+    list_filter = ("category", "year", "is_override")
+    autocomplete_fields = ("organisation",)

@@ -1,0 +1,104 @@
+"""Shared fixtures: a small world of two municipalities and one user per role plus outsiders.
+
+``world`` — region, municipality (``mun``) with a supported school, a leader school and a
+partner; ``other_mun`` in the same region with its own school. ``users`` — one user per role
+in ``mun``, plus ``outsider`` (a methodologist of ``other_mun``) and ``outsider_director``
+(director of the school in ``other_mun``), and ``admin``.
+"""
+
+import os
+from types import SimpleNamespace
+
+import pytest
+
+from network_portal.accounts.models import Role
+from schools.models import OrganisationKind
+
+from .factories import (
+    MunicipalityFactory,
+    OrganisationFactory,
+    RegionFactory,
+    RoleAssignmentFactory,
+    UserFactory,
+)
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Each test writes uploaded and generated files into its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+
+
+@pytest.fixture
+def world(db):
+    region = RegionFactory(name="Тестовая область")
+    mun = MunicipalityFactory(region=region, name="Первый округ")
+    other_mun = MunicipalityFactory(region=region, name="Второй округ")
+    return SimpleNamespace(
+        region=region,
+        mun=mun,
+        other_mun=other_mun,
+        school=OrganisationFactory(municipality=mun, short_name="МОБУ «СОШ № 5»"),
+        leader=OrganisationFactory(municipality=mun, short_name="МОБУ «СОШ № 9»"),
+        partner_org=OrganisationFactory(
+            municipality=mun, short_name="ГАПОУ «Колледж»", kind=OrganisationKind.COLLEGE
+        ),
+        other_school=OrganisationFactory(municipality=other_mun, short_name="МОБУ «СОШ № 7»"),
+    )
+
+
+def _user_with_role(email: str, role: str | None = None, **scope):
+    user = UserFactory(email=email)
+    if role:
+        RoleAssignmentFactory(user=user, role=role, **scope)
+    return user
+
+
+@pytest.fixture
+def users(world):
+    return SimpleNamespace(
+        admin=UserFactory(email="admin@example.test", is_staff=True, is_superuser=True),
+        coordinator=_user_with_role(
+            "coordinator@example.test", Role.COORDINATOR, region=world.region
+        ),
+        methodologist=_user_with_role(
+            "methodist@example.test", Role.METHODOLOGIST, municipality=world.mun
+        ),
+        curator=_user_with_role("curator@example.test", Role.CURATOR, organisation=world.school),
+        director=_user_with_role("director@example.test", Role.DIRECTOR, organisation=world.school),
+        leader_director=_user_with_role(
+            "leader@example.test", Role.DIRECTOR, organisation=world.leader
+        ),
+        teacher=_user_with_role("teacher@example.test", Role.TEACHER, organisation=world.school),
+        partner=_user_with_role(
+            "partner@example.test", Role.PARTNER, organisation=world.partner_org
+        ),
+        outsider=_user_with_role(
+            "outsider@example.test", Role.METHODOLOGIST, municipality=world.other_mun
+        ),
+        outsider_director=_user_with_role(
+            "outsider-director@example.test", Role.DIRECTOR, organisation=world.other_school
+        ),
+        nobody=_user_with_role("nobody@example.test"),
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)`` — the test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
