@@ -1,0 +1,161 @@
+"""Server-rendered SVG charts: no JavaScript, printable, readable by WeasyPrint.
+
+Each function returns a ``SafeString`` with an ``<svg role="img">`` whose ``aria-label`` names
+the chart; pages should also show the numbers in a table for screen readers and printing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from django.utils.formats import number_format
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ("#0d6efd", "#dc3545", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d")
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: Sequence[float | None]  # one per x label; None = no data
+    color: str | None = None
+
+
+def _fmt(value: float, decimals: int) -> str:
+    return number_format(round(value, decimals), decimal_pos=decimals)
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** len(str(int(value))) / 10
+    for step in (1, 2, 2.5, 5, 10):
+        candidate = step * magnitude
+        if candidate >= value:
+            return float(candidate)
+    return float(value)
+
+
+def line_chart(
+    *,
+    title: str,
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    y_min: float | None = 0,
+    y_max: float | None = None,
+    unit: str = "",
+    decimals: int = 1,
+    width: int = 560,
+    height: int = 240,
+) -> SafeString:
+    """A line chart of a few series over a few points (years)."""
+    left, right, top, bottom = 44, 12, 14, 48
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for s in series for v in s.values if v is not None]
+    low = y_min if y_min is not None else (min(values) if values else 0)
+    high = y_max if y_max is not None else _nice_max(max(values) if values else 1)
+    if high <= low:
+        high = low + 1
+    n = max(len(x_labels), 1)
+
+    def x(i: int) -> float:
+        return left + (plot_w * (i + 0.5) / n)
+
+    def y(v: float) -> float:
+        return top + plot_h - (v - low) / (high - low) * plot_h
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
+        f'font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for k in range(5):
+        v = low + (high - low) * k / 4
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+            f'stroke="#dee2e6" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#495057">'
+            f"{_fmt(v, 0 if high - low >= 10 else 1)}</text>"
+        )
+    for i, label in enumerate(x_labels):
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#495057">'
+            f"{escape(str(label))}</text>"
+        )
+    for index, s in enumerate(series):
+        color = s.color or PALETTE[index % len(PALETTE)]
+        points = [(x(i), y(v), v) for i, v in enumerate(s.values) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _ in points)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2.5"/>'
+            )
+        for px, py, v in points:
+            parts.append(
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{color}">'
+                f"<title>{escape(s.label)}: {_fmt(v, decimals)}{escape(unit)}</title></circle>"
+                f'<text x="{px:.1f}" y="{py - 7:.1f}" text-anchor="middle" fill="{color}" '
+                f'font-size="10">{_fmt(v, decimals)}</text>'
+            )
+    legend_y = height - 12
+    cursor = left
+    for index, s in enumerate(series):
+        color = s.color or PALETTE[index % len(PALETTE)]
+        parts.append(
+            f'<rect x="{cursor}" y="{legend_y - 9}" width="12" height="4" fill="{color}"/>'
+            f'<text x="{cursor + 16}" y="{legend_y - 4}" fill="#212529">{escape(s.label)}</text>'
+        )
+        cursor += 28 + 7 * len(s.label)
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
+
+
+def bar_chart(
+    *,
+    title: str,
+    bars: Sequence[tuple[str, float | None]],
+    max_value: float | None = None,
+    unit: str = "",
+    decimals: int = 0,
+    colors: Sequence[str] | None = None,
+    width: int = 560,
+    bar_height: int = 20,
+    label_width: int = 220,
+) -> SafeString:
+    """Horizontal bars with their values, e.g. factor scores or completion per module."""
+    gap = 6
+    height = len(bars) * (bar_height + gap) + gap
+    values = [v for _, v in bars if v is not None]
+    top_value = max_value if max_value is not None else _nice_max(max(values) if values else 1)
+    plot_w = width - label_width - 60
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}" '
+        f'font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, (label, value) in enumerate(bars):
+        y = gap + i * (bar_height + gap)
+        color = colors[i] if colors and i < len(colors) else PALETTE[0]
+        text = escape(label if len(label) <= 38 else label[:37] + "…")
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + bar_height * 0.7:.1f}" text-anchor="end" '
+            f'fill="#212529"><title>{escape(label)}</title>{text}</text>'
+        )
+        if value is None:
+            parts.append(
+                f'<text x="{label_width + 4}" y="{y + bar_height * 0.7:.1f}" fill="#6c757d">—</text>'
+            )
+            continue
+        w = max(0.0, min(1.0, value / top_value if top_value else 0)) * plot_w
+        parts.append(
+            f'<rect x="{label_width}" y="{y}" width="{w:.1f}" height="{bar_height}" '
+            f'fill="{color}" rx="2"/>'
+            f'<text x="{label_width + w + 4:.1f}" y="{y + bar_height * 0.7:.1f}" fill="#212529">'
+            f"{_fmt(value, decimals)}{escape(unit)}</text>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 — every text above is escaped
