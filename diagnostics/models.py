@@ -28,6 +28,24 @@ class Level(models.TextChoices):
     LOW = "low", _("Low")
 
 
+class TeacherNeed(models.TextChoices):
+    """Professional difficulties and needs of teachers (seed 004), asked in the teacher survey
+    and addressed by network events."""
+
+    SUBJECT = "subject", _("Subject content")
+    METHODS = "methods", _("Teaching methods and technologies")
+    ASSESSMENT = "assessment", _("Assessment of learning outcomes")
+    OVZ = "ovz", _("Teaching students with disabilities")
+    NON_NATIVE = "non_native", _("Teaching non-native speakers")
+    DIGITAL = "digital", _("Digital tools and distance learning")
+    MOTIVATION = "motivation", _("Students' motivation and low achievers")
+    PARENTS = "parents", _("Work with parents")
+    CLASSROOM = "classroom", _("Classroom management and discipline")
+    PROJECTS = "projects", _("Project and research work")
+    FUNCTIONAL = "functional", _("Functional literacy")
+    BURNOUT = "burnout", _("Professional burnout and workload")
+
+
 class CycleKind(models.TextChoices):
     ENTRY = "entry", _("Entry")
     INTERMEDIATE = "intermediate", _("Intermediate")
