@@ -85,6 +85,14 @@ class Cycle(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    instrument = models.ForeignKey(
+        "Instrument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cycles",
+        verbose_name=_("instrument version"),
+    )
 
     class Meta:
         verbose_name = _("diagnostics cycle")
@@ -113,6 +121,22 @@ class RiskProfile(models.Model):
         verbose_name=_("cycle"),
     )
     computed_at = models.DateTimeField(_("computed at"))
+    instrument = models.ForeignKey(
+        "Instrument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="profiles",
+        verbose_name=_("instrument version"),
+    )
+    questionnaire = models.OneToOneField(
+        "Questionnaire",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="profile",
+        verbose_name=_("questionnaire"),
+    )
 
     class Meta:
         verbose_name = _("risk profile")
@@ -147,3 +171,460 @@ class FactorLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.factor}: {self.get_level_display()}"
+
+
+# --- The instrument: versioned, copy-on-write reference data ------------------------------
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class Instrument(models.Model):
+    """One version of the self-diagnosis instrument (factors' indicators, options, thresholds).
+
+    Versions are never edited once a profile may refer to them: every edit in the portal copies
+    the current version into a new one (``services.instrument_edit``), so each profile stays
+    explainable with the exact questions and weights it was computed with.
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    is_current = models.BooleanField(_("current"), default=False)
+    note = models.CharField(_("what changed"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("instrument version")
+        verbose_name_plural = _("instrument versions")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="diagnostics_one_current_instrument",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("Instrument, version %(version)s") % {"version": self.version}
+
+
+class FactorRule(models.Model):
+    """Level thresholds of one factor in one instrument version (score in %, 0–100)."""
+
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.CASCADE, related_name="rules", verbose_name=_("instrument")
+    )
+    factor = models.ForeignKey(
+        RiskFactor, on_delete=models.PROTECT, related_name="+", verbose_name=_("risk factor")
+    )
+    medium_from = models.DecimalField(
+        _("medium level from, %"), max_digits=5, decimal_places=2, default=35
+    )
+    high_from = models.DecimalField(
+        _("high level from, %"), max_digits=5, decimal_places=2, default=65
+    )
+
+    class Meta:
+        verbose_name = _("factor thresholds")
+        verbose_name_plural = _("factor thresholds")
+        ordering = ["instrument", "factor__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "factor"], name="diagnostics_rule_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.factor}: {self.medium_from}/{self.high_from}"
+
+
+class IndicatorKind(models.TextChoices):
+    QUESTION = "question", _("Question to the school team")
+    COMPUTED = "computed", _("Computed from the school's data")
+
+
+class Indicator(models.Model):
+    """A question of the questionnaire, or an indicator computed from context and results."""
+
+    instrument = models.ForeignKey(
+        Instrument,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        verbose_name=_("instrument"),
+    )
+    factor = models.ForeignKey(
+        RiskFactor, on_delete=models.PROTECT, related_name="+", verbose_name=_("risk factor")
+    )
+    code = models.CharField(_("code"), max_length=20)
+    text = models.TextField(_("question or indicator"))
+    help_text = models.CharField(_("hint"), max_length=500, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=IndicatorKind.choices, default=IndicatorKind.QUESTION
+    )
+    #: for computed indicators: a key of ``scoring.COMPUTED_SOURCES``
+    source = models.CharField(_("data source"), max_length=40, blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+    required = models.BooleanField(_("answer required"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["instrument", "factor__code", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "code"], name="diagnostics_indicator_code_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.text[:80]}"
+
+    @property
+    def is_computed(self) -> bool:
+        return self.kind == IndicatorKind.COMPUTED
+
+
+class AnswerOption(models.Model):
+    """An answer option and its risk score. For a computed indicator an option is a band:
+    it applies when the value is at least ``min_value`` (the highest such band wins)."""
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="options", verbose_name=_("indicator")
+    )
+    text = models.CharField(_("answer"), max_length=300)
+    score = models.DecimalField(_("risk score"), max_digits=5, decimal_places=2)
+    min_value = models.DecimalField(
+        _("from value"), max_digits=9, decimal_places=3, null=True, blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("answer option")
+        verbose_name_plural = _("answer options")
+        ordering = ["indicator", "order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.score})"
+
+
+# --- Questionnaires -------------------------------------------------------------------------
+
+
+class QuestionnaireStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for correction")
+
+
+class Questionnaire(models.Model):
+    """The self-diagnosis questionnaire of one school in one cycle.
+
+    ``version`` is bumped on every save; a form carries the version it was rendered with, and a
+    save from a stale form is refused (optimistic locking, two team members on one draft).
+    """
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="questionnaires", verbose_name=_("cycle")
+    )
+    organisation = models.ForeignKey(
+        "schools.Organisation",
+        on_delete=models.CASCADE,
+        related_name="questionnaires",
+        verbose_name=_("school"),
+    )
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="+", verbose_name=_("instrument")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=QuestionnaireStatus.choices,
+        default=QuestionnaireStatus.DRAFT,
+    )
+    version = models.PositiveIntegerField(_("version"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    return_comment = models.TextField(_("comment for correction"), blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("returned by"),
+    )
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        ordering = ["cycle", "organisation__short_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "organisation"], name="diagnostics_questionnaire_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.cycle}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == QuestionnaireStatus.SUBMITTED
+
+
+class Answer(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=_("questionnaire"),
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator")
+    )
+    option = models.ForeignKey(
+        AnswerOption, on_delete=models.PROTECT, related_name="+", verbose_name=_("answer")
+    )
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["questionnaire", "indicator"], name="diagnostics_answer_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}: {self.option.text}"
+
+
+class TeamMember(models.Model):
+    """A member of a school's self-diagnosis team, named by the director (fills questionnaires)."""
+
+    organisation = models.ForeignKey(
+        "schools.Organisation",
+        on_delete=models.CASCADE,
+        related_name="diagnostics_team",
+        verbose_name=_("school"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="diagnostics_teams",
+        verbose_name=_("user"),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("self-diagnosis team member")
+        verbose_name_plural = _("self-diagnosis team members")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="diagnostics_team_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.user}"
+
+
+# --- Teacher difficulties survey (seed 004) -------------------------------------------------
+
+
+class TeacherSurvey(models.Model):
+    """An anonymous survey of teachers' professional difficulties and needs (seed 004).
+
+    Teachers open it by its token link; results are shown per school and municipality only when
+    at least ``min_responses`` teachers of that school answered.
+    """
+
+    municipality = models.ForeignKey(
+        "schools.Municipality",
+        on_delete=models.CASCADE,
+        related_name="teacher_surveys",
+        verbose_name=_("municipality"),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    token = models.CharField(_("link token"), max_length=64, unique=True, editable=False)
+    schools = models.ManyToManyField(
+        "schools.Organisation", related_name="teacher_surveys", verbose_name=_("schools")
+    )
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    min_responses = models.PositiveSmallIntegerField(
+        _("minimum answers to show results"), default=5
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("teacher difficulties survey")
+        verbose_name_plural = _("teacher difficulties surveys")
+        ordering = ["-opens_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyResponse(models.Model):
+    """One teacher's anonymous answer: no user, no IP, no time of day (a random key, the date).
+
+    A random primary key keeps responses from being matched with :class:`SurveyParticipation`
+    rows by their order.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    survey = models.ForeignKey(
+        TeacherSurvey, on_delete=models.CASCADE, related_name="responses", verbose_name=_("survey")
+    )
+    organisation = models.ForeignKey(
+        "schools.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("school"),
+    )
+    difficulties = models.TextField(_("difficulties in your own words"), blank=True)
+    support_wanted = models.TextField(_("support that would help"), blank=True)
+    answered_on = models.DateField(_("answered on"))
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        indexes = [models.Index(fields=["survey", "organisation"])]
+
+    def __str__(self) -> str:
+        return f"{self.survey} — {self.organisation}"
+
+
+class SurveyNeed(models.Model):
+    response = models.ForeignKey(
+        SurveyResponse, on_delete=models.CASCADE, related_name="needs", verbose_name=_("answer")
+    )
+    need = models.CharField(_("need"), max_length=20, choices=TeacherNeed.choices)
+
+    class Meta:
+        verbose_name = _("stated need")
+        verbose_name_plural = _("stated needs")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "need"], name="diagnostics_need_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_need_display()
+
+
+class SurveyParticipation(models.Model):
+    """Only the fact that a user has answered a survey (to answer once), never which answer."""
+
+    survey = models.ForeignKey(
+        TeacherSurvey,
+        on_delete=models.CASCADE,
+        related_name="participations",
+        verbose_name=_("survey"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+
+    class Meta:
+        verbose_name = _("survey participation")
+        verbose_name_plural = _("survey participations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "user"], name="diagnostics_participation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} — {self.user_id}"
+
+
+# --- Transformation path (seed 000) ---------------------------------------------------------
+
+
+class Stage(models.IntegerChoices):
+    """The four stages of a school's transformation (seed 000)."""
+
+    WHY_CHANGE = 1, _("1. Why must we change? — self-diagnosis launched")
+    WHAT_HOLDS = 2, _("2. What holds our development back? — risk factors identified")
+    HOW_REACH = 3, _("3. How will we reach the goals? — development concept and programme")
+    HOW_BETTER = 4, _("4. How to make the measures more effective? — new-quality environment")
+
+
+class StageRecord(models.Model):
+    """A step of a supported school along the transformation path, with its evidence."""
+
+    organisation = models.ForeignKey(
+        "schools.Organisation",
+        on_delete=models.CASCADE,
+        related_name="stage_records",
+        verbose_name=_("school"),
+    )
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices)
+    reached_on = models.DateField(_("date"))
+    evidence = models.TextField(_("evidence"), blank=True)
+    evidence_link = models.URLField(_("link to evidence"), blank=True)
+    evidence_file = models.FileField(
+        _("evidence file"),
+        upload_to="diagnostics/stages/%Y/",
+        storage=_private_storage,
+        blank=True,
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transformation stage")
+        verbose_name_plural = _("transformation stages")
+        ordering = ["organisation", "reached_on", "stage", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.get_stage_display()}"

@@ -1,0 +1,341 @@
+"""Reads of the diagnostics app. Other apps call the profile and teacher-needs selectors here.
+
+Every ``…_for_user`` selector starts from the access policy, so a page cannot forget a filter.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from network_portal.access.policy import municipality_q, organisation_q, scope_for
+from network_portal.accounts.models import Role
+from schools.models import Municipality, Organisation
+
+from .models import (
+    Cycle,
+    FactorLevel,
+    Indicator,
+    Instrument,
+    Questionnaire,
+    QuestionnaireStatus,
+    RiskFactor,
+    RiskProfile,
+    StageRecord,
+    SurveyNeed,
+    SurveyResponse,
+    TeacherNeed,
+    TeacherSurvey,
+    TeamMember,
+)
+
+# --- Profiles (used by partnerships, roadmaps and reports) -----------------------------------
+
+
+def _levels_prefetch() -> Prefetch:
+    return Prefetch("levels", queryset=FactorLevel.objects.select_related("factor"))
+
+
+def current_profile_for(*, organisation: Organisation | int) -> RiskProfile | None:
+    """The school's newest risk profile with its levels (and their factors) prefetched."""
+    organisation_id = getattr(organisation, "pk", organisation)
+    return (
+        RiskProfile.objects.filter(organisation_id=organisation_id)
+        .select_related("cycle", "instrument")
+        .prefetch_related(_levels_prefetch())
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
+def latest_profiles(*, organisations: Iterable[Organisation | int]) -> dict[int, RiskProfile]:
+    """``{organisation_id: newest RiskProfile}`` for the given schools, in three queries.
+
+    Schools without a profile are absent from the dict. Each profile has ``levels`` prefetched
+    (with ``factor``), so ``profile.levels.all()`` costs nothing more.
+    """
+    ids = [getattr(o, "pk", o) for o in organisations]
+    if not ids:
+        return {}
+    newest = (
+        RiskProfile.objects.filter(organisation_id=OuterRef("organisation_id"))
+        .order_by("-computed_at", "-pk")
+        .values("pk")[:1]
+    )
+    profiles = (
+        RiskProfile.objects.filter(organisation_id__in=ids, pk=Subquery(newest))
+        .select_related("cycle", "instrument")
+        .prefetch_related(_levels_prefetch())
+    )
+    return {p.organisation_id: p for p in profiles}
+
+
+def previous_profile(*, profile: RiskProfile) -> RiskProfile | None:
+    """The school's profile computed just before this one (for the comparison)."""
+    return (
+        RiskProfile.objects.filter(organisation_id=profile.organisation_id)
+        .filter(
+            Q(computed_at__lt=profile.computed_at)
+            | Q(computed_at=profile.computed_at, pk__lt=profile.pk)
+        )
+        .select_related("cycle")
+        .prefetch_related(_levels_prefetch())
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
+def profile_list_for_user(*, user) -> QuerySet[RiskProfile]:
+    scope = scope_for(user)
+    return RiskProfile.objects.filter(organisation_q(scope, "organisation")).select_related(
+        "organisation", "organisation__municipality", "cycle", "instrument"
+    )
+
+
+def profile_detail_for_user(*, user, pk: int) -> RiskProfile:
+    from network_portal.access.policy import get_for_user_or_404
+
+    return get_for_user_or_404(
+        profile_list_for_user(user=user).prefetch_related(_levels_prefetch()), pk=pk
+    )
+
+
+# --- Teacher needs (used by events planning) -------------------------------------------------
+
+
+def survey_min_responses(survey: TeacherSurvey | None = None) -> int:
+    """The anonymity threshold: the survey's own, never below the portal-wide minimum."""
+    floor = int(getattr(settings, "DIAGNOSTICS_SURVEY_MIN_RESPONSES", 5))
+    if survey is None:
+        return floor
+    return max(floor, survey.min_responses or floor)
+
+
+def teacher_needs_for_municipality(*, municipality: Municipality | int) -> list[dict[str, Any]]:
+    """Teachers' needs across the municipality's surveys, most frequent first (seed 004).
+
+    Only schools whose answers in a survey reached that survey's anonymity threshold are
+    counted. Returns ``[{"need", "label", "count", "share"}]`` where ``share`` is the percentage
+    of counted respondents who named the need. Constant number of queries (two).
+    """
+    municipality_id = getattr(municipality, "pk", municipality)
+    groups = list(
+        SurveyResponse.objects.filter(survey__municipality_id=municipality_id)
+        .values("survey_id", "organisation_id", "survey__min_responses")
+        .annotate(n=Count("pk"))
+    )
+    floor = survey_min_responses()
+    counted = [g for g in groups if g["n"] >= max(floor, g["survey__min_responses"] or floor)]
+    respondents = sum(g["n"] for g in counted)
+    if not counted:
+        return []
+    q = Q()
+    for g in counted:
+        q |= Q(response__survey_id=g["survey_id"], response__organisation_id=g["organisation_id"])
+    counts = dict(
+        SurveyNeed.objects.filter(q).values_list("need").annotate(c=Count("pk")).order_by()
+    )
+    labels = dict(TeacherNeed.choices)
+    rows = [
+        {
+            "need": need,
+            "label": labels.get(need, need),
+            "count": count,
+            "share": round(100.0 * count / respondents, 1),
+        }
+        for need, count in counts.items()
+        if need in labels
+    ]
+    rows.sort(key=lambda r: (-r["count"], str(r["label"])))
+    return rows
+
+
+def survey_results(*, survey: TeacherSurvey) -> dict[str, Any]:
+    """Per-school and overall results of a survey, hiding every group below the threshold.
+
+    Free-text answers are shown only for schools over the threshold, shuffled into a stable
+    order unrelated to when they came (sorted by text) so nobody can match them to people.
+    """
+    threshold = survey_min_responses(survey)
+    per_school = dict(
+        SurveyResponse.objects.filter(survey=survey)
+        .values_list("organisation_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    schools = list(survey.schools.order_by("short_name"))
+    open_ids = [s.pk for s, n in ((s, per_school.get(s.pk, 0)) for s in schools) if n >= threshold]
+    need_counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for org_id, need, c in (
+        SurveyNeed.objects.filter(response__survey=survey, response__organisation_id__in=open_ids)
+        .values_list("response__organisation_id", "need")
+        .annotate(c=Count("pk"))
+        .order_by()
+    ):
+        need_counts[org_id][need] = c
+    texts: dict[int, list[str]] = defaultdict(list)
+    for org_id, difficulties, support in SurveyResponse.objects.filter(
+        survey=survey, organisation_id__in=open_ids
+    ).values_list("organisation_id", "difficulties", "support_wanted"):
+        texts[org_id].extend(t.strip() for t in (difficulties, support) if t.strip())
+    labels = dict(TeacherNeed.choices)
+    rows = []
+    total_open = 0
+    overall: dict[str, int] = defaultdict(int)
+    for school in schools:
+        n = per_school.get(school.pk, 0)
+        visible = n >= threshold
+        needs = []
+        if visible:
+            total_open += n
+            for need, c in need_counts[school.pk].items():
+                overall[need] += c
+                needs.append(
+                    {"need": need, "label": labels[need], "count": c, "share": 100 * c / n}
+                )
+            needs.sort(key=lambda r: (-r["count"], str(r["label"])))
+        rows.append(
+            {
+                "school": school,
+                "responses": n,
+                "visible": visible,
+                "needs": needs,
+                "texts": sorted(texts[school.pk]) if visible else [],
+            }
+        )
+    overall_rows = sorted(
+        (
+            {"need": k, "label": labels[k], "count": c, "share": 100 * c / total_open}
+            for k, c in overall.items()
+        ),
+        key=lambda r: (-r["count"], str(r["label"])),
+    )
+    return {
+        "threshold": threshold,
+        "schools": rows,
+        "overall": overall_rows,
+        "respondents_counted": total_open,
+        "respondents_total": sum(per_school.values()),
+    }
+
+
+def survey_list_for_user(*, user) -> QuerySet[TeacherSurvey]:
+    scope = scope_for(user)
+    return TeacherSurvey.objects.filter(municipality_q(scope, "municipality")).select_related(
+        "municipality"
+    )
+
+
+# --- Instrument -------------------------------------------------------------------------------
+
+
+def current_instrument() -> Instrument | None:
+    return Instrument.objects.filter(is_current=True).first()
+
+
+def instrument_with_content(*, instrument: Instrument) -> Instrument:
+    """The instrument with rules and indicators (with options and factor) prefetched."""
+    return (
+        Instrument.objects.filter(pk=instrument.pk)
+        .prefetch_related(
+            Prefetch("rules", queryset=instrument.rules.select_related("factor")),
+            Prefetch(
+                "indicators",
+                queryset=Indicator.objects.select_related("factor").prefetch_related("options"),
+            ),
+        )
+        .get()
+    )
+
+
+def factors() -> list[RiskFactor]:
+    return list(RiskFactor.objects.order_by("code"))
+
+
+# --- Cycles and questionnaires -----------------------------------------------------------------
+
+
+def cycle_list_for_user(*, user) -> QuerySet[Cycle]:
+    """Cycles of the user's municipalities (territory roles) or of the user's schools."""
+    scope = scope_for(user)
+    school_ids = scope.organisation_ids()
+    q = municipality_q(scope, "municipality")
+    if school_ids:
+        q |= Q(schools__in=school_ids)
+    return Cycle.objects.filter(q).distinct().select_related("municipality", "instrument")
+
+
+def questionnaire_list_for_user(*, user) -> QuerySet[Questionnaire]:
+    scope = scope_for(user)
+    return Questionnaire.objects.filter(organisation_q(scope, "organisation")).select_related(
+        "cycle", "organisation", "instrument"
+    )
+
+
+def questionnaire_progress(*, cycle: Cycle) -> list[Questionnaire]:
+    """The cycle's questionnaires with ``answered`` and ``questions`` counts (two queries)."""
+    questionnaires = list(
+        cycle.questionnaires.select_related("organisation", "submitted_by", "profile")
+        .annotate(answered=Count("answers"))
+        .order_by("organisation__short_name")
+    )
+    totals = dict(
+        Indicator.objects.filter(
+            kind="question", instrument_id__in={q.instrument_id for q in questionnaires}
+        )
+        .values_list("instrument_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for q in questionnaires:
+        q.questions = totals.get(q.instrument_id, 0)
+        q.percent = round(100 * q.answered / q.questions) if q.questions else 0
+    return questionnaires
+
+
+def can_fill(*, user, questionnaire: Questionnaire) -> bool:
+    """The director of the school, or a member of its self-diagnosis team named by the director."""
+    scope = scope_for(user)
+    if questionnaire.organisation_id in scope.organisation_ids(Role.DIRECTOR):
+        return True
+    return TeamMember.objects.filter(
+        organisation_id=questionnaire.organisation_id, user_id=user.pk
+    ).exists()
+
+
+def questionnaires_to_fill_for(*, user) -> list[Questionnaire]:
+    """Open questionnaires the user may fill in (director or team member), newest first."""
+    scope = scope_for(user)
+    ids = set(scope.organisation_ids(Role.DIRECTOR))
+    ids |= set(TeamMember.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True))
+    return list(
+        Questionnaire.objects.filter(organisation_id__in=ids)
+        .select_related("cycle", "organisation")
+        .annotate(answered=Count("answers"))
+        .order_by("-cycle__opens_on", "organisation__short_name")
+    )
+
+
+def open_questionnaire_statuses() -> tuple[str, ...]:
+    return (QuestionnaireStatus.DRAFT, QuestionnaireStatus.RETURNED)
+
+
+# --- Transformation stages ----------------------------------------------------------------------
+
+
+def stage_timeline(*, organisation: Organisation) -> list[StageRecord]:
+    return list(
+        StageRecord.objects.filter(organisation=organisation)
+        .select_related("set_by")
+        .order_by("reached_on", "stage", "pk")
+    )
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
