@@ -5,3 +5,21 @@ from django.utils.translation import gettext_lazy as _
 class PartnershipsConfig(AppConfig):
     name = "partnerships"
     verbose_name = _("Partnerships")
+
+    def ready(self) -> None:
+        from network_portal.documents.registry import register
+        from schools.card import CardSection, register_section
+
+        from .card import partnerships_section_context
+        from .documents import AGREEMENT_DOCUMENT
+
+        register(AGREEMENT_DOCUMENT)
+        register_section(
+            CardSection(
+                key="partnerships",
+                title=_("Partnerships"),
+                template="partnerships/_card_section.html",
+                context=partnerships_section_context,
+                order=40,
+            )
+        )

@@ -1,0 +1,158 @@
+"""The printable agreement: a ``documents`` job kind.
+
+``agreement_document_context`` builds everything the PDF shows from the database (parties with
+their details, the filled template text); ``build_agreement`` renders it with WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.utils import translation
+from django.utils.dateformat import format as date_format
+
+from network_portal.documents.registry import BuiltFile, DocumentKind
+from network_portal.documents.rendering import render_pdf
+
+from . import agreement_text
+from .models import Agreement, MemberRole
+
+ROLE_LABELS = {
+    MemberRole.SUPPORTED: "Поддерживаемая школа",
+    MemberRole.LEADER: "Школа-лидер",
+    MemberRole.PARTNER: "Партнёр",
+}
+
+
+def _date(d) -> str:
+    return date_format(d, "«j» E Y г.") if d else "—"
+
+
+def _load(agreement_id: int) -> Agreement:
+    return (
+        Agreement.objects.select_related("partnership__municipality__region", "municipality")
+        .prefetch_related(
+            "partnership__members__organisation",
+            "partnership__risk_factors",
+            "partnership__forms",
+            "partnership__directions",
+            "partnership__resources",
+        )
+        .get(pk=agreement_id)
+    )
+
+
+def agreement_parties(agreement: Agreement) -> list[dict[str, Any]]:
+    members = sorted(
+        agreement.partnership.members.all(),
+        key=lambda m: (list(ROLE_LABELS).index(m.role), m.organisation.short_name),
+    )
+    return [
+        {
+            "role": ROLE_LABELS[m.role],
+            "short_name": m.organisation.short_name,
+            "full_name": m.organisation.full_name,
+            "inn": m.organisation.inn or "—",
+            "ogrn": m.organisation.ogrn or "—",
+            "address": m.organisation.address or "—",
+            "director": m.organisation.director_name or "—",
+            "phone": m.organisation.phone,
+            "email": m.organisation.email,
+        }
+        for m in members
+    ]
+
+
+def agreement_values(agreement: Agreement, parties: list[dict[str, Any]]) -> dict[str, str]:
+    p = agreement.partnership
+    sides = "\n".join(
+        f"{i}. {party['full_name']} ({party['role'].lower()}), в лице руководителя "
+        f"{party['director']}, действующего на основании устава;"
+        for i, party in enumerate(parties, start=1)
+    )
+    return {
+        "номер": agreement.number,
+        "дата": _date(agreement.date),
+        "муниципалитет": str(agreement.municipality),
+        "стороны": sides,
+        "предмет": agreement.subject,
+        "обязательства": agreement.obligations,
+        "ресурсы": agreement.resources_text or ", ".join(r.name.lower() for r in p.resources.all()),
+        "формы": "; ".join(f.name for f in p.forms.all()) or "—",
+        "направления": "; ".join(d.name for d in p.directions.all()) or "—",
+        "факторы": "; ".join(f.name.lower() for f in p.risk_factors.all()) or "—",
+        "начало": _date(agreement.valid_from),
+        "окончание": _date(agreement.valid_until),
+    }
+
+
+def agreement_document_context(agreement: Agreement) -> dict[str, Any]:
+    from .services import agreement_template_for
+
+    template = agreement_template_for(agreement.kind)
+    parties = agreement_parties(agreement)
+    values = agreement_values(agreement, parties)
+    return {
+        "agreement": agreement,
+        "title": template.title,
+        "number": agreement.number,
+        "date": values["дата"],
+        "place": agreement.municipality.name,
+        "parties": parties,
+        "sides": values["стороны"],
+        "body": agreement_text.render_body(template.body, values),
+    }
+
+
+def build_agreement(job) -> BuiltFile:
+    with translation.override("ru"):
+        agreement = _load(int(job.params["agreement_id"]))
+        content = render_pdf(
+            "partnerships/pdf/agreement.html", agreement_document_context(agreement)
+        )
+    return BuiltFile(name=f"agreement-{agreement.number.replace('/', '-')}.pdf", content=content)
+
+
+def can_view_agreement(user: Any, job) -> bool:
+    from .selectors import agreement_list_for_user
+
+    return agreement_list_for_user(user=user).filter(pk=job.params.get("agreement_id")).exists()
+
+
+def agreement_data_version(params: dict) -> str:
+    """Changes whenever the agreement, its partnership, members or the template change."""
+    from .models import AgreementTemplate
+
+    agreement = (
+        Agreement.objects.filter(pk=params.get("agreement_id"))
+        .select_related("partnership")
+        .first()
+    )
+    if agreement is None:
+        return ""
+    stamps = [
+        agreement.updated_at.isoformat(),
+        agreement.partnership.updated_at.isoformat(),
+        *sorted(
+            str(v)
+            for v in agreement.partnership.members.values_list(
+                "organisation_id", "role", "organisation__updated_at"
+            )
+        ),
+        str(
+            AgreementTemplate.objects.filter(kind=agreement.kind)
+            .values_list("updated_at", flat=True)
+            .first()
+        ),
+        "v1",
+    ]
+    return hashlib.sha256("|".join(stamps).encode()).hexdigest()[:32]
+
+
+AGREEMENT_DOCUMENT = DocumentKind(
+    key="partnerships.agreement",
+    build=build_agreement,
+    can_view=can_view_agreement,
+    data_version=agreement_data_version,
+)

@@ -1,0 +1,431 @@
+"""Reads of the partnerships app: scoped lists, matching data, strengths and loads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from diagnostics.models import FactorLevel, Level, RiskFactor, RiskProfile
+from network_portal.access.policy import (
+    TERRITORY_ROLES,
+    municipality_q,
+    organisation_q,
+    scope_for,
+)
+from network_portal.accounts.models import Role
+from schools.models import (
+    SUPPORTED_CATEGORIES,
+    Category,
+    CategoryAssignment,
+    Municipality,
+    Organisation,
+    Region,
+)
+
+from . import matching
+from .models import (
+    Agreement,
+    DeclaredStrength,
+    MatchingSettings,
+    MemberRole,
+    Network,
+    PairingPlan,
+    Partnership,
+    PartnershipMember,
+    PartnershipStatus,
+    ProviderProfile,
+)
+
+#: Partnerships that occupy a provider's capacity.
+OPEN_STATUSES = (PartnershipStatus.PROPOSED, PartnershipStatus.AGREED, PartnershipStatus.ACTIVE)
+PROVIDER_ROLES = (MemberRole.LEADER, MemberRole.PARTNER)
+MEMBER_ROLES = (Role.CURATOR, Role.DIRECTOR, Role.TEACHER, Role.PARTNER)
+
+
+# --- Access ----------------------------------------------------------------------------------
+
+
+def partnership_list_for_user(*, user: Any) -> QuerySet[Partnership]:
+    """Partnerships of the user's territory, or those their organisations are members of."""
+    scope = scope_for(user)
+    q = municipality_q(scope, "municipality")
+    member_orgs = scope.organisation_ids(*MEMBER_ROLES)
+    if member_orgs:
+        q |= Q(
+            pk__in=PartnershipMember.objects.filter(organisation_id__in=member_orgs).values(
+                "partnership_id"
+            )
+        )
+    return Partnership.objects.filter(q)
+
+
+def partnership_list_page(*, user: Any, status: str = "", search: str = "") -> QuerySet:
+    """The list page's queryset: members and municipality in a fixed number of queries."""
+    qs = partnership_list_for_user(user=user).select_related("municipality", "network")
+    if status:
+        qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(
+            Q(title__icontains=search)
+            | Q(
+                pk__in=PartnershipMember.objects.filter(
+                    organisation__short_name__icontains=search
+                ).values("partnership_id")
+            )
+        )
+    return qs.prefetch_related(
+        Prefetch("members", queryset=PartnershipMember.objects.select_related("organisation")),
+        "risk_factors",
+    ).order_by("-created_at", "-pk")
+
+
+def partnership_detail_for_user(*, user: Any, pk: int) -> Partnership:
+    from network_portal.access.policy import get_for_user_or_404
+
+    return get_for_user_or_404(
+        partnership_list_for_user(user=user)
+        .select_related("municipality__region", "network", "created_by")
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=PartnershipMember.objects.select_related("organisation", "agreed_by"),
+            ),
+            "risk_factors",
+            "forms",
+            "directions",
+            "resources",
+        ),
+        pk=pk,
+    )
+
+
+def can_manage_municipality(*, user: Any, municipality_id: int) -> bool:
+    """Methodologist of the municipality, coordinator of its region, or an admin."""
+    scope = scope_for(user)
+    return Municipality.objects.filter(
+        municipality_q(scope, roles=TERRITORY_ROLES), pk=municipality_id
+    ).exists()
+
+
+def managed_municipalities(*, user: Any) -> QuerySet[Municipality]:
+    return Municipality.objects.filter(
+        municipality_q(scope_for(user), roles=TERRITORY_ROLES)
+    ).select_related("region")
+
+
+def managed_regions(*, user: Any) -> QuerySet[Region]:
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Region.objects.all()
+    return Region.objects.filter(pk__in=scope.region_ids)
+
+
+def member_organisation_ids(*, user: Any, partnership: Partnership) -> set[int]:
+    """The member organisations on whose behalf the user may agree (their director/partner)."""
+    own = scope_for(user).organisation_ids(Role.DIRECTOR, Role.PARTNER)
+    return {m.organisation_id for m in partnership.members.all() if m.organisation_id in own}
+
+
+def organisation_list_for_user(*, user: Any) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(organisation_q(scope_for(user)))
+
+
+def agreement_list_for_user(*, user: Any) -> QuerySet[Agreement]:
+    return Agreement.objects.filter(
+        partnership__in=partnership_list_for_user(user=user)
+    ).select_related("partnership", "municipality", "document_job")
+
+
+def network_list_for_user(*, user: Any) -> QuerySet[Network]:
+    scope = scope_for(user)
+    q = municipality_q(scope, "municipality")
+    own = scope.organisation_ids(*MEMBER_ROLES)
+    if own:
+        q |= Q(coordinator_id__in=own) | Q(
+            pk__in=Network.members.through.objects.filter(organisation_id__in=own).values(
+                "network_id"
+            )
+        )
+    return Network.objects.filter(q)
+
+
+def pairing_plan_list_for_user(*, user: Any) -> QuerySet[PairingPlan]:
+    scope = scope_for(user)
+    if scope.is_admin:
+        return PairingPlan.objects.all()
+    q = Q(pk__in=[])
+    if scope.region_ids:
+        q |= Q(region_id__in=scope.region_ids)
+    if scope.municipality_ids:
+        q |= Q(municipality_id__in=scope.municipality_ids)
+    return PairingPlan.objects.filter(q)
+
+
+def partnerships_of_organisation(*, user: Any, organisation: Organisation) -> list[Partnership]:
+    """For the school card: this organisation's partnerships the user may see (2 queries)."""
+    return list(
+        partnership_list_for_user(user=user)
+        .filter(
+            pk__in=PartnershipMember.objects.filter(organisation=organisation).values(
+                "partnership_id"
+            )
+        )
+        .prefetch_related(
+            Prefetch("members", queryset=PartnershipMember.objects.select_related("organisation"))
+        )
+        .order_by("-created_at")[:20]
+    )
+
+
+# --- Risk profiles (adapter until diagnostics.selectors offers latest_profiles) ---------------
+
+
+def latest_levels(*, organisations: QuerySet | Iterable[int]) -> dict[int, dict[int, str]]:
+    """Factor levels (code → level) of each organisation's latest risk profile, in one query."""
+    latest = RiskProfile.objects.filter(organisation=OuterRef("organisation")).order_by(
+        "-computed_at", "-pk"
+    )
+    profiles = RiskProfile.objects.filter(organisation__in=organisations).filter(
+        pk=Subquery(latest.values("pk")[:1])
+    )
+    levels: dict[int, dict[int, str]] = defaultdict(dict)
+    for org_id, code, level in FactorLevel.objects.filter(profile__in=profiles).values_list(
+        "profile__organisation_id", "factor__code", "level"
+    ):
+        levels[org_id][code] = level
+    return levels
+
+
+def current_categories(*, organisations: QuerySet | Iterable[int]) -> dict[int, str]:
+    """The current category of each organisation (newest year), in one query."""
+    result: dict[int, str] = {}
+    for org_id, category in (
+        CategoryAssignment.objects.filter(organisation__in=organisations, is_current=True)
+        .order_by("organisation_id", "-year")
+        .values_list("organisation_id", "category")
+    ):
+        result.setdefault(org_id, category)
+    return result
+
+
+def factor_names() -> dict[int, str]:
+    return dict(RiskFactor.objects.values_list("code", "name"))
+
+
+# --- Matching data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    weights: matching.Weights
+    min_fit: int
+    default_capacity: int
+
+
+def matching_config(*, region_id: int | None) -> MatchingConfig:
+    row = MatchingSettings.objects.filter(region_id=region_id).first() if region_id else None
+    if row is None:
+        row = MatchingSettings()  # the defaults
+    return MatchingConfig(
+        weights=matching.Weights(
+            high=float(row.weight_high),
+            medium=float(row.weight_medium),
+            derived_share=float(row.derived_share),
+            results=float(row.weight_results),
+            proximity=float(row.weight_proximity),
+            load=float(row.weight_load),
+            max_distance_km=float(row.max_distance_km or 1),
+        ),
+        min_fit=row.min_fit,
+        default_capacity=row.default_capacity,
+    )
+
+
+def _float(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def provider_loads() -> tuple[dict[int, int], dict[int, set[int]]]:
+    """Open partnerships per provider, and the supported schools each provider works with."""
+    loads = dict(
+        PartnershipMember.objects.filter(
+            role__in=PROVIDER_ROLES, partnership__status__in=OPEN_STATUSES
+        )
+        .values("organisation_id")
+        .annotate(n=Count("partnership_id", distinct=True))
+        .values_list("organisation_id", "n")
+    )
+    supported_by_partnership: dict[int, set[int]] = defaultdict(set)
+    for pid, org_id in PartnershipMember.objects.filter(
+        role=MemberRole.SUPPORTED, partnership__status__in=OPEN_STATUSES
+    ).values_list("partnership_id", "organisation_id"):
+        supported_by_partnership[pid].add(org_id)
+    partners_of: dict[int, set[int]] = defaultdict(set)
+    for org_id, pid in PartnershipMember.objects.filter(
+        role__in=PROVIDER_ROLES, partnership__status__in=OPEN_STATUSES
+    ).values_list("organisation_id", "partnership_id"):
+        partners_of[org_id] |= supported_by_partnership.get(pid, set())
+    return loads, partners_of
+
+
+def _results_level(category: str | None, is_school: bool, has_profile: bool) -> str | None:
+    if category == Category.LEADER:
+        return matching.HIGH
+    if category in SUPPORTED_CATEGORIES:
+        return matching.LOW
+    if is_school and (category or has_profile):
+        return matching.MEDIUM
+    return None
+
+
+def matching_candidates(
+    *, organisations: QuerySet[Organisation], default_capacity: int
+) -> list[matching.Candidate]:
+    """Every active organisation of ``organisations`` as a matching candidate (7 queries).
+
+    Derived strengths (low risk in the latest profile) count only for schools that are not
+    themselves supported; a supported school offers what it *declares* (seed 001, СОШ № 3).
+    """
+    orgs = list(
+        organisations.filter(is_active=True)
+        .select_related("municipality")
+        .only(
+            "id",
+            "short_name",
+            "kind",
+            "latitude",
+            "longitude",
+            "municipality_id",
+            "municipality__name",
+        )
+    )
+    ids = [o.pk for o in orgs]
+    levels = latest_levels(organisations=organisations)
+    categories = current_categories(organisations=organisations)
+    declared: dict[int, dict[int, str]] = defaultdict(dict)
+    for org_id, code, experience in DeclaredStrength.objects.filter(
+        organisation__in=organisations
+    ).values_list("organisation_id", "factor__code", "experience"):
+        declared[org_id][code] = experience
+    capacities = dict(
+        ProviderProfile.objects.filter(organisation__in=organisations).values_list(
+            "organisation_id", "capacity"
+        )
+    )
+    loads, partners_of = provider_loads()
+    candidates = []
+    for org in orgs:
+        category = categories.get(org.pk)
+        own = levels.get(org.pk, {})
+        supported = category in SUPPORTED_CATEGORIES
+        candidates.append(
+            matching.Candidate(
+                id=org.pk,
+                name=org.short_name,
+                municipality_id=org.municipality_id,
+                municipality_name=org.municipality.name,
+                lat=_float(org.latitude),
+                lon=_float(org.longitude),
+                low_factors=frozenset()
+                if supported
+                else frozenset(c for c, lv in own.items() if lv == Level.LOW),
+                declared=declared.get(org.pk, {}),
+                own_high=frozenset(c for c, lv in own.items() if lv == Level.HIGH),
+                results=_results_level(category, org.is_school, bool(own)),
+                capacity=capacities.get(org.pk, default_capacity),
+                load=loads.get(org.pk, 0),
+                partners_of=frozenset(partners_of.get(org.pk, ())),
+            )
+        )
+    del ids
+    return candidates
+
+
+def matching_school(*, organisation: Organisation) -> matching.School:
+    levels = latest_levels(organisations=[organisation.pk]).get(organisation.pk, {})
+    return _school(organisation, levels)
+
+
+def _school(org: Organisation, levels: dict[int, str]) -> matching.School:
+    return matching.School(
+        id=org.pk,
+        name=org.short_name,
+        municipality_id=org.municipality_id,
+        levels={c: lv for c, lv in levels.items() if lv in (Level.HIGH, Level.MEDIUM)},
+        lat=_float(org.latitude),
+        lon=_float(org.longitude),
+    )
+
+
+def partner_suggestions(
+    *, organisation: Organisation, top: int | None = 10
+) -> tuple[matching.School, list[matching.Match]]:
+    """Ranked candidates for one supported school among the organisations of its region."""
+    region_id = organisation.municipality.region_id
+    config = matching_config(region_id=region_id)
+    school = matching_school(organisation=organisation)
+    candidates = matching_candidates(
+        organisations=Organisation.objects.filter(municipality__region_id=region_id),
+        default_capacity=config.default_capacity,
+    )
+    ranked = matching.rank_candidates(
+        school=school,
+        candidates=candidates,
+        weights=config.weights,
+        factor_names=factor_names(),
+        top=top,
+    )
+    return school, ranked
+
+
+def unpaired_supported_schools(*, organisations: QuerySet[Organisation]) -> list[matching.School]:
+    """Supported schools (current category) that are not the supported member of an open
+    partnership, with their latest factor levels."""
+    categories = current_categories(organisations=organisations.filter(is_active=True))
+    supported_ids = [pk for pk, cat in categories.items() if cat in SUPPORTED_CATEGORIES]
+    paired = set(
+        PartnershipMember.objects.filter(
+            role=MemberRole.SUPPORTED,
+            partnership__status__in=OPEN_STATUSES,
+            organisation_id__in=supported_ids,
+        ).values_list("organisation_id", flat=True)
+    )
+    wanted = [pk for pk in supported_ids if pk not in paired]
+    orgs = Organisation.objects.filter(pk__in=wanted).order_by("short_name")
+    levels = latest_levels(organisations=wanted)
+    return [_school(o, levels.get(o.pk, {})) for o in orgs]
+
+
+def organisation_strengths(*, organisation: Organisation) -> dict[str, Any]:
+    """What an organisation can offer: derived, declared, capacity and current load."""
+    region_id = organisation.municipality.region_id
+    config = matching_config(region_id=region_id)
+    levels = latest_levels(organisations=[organisation.pk]).get(organisation.pk, {})
+    category = current_categories(organisations=[organisation.pk]).get(organisation.pk)
+    names = dict(RiskFactor.objects.values_list("code", "name"))
+    profile = (
+        ProviderProfile.objects.filter(organisation=organisation)
+        .prefetch_related("resources")
+        .first()
+    )
+    loads, _ = provider_loads()
+    return {
+        "category": category,
+        "category_label": Category(category).label if category else "",
+        "derived": [
+            {"code": c, "name": names.get(c, c)}
+            for c, lv in sorted(levels.items())
+            if lv == Level.LOW and category not in SUPPORTED_CATEGORIES
+        ],
+        "declared": list(
+            DeclaredStrength.objects.filter(organisation=organisation).select_related("factor")
+        ),
+        "profile": profile,
+        "capacity": profile.capacity if profile else config.default_capacity,
+        "load": loads.get(organisation.pk, 0),
+        "has_profile": bool(levels),
+    }

@@ -1,0 +1,671 @@
+"""Writes of the partnerships app. Each service validates, saves atomically and logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from diagnostics.models import RiskFactor
+from network_portal.audit.services import audit_log
+from network_portal.documents.models import Job
+from network_portal.documents.services import job_request
+from schools.models import Municipality, Organisation, Region
+
+from . import matching, selectors, transitions
+from .models import (
+    Agreement,
+    AgreementCounter,
+    AgreementKind,
+    AgreementStatus,
+    AgreementTemplate,
+    DeclaredStrength,
+    Direction,
+    FormOfInteraction,
+    MemberRole,
+    Network,
+    PairingPlan,
+    PairingRow,
+    Partnership,
+    PartnershipMember,
+    PartnershipStatus,
+    PlanStatus,
+    ProviderProfile,
+    ResourceKind,
+    StatusChange,
+)
+
+AGREEMENT_DOCUMENT_KIND = "partnerships.agreement"
+
+
+# --- Partnerships ----------------------------------------------------------------------------
+
+
+@dataclass
+class PartnershipData:
+    title: str
+    municipality: Municipality
+    supported: Sequence[Organisation]
+    leaders: Sequence[Organisation] = ()
+    partners: Sequence[Organisation] = ()
+    risk_factors: Iterable[RiskFactor] = ()
+    forms: Iterable[FormOfInteraction] = ()
+    directions: Iterable[Direction] = ()
+    resources: Iterable[ResourceKind] = ()
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    description: str = ""
+    network: Network | None = None
+    over_capacity_reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def partnership_problems(
+    *,
+    supported_ids: Sequence[int],
+    provider_ids: Sequence[int],
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+    over_capacity: Sequence[str],
+    over_capacity_reason: str,
+) -> dict[str, str]:
+    """The rule checks of a partnership as field → message (pure; the form shows them)."""
+    problems: dict[str, str] = {}
+    if not supported_ids:
+        problems["supported"] = _("A partnership needs at least one supported school.")
+    if not provider_ids:
+        problems["leaders"] = _("Choose at least one leader school or partner.")
+    both = set(supported_ids) & set(provider_ids)
+    if both or len(set(provider_ids)) != len(provider_ids):
+        problems["leaders"] = _(
+            "An organisation cannot be paired with itself: each member takes one role."
+        )
+    if start_date and end_date and end_date < start_date:
+        problems["end_date"] = _("The end date is before the start date.")
+    if over_capacity and not over_capacity_reason.strip():
+        problems["over_capacity_reason"] = _(
+            "%(names)s cannot take another school (capacity reached). Give the reason to "
+            "exceed it, or choose another partner."
+        ) % {"names": ", ".join(over_capacity)}
+    return problems
+
+
+def providers_over_capacity(
+    *, providers: Sequence[Organisation], exclude_partnership: Partnership | None = None
+) -> list[str]:
+    """Names of providers whose open partnerships already fill their capacity."""
+    if not providers:
+        return []
+    region_id = providers[0].municipality.region_id
+    config = selectors.matching_config(region_id=region_id)
+    loads, _ = selectors.provider_loads()
+    if exclude_partnership is not None:
+        for m in exclude_partnership.members.all():
+            if m.role != MemberRole.SUPPORTED and m.organisation_id in loads:
+                loads[m.organisation_id] -= 1
+    capacities = dict(
+        ProviderProfile.objects.filter(organisation__in=providers).values_list(
+            "organisation_id", "capacity"
+        )
+    )
+    return [
+        str(org)
+        for org in providers
+        if loads.get(org.pk, 0) + 1 > capacities.get(org.pk, config.default_capacity)
+    ]
+
+
+def _record(
+    *,
+    actor: Any,
+    action: str,
+    old: str,
+    new: str,
+    reason: str = "",
+    partnership: Partnership | None = None,
+    agreement: Agreement | None = None,
+) -> None:
+    StatusChange.objects.create(
+        partnership=partnership,
+        agreement=agreement,
+        from_status=old,
+        to_status=new,
+        action=action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=reason,
+    )
+    audit_log(
+        actor=actor,
+        action=f"{'agreement' if agreement else 'partnership'}.{action}",
+        obj=agreement or partnership,
+        before=old,
+        after=new,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def partnership_create(*, actor: Any, data: PartnershipData) -> Partnership:
+    """Propose a partnership (status «предложена»). Raises ``ValidationError`` (field → message)."""
+    providers = [*data.leaders, *data.partners]
+    problems = partnership_problems(
+        supported_ids=[o.pk for o in data.supported],
+        provider_ids=[o.pk for o in providers],
+        start_date=data.start_date,
+        end_date=data.end_date,
+        over_capacity=providers_over_capacity(providers=providers),
+        over_capacity_reason=data.over_capacity_reason,
+    )
+    if problems:
+        raise ValidationError(problems)
+    partnership = Partnership.objects.create(
+        title=data.title,
+        municipality=data.municipality,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        description=data.description,
+        network=data.network,
+        over_capacity_reason=data.over_capacity_reason.strip(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _save_members(partnership, data)
+    _record(
+        actor=actor,
+        action="propose",
+        old="",
+        new=PartnershipStatus.PROPOSED,
+        partnership=partnership,
+        reason=data.over_capacity_reason.strip(),
+    )
+    return partnership
+
+
+def _save_members(partnership: Partnership, data: PartnershipData) -> None:
+    PartnershipMember.objects.bulk_create(
+        [
+            PartnershipMember(partnership=partnership, organisation=o, role=MemberRole.SUPPORTED)
+            for o in data.supported
+        ]
+        + [
+            PartnershipMember(partnership=partnership, organisation=o, role=MemberRole.LEADER)
+            for o in data.leaders
+        ]
+        + [
+            PartnershipMember(partnership=partnership, organisation=o, role=MemberRole.PARTNER)
+            for o in data.partners
+        ]
+    )
+    partnership.risk_factors.set(data.risk_factors)
+    partnership.forms.set(data.forms)
+    partnership.directions.set(data.directions)
+    partnership.resources.set(data.resources)
+
+
+@transaction.atomic
+def partnership_update(
+    *, partnership: Partnership, actor: Any, data: PartnershipData
+) -> Partnership:
+    """Edit a partnership that is not finished. Changing members resets their agreement."""
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if partnership.status in (PartnershipStatus.COMPLETED, PartnershipStatus.TERMINATED):
+        raise ValidationError(_("A finished partnership cannot be edited."))
+    providers = [*data.leaders, *data.partners]
+    current = {m.organisation_id for m in partnership.members.all()}
+    new_providers = [o for o in providers if o.pk not in current]
+    problems = partnership_problems(
+        supported_ids=[o.pk for o in data.supported],
+        provider_ids=[o.pk for o in providers],
+        start_date=data.start_date,
+        end_date=data.end_date,
+        over_capacity=providers_over_capacity(providers=new_providers),
+        over_capacity_reason=data.over_capacity_reason or partnership.over_capacity_reason,
+    )
+    if problems:
+        raise ValidationError(problems)
+    for name in ("title", "municipality", "start_date", "end_date", "description", "network"):
+        setattr(partnership, name, getattr(data, name))
+    if data.over_capacity_reason.strip():
+        partnership.over_capacity_reason = data.over_capacity_reason.strip()
+    partnership.save()
+    wanted = {o.pk for o in [*data.supported, *providers]}
+    if wanted != current or any(
+        m.role != _role_in(data, m.organisation_id) for m in partnership.members.all()
+    ):
+        partnership.members.all().delete()
+        _save_members(partnership, data)
+    else:
+        partnership.risk_factors.set(data.risk_factors)
+        partnership.forms.set(data.forms)
+        partnership.directions.set(data.directions)
+        partnership.resources.set(data.resources)
+    audit_log(actor=actor, action="partnership.update", obj=partnership)
+    return partnership
+
+
+def _role_in(data: PartnershipData, org_id: int) -> str | None:
+    for role, orgs in (
+        (MemberRole.SUPPORTED, data.supported),
+        (MemberRole.LEADER, data.leaders),
+        (MemberRole.PARTNER, data.partners),
+    ):
+        if any(o.pk == org_id for o in orgs):
+            return role
+    return None
+
+
+def partnership_actors(*, user: Any, partnership: Partnership) -> set[str]:
+    actors = set()
+    if selectors.can_manage_municipality(user=user, municipality_id=partnership.municipality_id):
+        actors.add(transitions.TERRITORY)
+    if selectors.member_organisation_ids(user=user, partnership=partnership):
+        actors.add(transitions.MEMBER)
+    return actors
+
+
+@transaction.atomic
+def partnership_transition(
+    *, partnership: Partnership, action: str, actor: Any, reason: str = ""
+) -> Partnership:
+    """Apply one transition of :data:`transitions.PARTNERSHIP_TRANSITIONS` (or raise
+    :class:`transitions.TransitionError`). A member's «agree» records its consent; the status
+    moves once every member has agreed."""
+    locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    actors = partnership_actors(user=actor, partnership=locked)
+    t = transitions.check(
+        transitions.PARTNERSHIP_TRANSITIONS,
+        action=action,
+        status=locked.status,
+        actors=actors,
+        reason=reason,
+    )
+    old = locked.status
+    if action == "agree":
+        own = selectors.member_organisation_ids(user=actor, partnership=locked)
+        locked.members.filter(organisation_id__in=own, agreed_at__isnull=True).update(
+            agreed_at=timezone.now(), agreed_by=actor
+        )
+        audit_log(
+            actor=actor, action="partnership.member_agree", obj=locked, organisations=sorted(own)
+        )
+        agreed = [a is not None for a in locked.members.values_list("agreed_at", flat=True)]
+        if not transitions.all_members_agreed(agreed):
+            return locked
+    locked.status = t.target
+    fields = ["status", "updated_at"]
+    if t.target == PartnershipStatus.ACTIVE and locked.start_date is None:
+        locked.start_date = timezone.localdate()
+        fields.append("start_date")
+    if (
+        t.target in (PartnershipStatus.COMPLETED, PartnershipStatus.TERMINATED)
+        and not locked.end_date
+    ):
+        today = timezone.localdate()
+        locked.end_date = max(today, locked.start_date) if locked.start_date else today
+        fields.append("end_date")
+    locked.save(update_fields=fields)
+    _record(actor=actor, action=action, old=old, new=t.target, reason=reason, partnership=locked)
+    return locked
+
+
+# --- Suggestions and pairing plans -----------------------------------------------------------
+
+
+def suggestion_accept(
+    *, school: Organisation, provider: Organisation, actor: Any, over_capacity_reason: str = ""
+) -> Partnership:
+    """One click on a suggestion: a proposed pair addressing the factors the provider covers."""
+    _school, ranked = selectors.partner_suggestions(organisation=school, top=None)
+    match = next((m for m in ranked if m.candidate.id == provider.pk), None)
+    codes = match.factor_codes if match else []
+    leaders, partners = ([provider], []) if provider.is_school else ([], [provider])
+    return partnership_create(
+        actor=actor,
+        data=PartnershipData(
+            title=f"{school} — {provider}",
+            municipality=school.municipality,
+            supported=[school],
+            leaders=leaders,
+            partners=partners,
+            risk_factors=RiskFactor.objects.filter(code__in=codes),
+            description="\n".join(match.reasons) if match else "",
+            over_capacity_reason=over_capacity_reason,
+        ),
+    )
+
+
+@transaction.atomic
+def pairing_plan_create(
+    *, actor: Any, region: Region, municipality: Municipality | None = None
+) -> PairingPlan:
+    """Suggest partners for every unpaired supported school of a municipality or region.
+
+    Providers come from the whole region (cross-municipality pairs are marked), capacity is
+    respected and the total fit maximised (:func:`partnerships.matching.plan_pairings`)."""
+    config = selectors.matching_config(region_id=region.pk)
+    in_region = Organisation.objects.filter(municipality__region=region)
+    territory = in_region.filter(municipality=municipality) if municipality else in_region
+    schools = selectors.unpaired_supported_schools(organisations=territory)
+    candidates = selectors.matching_candidates(
+        organisations=in_region, default_capacity=config.default_capacity
+    )
+    result = matching.plan_pairings(
+        schools=schools,
+        candidates=candidates,
+        weights=config.weights,
+        factor_names=selectors.factor_names(),
+        min_fit=config.min_fit,
+    )
+    plan = PairingPlan.objects.create(
+        region=region,
+        municipality=municipality,
+        min_fit=config.min_fit,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        total_fit=round(sum(a.match.score for a in result if a.match), 2),
+    )
+    PairingRow.objects.bulk_create(
+        [
+            PairingRow(
+                plan=plan,
+                supported_id=a.school.id,
+                provider_id=a.match.candidate.id if a.match else None,
+                score=a.match.score if a.match else None,
+                reasons=list(a.match.reasons) if a.match else [],
+                factor_codes=a.match.factor_codes if a.match else [],
+                cross_municipality=bool(a.match and not a.match.same_municipality),
+                include=a.match is not None,
+                alternatives=[
+                    {
+                        "id": m.candidate.id,
+                        "name": m.candidate.name,
+                        "score": m.score,
+                        "reasons": list(m.reasons),
+                        "factor_codes": m.factor_codes,
+                        "cross": not m.same_municipality,
+                        "free": m.free_capacity,
+                    }
+                    for m in a.alternatives
+                ],
+            )
+            for a in result
+        ]
+    )
+    audit_log(actor=actor, action="pairing_plan.create", obj=plan, rows=len(result))
+    return plan
+
+
+@transaction.atomic
+def pairing_row_update(*, row: PairingRow, provider_id: int | None, include: bool) -> PairingRow:
+    """The methodologist swaps the suggested partner for an alternative, or leaves a school out."""
+    if row.plan.status != PlanStatus.DRAFT:
+        raise ValidationError(_("The plan is already approved."))
+    if provider_id and provider_id != row.provider_id:
+        alt = next((a for a in row.alternatives if a["id"] == provider_id), None)
+        if alt is None:
+            raise ValidationError(_("Choose one of the suggested partners."))
+        if row.provider_id:
+            row.alternatives = [
+                {
+                    "id": row.provider_id,
+                    "name": str(row.provider),
+                    "score": float(row.score or 0),
+                    "reasons": row.reasons,
+                    "factor_codes": row.factor_codes,
+                    "cross": row.cross_municipality,
+                    "free": None,
+                },
+                *[a for a in row.alternatives if a["id"] != provider_id],
+            ]
+        else:
+            row.alternatives = [a for a in row.alternatives if a["id"] != provider_id]
+        row.provider_id = provider_id
+        row.score = alt["score"]
+        row.reasons = alt["reasons"]
+        row.factor_codes = alt["factor_codes"]
+        row.cross_municipality = alt["cross"]
+    row.include = include and row.provider_id is not None
+    row.save()
+    return row
+
+
+@transaction.atomic
+def pairing_plan_approve(
+    *, plan: PairingPlan, actor: Any, over_capacity_reason: str = ""
+) -> list[Partnership]:
+    """Create the proposed partnerships of every included row, all or nothing."""
+    plan = PairingPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(_("The plan is already approved."))
+    rows = list(
+        plan.rows.filter(include=True, provider__isnull=False).select_related(
+            "supported__municipality", "provider__municipality__region"
+        )
+    )
+    if not rows:
+        raise ValidationError(_("No rows are selected."))
+    created = []
+    try:
+        for row in rows:
+            providers = [row.provider]
+            data = PartnershipData(
+                title=f"{row.supported} — {row.provider}",
+                municipality=row.supported.municipality,
+                supported=[row.supported],
+                leaders=providers if row.provider.is_school else [],
+                partners=[] if row.provider.is_school else providers,
+                risk_factors=RiskFactor.objects.filter(code__in=row.factor_codes),
+                description="\n".join(row.reasons),
+                over_capacity_reason=over_capacity_reason,
+            )
+            partnership = partnership_create(actor=actor, data=data)
+            row.partnership = partnership
+            row.save(update_fields=["partnership"])
+            created.append(partnership)
+    except ValidationError as exc:
+        messages = [
+            m for msgs in getattr(exc, "message_dict", {"": exc.messages}).values() for m in msgs
+        ]
+        raise ValidationError(
+            _("Row «%(school)s»: %(error)s")
+            % {"school": row.supported, "error": " ".join(messages)}
+        ) from exc
+    plan.status = PlanStatus.APPROVED
+    plan.approved_at = timezone.now()
+    plan.save(update_fields=["status", "approved_at"])
+    audit_log(
+        actor=actor, action="pairing_plan.approve", obj=plan, partnerships=[p.pk for p in created]
+    )
+    return created
+
+
+# --- Strengths -------------------------------------------------------------------------------
+
+
+def strength_save(
+    *,
+    organisation: Organisation,
+    factor: RiskFactor,
+    experience: str,
+    evidence: str,
+    evidence_url: str,
+    actor: Any,
+) -> DeclaredStrength:
+    strength, _created = DeclaredStrength.objects.update_or_create(
+        organisation=organisation,
+        factor=factor,
+        defaults={
+            "experience": experience.strip(),
+            "evidence": evidence.strip(),
+            "evidence_url": evidence_url,
+            "updated_by": actor,
+        },
+    )
+    audit_log(actor=actor, action="strength.save", obj=strength, factor=factor.code)
+    return strength
+
+
+def strength_delete(*, strength: DeclaredStrength, actor: Any) -> None:
+    audit_log(actor=actor, action="strength.delete", obj=strength, factor=strength.factor.code)
+    strength.delete()
+
+
+def provider_profile_save(
+    *,
+    organisation: Organisation,
+    capacity: int,
+    resources: Iterable[ResourceKind],
+    note: str,
+    actor: Any,
+) -> ProviderProfile:
+    profile, _created = ProviderProfile.objects.update_or_create(
+        organisation=organisation, defaults={"capacity": capacity, "note": note.strip()}
+    )
+    profile.resources.set(resources)
+    audit_log(actor=actor, action="provider_profile.save", obj=profile, capacity=capacity)
+    return profile
+
+
+# --- Agreements ------------------------------------------------------------------------------
+
+
+def agreement_take_number(*, municipality: Municipality, year: int) -> int:
+    """The next number of the municipality in the year, without gaps under concurrency.
+
+    The counter row is locked with ``select_for_update``; it must be called inside the
+    transaction that saves the agreement, so a rolled-back agreement also returns its number.
+    """
+    AgreementCounter.objects.get_or_create(municipality=municipality, year=year)
+    counter = AgreementCounter.objects.select_for_update().get(municipality=municipality, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def agreement_number(*, municipality: Municipality, year: int, sequence: int) -> str:
+    prefix = municipality.code or str(municipality.pk)
+    return f"{prefix}/{year}-{sequence:03d}"
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    partnership: Partnership,
+    kind: str,
+    date: dt.date,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    subject: str,
+    obligations: str,
+    resources_text: str,
+    actor: Any,
+) -> Agreement:
+    if valid_until < valid_from:
+        raise ValidationError({"valid_until": _("The end of the term is before its start.")})
+    if partnership.status in (PartnershipStatus.COMPLETED, PartnershipStatus.TERMINATED):
+        raise ValidationError(_("A finished partnership cannot get a new agreement."))
+    municipality = partnership.municipality
+    sequence = agreement_take_number(municipality=municipality, year=date.year)
+    agreement = Agreement.objects.create(
+        partnership=partnership,
+        kind=kind,
+        municipality=municipality,
+        year=date.year,
+        sequence=sequence,
+        number=agreement_number(municipality=municipality, year=date.year, sequence=sequence),
+        date=date,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        subject=subject.strip(),
+        obligations=obligations.strip(),
+        resources_text=resources_text.strip(),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _record(actor=actor, action="create", old="", new=AgreementStatus.DRAFT, agreement=agreement)
+    return agreement
+
+
+def agreement_request_pdf(*, agreement: Agreement, user: Any) -> Job:
+    """Queue (or reuse, when nothing changed) the printable PDF of the agreement."""
+    job = job_request(
+        kind=AGREEMENT_DOCUMENT_KIND,
+        params={"agreement_id": agreement.pk},
+        title=_("%(kind)s № %(number)s")
+        % {"kind": agreement.get_kind_display(), "number": agreement.number},
+        user=user,
+    )
+    Agreement.objects.filter(pk=agreement.pk).update(document_job=job)
+    agreement.document_job = job
+    return job
+
+
+@transaction.atomic
+def agreement_upload_scan(*, agreement: Agreement, upload: Any, actor: Any) -> Agreement:
+    """Store the signed scan (already checked by the form) in private storage."""
+    old = agreement.scan.name if agreement.scan else ""
+    agreement.scan.save(upload.name, upload, save=False)
+    agreement.scan_name = upload.name[:200]
+    agreement.scan_uploaded_at = timezone.now()
+    agreement.save(update_fields=["scan", "scan_name", "scan_uploaded_at", "updated_at"])
+    if old and old != agreement.scan.name:
+        storage = agreement.scan.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    audit_log(actor=actor, action="agreement.upload_scan", obj=agreement, file=agreement.scan_name)
+    return agreement
+
+
+def agreement_actors(*, user: Any, agreement: Agreement) -> set[str]:
+    if selectors.can_manage_municipality(user=user, municipality_id=agreement.municipality_id):
+        return {transitions.TERRITORY}
+    return set()
+
+
+@transaction.atomic
+def agreement_transition(
+    *, agreement: Agreement, action: str, actor: Any, reason: str = "", system: bool = False
+) -> Agreement:
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    actors = {transitions.SYSTEM} if system else agreement_actors(user=actor, agreement=locked)
+    t = transitions.check(
+        transitions.AGREEMENT_TRANSITIONS,
+        action=action,
+        status=locked.status,
+        actors=actors,
+        reason=reason,
+    )
+    if action == "sign" and not locked.scan:
+        raise transitions.TransitionError(_("Upload the signed scan first."))
+    old = locked.status
+    locked.status = t.target
+    locked.save(update_fields=["status", "updated_at"])
+    _record(actor=actor, action=action, old=old, new=t.target, reason=reason, agreement=locked)
+    return locked
+
+
+def agreements_expire(*, today: dt.date | None = None) -> int:
+    """Mark signed agreements whose term is over as expired (nightly task)."""
+    today = today or timezone.localdate()
+    count = 0
+    for agreement in Agreement.objects.filter(status=AgreementStatus.SIGNED, valid_until__lt=today):
+        agreement_transition(agreement=agreement, action="expire", actor=None, system=True)
+        count += 1
+    return count
+
+
+def agreement_template_save(*, kind: str, title: str, body: str, actor: Any) -> AgreementTemplate:
+    template, _created = AgreementTemplate.objects.update_or_create(
+        kind=kind, defaults={"title": title.strip(), "body": body, "updated_by": actor}
+    )
+    audit_log(actor=actor, action="agreement_template.save", obj=template)
+    return template
+
+
+def agreement_template_for(kind: str) -> AgreementTemplate:
+    template = AgreementTemplate.objects.filter(kind=kind).first()
+    if template is None:
+        template = AgreementTemplate(kind=kind, title=AgreementKind(kind).label, body="{предмет}")
+    return template
