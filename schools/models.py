@@ -4,10 +4,14 @@ A *year* here is the calendar year in which a school year ends and its exams are
 ``year=2024`` is the school year 2023/24 and ГИА-2024.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .validators import validate_inn, validate_ogrn
 
@@ -228,6 +232,12 @@ class AssessmentResult(models.Model):
         _("below the base threshold"), null=True, blank=True
     )
     high_results = models.PositiveIntegerField(_("high results"), null=True, blank=True)
+    #: Pupils at or above a middle band, when a source publishes it. The Moscow ЕГЭ file's
+    #: misnamed ``PASSER_UNDER_160`` column counts pupils with 160+ points over three subjects
+    #: (see docs in ``schools/importing/columns.py``); it is kept here, never as below-threshold.
+    middle_or_above = models.PositiveIntegerField(
+        _("at or above the middle band"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("assessment result")
@@ -310,3 +320,229 @@ class CategoryAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.year}: {self.get_category_display()}"
+
+    @property
+    def reason_texts(self) -> list[str]:
+        """The reasons as plain Russian sentences (``reasons`` holds dicts with ``text``)."""
+        return [r.get("text", "") if isinstance(r, dict) else str(r) for r in self.reasons or []]
+
+
+class CategoryRules(models.Model):
+    """Thresholds of the category rules of one region, edited by the regional coordinator.
+
+    Defaults follow seed 001 (context factors: "не менее двух факторов") and seed 002 (share of
+    pupils below the base threshold on the mandatory subjects, dynamics over three years).
+    Every change is kept in ``history``.
+    """
+
+    region = models.OneToOneField(
+        Region, on_delete=models.CASCADE, related_name="category_rules", verbose_name=_("region")
+    )
+    window_years = models.PositiveSmallIntegerField(
+        _("years looked at"),
+        default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(5)],
+        help_text=_("How many latest years the rules consider (including the year itself)."),
+    )
+    shnor_share_below = models.DecimalField(
+        _("ШНОР: share below the threshold over, %"),
+        max_digits=5,
+        decimal_places=1,
+        default=15,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    shnor_subjects_min = models.PositiveSmallIntegerField(
+        _("ШНОР: in at least this many subjects"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+    )
+    shnor_years_min = models.PositiveSmallIntegerField(
+        _("ШНОР: in at least this many years"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    risk_decline_percent = models.DecimalField(
+        _("risk zone: fall of the average score of at least, %"),
+        max_digits=5,
+        decimal_places=1,
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    risk_context_factors_min = models.PositiveSmallIntegerField(
+        _("risk zone: context factors at least"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+    )
+    min_computers_per_student = models.DecimalField(
+        _("too few computers: fewer per student than"),
+        max_digits=5,
+        decimal_places=3,
+        default=Decimal("0.1"),
+        validators=[MinValueValidator(0)],
+    )
+    teacher_vacancies_min = models.PositiveSmallIntegerField(
+        _("teacher shortage: vacancies at least"), default=1, validators=[MinValueValidator(1)]
+    )
+    shnsu_ovz_share = models.DecimalField(
+        _("ШНСУ: share of students with disabilities at least, %"),
+        max_digits=5,
+        decimal_places=1,
+        default=17,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    shnsu_non_native_share = models.DecimalField(
+        _("ШНСУ: share of non-native speakers at least, %"),
+        max_digits=5,
+        decimal_places=1,
+        default=25,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    shnsu_factors_min = models.PositiveSmallIntegerField(
+        _("ШНСУ: social factors at least"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(2)],
+    )
+    leader_max_share_below = models.DecimalField(
+        _("leader: share below the threshold at most, %"),
+        max_digits=5,
+        decimal_places=1,
+        default=3,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    leader_years = models.PositiveSmallIntegerField(
+        _("leader: stable results for years"),
+        default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(5)],
+    )
+    include_vpr = models.BooleanField(
+        _("count ВПР results too"),
+        default=False,
+        help_text=_(
+            "By default only ГИА-9 and ГИА-11 (ОГЭ, ЕГЭ) in mathematics and Russian count."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("category rules")
+        verbose_name_plural = _("category rules")
+
+    def __str__(self) -> str:
+        return str(self.region)
+
+
+def _private_storage():
+    return storages["private"]
+
+
+class ImportKind(models.TextChoices):
+    SCHOOLS = "schools", _("Organisations")
+    RESULTS = "results", _("Assessment results")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    PREVIEWED = "previewed", _("Checked")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Imported")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Failed")
+
+
+class ImportRun(models.Model):
+    """One import of a file (wizard or management command): what, who, when, counts, issues."""
+
+    kind = models.CharField(_("what"), max_length=10, choices=ImportKind.choices)
+    assessment = models.CharField(
+        _("assessment"), max_length=5, choices=AssessmentKind.choices, blank=True
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="imports",
+        verbose_name=_("municipality"),
+    )
+    file = models.FileField(
+        _("file"), storage=_private_storage, upload_to="imports/%Y/%m/", blank=True
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveIntegerField(_("size, bytes"), default=0)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    delimiter = models.CharField(_("separator"), max_length=5, blank=True)
+    headers = models.JSONField(_("columns of the file"), default=list, blank=True)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    is_dry_run = models.BooleanField(_("check only"), default=False)
+    skip_invalid = models.BooleanField(
+        _("import valid rows without the invalid ones"), default=False
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    issues = models.JSONField(_("issues"), default=list, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    source = models.CharField(_("source"), max_length=10, default="wizard")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_kind_display()})"
+
+    @property
+    def invalid_count(self) -> int:
+        return int(self.counts.get("invalid", 0))
+
+
+class ColumnMapping(models.Model):
+    """The column mapping a municipality used last time, offered again on the next upload."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
+    )
+    kind = models.CharField(_("what"), max_length=10, choices=ImportKind.choices)
+    assessment = models.CharField(
+        _("assessment"), max_length=5, choices=AssessmentKind.choices, blank=True
+    )
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "kind", "assessment"], name="schools_mapping_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.kind} {self.assessment}"

@@ -1,0 +1,418 @@
+"""Writes of the schools registry: imports, categories (recompute, override), profiles."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from network_portal.audit.services import audit_log
+
+from .categorization import MANDATORY_SUBJECTS, ContextFact, ResultFact, Thresholds, categorize_all
+from .importing.columns import IDENTIFIER_FIELDS, guess_mapping, merge_saved_mapping
+from .importing.organisations import apply_organisations, plan_organisations
+from .importing.reader import ImportFileError, Table, read_table
+from .importing.results import apply_results, check_year, plan_results
+from .models import (
+    AssessmentResult,
+    CategoryAssignment,
+    CategoryRules,
+    ColumnMapping,
+    ImportKind,
+    ImportRun,
+    ImportStatus,
+    Municipality,
+    Organisation,
+    SchoolContext,
+)
+from .normalize import normalize_name
+
+# --- imports ----------------------------------------------------------------------------------
+
+
+def import_check_size(size: int) -> None:
+    if size > settings.UPLOAD_MAX_SIZE:
+        raise ImportFileError(
+            _("The file is larger than %(limit)s MB. Split it or remove unused columns.")
+            % {"limit": settings.UPLOAD_MAX_SIZE // (1024 * 1024)}
+        )
+
+
+def import_run_create(
+    *,
+    data: bytes,
+    file_name: str,
+    kind: str,
+    user: Any = None,
+    municipality: Municipality | None = None,
+    assessment: str = "",
+    year: int | None = None,
+    source: str = "wizard",
+    keep_file: bool = True,
+) -> tuple[ImportRun, Table]:
+    """Read the file (raising ``ImportFileError`` with a Russian message) and log the upload."""
+    import_check_size(len(data))
+    if kind == ImportKind.RESULTS:
+        message = check_year(year) if year else _("Choose the year of the results.")
+        if message:
+            raise ImportFileError(message)
+    table = read_table(data, file_name=file_name)
+    saved = None
+    if municipality is not None:
+        saved = (
+            ColumnMapping.objects.filter(
+                municipality=municipality, kind=kind, assessment=assessment
+            )
+            .values_list("mapping", flat=True)
+            .first()
+        )
+    mapping = merge_saved_mapping(table.headers, guess_mapping(table.headers, kind), saved)
+    run = ImportRun(
+        kind=kind,
+        assessment=assessment,
+        year=year,
+        municipality=municipality,
+        file_name=file_name[:255],
+        file_size=len(data),
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        headers=table.headers,
+        mapping=mapping,
+        total_rows=len(table.rows),
+        source=source,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    if keep_file:
+        run.file.save(file_name, ContentFile(data), save=False)
+    run.save()
+    return run, table
+
+
+def import_check_mapping(*, kind: str, mapping: dict[str, str]) -> None:
+    """The file must have an identifier column (and, for results, the participants)."""
+    if not any(mapping.get(f) for f in IDENTIFIER_FIELDS):
+        raise ImportFileError(
+            _(
+                "No column identifies the organisation: map the name, INN, OGRN or regional "
+                "code column."
+            )
+        )
+    if kind == ImportKind.RESULTS and not mapping.get("participants"):
+        raise ImportFileError(_("Map the column with the number of participants."))
+
+
+def _table_of(run: ImportRun) -> Table:
+    with run.file.open("rb") as handle:
+        return read_table(handle.read(), file_name=run.file_name)
+
+
+def _plan(run: ImportRun, table: Table, *, progress=None, municipality_ids=None):
+    import_check_mapping(kind=run.kind, mapping=run.mapping)
+    if run.kind == ImportKind.SCHOOLS:
+        municipalities = None
+        if run.municipality is None:
+            municipalities = {normalize_name(m.name): m for m in Municipality.objects.all()}
+        return plan_organisations(
+            table=table,
+            mapping=run.mapping,
+            municipality=run.municipality,
+            municipalities=municipalities,
+            progress=progress,
+        )
+    if municipality_ids is None and run.municipality_id:
+        municipality_ids = [run.municipality_id]
+    return plan_results(
+        table=table,
+        mapping=run.mapping,
+        kind=run.assessment,
+        year=run.year,
+        municipality_ids=municipality_ids,
+        progress=progress,
+    )
+
+
+def _store_plan(run: ImportRun, plan) -> None:
+    run.counts = plan.counts()
+    run.issues = [i.as_dict() for i in sorted(plan.issues, key=lambda i: (i.line, i.column))]
+
+
+def import_run_preview(*, run: ImportRun, table: Table | None = None, municipality_ids=None):
+    """Check every row without writing; store counts and issues on the run."""
+    plan = _plan(run, table or _table_of(run), municipality_ids=municipality_ids)
+    _store_plan(run, plan)
+    run.status = ImportStatus.PREVIEWED
+    run.save(update_fields=["counts", "issues", "status", "mapping"])
+    return plan
+
+
+def _set_progress(run_id: int, percent: int) -> None:
+    ImportRun.objects.filter(pk=run_id).update(progress=min(percent, 99))
+
+
+def import_run_apply(
+    *,
+    run: ImportRun,
+    table: Table | None = None,
+    skip_invalid: bool | None = None,
+    municipality_ids=None,
+) -> ImportRun:
+    """Re-check the file and write it in one transaction; refuse if rows are invalid, unless
+    the user asked to import the valid rows without them."""
+    if skip_invalid is not None:
+        run.skip_invalid = skip_invalid
+    run.status = ImportStatus.RUNNING
+    run.save(update_fields=["status", "skip_invalid"])
+    try:
+        plan = _plan(
+            run,
+            table or _table_of(run),
+            progress=lambda p: _set_progress(run.pk, p),
+            municipality_ids=municipality_ids,
+        )
+    except ImportFileError as exc:
+        run.status, run.error, run.finished_at = ImportStatus.FAILED, str(exc), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        return run
+    _store_plan(run, plan)
+    if plan.invalid_lines and not run.skip_invalid:
+        run.status = ImportStatus.REJECTED
+        run.error = _(
+            "%(count)s rows are invalid; nothing was imported. Fix them, or import the valid "
+            "rows without them."
+        ) % {"count": len(plan.invalid_lines)}
+    elif run.is_dry_run:
+        run.status = ImportStatus.PREVIEWED
+    else:
+        _set_progress(run.pk, 60)
+        if run.kind == ImportKind.SCHOOLS:
+            ids = apply_organisations(plan)
+            changed = set(ids["created_ids"]) | set(ids["updated_ids"])
+        else:
+            apply_results(plan, run.mapping)
+            changed = plan.organisation_ids
+        run.status = ImportStatus.DONE
+        if run.municipality_id:
+            ColumnMapping.objects.update_or_create(
+                municipality_id=run.municipality_id,
+                kind=run.kind,
+                assessment=run.assessment,
+                defaults={"mapping": run.mapping},
+            )
+        if changed:
+            categories_recompute_later(organisation_ids=sorted(changed))
+    run.progress = 100
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def import_run_queue(*, run: ImportRun, skip_invalid: bool) -> None:
+    from .tasks import run_import
+
+    run.skip_invalid = skip_invalid
+    run.status = ImportStatus.QUEUED
+    run.progress = 0
+    run.save(update_fields=["skip_invalid", "status", "progress"])
+    transaction.on_commit(lambda: run_import.delay(run.pk))
+
+
+def import_run_save_mapping(*, run: ImportRun, mapping: dict[str, str]) -> None:
+    run.mapping = {field: header for field, header in mapping.items() if header in run.headers}
+    import_check_mapping(kind=run.kind, mapping=run.mapping)
+    run.save(update_fields=["mapping"])
+
+
+# --- categories -------------------------------------------------------------------------------
+
+
+def thresholds_for_regions(region_ids: Iterable[int]) -> dict[int, Thresholds]:
+    found = {
+        r.region_id: Thresholds.from_rules(r)
+        for r in CategoryRules.objects.filter(region_id__in=set(region_ids))
+    }
+    return defaultdict(Thresholds, found)
+
+
+def categories_recompute(
+    *, organisation_ids: Iterable[int] | None = None, region_id: int | None = None
+) -> dict[str, int]:
+    """Apply the rules to every school (or the given ones) and every year with data.
+
+    A changed decision retires the current row (kept as history) and adds a new one; a
+    methodologist's override stays current until she withdraws it.
+    """
+    schools = Organisation.objects.schools()
+    if organisation_ids is not None:
+        schools = schools.filter(pk__in=list(organisation_ids))
+    if region_id is not None:
+        schools = schools.filter(municipality__region_id=region_id)
+    pairs = list(schools.values_list("pk", "municipality__region_id"))
+    thresholds = thresholds_for_regions({r for _pk, r in pairs})
+    counts = {"schools": len(pairs), "changed": 0, "unchanged": 0, "overridden": 0}
+    for start in range(0, len(pairs), 500):
+        chunk = dict(pairs[start : start + 500])
+        _recompute_chunk(chunk, thresholds, counts)
+    return counts
+
+
+def _recompute_chunk(chunk: dict[int, int], thresholds, counts: dict[str, int]) -> None:
+    ids = list(chunk)
+    results: dict[int, list[ResultFact]] = defaultdict(list)
+    for row in AssessmentResult.objects.filter(
+        organisation_id__in=ids, subject__in=MANDATORY_SUBJECTS
+    ).values_list(
+        "organisation_id",
+        "year",
+        "kind",
+        "subject",
+        "participants",
+        "average_score",
+        "below_threshold",
+        "grade",
+    ):
+        org, year, kind, subject, participants, average, below, grade = row
+        results[org].append(
+            ResultFact(
+                year,
+                kind,
+                subject,
+                participants,
+                float(average) if average is not None else None,
+                below,
+                grade,
+            )
+        )
+    contexts: dict[int, list[ContextFact]] = defaultdict(list)
+    for c in SchoolContext.objects.filter(organisation_id__in=ids):
+        contexts[c.organisation_id].append(
+            ContextFact(
+                c.year,
+                c.students,
+                float(c.share_ovz) if c.share_ovz is not None else None,
+                float(c.share_non_native) if c.share_non_native is not None else None,
+                c.stable_internet,
+                float(c.computers_per_student) if c.computers_per_student is not None else None,
+                c.teacher_vacancies,
+            )
+        )
+    current = {
+        (a.organisation_id, a.year): a
+        for a in CategoryAssignment.objects.filter(organisation_id__in=ids, is_current=True)
+    }
+    retire, create = [], []
+    for org_id, region_id in chunk.items():
+        for decision in categorize_all(
+            results=results[org_id], contexts=contexts[org_id], thresholds=thresholds[region_id]
+        ):
+            now = current.get((org_id, decision.year))
+            if now is not None and now.is_override:
+                counts["overridden"] += 1
+                continue
+            if (
+                now is not None
+                and now.category == decision.category
+                and now.reasons == decision.reasons
+            ):
+                counts["unchanged"] += 1
+                continue
+            if now is not None:
+                retire.append(now.pk)
+            create.append(
+                CategoryAssignment(
+                    organisation_id=org_id,
+                    year=decision.year,
+                    category=decision.category,
+                    reasons=decision.reasons,
+                    is_current=True,
+                )
+            )
+    with transaction.atomic():
+        CategoryAssignment.objects.filter(pk__in=retire).update(is_current=False)
+        CategoryAssignment.objects.bulk_create(create, batch_size=500)
+    counts["changed"] += len(create)
+
+
+def categories_recompute_later(
+    *, organisation_ids: Iterable[int] | None = None, region_id: int | None = None
+) -> None:
+    from .tasks import recompute_categories
+
+    ids = list(organisation_ids) if organisation_ids is not None else None
+    transaction.on_commit(
+        lambda: recompute_categories.delay(organisation_ids=ids, region_id=region_id)
+    )
+
+
+@transaction.atomic
+def category_override(
+    *, organisation: Organisation, year: int, category: str, reason: str, user: Any
+) -> CategoryAssignment:
+    """A methodologist sets the category by hand with a written reason (audit-logged)."""
+    previous = (
+        CategoryAssignment.objects.select_for_update()
+        .filter(organisation=organisation, year=year, is_current=True)
+        .first()
+    )
+    if previous is not None:
+        previous.is_current = False
+        previous.save(update_fields=["is_current"])
+    assignment = CategoryAssignment.objects.create(
+        organisation=organisation,
+        year=year,
+        category=category,
+        reasons=previous.reasons if previous is not None else [],
+        is_override=True,
+        override_reason=reason,
+        is_current=True,
+        created_by=user,
+    )
+    audit_log(
+        actor=user,
+        action="schools.category_override",
+        obj=organisation,
+        year=year,
+        before=previous.category if previous is not None else None,
+        after=category,
+        reason=reason,
+    )
+    return assignment
+
+
+@transaction.atomic
+def category_override_withdraw(*, organisation: Organisation, year: int, user: Any) -> None:
+    """Back to the rules: the override is kept as history and the rules decide again."""
+    CategoryAssignment.objects.filter(
+        organisation=organisation, year=year, is_current=True, is_override=True
+    ).update(is_current=False)
+    audit_log(actor=user, action="schools.category_override_withdrawn", obj=organisation, year=year)
+    categories_recompute(organisation_ids=[organisation.pk])
+
+
+def category_rules_save(*, rules: CategoryRules, user: Any) -> CategoryRules:
+    rules.updated_by = user
+    rules.save()
+    audit_log(actor=user, action="schools.category_rules_changed", obj=rules)
+    categories_recompute_later(region_id=rules.region_id)
+    return rules
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+
+def organisation_update(*, organisation: Organisation, user: Any, **fields: Any) -> Organisation:
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    organisation.save()
+    return organisation
+
+
+def school_context_save(*, context: SchoolContext, user: Any) -> SchoolContext:
+    context.save()
+    categories_recompute_later(organisation_ids=[context.organisation_id])
+    return context

@@ -1,0 +1,35 @@
+"""Celery tasks of the schools registry: thin wrappers that take ids and call a service."""
+
+from celery import shared_task
+
+from .importing.reader import ImportFileError
+from .models import ImportRun, ImportStatus
+
+
+@shared_task(name="schools.run_import", acks_late=True)
+def run_import(run_id: int) -> None:
+    from .services import import_run_apply
+
+    # Claim the run: a duplicate delivery finds it no longer queued and does nothing.
+    if not ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING
+    ):
+        return
+    run = ImportRun.objects.get(pk=run_id)
+    try:
+        import_run_apply(run=run)
+    except ImportFileError as exc:
+        ImportRun.objects.filter(pk=run_id).update(status=ImportStatus.FAILED, error=str(exc))
+    except Exception:
+        ImportRun.objects.filter(pk=run_id).update(
+            status=ImportStatus.FAILED,
+            error="Внутренняя ошибка при импорте; обратитесь к администратору.",
+        )
+        raise
+
+
+@shared_task(name="schools.recompute_categories", acks_late=True)
+def recompute_categories(organisation_ids=None, region_id=None) -> dict:
+    from .services import categories_recompute
+
+    return categories_recompute(organisation_ids=organisation_ids, region_id=region_id)
