@@ -172,6 +172,16 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login form's field is "username" (axes would look for "email", the USERNAME_FIELD, and
+# lock nothing); the key is lower-cased so "A@x.ru" and "a@x.ru" count as one account.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "network_portal.settings.axes_username"
+
+
+def axes_username(request, credentials=None) -> str:
+    data = credentials or getattr(request, "POST", None) or {}
+    return str(data.get("username") or "").strip().lower()
+
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

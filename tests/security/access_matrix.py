@@ -1,0 +1,47 @@
+"""THE access matrix: for every URL name of the portal, what each actor gets.
+
+Every URL pattern in the urlconf must have an entry here (``admin:*`` pages are checked by
+one rule in test_access_matrix.py: staff only). When you add a page, add its line: who may
+open it (``ok``), what everybody else gets (``other``: 404 for an object outside their
+scope, 403 for one they see but may not change), and how to fill its URL from the objects
+of tests/security/objects.py. Read routes.py for the vocabulary.
+"""
+
+from __future__ import annotations
+
+from .routes import LOGGED_IN, LOGIN, REDIRECT, Route, everyone, public
+
+MATRIX: dict[str, Route] = {
+    # --- platform -----------------------------------------------------------------------
+    "healthz": public(),
+    "ui:home": everyone(),
+    "accounts:login": public(expect=dict.fromkeys(LOGGED_IN, REDIRECT)),
+    # Logging out leads to the login page (LOGOUT_REDIRECT_URL), as does the anonymous visit.
+    "accounts:logout": everyone(method="post", ok_status=LOGIN),
+    "accounts:profile": everyone(),
+    "accounts:password_change": everyone(),
+    "accounts:password_reset": public(),
+    "accounts:password_reset_done": public(),
+    # An invalid link renders the "link is no longer valid" page.
+    "accounts:password_reset_confirm": public(
+        args={"uidb64": lambda o: "MQ", "token": lambda o: "bad-token"}
+    ),
+    "accounts:password_reset_complete": public(),
+    # Jobs: only the requester (here the director) and the admin see a private kind's job.
+    "documents:list": everyone(),
+    "documents:detail": Route(args={"pk": "job"}, ok=("admin", "director"), htmx=True),
+    "documents:download": Route(args={"pk": "job"}, ok=("admin", "director")),
+    "documents:retry": Route(
+        method="post", args={"pk": "failed_job"}, ok=("admin", "director"), ok_status=REDIRECT
+    ),
+    # --- schools ------------------------------------------------------------------------
+    "schools:list": everyone(),
+    # --- diagnostics --------------------------------------------------------------------
+    "diagnostics:index": everyone(),
+    # --- partnerships -------------------------------------------------------------------
+    "partnerships:list": everyone(),
+    # --- roadmaps -----------------------------------------------------------------------
+    "roadmaps:list": everyone(),
+    # --- events -------------------------------------------------------------------------
+    "events:list": everyone(),
+}
