@@ -26,7 +26,7 @@ ROLE_LABELS = {
 
 
 def _date(d) -> str:
-    return date_format(d, "«j» E Y г.") if d else "—"
+    return date_format(d, "«j» E Y года") if d else "—"
 
 
 def _load(agreement_id: int) -> Agreement:

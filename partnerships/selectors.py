@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from diagnostics.models import FactorLevel, Level, RiskFactor, RiskProfile
+from diagnostics.models import Level, RiskFactor
+from diagnostics.selectors import latest_profiles
 from network_portal.access.policy import (
     TERRITORY_ROLES,
     municipality_q,
@@ -181,23 +182,17 @@ def partnerships_of_organisation(*, user: Any, organisation: Organisation) -> li
     )
 
 
-# --- Risk profiles (adapter until diagnostics.selectors offers latest_profiles) ---------------
+# --- Risk profiles (through diagnostics.selectors) -------------------------------------------
 
 
 def latest_levels(*, organisations: QuerySet | Iterable[int]) -> dict[int, dict[int, str]]:
-    """Factor levels (code → level) of each organisation's latest risk profile, in one query."""
-    latest = RiskProfile.objects.filter(organisation=OuterRef("organisation")).order_by(
-        "-computed_at", "-pk"
-    )
-    profiles = RiskProfile.objects.filter(organisation__in=organisations).filter(
-        pk=Subquery(latest.values("pk")[:1])
-    )
-    levels: dict[int, dict[int, str]] = defaultdict(dict)
-    for org_id, code, level in FactorLevel.objects.filter(profile__in=profiles).values_list(
-        "profile__organisation_id", "factor__code", "level"
-    ):
-        levels[org_id][code] = level
-    return levels
+    """Factor levels (code → level) of each organisation's latest risk profile."""
+    if isinstance(organisations, QuerySet):
+        organisations = list(organisations.values_list("pk", flat=True))
+    return {
+        org_id: {fl.factor.code: fl.level for fl in profile.levels.all()}
+        for org_id, profile in latest_profiles(organisations=organisations).items()
+    }
 
 
 def current_categories(*, organisations: QuerySet | Iterable[int]) -> dict[int, str]:

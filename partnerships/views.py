@@ -1,7 +1,606 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Thin views: fetch through the access policy → form → service → redirect, or render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from diagnostics.models import RiskFactor
+from network_portal.access.policy import (
+    get_for_user_or_404,
+    require,
+    role_required,
+    scope_for,
+)
+from network_portal.accounts.models import Role
+from schools.models import Organisation
+
+from . import selectors, services, transitions
+from .agreement_text import PLACEHOLDERS
+from .forms import (
+    AcceptSuggestionForm,
+    AgreementForm,
+    AgreementTemplateForm,
+    MatchingSettingsForm,
+    PartnershipFilterForm,
+    PartnershipForm,
+    PlanCreateForm,
+    ProviderProfileForm,
+    ScanForm,
+    StrengthForm,
+    TransitionForm,
+)
+from .models import (
+    AgreementKind,
+    DeclaredStrength,
+    MatchingSettings,
+    MemberRole,
+    PlanStatus,
+)
+
+TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
 
 
-def list(request: HttpRequest) -> HttpResponse:
-    return render(request, "ui/section_stub.html", {"section_title": _("Partnerships")})
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Partnerships ----------------------------------------------------------------------------
+
+
+def partnership_list(request: HttpRequest) -> HttpResponse:
+    filters = PartnershipFilterForm(request.GET or None)
+    status = q = ""
+    if filters.is_valid():
+        status, q = filters.cleaned_data["status"], filters.cleaned_data["q"]
+    qs = selectors.partnership_list_page(user=request.user, status=status, search=q)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "partnerships/partnership_list.html",
+        {
+            "page": page,
+            "partnerships": page.object_list,
+            "filters": filters,
+            "can_create": scope.has_role(*TERRITORY),
+        },
+    )
+
+
+def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = selectors.partnership_detail_for_user(user=request.user, pk=pk)
+    actors = services.partnership_actors(user=request.user, partnership=partnership)
+    own = selectors.member_organisation_ids(user=request.user, partnership=partnership)
+    actions = transitions.available(
+        transitions.PARTNERSHIP_TRANSITIONS, status=partnership.status, actors=actors
+    )
+    if all(m.agreed_at for m in partnership.members.all() if m.organisation_id in own):
+        actions = [t for t in actions if t.action != "agree"]
+    return render(
+        request,
+        "partnerships/partnership_detail.html",
+        {
+            "partnership": partnership,
+            "actions": actions,
+            "can_manage": transitions.TERRITORY in actors,
+            "history": partnership.status_changes.select_related("actor"),
+            "agreements": partnership.agreements.select_related("document_job"),
+            "roles": MemberRole,
+        },
+    )
+
+
+def _partnership_form(request, data=None, initial=None):
+    return PartnershipForm(
+        data,
+        initial=initial,
+        municipalities=selectors.managed_municipalities(user=request.user),
+        organisations=Organisation.objects.filter(
+            municipality__region__in=selectors.managed_municipalities(user=request.user).values(
+                "region"
+            )
+        ),
+    )
+
+
+def _data(form) -> services.PartnershipData:
+    d = form.cleaned_data
+    return services.PartnershipData(
+        title=d["title"],
+        municipality=d["municipality"],
+        supported=list(d["supported"]),
+        leaders=list(d["leaders"]),
+        partners=list(d["partners"]),
+        risk_factors=d["risk_factors"],
+        forms=d["interaction_forms"],
+        directions=d["directions"],
+        resources=d["resources"],
+        start_date=d["start_date"],
+        end_date=d["end_date"],
+        description=d["description"],
+        network=d["network"],
+        over_capacity_reason=d["over_capacity_reason"],
+    )
+
+
+@role_required(*TERRITORY)
+def partnership_create(request: HttpRequest) -> HttpResponse:
+    form = _partnership_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partnership = services.partnership_create(actor=request.user, data=_data(form))
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The partnership is proposed."))
+            return redirect("partnerships:detail", pk=partnership.pk)
+    return render(request, "partnerships/partnership_form.html", {"form": form})
+
+
+def partnership_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = selectors.partnership_detail_for_user(user=request.user, pk=pk)
+    require(
+        selectors.can_manage_municipality(
+            user=request.user, municipality_id=partnership.municipality_id
+        )
+    )
+    members = partnership.members.all()
+    initial = {
+        "title": partnership.title,
+        "municipality": partnership.municipality,
+        "network": partnership.network,
+        "start_date": partnership.start_date,
+        "end_date": partnership.end_date,
+        "description": partnership.description,
+        "risk_factors": partnership.risk_factors.all(),
+        "interaction_forms": partnership.forms.all(),
+        "directions": partnership.directions.all(),
+        "resources": partnership.resources.all(),
+        **{
+            f"{r}s" if r != "supported" else r: [m.organisation for m in members if m.role == r]
+            for r in MemberRole.values
+        },
+    }
+    form = _partnership_form(request, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partnership_update(
+                partnership=partnership, actor=request.user, data=_data(form)
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The partnership is saved."))
+            return redirect("partnerships:detail", pk=partnership.pk)
+    return render(
+        request, "partnerships/partnership_form.html", {"form": form, "partnership": partnership}
+    )
+
+
+@require_POST
+def partnership_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = selectors.partnership_detail_for_user(user=request.user, pk=pk)
+    form = TransitionForm(request.POST)
+    require(form.is_valid())
+    try:
+        services.partnership_transition(
+            partnership=partnership,
+            action=form.cleaned_data["action"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except transitions.TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("partnerships:detail", pk=partnership.pk)
+
+
+# --- Matching --------------------------------------------------------------------------------
+
+
+def suggest(request: HttpRequest, org_pk: int) -> HttpResponse:
+    school = get_for_user_or_404(
+        selectors.organisation_list_for_user(user=request.user).select_related("municipality"),
+        pk=org_pk,
+    )
+    require(
+        selectors.can_manage_municipality(user=request.user, municipality_id=school.municipality_id)
+    )
+    form = AcceptSuggestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        provider = get_object_or_404(
+            Organisation,
+            pk=form.cleaned_data["provider"],
+            municipality__region_id=school.municipality.region_id,
+        )
+        try:
+            partnership = services.suggestion_accept(
+                school=school,
+                provider=provider,
+                actor=request.user,
+                over_capacity_reason=form.cleaned_data["over_capacity_reason"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        else:
+            messages.success(request, _("The partnership is proposed."))
+            return redirect("partnerships:detail", pk=partnership.pk)
+    needs, ranked = selectors.partner_suggestions(organisation=school, top=15)
+    factors = {f.code: f for f in RiskFactor.objects.all()}
+    return render(
+        request,
+        "partnerships/suggest.html",
+        {
+            "school": school,
+            "matches": ranked,
+            "needs": [
+                (factors[c], lv)
+                for c, lv in sorted(needs.levels.items(), key=lambda i: (i[1] != "high", i[0]))
+                if c in factors
+            ],
+        },
+    )
+
+
+# --- Pairing plans ---------------------------------------------------------------------------
+
+
+@role_required(*TERRITORY)
+def plan_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    form = PlanCreateForm(
+        request.POST or None,
+        municipalities=selectors.managed_municipalities(user=request.user),
+        can_whole_region=bool(scope.region_ids) or scope.is_admin,
+    )
+    if request.method == "POST" and form.is_valid():
+        municipality = form.cleaned_data["municipality"]
+        region = (
+            municipality.region
+            if municipality
+            else selectors.managed_regions(user=request.user).first()
+        )
+        require(region is not None)
+        plan = services.pairing_plan_create(
+            actor=request.user, region=region, municipality=municipality
+        )
+        return redirect("partnerships:plan_detail", pk=plan.pk)
+    plans = selectors.pairing_plan_list_for_user(user=request.user).select_related(
+        "municipality", "region", "created_by"
+    )
+    page = Paginator(plans, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partnerships/plan_list.html",
+        {"form": form, "page": page, "plans": page.object_list},
+    )
+
+
+@role_required(*TERRITORY)
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_for_user_or_404(
+        selectors.pairing_plan_list_for_user(user=request.user).select_related(
+            "municipality", "region"
+        ),
+        pk=pk,
+    )
+    if request.method == "POST":
+        require(plan.status == PlanStatus.DRAFT)
+        for row in plan.rows.all():
+            provider = request.POST.get(f"provider-{row.pk}")
+            try:
+                services.pairing_row_update(
+                    row=row,
+                    provider_id=int(provider) if provider else None,
+                    include=request.POST.get(f"include-{row.pk}") == "on",
+                )
+            except (ValidationError, ValueError):
+                messages.error(
+                    request,
+                    _("Row «%(school)s»: choose one of the suggested partners.")
+                    % {"school": row.supported},
+                )
+        messages.success(request, _("The plan is saved."))
+        return redirect("partnerships:plan_detail", pk=plan.pk)
+    rows = plan.rows.select_related(
+        "supported__municipality", "provider__municipality", "partnership"
+    )
+    return render(request, "partnerships/plan_detail.html", {"plan": plan, "rows": rows})
+
+
+@require_POST
+@role_required(*TERRITORY)
+def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_for_user_or_404(selectors.pairing_plan_list_for_user(user=request.user), pk=pk)
+    try:
+        created = services.pairing_plan_approve(
+            plan=plan,
+            actor=request.user,
+            over_capacity_reason=request.POST.get("over_capacity_reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Partnerships proposed: %(n)s.") % {"n": len(created)})
+    return redirect("partnerships:plan_detail", pk=plan.pk)
+
+
+# --- Strengths, capacity, settings -----------------------------------------------------------
+
+
+def _can_edit_strengths(user, organisation) -> bool:
+    scope = scope_for(user)
+    return organisation.pk in scope.organisation_ids(Role.DIRECTOR, Role.PARTNER) or (
+        selectors.can_manage_municipality(user=user, municipality_id=organisation.municipality_id)
+    )
+
+
+def strengths(request: HttpRequest, org_pk: int) -> HttpResponse:
+    organisation = get_for_user_or_404(
+        selectors.organisation_list_for_user(user=request.user).select_related("municipality"),
+        pk=org_pk,
+    )
+    can_edit = _can_edit_strengths(request.user, organisation)
+    form = StrengthForm(request.POST or None, prefix="s")
+    info = selectors.organisation_strengths(organisation=organisation)
+    profile = ProviderProfileForm(
+        request.POST or None,
+        prefix="p",
+        initial={
+            "capacity": info["capacity"],
+            "resources": info["profile"].resources.all() if info["profile"] else [],
+            "note": info["profile"].note if info["profile"] else "",
+        },
+    )
+    if request.method == "POST":
+        require(can_edit)
+        if "save-strength" in request.POST and form.is_valid():
+            services.strength_save(
+                organisation=organisation, actor=request.user, **form.cleaned_data
+            )
+            messages.success(request, _("The experience is saved."))
+            return redirect("partnerships:strengths", org_pk=organisation.pk)
+        if "save-profile" in request.POST and profile.is_valid():
+            services.provider_profile_save(
+                organisation=organisation, actor=request.user, **profile.cleaned_data
+            )
+            messages.success(request, _("The capacity is saved."))
+            return redirect("partnerships:strengths", org_pk=organisation.pk)
+    return render(
+        request,
+        "partnerships/strengths.html",
+        {
+            "organisation": organisation,
+            "info": info,
+            "form": form,
+            "profile_form": profile,
+            "can_edit": can_edit,
+        },
+    )
+
+
+@require_POST
+def strength_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    strength = get_for_user_or_404(
+        DeclaredStrength.objects.filter(
+            organisation__in=selectors.organisation_list_for_user(user=request.user)
+        ).select_related("organisation", "factor"),
+        pk=pk,
+    )
+    require(_can_edit_strengths(request.user, strength.organisation))
+    services.strength_delete(strength=strength, actor=request.user)
+    messages.success(request, _("The experience is deleted."))
+    return redirect("partnerships:strengths", org_pk=strength.organisation_id)
+
+
+@role_required(Role.COORDINATOR)
+def matching_settings(request: HttpRequest) -> HttpResponse:
+    region = selectors.managed_regions(user=request.user).first()
+    if region is None:
+        raise Http404
+    instance = MatchingSettings.objects.filter(region=region).first() or MatchingSettings(
+        region=region
+    )
+    form = MatchingSettingsForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The matching settings are saved."))
+        return redirect("partnerships:settings")
+    return render(request, "partnerships/settings.html", {"form": form, "region": region})
+
+
+# --- Networks --------------------------------------------------------------------------------
+
+
+def network_list(request: HttpRequest) -> HttpResponse:
+    networks = (
+        selectors.network_list_for_user(user=request.user)
+        .select_related("coordinator", "municipality")
+        .prefetch_related(
+            Prefetch("members", queryset=Organisation.objects.only("id", "short_name"))
+        )
+    )
+    page = Paginator(networks, 25).get_page(request.GET.get("page"))
+    return render(
+        request, "partnerships/network_list.html", {"page": page, "networks": page.object_list}
+    )
+
+
+def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    network = get_for_user_or_404(
+        selectors.network_list_for_user(user=request.user).select_related(
+            "coordinator", "municipality"
+        ),
+        pk=pk,
+    )
+    partnerships = selectors.partnership_list_for_user(user=request.user).filter(network=network)
+    return render(
+        request,
+        "partnerships/network_detail.html",
+        {
+            "network": network,
+            "members": network.members.order_by("short_name"),
+            "partnerships": partnerships,
+        },
+    )
+
+
+# --- Agreements ------------------------------------------------------------------------------
+
+
+def agreement_create(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = selectors.partnership_detail_for_user(user=request.user, pk=pk)
+    require(
+        selectors.can_manage_municipality(
+            user=request.user, municipality_id=partnership.municipality_id
+        )
+    )
+    today = timezone.localdate()
+    form = AgreementForm(
+        request.POST or None,
+        initial={
+            "kind": AgreementKind.COOPERATION,
+            "date": today,
+            "valid_from": partnership.start_date or today,
+            "valid_until": partnership.end_date,
+            "subject": partnership.description.split("\n")[0] if partnership.description else "",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = services.agreement_create(
+                partnership=partnership, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The agreement is created."))
+            return redirect("partnerships:agreement_detail", pk=agreement.pk)
+    return render(
+        request, "partnerships/agreement_form.html", {"form": form, "partnership": partnership}
+    )
+
+
+def _agreement(request, pk):
+    return get_for_user_or_404(selectors.agreement_list_for_user(user=request.user), pk=pk)
+
+
+def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = _agreement(request, pk)
+    can_manage = bool(services.agreement_actors(user=request.user, agreement=agreement))
+    actions = transitions.available(
+        transitions.AGREEMENT_TRANSITIONS,
+        status=agreement.status,
+        actors=services.agreement_actors(user=request.user, agreement=agreement),
+    )
+    return render(
+        request,
+        "partnerships/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "partnership": agreement.partnership,
+            "can_manage": can_manage,
+            "actions": [a for a in actions if a.action != "expire"],
+            "scan_form": ScanForm(),
+            "job": agreement.document_job,
+            "history": agreement.status_changes.select_related("actor"),
+        },
+    )
+
+
+@require_POST
+def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = _agreement(request, pk)
+    job = services.agreement_request_pdf(agreement=agreement, user=request.user)
+    messages.info(request, _("The document is being prepared: %(title)s.") % {"title": job.title})
+    return redirect("partnerships:agreement_detail", pk=agreement.pk)
+
+
+@require_POST
+def agreement_scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = _agreement(request, pk)
+    require(bool(services.agreement_actors(user=request.user, agreement=agreement)))
+    form = ScanForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.agreement_upload_scan(
+            agreement=agreement, upload=form.cleaned_data["scan"], actor=request.user
+        )
+        messages.success(request, _("The signed scan is uploaded."))
+        return redirect("partnerships:agreement_detail", pk=agreement.pk)
+    return render(
+        request,
+        "partnerships/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "partnership": agreement.partnership,
+            "can_manage": True,
+            "actions": [],
+            "scan_form": form,
+            "job": agreement.document_job,
+            "history": agreement.status_changes.all(),
+        },
+        status=400,
+    )
+
+
+def agreement_scan_download(request: HttpRequest, pk: int) -> FileResponse:
+    agreement = _agreement(request, pk)
+    if not agreement.scan:
+        raise Http404
+    return FileResponse(agreement.scan.open("rb"), as_attachment=True, filename=agreement.scan_name)
+
+
+@require_POST
+def agreement_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = _agreement(request, pk)
+    form = TransitionForm(request.POST)
+    require(form.is_valid())
+    try:
+        services.agreement_transition(
+            agreement=agreement,
+            action=form.cleaned_data["action"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except transitions.TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("partnerships:agreement_detail", pk=agreement.pk)
+
+
+@role_required(*TERRITORY)
+def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in AgreementKind.values:
+        raise Http404
+    template = services.agreement_template_for(kind)
+    form = AgreementTemplateForm(
+        request.POST or None, initial={"title": template.title, "body": template.body}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.agreement_template_save(kind=kind, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("The template is saved."))
+        return redirect("partnerships:template_edit", kind=kind)
+    return render(
+        request,
+        "partnerships/template_form.html",
+        {
+            "form": form,
+            "kind": AgreementKind(kind),
+            "placeholders": PLACEHOLDERS,
+            "kinds": AgreementKind.choices,
+        },
+    )
