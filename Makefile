@@ -1,15 +1,38 @@
-# The two commands a newcomer runs: `make demo` and `make test`.
+# The two commands a newcomer runs: `make demo` and `make test` (see README.md).
+#
+#   make demo              venv, install, migrate, demo data, serve http://127.0.0.1:8000
+#   make test              ruff, migrations check and the whole pytest suite
+#   make test-browser      only the Playwright tests (headless Debian Chromium)
+#   make messages          update every Russian catalog (CATALOGS="schools" for one)
+#   make compilemessages   compile every catalog to .mo (commit both files)
+#
+# `make test` uses SQLite and eager Celery unless DATABASE_URL / CELERY_BROKER_URL are set.
+
 PYTHON ?= python3
 VENV := .venv
-PY := $(VENV)/bin/python
+PY := $(CURDIR)/$(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+DJANGO_ADMIN := $(CURDIR)/$(VENV)/bin/django-admin
 DEMO_PASSWORD ?= demo12345
-DEMO_ENV := PORTAL_ENV=development DATABASE_URL= CELERY_BROKER_URL= EMAIL_URL=consolemail://
+DEMO_ADDRESS ?= 127.0.0.1:8000
+# Empty values count as unset in settings.py: the demo always runs on SQLite, eager Celery
+# and console e-mail, whatever the shell or a local .env says.
+DEMO_ENV := PORTAL_ENV=development DEBUG=true DATABASE_URL= CELERY_BROKER_URL= EMAIL_URL=consolemail://
+PYTEST_ARGS ?=
 
-.PHONY: demo test lint format install messages compilemessages test-browser clean
+# Translation catalogs. The root one (locale/) covers templates/, settings and the platform
+# sub-apps accounts, access, ui and audit; every other app keeps its own <app>/locale/.
+APP_CATALOGS := $(patsubst %/locale,%,$(wildcard */locale network_portal/*/locale))
+CATALOGS ?= . $(APP_CATALOGS)
+DOMAIN_DIRS := schools diagnostics partnerships roadmaps events reports \
+	network_portal/documents network_portal/notifications
+ROOT_IGNORE := .venv bench tests staticfiles media private_media test-artifacts static \
+	$(DOMAIN_DIRS) $(APP_CATALOGS)
+
+.PHONY: demo test lint format install check messages compilemessages test-browser clean
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e ".[dev]"
 	touch $@
@@ -19,8 +42,8 @@ install: $(VENV)/.installed
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
-	@echo "Портал: http://127.0.0.1:8000  (остановить: Ctrl+C)"
-	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Портал: http://$(DEMO_ADDRESS)  (остановить: Ctrl+C)"
+	$(DEMO_ENV) $(PY) manage.py runserver $(DEMO_ADDRESS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -30,15 +53,35 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+check: install
+	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+
+test: lint check
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-browser: install
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 messages: install
-	$(PY) manage.py makemessages -l ru --add-location=file -i ".venv/*" -i "bench/*" -i "tests/*" -i "staticfiles/*"
+	@for dir in $(CATALOGS); do \
+	  if [ "$$dir" = "." ]; then \
+	    echo "== locale/ (templates, settings, accounts, access, ui, audit)"; \
+	    $(PY) manage.py makemessages -l ru --add-location=file --no-obsolete \
+	      $(foreach d,$(ROOT_IGNORE),-i "$(d)") || exit 1; \
+	  else \
+	    echo "== $$dir/locale/"; \
+	    (cd $$dir && env -u DJANGO_SETTINGS_MODULE $(DJANGO_ADMIN) makemessages -l ru \
+	      --add-location=file --no-obsolete) || exit 1; \
+	  fi; \
+	done
 
 compilemessages: install
-	$(PY) manage.py compilemessages -i ".venv"
+	@for dir in $(CATALOGS); do \
+	  echo "== $$dir/locale/"; \
+	  (cd $$dir && env -u DJANGO_SETTINGS_MODULE $(DJANGO_ADMIN) compilemessages -l ru \
+	    -i "*" ) >/dev/null || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) staticfiles

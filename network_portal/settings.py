@@ -130,12 +130,7 @@ TEMPLATES = [
 # --- Data ---------------------------------------------------------------------------------
 
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL",
-        default=(
-            f"sqlite:///{BASE_DIR / 'db.sqlite3'}" if not PRODUCTION else "postgres:///portal"
-        ),
-    )
+    "default": env.db_url_config(required("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
 }
 if PRODUCTION and not env.str("DATABASE_URL", default=""):
     raise ImproperlyConfigured(

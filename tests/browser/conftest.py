@@ -1,16 +1,18 @@
 """Playwright in Debian's headless Chromium against ``live_server``.
 
-``playwright install`` cannot download browsers here, so the system Chromium is used.
-Every test in this package is marked ``browser`` (``make test-browser`` runs only them).
+``playwright install`` cannot download browsers here, so the system Chromium is used
+(``apt-get install chromium``; ``CHROMIUM_PATH`` overrides). Without it these tests are
+skipped locally and fail in CI (``tests.tools.require_tool``). Every test in this package is
+marked ``browser`` (``make test-browser`` runs only them).
 """
 
 import os
-import shutil
 
 import pytest
 from django.core.management import call_command
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+from tests.tools import require_tool
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -32,7 +34,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    chromium = require_tool("chromium")
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")
