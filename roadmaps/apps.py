@@ -5,3 +5,31 @@ from django.utils.translation import gettext_lazy as _
 class RoadmapsConfig(AppConfig):
     name = "roadmaps"
     verbose_name = _("Roadmaps")
+
+    def ready(self) -> None:
+        from network_portal.accounts.models import Role
+        from network_portal.ui.dashboard import Panel, register_panel
+        from schools.card import CardSection, register_section
+
+        from . import selectors
+
+        register_section(
+            CardSection(
+                key="roadmaps",
+                title=_("Roadmap and engagement"),
+                template="roadmaps/_card_section.html",
+                context=lambda request, organisation: selectors.card_context(
+                    user=request.user, organisation=organisation
+                ),
+                order=40,
+            )
+        )
+        register_panel(
+            Panel(
+                key="roadmaps",
+                roles=(Role.CURATOR, Role.DIRECTOR, Role.METHODOLOGIST),
+                template="roadmaps/_panel.html",
+                context=lambda user, scope: selectors.panel_context(user=user),
+                order=40,
+            )
+        )

@@ -1,8 +1,12 @@
 """Roadmaps (дорожные карты) of supported schools and partnerships, and their items."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class ProgrammeModule(models.TextChoices):
@@ -54,8 +58,19 @@ class Roadmap(models.Model):
         related_name="+",
         verbose_name=_("approved by"),
     )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("roadmap")
@@ -64,6 +79,10 @@ class Roadmap(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_partnership_roadmap(self) -> bool:
+        return self.partnership_id is not None
 
 
 class ItemStatus(models.TextChoices):
@@ -131,6 +150,28 @@ class RoadmapItem(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    co_responsible_organisation = models.ForeignKey(
+        "schools.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("co-responsible organisation"),
+    )
+    measure_template = models.ForeignKey(
+        "roadmaps.MeasureTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("typical measure"),
+    )
+    #: The actual result when the target is not a number («проведено», «принято»).
+    actual_text = models.CharField(_("actual result"), max_length=300, blank=True)
+    #: Set when the item is changed while its roadmap is approved; cleared by re-approval.
+    changed_after_approval = models.BooleanField(_("changed after approval"), default=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "position"])
 
     class Meta:
         verbose_name = _("roadmap item")
@@ -146,3 +187,238 @@ class RoadmapItem(models.Model):
 
     def __str__(self) -> str:
         return self.task
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        """«Просрочено» is computed, never stored: open and past its due date."""
+        return item_is_overdue(status=self.status, due_date=self.due_date, today=today)
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+
+def item_is_overdue(*, status: str, due_date: date, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return status not in CLOSED_ITEM_STATUSES and due_date < today
+
+
+# --- Extensions (migration 0002): history, co-responsibility, evidence, review, concerns ---------
+
+
+class MeasureTemplate(models.Model):
+    """A typical measure of the library (``0003_fill_measure_library``), proposed for a risk
+    factor when a draft roadmap is built from a school's risk profile. Built from the forms of
+    interaction and programme modules of seeds 000, 002, 003 and 004; a coordinator edits it."""
+
+    risk_factor = models.ForeignKey(
+        "diagnostics.RiskFactor",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("risk factor"),
+    )
+    module = models.CharField(_("programme module"), max_length=20, choices=ProgrammeModule.choices)
+    task = models.CharField(_("task"), max_length=500)
+    measure = models.TextField(_("measure"))
+    form_of_interaction = models.CharField(_("form of interaction"), max_length=200, blank=True)
+    duration_days = models.PositiveSmallIntegerField(_("typical duration, days"), default=90)
+    target_indicator = models.CharField(_("target indicator"), max_length=500, blank=True)
+    target_value = models.DecimalField(
+        _("target value"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    #: The partnership's leader school is proposed as co-responsible for this measure.
+    with_leader = models.BooleanField(_("with the leader school"), default=False)
+    is_active = models.BooleanField(_("in use"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("typical measure")
+        verbose_name_plural = _("library of typical measures")
+        ordering = ["risk_factor__code", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.task
+
+
+class EvidenceKind(models.TextChoices):
+    FILE = "file", _("File")
+    LINK = "link", _("Link")
+    COMMENT = "comment", _("Comment")
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    return f"roadmaps/evidence/{instance.item_id}/{filename}"
+
+
+def _private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class Evidence(models.Model):
+    """Evidence of an item's progress: a file (private storage), a link or a comment."""
+
+    item = models.ForeignKey(
+        RoadmapItem, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("item")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
+    file = models.FileField(
+        _("file"), upload_to=evidence_upload_to, storage=_private_storage, blank=True
+    )
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveIntegerField(_("file size"), default=0)
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    text = models.TextField(_("comment"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["item", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.file_name or self.url or self.text[:60]
+
+
+class CommentKind(models.TextChoices):
+    COMMENT = "comment", _("Comment")
+    SUBMITTED = "submitted", _("Submitted for approval")
+    RETURNED = "returned", _("Returned for revision")
+    APPROVED = "approved", _("Approved")
+
+
+class ReviewComment(models.Model):
+    """A curator's (or director's) comment on a roadmap or one of its items, and the review
+    decisions (submitted / returned / approved) with their comment."""
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="comments", verbose_name=_("roadmap")
+    )
+    item = models.ForeignKey(
+        RoadmapItem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("item"),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=CommentKind.choices, default=CommentKind.COMMENT
+    )
+    text = models.TextField(_("comment"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
+        ordering = ["roadmap", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Rating(models.TextChoices):
+    GREEN = "green", _("Green: on track")
+    AMBER = "amber", _("Amber: some delays")
+    RED = "red", _("Red: off track")
+
+
+class QuarterRating(models.Model):
+    """The curator's rating of a quarter's progress (red / amber / green) with a reason."""
+
+    roadmap = models.ForeignKey(
+        Roadmap, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("roadmap")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), choices=[(q, str(q)) for q in (1, 2, 3, 4)]
+    )
+    rating = models.CharField(_("rating"), max_length=5, choices=Rating.choices)
+    reason = models.TextField(_("reason"))
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("rated by"),
+    )
+    rated_at = models.DateTimeField(_("rated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("quarter rating")
+        verbose_name_plural = _("quarter ratings")
+        ordering = ["roadmap", "-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["roadmap", "year", "quarter"], name="roadmaps_rating_unique_quarter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} Q{self.quarter}: {self.get_rating_display()}"
+
+
+class EngagementConcern(models.Model):
+    """A methodologist's concern about a school's engagement («школа не выходит на связь»),
+    shown on the school card and in the municipality overview until resolved."""
+
+    organisation = models.ForeignKey(
+        "schools.Organisation",
+        on_delete=models.CASCADE,
+        related_name="engagement_concerns",
+        verbose_name=_("school"),
+    )
+    roadmap = models.ForeignKey(
+        Roadmap,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="concerns",
+        verbose_name=_("roadmap"),
+    )
+    text = models.TextField(_("concern"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("raised by"),
+    )
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        verbose_name = _("engagement concern")
+        verbose_name_plural = _("engagement concerns")
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["organisation", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -1,7 +1,401 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Views of roadmaps: thin — fetch through the access policy, validate, call a service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from network_portal.access.policy import (
+    get_for_user_or_404,
+    require,
+    role_required,
+    scope_for,
+)
+from network_portal.accounts.models import Role
+
+from . import export, selectors, services
+from .forms import (
+    CommentForm,
+    ConcernForm,
+    EvidenceForm,
+    ItemForm,
+    MeasureTemplateForm,
+    QuickUpdateForm,
+    RatingForm,
+    ResolveConcernForm,
+    ReviewForm,
+    RoadmapCreateForm,
+)
+from .models import EngagementConcern, Evidence, MeasureTemplate, RoadmapItem, RoadmapStatus
+from .page import (
+    conflict_message,
+    detail_context,
+    item_fragment,
+    organisations_for,
+    render_detail,
+    roadmap_for,
+)
 
 
 def list(request: HttpRequest) -> HttpResponse:
-    return render(request, "ui/section_stub.html", {"section_title": _("Roadmaps")})
+    scope = scope_for(request.user)
+    roadmaps = selectors.roadmap_rows(roadmaps=selectors.roadmap_list_for_user(user=request.user))
+    status = request.GET.get("status", "")
+    if status in RoadmapStatus.values:
+        roadmaps = roadmaps.filter(status=status)
+    page = Paginator(roadmaps.order_by("organisation__short_name", "-created_at"), 25).get_page(
+        request.GET.get("page")
+    )
+    ratings = selectors.last_ratings(roadmap_ids=[r.pk for r in page])
+    for roadmap in page:
+        roadmap.percent = selectors.percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+        roadmap.last_rating = ratings.get(roadmap.pk)
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": RoadmapStatus.choices,
+        "can_create": bool(scope.organisation_ids(Role.DIRECTOR)),
+        "is_territory": scope.has_role(Role.COORDINATOR, Role.METHODOLOGIST),
+        "is_curator": scope.has_role(Role.CURATOR),
+        "can_edit_library": scope.has_role(Role.COORDINATOR),
+    }
+    return render(request, "roadmaps/list.html", context)
+
+
+@role_required(Role.COORDINATOR, Role.METHODOLOGIST)
+def overview(request: HttpRequest) -> HttpResponse:
+    rows = selectors.overview_rows(user=request.user)
+    totals = {
+        "schools": len(rows),
+        "overdue": sum(r["overdue"] for r in rows),
+        "concerns": sum(len(r["concerns"]) for r in rows),
+    }
+    return render(request, "roadmaps/overview.html", {"rows": rows, "totals": totals})
+
+
+@role_required(Role.DIRECTOR)
+def create(request: HttpRequest) -> HttpResponse:
+    from schools.models import Organisation
+
+    school_id = scope_for(request.user).organisation_ids(Role.DIRECTOR)
+    school = get_object_or_404(Organisation, pk=min(school_id)) if school_id else None
+    partnerships = selectors.partnerships_for_school(organisation=school)
+    form = RoadmapCreateForm(request.POST or None, partnerships=partnerships)
+    if request.method == "POST" and form.is_valid():
+        result = services.roadmap_create(
+            organisation=school,
+            title=form.cleaned_data["title"],
+            partnership=form.cleaned_data["partnership"],
+            from_profile=form.cleaned_data["from_profile"],
+            start=form.cleaned_data["start"],
+            user=request.user,
+        )
+        messages.success(request, _draft_message(result))
+        return redirect("roadmaps:detail", pk=result.roadmap.pk)
+    levels = selectors.current_factor_levels(organisation=school)
+    return render(
+        request, "roadmaps/create.html", {"form": form, "school": school, "levels": levels}
+    )
+
+
+def _draft_message(result: services.DraftResult) -> str:
+    if result.proposed:
+        return _(
+            "The draft roadmap is created: %(n)s measures proposed for %(f)s risk factors. "
+            "Edit them, add your own and submit the roadmap for approval."
+        ) % {"n": result.proposed, "f": result.factors}
+    return _("The roadmap is created. Add its measures and submit it for approval.")
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    return render_detail(request, roadmap, perms)
+
+
+def print_view(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    context = detail_context(request, roadmap, perms)
+    return render(request, "roadmaps/print.html", context)
+
+
+def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, _perms = roadmap_for(request, pk)
+    content = export.roadmap_xlsx(roadmap=roadmap, items=selectors.roadmap_items(roadmap=roadmap))
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="roadmap-{roadmap.pk}.xlsx"'
+    return response
+
+
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    entries = selectors.item_history(roadmap=roadmap)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    only_after = [e for e in entries if e.after_approval]
+    context = {"roadmap": roadmap, "perms": perms, "page": page, "n_after": len(only_after)}
+    return render(request, "roadmaps/history.html", context)
+
+
+def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    require(perms.can_edit)
+    item = RoadmapItem(roadmap=roadmap)
+    form = ItemForm(request.POST or None, instance=item, organisations=organisations_for(roadmap))
+    if request.method == "POST" and form.is_valid():
+        item = services.item_save(item=item, data=form.item_data(), version=None, user=request.user)
+        messages.success(request, _("The item is added."))
+        return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item.pk}")
+    context = {"form": form, "roadmap": roadmap, "item": None}
+    return render(request, "roadmaps/item_form.html", context)
+
+
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
+    roadmap, perms = roadmap_for(request, item.roadmap_id)
+    require(perms.can_edit)
+    form = ItemForm(request.POST or None, instance=item, organisations=organisations_for(roadmap))
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_save(
+                item=item,
+                data=form.item_data(),
+                version=form.cleaned_data["version"],
+                user=request.user,
+            )
+        except services.StaleItemError as exc:
+            conflict = conflict_message(exc.current)
+        else:
+            messages.success(request, _("The item is saved."))
+            return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item.pk}")
+    context = {"form": form, "roadmap": roadmap, "item": item, "conflict": conflict}
+    return render(request, "roadmaps/item_form.html", context)
+
+
+@require_POST
+def item_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
+    roadmap, perms = roadmap_for(request, item.roadmap_id)
+    require(perms.can_edit)
+    services.item_delete(item=item, user=request.user)
+    messages.success(request, _("The item «%(task)s» is removed.") % {"task": item.task})
+    return redirect("roadmaps:detail", pk=roadmap.pk)
+
+
+@require_POST
+def item_quick(request: HttpRequest, pk: int) -> HttpResponse:
+    """Inline status / actual value update: htmx gets the item fragment back; a plain form
+    post is redirected to the item's anchor (or re-shown with the message on error)."""
+    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
+    roadmap, perms = roadmap_for(request, item.roadmap_id)
+    require(perms.can_update_item(item))
+    form = QuickUpdateForm(request.POST, item=item)
+    notice = None
+    if form.is_valid():
+        try:
+            services.item_save(
+                item=item,
+                data=form.item_data(),
+                version=form.cleaned_data["version"],
+                user=request.user,
+            )
+            notice = ("success", _("Saved."))
+            form = None
+        except services.StaleItemError as exc:
+            notice = ("danger", conflict_message(exc.current))
+    return item_fragment(request, roadmap, perms, item.pk, quick_form=form, notice=notice)
+
+
+@require_POST
+def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
+    roadmap, perms = roadmap_for(request, item.roadmap_id)
+    require(perms.can_update_item(item))
+    form = EvidenceForm(request.POST, request.FILES, item=item)
+    notice = None
+    if form.is_valid():
+        services.evidence_add(
+            item=item,
+            user=request.user,
+            upload=form.cleaned_data["file"],
+            url=form.cleaned_data["url"],
+            text=form.cleaned_data["text"],
+        )
+        notice, form = ("success", _("Evidence added.")), None
+    return item_fragment(request, roadmap, perms, item.pk, evidence_form=form, notice=notice)
+
+
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = get_for_user_or_404(
+        Evidence.objects.filter(item__in=selectors.roadmap_items_for_user(user=request.user)),
+        pk=pk,
+    )
+    if not evidence.file:
+        raise Http404
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name)
+
+
+@require_POST
+def item_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
+    roadmap, perms = roadmap_for(request, item.roadmap_id)
+    require(perms.can_review or perms.can_edit)
+    form = CommentForm(request.POST, prefix=f"c{item.pk}")
+    notice = None
+    if form.is_valid():
+        services.item_comment(item=item, user=request.user, text=form.cleaned_data["text"])
+        notice, form = ("success", _("Comment added.")), None
+    return item_fragment(request, roadmap, perms, item.pk, comment_form=form, notice=notice)
+
+
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    require(perms.can_edit)
+    try:
+        services.roadmap_transition(
+            roadmap=roadmap,
+            to=RoadmapStatus.SUBMITTED,
+            user=request.user,
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, _("The roadmap is submitted to the curator for approval."))
+    except services.TransitionError:
+        messages.error(
+            request, _("Only a draft or returned roadmap with at least one item can be submitted.")
+        )
+    return redirect("roadmaps:detail", pk=roadmap.pk)
+
+
+@require_POST
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    require(perms.can_review)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        return render_detail(request, roadmap, perms, review_form=form)
+    approve = form.cleaned_data["decision"] == ReviewForm.APPROVE
+    to = RoadmapStatus.APPROVED if approve else RoadmapStatus.RETURNED
+    try:
+        services.roadmap_transition(
+            roadmap=roadmap, to=to, user=request.user, comment=form.cleaned_data["comment"]
+        )
+    except services.TransitionError:
+        messages.error(request, _("The roadmap is not awaiting a decision."))
+        return redirect("roadmaps:detail", pk=roadmap.pk)
+    messages.success(
+        request,
+        _("The roadmap is approved.")
+        if approve
+        else _("The roadmap is returned to the school with your comment."),
+    )
+    return redirect("roadmaps:detail", pk=roadmap.pk)
+
+
+@require_POST
+def rate(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    require(perms.can_review)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return render_detail(request, roadmap, perms, rating_form=form)
+    services.quarter_rate(roadmap=roadmap, user=request.user, **form.cleaned_data)
+    messages.success(request, _("The quarter is rated."))
+    return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#ratings")
+
+
+@require_POST
+def comment(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    require(perms.can_review or perms.can_edit)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return render_detail(request, roadmap, perms, comment_form=form)
+    services.roadmap_comment(roadmap=roadmap, user=request.user, text=form.cleaned_data["text"])
+    messages.success(request, _("Comment added."))
+    return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#comments")
+
+
+@require_POST
+def concern_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    require(perms.can_raise_concern)
+    form = ConcernForm(request.POST)
+    if not form.is_valid():
+        return render_detail(request, roadmap, perms, concern_form=form)
+    services.concern_raise(
+        organisation=roadmap.organisation,
+        roadmap=roadmap,
+        user=request.user,
+        text=form.cleaned_data["text"],
+    )
+    messages.success(
+        request,
+        _(
+            "The concern is recorded; it shows on the school card and in "
+            "the overview until resolved."
+        ),
+    )
+    return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#concerns")
+
+
+@require_POST
+def concern_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    concern = get_for_user_or_404(
+        EngagementConcern.objects.filter(
+            roadmap__in=selectors.roadmap_list_for_user(user=request.user).values("pk")
+        ).select_related("roadmap"),
+        pk=pk,
+    )
+    roadmap, perms = roadmap_for(request, concern.roadmap_id)
+    require(perms.can_raise_concern and concern.is_open)
+    form = ResolveConcernForm(request.POST)
+    if not form.is_valid():
+        return render_detail(request, roadmap, perms, resolve_form=form)
+    services.concern_resolve(
+        concern=concern, user=request.user, resolution=form.cleaned_data["resolution"]
+    )
+    messages.success(request, _("The concern is resolved."))
+    return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#concerns")
+
+
+@require_POST
+def propose(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.utils import timezone
+
+    roadmap, perms = roadmap_for(request, pk)
+    require(perms.can_edit)
+    added, factors = services.roadmap_propose_measures(
+        roadmap=roadmap, user=request.user, start=timezone.localdate()
+    )
+    messages.info(
+        request, _("%(n)s measures proposed for %(f)s risk factors.") % {"n": added, "f": factors}
+    )
+    return redirect("roadmaps:detail", pk=roadmap.pk)
+
+
+@role_required(Role.COORDINATOR, Role.METHODOLOGIST)
+def library(request: HttpRequest) -> HttpResponse:
+    templates = selectors.measure_library(active_only=False)
+    context = {
+        "templates": templates,
+        "can_edit": scope_for(request.user).has_role(Role.COORDINATOR),
+    }
+    return render(request, "roadmaps/library.html", context)
+
+
+@role_required(Role.COORDINATOR)
+def library_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    template = get_object_or_404(MeasureTemplate, pk=pk) if pk else MeasureTemplate()
+    form = MeasureTemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The typical measure is saved."))
+        return redirect("roadmaps:library")
+    return render(request, "roadmaps/library_form.html", {"form": form, "template": template})

@@ -1,0 +1,311 @@
+"""Input validation of roadmaps. Every message is Russian through gettext; a refused form
+re-shows what was typed."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import ItemStatus, MeasureTemplate, Rating, RoadmapItem
+from .services import parse_decimal
+
+#: Evidence files people actually have: documents, tables, presentations, photos, scans.
+ALLOWED_EVIDENCE_EXTENSIONS = (
+    ".pdf", ".doc", ".docx", ".odt", ".rtf", ".txt",
+    ".xls", ".xlsx", ".ods", ".csv",
+    ".ppt", ".pptx", ".odp",
+    ".jpg", ".jpeg", ".png",
+)  # fmt: skip
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _clean_actual(*, raw: str, target_value) -> tuple[Decimal | None, str]:
+    """(actual_value, actual_text): a number where the target is a number; otherwise a number
+    if it reads as one, else the words typed («проведено»)."""
+    raw = (raw or "").strip()
+    try:
+        number = parse_decimal(raw)
+    except (InvalidOperation, ValueError):
+        number = None
+        if target_value is not None:
+            raise forms.ValidationError(
+                _(
+                    "The target «%(target)s» is a number: enter the actual value as a number, "
+                    "for example 12 or 12,5."
+                ),
+                params={"target": target_value},
+                code="not_a_number",
+            ) from None
+        return None, raw[:300]
+    if number is not None and abs(number) >= Decimal("1e10"):
+        raise forms.ValidationError(_("The number is too large."), code="too_large")
+    return number, ""
+
+
+class RoadmapCreateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    partnership = forms.ModelChoiceField(
+        label=_("Partnership"),
+        queryset=None,
+        required=False,
+        empty_label=_("— the school's own programme of transition to effective work —"),
+        help_text=_(
+            "Choose a partnership to plan its joint work; its leader school becomes "
+            "co-responsible for the measures that fit."
+        ),
+    )
+    from_profile = forms.BooleanField(
+        label=_("Propose measures from the risk profile"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "For every high- and medium-risk factor the portal proposes typical "
+            "measures from the library; you edit, add and remove them afterwards."
+        ),
+    )
+    start = forms.DateField(label=_("Measures start on"), widget=DATE_WIDGET)
+
+    def __init__(self, *args, partnerships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnerships
+        self.fields["start"].initial = timezone.localdate()
+
+
+class ItemForm(forms.ModelForm):
+    """The full form of an item. ``version`` carries the version the person saw."""
+
+    actual = forms.CharField(label=_("Actual value"), required=False, max_length=300)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = RoadmapItem
+        fields = (
+            "task",
+            "measure",
+            "risk_factor",
+            "module",
+            "responsible_person",
+            "responsible_organisation",
+            "co_responsible_organisation",
+            "start_date",
+            "due_date",
+            "target_indicator",
+            "target_value",
+            "status",
+        )
+        widgets = {
+            "measure": forms.Textarea(attrs={"rows": 3}),
+            "start_date": DATE_WIDGET,
+            "due_date": DATE_WIDGET,
+        }
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("responsible_organisation", "co_responsible_organisation"):
+            self.fields[name].queryset = organisations
+        self.fields["target_value"].localize = True
+        self.fields["target_value"].widget.is_localized = True
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["actual"].initial = _actual_initial(self.instance)
+
+    def clean(self):
+        data = super().clean()
+        start, due = data.get("start_date"), data.get("due_date")
+        if start and due and due < start:
+            self.add_error(
+                "due_date",
+                _("The due date (%(due)s) cannot be before the start date (%(start)s).")
+                % {"due": due.strftime("%d.%m.%Y"), "start": start.strftime("%d.%m.%Y")},
+            )
+        if "actual" in data:
+            try:
+                data["actual_value"], data["actual_text"] = _clean_actual(
+                    raw=data["actual"], target_value=data.get("target_value")
+                )
+            except forms.ValidationError as exc:
+                self.add_error("actual", exc)
+        return data
+
+    def item_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self._meta.fields}
+        data["actual_value"] = self.cleaned_data.get("actual_value")
+        data["actual_text"] = self.cleaned_data.get("actual_text", "")
+        return data
+
+
+def _actual_initial(item: RoadmapItem) -> str:
+    from django.utils.formats import number_format
+
+    if item.actual_value is not None:
+        return number_format(
+            item.actual_value.normalize() if item.actual_value % 1 else int(item.actual_value)
+        )
+    return item.actual_text
+
+
+class QuickUpdateForm(forms.Form):
+    """Status and actual value changed inline on the roadmap page."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices)
+    actual = forms.CharField(label=_("Actual value"), required=False, max_length=300)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, item: RoadmapItem, **kwargs):
+        self.item = item
+        kwargs.setdefault(
+            "initial",
+            {"status": item.status, "actual": _actual_initial(item), "version": item.version},
+        )
+        super().__init__(*args, **kwargs)
+        self.auto_id = f"id_q{item.pk}_%s"
+
+    def clean(self):
+        data = super().clean()
+        if "actual" in data:
+            try:
+                data["actual_value"], data["actual_text"] = _clean_actual(
+                    raw=data["actual"], target_value=self.item.target_value
+                )
+            except forms.ValidationError as exc:
+                self.add_error("actual", exc)
+        return data
+
+    def item_data(self) -> dict:
+        return {
+            "status": self.cleaned_data["status"],
+            "actual_value": self.cleaned_data["actual_value"],
+            "actual_text": self.cleaned_data["actual_text"],
+        }
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("File"), required=False)
+    url = forms.URLField(label=_("Link"), required=False, max_length=1000, assume_scheme="https")
+    text = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, item: RoadmapItem | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if item is not None:
+            self.auto_id = f"id_e{item.pk}_%s"
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return None
+        extension = Path(upload.name).suffix.lower()
+        if extension not in ALLOWED_EVIDENCE_EXTENSIONS:
+            raise forms.ValidationError(
+                _("Files of type «%(ext)s» are not accepted. Allowed: %(allowed)s."),
+                params={
+                    "ext": extension or "?",
+                    "allowed": ", ".join(e.lstrip(".") for e in ALLOWED_EVIDENCE_EXTENSIONS),
+                },
+                code="file_type",
+            )
+        if upload.size > settings.UPLOAD_MAX_SIZE:
+            raise forms.ValidationError(
+                _("The file is %(size)s; the limit is %(limit)s."),
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.UPLOAD_MAX_SIZE),
+                },
+                code="file_size",
+            )
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not (data.get("file") or data.get("url") or data.get("text")):
+            raise forms.ValidationError(_("Attach a file, give a link or write a comment."))
+        return data
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReviewForm(forms.Form):
+    APPROVE, RETURN = "approve", "return"
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve")), (RETURN, _("Return for revision"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.RETURN and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say what needs revising when returning the roadmap."))
+        return data
+
+
+class RatingForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2015, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"),
+        coerce=int,
+        choices=[(1, "I"), (2, "II"), (3, "III"), (4, "IV")],
+    )
+    rating = forms.ChoiceField(label=_("Rating"), choices=Rating.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["year"].initial = today.year
+        self.fields["quarter"].initial = (today.month - 1) // 3 + 1
+
+
+class ConcernForm(forms.Form):
+    text = forms.CharField(
+        label=_("Concern"),
+        max_length=4000,
+        initial=_("The school does not respond"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ResolveConcernForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("How it was resolved"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MeasureTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MeasureTemplate
+        fields = (
+            "risk_factor",
+            "module",
+            "task",
+            "measure",
+            "form_of_interaction",
+            "duration_days",
+            "target_indicator",
+            "target_value",
+            "with_leader",
+            "is_active",
+        )
+        widgets = {"measure": forms.Textarea(attrs={"rows": 3})}

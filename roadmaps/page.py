@@ -1,0 +1,208 @@
+"""The roadmap page: its context (built once for the page, the print view and error re-shows)
+and the item fragment that htmx swaps in after an inline update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from network_portal.access.policy import get_for_user_or_404
+from network_portal.ui.charts import bar_chart
+
+from . import selectors
+from .forms import CommentForm, ConcernForm, RatingForm, ReviewForm
+from .gantt import STATUS_COLORS, GanttRow, gantt_chart
+from .models import ItemStatus, ProgrammeModule, Roadmap, RoadmapItem, RoadmapStatus
+
+
+def roadmap_for(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
+    """The roadmap through the access policy (404 outside the scope) and what the user may do."""
+    roadmap = get_for_user_or_404(selectors.roadmap_list_for_user(user=request.user), pk=pk)
+    return roadmap, selectors.roadmap_permissions(user=request.user, roadmap=roadmap)
+
+
+def organisations_for(roadmap: Roadmap):
+    """Organisations an item can be assigned to: the school and the partnership's members."""
+    from schools.models import Organisation
+
+    qs = Organisation.objects.filter(pk=roadmap.organisation_id)
+    if roadmap.partnership_id:
+        qs = (
+            Organisation.objects.filter(
+                partnership_memberships__partnership_id=roadmap.partnership_id
+            )
+            | qs
+        )
+    return qs.distinct().order_by("short_name")
+
+
+def conflict_message(current: RoadmapItem) -> str:
+    """The other person's change, shown when a save with a stale version is refused."""
+    last = current.history.select_related("history_user").first()
+    who = last.history_user.get_full_name() if last and last.history_user else _("someone")
+    when = date_format(timezone.localtime(last.history_date), "d.m.Y H:i") if last else ""
+    actual = current.actual_value if current.actual_value is not None else current.actual_text
+    return _(
+        "Not saved: %(who)s changed this item at %(when)s while you were editing it. Now: "
+        "status «%(status)s», actual value «%(actual)s». Your input is kept below — check it "
+        "and save again."
+    ) % {
+        "who": who,
+        "when": when,
+        "status": current.get_status_display(),
+        "actual": actual if actual not in (None, "") else "—",
+    }
+
+
+def _decorate(items: list[RoadmapItem], perms, today) -> None:
+    for item in items:
+        item.is_late = item.is_overdue(today)
+        item.can_update = perms.can_update_item(item)
+        item.notice = None
+        item.quick_form = item.evidence_form = item.comment_form = None
+
+
+FILTERS = ("status", "module", "factor")
+
+
+def _filtered(items: list[RoadmapItem], params, today) -> list[RoadmapItem]:
+    status, module, factor = (params.get(k, "") for k in FILTERS)
+    if status == "overdue":
+        items = [i for i in items if i.is_late]
+    elif status:
+        items = [i for i in items if i.status == status]
+    if module:
+        items = [i for i in items if i.module == module]
+    if factor.isdigit():
+        items = [i for i in items if i.risk_factor_id and i.risk_factor.code == int(factor)]
+    return items
+
+
+def _charts(summary: selectors.RoadmapSummary) -> dict[str, Any]:
+    def bars(groups):
+        return [(label, p.percent) for label, p in groups]
+
+    return {
+        "module_chart": bar_chart(
+            title=_("Completion by programme module, %"),
+            bars=bars(summary.by_module),
+            max_value=100,
+            unit="%",
+            label_width=260,
+        ),
+        "factor_chart": bar_chart(
+            title=_("Completion by risk factor, %"),
+            bars=bars(summary.by_factor),
+            max_value=100,
+            unit="%",
+            label_width=260,
+        ),
+    }
+
+
+def _gantt(items: list[RoadmapItem], today) -> str:
+    rows = [
+        GanttRow(
+            label=item.task,
+            start=item.start_date,
+            end=item.due_date,
+            color=STATUS_COLORS["overdue" if item.is_late else item.status],
+            note=_("overdue") if item.is_late else item.get_status_display(),
+        )
+        for item in items
+    ]
+    return gantt_chart(title=_("Timeline of the roadmap's items"), rows=rows, today=today)
+
+
+def detail_context(request: HttpRequest, roadmap: Roadmap, perms, **forms: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    items = selectors.roadmap_items(roadmap=roadmap)
+    _decorate(items, perms, today)
+    summary = selectors.roadmap_summary(items=items, today=today)
+    shown = _filtered(items, request.GET, today)
+    item_forms = forms.pop("item_forms", {})
+    for item in shown:
+        for name, value in item_forms.get(item.pk, {}).items():
+            setattr(item, name, value)
+    factors = sorted({i.risk_factor for i in items if i.risk_factor}, key=lambda f: f.code)
+    concerns = list(selectors.open_concerns(organisation_ids=[roadmap.organisation_id]))
+    return {
+        "roadmap": roadmap,
+        "perms": perms,
+        "items": shown,
+        "n_items": len(items),
+        "summary": summary,
+        **_charts(summary),
+        "gantt": _gantt(items, today),
+        "today": today,
+        "comments": selectors.roadmap_review_comments(roadmap=roadmap),
+        "ratings": selectors.roadmap_ratings(roadmap=roadmap),
+        "concerns": concerns,
+        "n_changed": sum(1 for i in items if i.changed_after_approval),
+        "status_choices": ItemStatus.choices,
+        "module_choices": ProgrammeModule.choices,
+        "factors": factors,
+        "filters": {k: request.GET.get(k, "") for k in FILTERS},
+        "is_filtered": any(request.GET.get(k) for k in FILTERS),
+        "can_submit": perms.can_edit
+        and roadmap.status in (RoadmapStatus.DRAFT, RoadmapStatus.RETURNED),
+        "awaiting_review": roadmap.status == RoadmapStatus.SUBMITTED
+        or (
+            roadmap.status == RoadmapStatus.APPROVED
+            and any(i.changed_after_approval for i in items)
+        ),
+        "review_form": forms.get("review_form") or ReviewForm(),
+        "rating_form": forms.get("rating_form") or RatingForm(),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "concern_form": forms.get("concern_form") or ConcernForm(),
+        "resolve_form": forms.get("resolve_form"),
+    }
+
+
+def render_detail(request: HttpRequest, roadmap: Roadmap, perms, **forms: Any) -> HttpResponse:
+    context = detail_context(request, roadmap, perms, **forms)
+    return render(request, "roadmaps/detail.html", context)
+
+
+def item_fragment(
+    request: HttpRequest,
+    roadmap: Roadmap,
+    perms,
+    item_pk: int,
+    *,
+    notice: tuple[str, str] | None = None,
+    **forms: Any,
+) -> HttpResponse:
+    """After an inline update: htmx gets the item's fragment; without JavaScript the browser is
+    redirected back to the item, or the page is re-shown with the typed input on an error."""
+    failed = (notice and notice[0] == "danger") or any(
+        f is not None and f.errors for f in forms.values()
+    )
+    if request.htmx:
+        (item,) = selectors.roadmap_items(roadmap=roadmap, pk=item_pk)
+        _decorate([item], perms, timezone.localdate())
+        item.notice = notice
+        for name, value in forms.items():
+            setattr(item, name, value)
+        context = {
+            "item": item,
+            "roadmap": roadmap,
+            "perms": perms,
+            "status_choices": ItemStatus.choices,
+        }
+        return render(request, "roadmaps/_item.html", context, status=200)
+    if failed:
+        if notice:
+            messages.error(request, notice[1])
+        extra = {"notice": notice, **forms}
+        return render_detail(request, roadmap, perms, item_forms={item_pk: extra})
+    if notice:
+        messages.success(request, notice[1])
+    return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item_pk}")

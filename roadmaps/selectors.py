@@ -1,0 +1,404 @@
+"""Reads of roadmaps: scoped lists, permissions, the roadmap page, overviews, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from network_portal.access.policy import Scope, organisation_q, scope_for
+from network_portal.accounts.models import Role
+
+from .models import (
+    EngagementConcern,
+    Evidence,
+    ItemStatus,
+    MeasureTemplate,
+    QuarterRating,
+    ReviewComment,
+    Roadmap,
+    RoadmapItem,
+)
+from .rules import Progress, progress_by, progress_of
+
+#: Roles that read a school's roadmaps through the school (territory, curator, its director).
+READER_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR)
+#: Roles of members of a partnership (a leader school's director, a partner's representative)
+#: that read the partnership's roadmap.
+MEMBER_ROLES = (Role.DIRECTOR, Role.PARTNER)
+
+
+def _member_partnerships(scope: Scope):
+    from partnerships.models import PartnershipMember
+
+    return PartnershipMember.objects.filter(
+        organisation_id__in=scope.organisation_ids(*MEMBER_ROLES)
+    ).values("partnership_id")
+
+
+def roadmap_list_for_user(*, user) -> QuerySet[Roadmap]:
+    """Roadmaps the user may open: of the schools in their scope, and of the partnerships
+    their own organisation is a member of (a leader school, a partner)."""
+    scope = scope_for(user)
+    q = organisation_q(scope, "organisation", roles=READER_ROLES)
+    if scope.organisation_ids(*MEMBER_ROLES):
+        q |= Q(partnership_id__in=_member_partnerships(scope))
+    return Roadmap.objects.filter(q).select_related(
+        "organisation", "organisation__municipality", "partnership"
+    )
+
+
+def roadmap_items_for_user(*, user) -> QuerySet[RoadmapItem]:
+    return RoadmapItem.objects.filter(roadmap__in=roadmap_list_for_user(user=user).values("pk"))
+
+
+@dataclass(frozen=True)
+class RoadmapPermissions:
+    """What a user may do with one visible roadmap (see README of roadmaps for the rules)."""
+
+    can_edit: bool = False  # the school's director: items, structure, submit
+    can_review: bool = False  # the school's curator: comments, approve / return, ratings
+    can_raise_concern: bool = False  # territory roles
+    member_organisation_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def can_update_item(self, item: RoadmapItem) -> bool:
+        """Quick updates (status, actual value, evidence). A member school of the partnership
+        (e.g. the leader school) updates the items it is responsible or co-responsible for."""
+        if self.can_edit:
+            return True
+        return bool(self.member_organisation_ids) and (
+            item.responsible_organisation_id in self.member_organisation_ids
+            or item.co_responsible_organisation_id in self.member_organisation_ids
+        )
+
+    @property
+    def can_update_any(self) -> bool:
+        return self.can_edit or bool(self.member_organisation_ids)
+
+
+def roadmap_permissions(*, user, roadmap: Roadmap) -> RoadmapPermissions:
+    scope = scope_for(user)
+    if scope.is_admin:
+        return RoadmapPermissions(can_edit=True, can_review=True, can_raise_concern=True)
+    org_id = roadmap.organisation_id
+    members: frozenset[int] = frozenset()
+    own = scope.organisation_ids(*MEMBER_ROLES) - {org_id}
+    if roadmap.partnership_id and own:
+        from partnerships.models import PartnershipMember
+
+        members = frozenset(
+            PartnershipMember.objects.filter(
+                partnership_id=roadmap.partnership_id, organisation_id__in=own
+            ).values_list("organisation_id", flat=True)
+        )
+    org = roadmap.organisation
+    territory = org.municipality_id in scope.municipality_ids or (
+        bool(scope.region_ids) and org.municipality.region_id in scope.region_ids
+    )
+    return RoadmapPermissions(
+        can_edit=org_id in scope.organisation_ids(Role.DIRECTOR),
+        can_review=org_id in scope.organisation_ids(Role.CURATOR),
+        can_raise_concern=territory,
+        member_organisation_ids=members,
+    )
+
+
+def current_factor_levels(*, organisation) -> list[tuple[Any, str]]:
+    """(risk factor, level) of the school's current risk profile, most severe first.
+
+    An adapter over diagnostics: its selector ``current_profile_for`` when present, else the
+    latest computed ``RiskProfile``. Empty when the school has no profile yet.
+    """
+    from diagnostics import models as dm
+
+    try:
+        from diagnostics.selectors import current_profile_for
+    except ImportError:
+        current_profile_for = None
+    profile = None
+    if current_profile_for is not None:
+        try:
+            profile = current_profile_for(organisation=organisation)
+        except Exception:
+            profile = None
+    if profile is None:
+        profile = (
+            dm.RiskProfile.objects.filter(organisation=organisation)
+            .order_by("-computed_at")
+            .first()
+        )
+    if profile is None:
+        return []
+    rank = {"high": 0, "medium": 1, "low": 2}
+    levels = dm.FactorLevel.objects.filter(profile=profile).select_related("factor")
+    return sorted(
+        ((fl.factor, fl.level) for fl in levels), key=lambda p: (rank.get(p[1], 3), p[0].code)
+    )
+
+
+def measure_library(*, active_only: bool = True) -> QuerySet[MeasureTemplate]:
+    qs = MeasureTemplate.objects.select_related("risk_factor")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def leader_of(*, partnership) -> Any | None:
+    """The first leader school of a partnership (co-responsible for measures that fit)."""
+    if partnership is None:
+        return None
+    from partnerships.models import MemberRole, PartnershipMember
+
+    member = (
+        PartnershipMember.objects.filter(partnership=partnership, role=MemberRole.LEADER)
+        .select_related("organisation")
+        .order_by("organisation__short_name")
+        .first()
+    )
+    return member.organisation if member else None
+
+
+def partnerships_for_school(*, organisation) -> QuerySet:
+    """Partnerships in which the school is the supported member (a roadmap may belong to one)."""
+    from partnerships.models import MemberRole, Partnership
+
+    return Partnership.objects.filter(
+        members__organisation=organisation, members__role=MemberRole.SUPPORTED
+    ).order_by("title")
+
+
+def roadmap_items(*, roadmap: Roadmap, pk: int | None = None) -> list[RoadmapItem]:
+    """Every item of the page (or one of them) in a fixed number of queries, whatever the size."""
+    items = roadmap.items.filter(pk=pk) if pk is not None else roadmap.items.all()
+    return list(
+        items.select_related(
+            "risk_factor", "responsible_organisation", "co_responsible_organisation"
+        ).prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")),
+            Prefetch(
+                "comments",
+                queryset=ReviewComment.objects.filter(item__isnull=False).select_related("author"),
+            ),
+        )
+    )
+
+
+@dataclass
+class RoadmapSummary:
+    total: Progress
+    by_module: list[tuple[str, Progress]]
+    by_factor: list[tuple[str, Progress]]
+
+
+def roadmap_summary(*, items: list[RoadmapItem], today: date | None = None) -> RoadmapSummary:
+    today = today or timezone.localdate()
+    by_module = progress_by(items, lambda i: i.get_module_display() or "—", today=today)
+    by_factor = progress_by(
+        items,
+        lambda i: f"{i.risk_factor.code}. {i.risk_factor.short_name}" if i.risk_factor else "—",
+        today=today,
+    )
+    return RoadmapSummary(
+        total=progress_of(items, today=today),
+        by_module=sorted(by_module.items()),
+        by_factor=sorted(by_factor.items(), key=lambda kv: _code_key(kv[0])),
+    )
+
+
+def _code_key(label: str) -> tuple[int, str]:
+    head = label.split(".", 1)[0]
+    return (int(head), label) if head.isdigit() else (99, label)
+
+
+def roadmap_review_comments(*, roadmap: Roadmap) -> list[ReviewComment]:
+    return list(roadmap.comments.filter(item__isnull=True).select_related("author"))
+
+
+def roadmap_ratings(*, roadmap: Roadmap) -> list[QuarterRating]:
+    return list(roadmap.ratings.select_related("rated_by"))
+
+
+def open_concerns(*, organisation_ids) -> QuerySet[EngagementConcern]:
+    return EngagementConcern.objects.filter(
+        organisation_id__in=organisation_ids, resolved_at__isnull=True
+    ).select_related("raised_by", "organisation")
+
+
+def roadmap_rows(*, roadmaps: QuerySet[Roadmap], today: date | None = None) -> QuerySet[Roadmap]:
+    """Roadmaps annotated for lists: item counts by status, overdue, open concerns."""
+    today = today or timezone.localdate()
+    open_statuses = (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS)
+    return roadmaps.annotate(
+        n_items=Count("items", distinct=True),
+        n_done=Count("items", filter=Q(items__status=ItemStatus.DONE), distinct=True),
+        n_cancelled=Count("items", filter=Q(items__status=ItemStatus.CANCELLED), distinct=True),
+        n_overdue=Count(
+            "items",
+            filter=Q(items__status__in=open_statuses, items__due_date__lt=today),
+            distinct=True,
+        ),
+        n_changed=Count("items", filter=Q(items__changed_after_approval=True), distinct=True),
+        has_open_concern=Exists(
+            EngagementConcern.objects.filter(
+                organisation_id=OuterRef("organisation_id"), resolved_at__isnull=True
+            )
+        ),
+    )
+
+
+def percent(done: int, total: int, cancelled: int = 0) -> int | None:
+    active = total - cancelled
+    return round(100 * done / active) if active else None
+
+
+def last_ratings(*, roadmap_ids) -> dict[int, QuarterRating]:
+    """The latest quarter rating of each roadmap, in one query."""
+    latest: dict[int, QuarterRating] = {}
+    for rating in QuarterRating.objects.filter(roadmap_id__in=list(roadmap_ids)).order_by(
+        "roadmap_id", "-year", "-quarter"
+    ):
+        latest.setdefault(rating.roadmap_id, rating)
+    return latest
+
+
+def overview_rows(*, user, municipality_id: int | None = None) -> list[dict[str, Any]]:
+    """The municipality overview for methodologists: every school in the territory that has a
+    roadmap or an open concern, with progress, overdue items, last rating, open concerns."""
+    from schools.models import Organisation
+
+    scope = scope_for(user)
+    schools = Organisation.objects.filter(
+        organisation_q(scope, roles=(Role.COORDINATOR, Role.METHODOLOGIST))
+    )
+    if municipality_id:
+        schools = schools.filter(municipality_id=municipality_id)
+    roadmaps = list(
+        roadmap_rows(roadmaps=Roadmap.objects.filter(organisation__in=schools)).select_related(
+            "organisation", "partnership"
+        )
+    )
+    concerns = list(open_concerns(organisation_ids=schools.values("pk")))
+    ratings = last_ratings(roadmap_ids=[r.pk for r in roadmaps])
+    rows: dict[int, dict[str, Any]] = {}
+    for roadmap in roadmaps:
+        row = rows.setdefault(
+            roadmap.organisation_id,
+            {"organisation": roadmap.organisation, "roadmaps": [], "concerns": []},
+        )
+        roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+        roadmap.last_rating = ratings.get(roadmap.pk)
+        row["roadmaps"].append(roadmap)
+    for concern in concerns:
+        rows.setdefault(
+            concern.organisation_id,
+            {"organisation": concern.organisation, "roadmaps": [], "concerns": []},
+        )["concerns"].append(concern)
+    for row in rows.values():
+        row["overdue"] = sum(r.n_overdue for r in row["roadmaps"])
+    return sorted(
+        rows.values(),
+        key=lambda r: (-len(r["concerns"]), -r["overdue"], r["organisation"].short_name),
+    )
+
+
+def card_context(*, user, organisation) -> dict[str, Any] | None:
+    """The roadmaps section of the school card: progress of its roadmaps and open concerns."""
+    scope = scope_for(user)
+    roadmaps = list(
+        roadmap_rows(roadmaps=roadmap_list_for_user(user=user).filter(organisation=organisation))
+    )
+    concerns = (
+        list(open_concerns(organisation_ids=[organisation.pk]))
+        if scope.has_role(*READER_ROLES)
+        else []
+    )
+    if not roadmaps and not concerns and not scope.has_role(*READER_ROLES):
+        return None
+    for roadmap in roadmaps:
+        roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+    return {"roadmaps": roadmaps, "concerns": concerns, "organisation": organisation}
+
+
+@dataclass
+class HistoryEntry:
+    record: Any
+    changes: list[tuple[str, str, str]]  # field label, before, after
+    after_approval: bool
+
+
+def item_history(*, roadmap: Roadmap) -> list[HistoryEntry]:
+    """Every recorded change of the roadmap's items, newest first, with before → after."""
+    records = list(
+        RoadmapItem.history.filter(roadmap_id=roadmap.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    labels = {
+        f.name: str(f.verbose_name)
+        for f in RoadmapItem._meta.get_fields()
+        if hasattr(f, "verbose_name")
+    }
+    skip = {"version", "changed_after_approval", "created_at", "updated_at", "position"}
+    entries: list[HistoryEntry] = []
+    previous: dict[int, Any] = {}
+    for record in records:
+        prev = previous.get(record.id)
+        changes: list[tuple[str, str, str]] = []
+        if prev is not None:
+            delta = record.diff_against(prev, excluded_fields=skip)
+            for change in delta.changes:
+                changes.append(
+                    (
+                        labels.get(change.field, change.field),
+                        _display(record, change.field, change.old),
+                        _display(record, change.field, change.new),
+                    )
+                )
+        previous[record.id] = record
+        if prev is not None and not changes:
+            continue
+        entries.append(
+            HistoryEntry(
+                record=record,
+                changes=changes,
+                after_approval=bool(
+                    roadmap.approved_at and record.history_date > roadmap.approved_at
+                )
+                or record.changed_after_approval,
+            )
+        )
+    entries.sort(key=lambda e: e.record.history_date, reverse=True)
+    return entries
+
+
+def _display(record, name: str, value) -> str:
+    from django.utils.formats import date_format, number_format
+
+    if value in (None, ""):
+        return "—"
+    field_ = RoadmapItem._meta.get_field(name)
+    if getattr(field_, "choices", None):
+        return str(dict(field_.choices).get(value, value))
+    if isinstance(value, date):
+        return date_format(value, "d.m.Y")
+    if field_.get_internal_type() == "DecimalField":
+        return number_format(value)
+    if field_.is_relation:
+        return f"#{value}"
+    return str(value)
+
+
+def panel_context(*, user) -> dict[str, Any]:
+    """Home panel: roadmaps needing attention (awaiting review, with overdue items, returned),
+    at most five, in a fixed number of queries."""
+    from .models import RoadmapStatus
+
+    rows = roadmap_rows(roadmaps=roadmap_list_for_user(user=user))
+    attention = rows.filter(
+        Q(status__in=(RoadmapStatus.SUBMITTED, RoadmapStatus.RETURNED)) | Q(n_overdue__gt=0)
+    ).order_by("-n_overdue", "organisation__short_name")[:5]
+    roadmaps = list(attention)
+    for roadmap in roadmaps:
+        roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+    return {"roadmaps": roadmaps}

@@ -1,0 +1,316 @@
+"""Writes of roadmaps: drafts from the risk profile, items with optimistic locking, evidence,
+review decisions, quarter ratings and engagement concerns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from network_portal.audit.services import audit_log
+
+from .models import (
+    CommentKind,
+    EngagementConcern,
+    Evidence,
+    EvidenceKind,
+    ItemStatus,
+    QuarterRating,
+    ReviewComment,
+    Roadmap,
+    RoadmapItem,
+    RoadmapStatus,
+)
+from .rules import DRAFT_LEVELS, MEASURES_PER_LEVEL, draft_schedule
+from .selectors import current_factor_levels, leader_of, measure_library
+
+#: Item fields the director edits in the full form.
+ITEM_FIELDS = (
+    "task",
+    "measure",
+    "risk_factor",
+    "module",
+    "responsible_person",
+    "responsible_organisation",
+    "co_responsible_organisation",
+    "start_date",
+    "due_date",
+    "target_indicator",
+    "target_value",
+    "actual_value",
+    "status",
+)
+
+
+class StaleItemError(Exception):
+    """Somebody else saved the item since the form was opened: the save is refused."""
+
+    def __init__(self, current: RoadmapItem):
+        super().__init__("stale item")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    roadmap: Roadmap
+    proposed: int
+    factors: int
+
+
+def roadmap_create(
+    *,
+    organisation,
+    title: str,
+    user,
+    partnership=None,
+    from_profile: bool = True,
+    start: date | None = None,
+) -> DraftResult:
+    """Create a roadmap; with ``from_profile`` propose measures from the library for every
+    high- and medium-risk factor of the school's current risk profile (seed 001: the roadmap
+    is built from the profile), the partnership's leader school co-responsible where it fits."""
+    with transaction.atomic():
+        roadmap = Roadmap(
+            organisation=organisation, partnership=partnership, title=title, created_by=user
+        )
+        roadmap._history_user = user
+        roadmap.save()
+        proposed = factors = 0
+        if from_profile:
+            proposed, factors = roadmap_propose_measures(
+                roadmap=roadmap, user=user, start=start or timezone.localdate()
+            )
+    return DraftResult(roadmap=roadmap, proposed=proposed, factors=factors)
+
+
+def roadmap_propose_measures(
+    *, roadmap: Roadmap, user, start: date, levels: list[tuple[Any, str]] | None = None
+) -> tuple[int, int]:
+    """Add library measures for the profile's high- and medium-risk factors that the roadmap
+    does not address yet. Returns (measures added, factors covered)."""
+    levels = (
+        levels if levels is not None else current_factor_levels(organisation=roadmap.organisation)
+    )
+    wanted = [(factor, level) for factor, level in levels if level in DRAFT_LEVELS]
+    covered = set(roadmap.items.exclude(risk_factor=None).values_list("risk_factor_id", flat=True))
+    wanted = [(f, lvl) for f, lvl in wanted if f.pk not in covered]
+    if not wanted:
+        return 0, 0
+    library: dict[int, list] = {}
+    for template in measure_library().filter(risk_factor__in=[f for f, _level in wanted]):
+        library.setdefault(template.risk_factor_id, []).append(template)
+    leader = leader_of(partnership=roadmap.partnership)
+    chosen = []
+    for factor, level in wanted:
+        chosen.extend(library.get(factor.pk, [])[: MEASURES_PER_LEVEL[level]])
+    schedule = draft_schedule(start=start, durations=[t.duration_days for t in chosen])
+    position = (roadmap.items.aggregate(m=Max("position"))["m"] or 0) + 1
+    items = []
+    for offset, (template, (begin, due)) in enumerate(zip(chosen, schedule, strict=True)):
+        items.append(
+            RoadmapItem(
+                roadmap=roadmap,
+                task=template.task,
+                measure=template.measure,
+                risk_factor_id=template.risk_factor_id,
+                module=template.module,
+                responsible_organisation=roadmap.organisation,
+                co_responsible_organisation=leader if template.with_leader else None,
+                start_date=begin,
+                due_date=due,
+                target_indicator=template.target_indicator,
+                target_value=template.target_value,
+                measure_template=template,
+                position=position + offset,
+            )
+        )
+    from simple_history.utils import bulk_create_with_history
+
+    bulk_create_with_history(items, RoadmapItem, default_user=user)
+    return len(items), len({t.risk_factor_id for t in chosen})
+
+
+def _mark_after_approval(item: RoadmapItem, roadmap: Roadmap) -> bool:
+    if roadmap.status == RoadmapStatus.APPROVED:
+        item.changed_after_approval = True
+        return True
+    return False
+
+
+def _apply_status_side_effects(item: RoadmapItem) -> None:
+    if item.status == ItemStatus.DONE and item.completed_at is None:
+        item.completed_at = timezone.localdate()
+    elif item.status != ItemStatus.DONE:
+        item.completed_at = None
+
+
+@transaction.atomic
+def item_save(*, item: RoadmapItem, data: dict[str, Any], version: int | None, user) -> RoadmapItem:
+    """Save changed fields of an item (new or existing) with optimistic locking.
+
+    An existing item is claimed with a conditional ``UPDATE … WHERE version = <seen>``: if
+    somebody saved it in between, nothing is written and :class:`StaleItemError` carries the
+    current state so the form can show the other person's change. Changes to an approved
+    roadmap are allowed and marked «изменено после утверждения» for the curator.
+    """
+    roadmap = item.roadmap
+    if item.pk is not None:
+        if version is None:
+            raise StaleItemError(RoadmapItem.objects.get(pk=item.pk))
+        claimed = RoadmapItem.objects.filter(pk=item.pk, version=version).update(
+            version=version + 1
+        )
+        if not claimed:
+            raise StaleItemError(RoadmapItem.objects.select_related("risk_factor").get(pk=item.pk))
+        item.version = version + 1
+    else:
+        item.position = (roadmap.items.aggregate(m=Max("position"))["m"] or 0) + 1
+    for name, value in data.items():
+        setattr(item, name, value)
+    if item.due_date and item.start_date and item.due_date < item.start_date:
+        raise ValidationError({"due_date": _("The due date cannot be before the start date.")})
+    _apply_status_side_effects(item)
+    _mark_after_approval(item, roadmap)
+    item._history_user = user
+    item.save()
+    if roadmap.status == RoadmapStatus.APPROVED:
+        Roadmap.objects.filter(pk=roadmap.pk).update(updated_at=timezone.now())
+    return item
+
+
+@transaction.atomic
+def item_delete(*, item: RoadmapItem, user) -> None:
+    roadmap = item.roadmap
+    item._history_user = user
+    if roadmap.status == RoadmapStatus.APPROVED:
+        ReviewComment.objects.create(
+            roadmap=roadmap,
+            kind=CommentKind.COMMENT,
+            author=user,
+            text=_("Item removed after approval: %(task)s") % {"task": item.task},
+        )
+    item.delete()
+
+
+def evidence_add(
+    *, item: RoadmapItem, user, upload=None, url: str = "", text: str = ""
+) -> list[Evidence]:
+    """Attach evidence: a file (private storage), a link and/or a comment."""
+    added = []
+    with transaction.atomic():
+        if upload is not None:
+            added.append(
+                Evidence.objects.create(
+                    item=item,
+                    kind=EvidenceKind.FILE,
+                    file=upload,
+                    file_name=upload.name[:255],
+                    file_size=upload.size,
+                    added_by=user,
+                )
+            )
+        if url:
+            added.append(
+                Evidence.objects.create(item=item, kind=EvidenceKind.LINK, url=url, added_by=user)
+            )
+        if text:
+            added.append(
+                Evidence.objects.create(
+                    item=item, kind=EvidenceKind.COMMENT, text=text, added_by=user
+                )
+            )
+    return added
+
+
+def item_comment(*, item: RoadmapItem, user, text: str) -> ReviewComment:
+    return ReviewComment.objects.create(
+        roadmap=item.roadmap, item=item, author=user, text=text, kind=CommentKind.COMMENT
+    )
+
+
+def roadmap_comment(*, roadmap: Roadmap, user, text: str) -> ReviewComment:
+    return ReviewComment.objects.create(roadmap=roadmap, author=user, text=text)
+
+
+class TransitionError(Exception):
+    pass
+
+
+#: Allowed review transitions (from → to).
+TRANSITIONS = {
+    RoadmapStatus.SUBMITTED: (RoadmapStatus.DRAFT, RoadmapStatus.RETURNED),
+    RoadmapStatus.APPROVED: (RoadmapStatus.SUBMITTED, RoadmapStatus.APPROVED),
+    RoadmapStatus.RETURNED: (RoadmapStatus.SUBMITTED, RoadmapStatus.APPROVED),
+}
+
+
+def roadmap_can_transition(*, status: str, to: str) -> bool:
+    return status in TRANSITIONS.get(to, ())
+
+
+@transaction.atomic
+def roadmap_transition(*, roadmap: Roadmap, to: str, user, comment: str = "") -> Roadmap:
+    """Submit (director), approve or return with a comment (curator). Re-approving an approved
+    roadmap accepts the changes made after the approval."""
+    roadmap = Roadmap.objects.select_for_update().get(pk=roadmap.pk)
+    if not roadmap_can_transition(status=roadmap.status, to=to):
+        raise TransitionError(to)
+    if to == RoadmapStatus.SUBMITTED and not roadmap.items.exists():
+        raise TransitionError(to)
+    now = timezone.now()
+    previous = roadmap.status
+    roadmap.status = to
+    if to == RoadmapStatus.SUBMITTED:
+        roadmap.submitted_at = now
+    elif to == RoadmapStatus.APPROVED:
+        roadmap.approved_at, roadmap.approved_by = now, user
+        roadmap.items.filter(changed_after_approval=True).update(changed_after_approval=False)
+    roadmap._history_user = user
+    roadmap.save()
+    ReviewComment.objects.create(roadmap=roadmap, author=user, kind=to, text=comment)
+    audit_log(actor=user, action=f"roadmap_{to}", obj=roadmap, previous=previous)
+    return roadmap
+
+
+def quarter_rate(
+    *, roadmap: Roadmap, user, year: int, quarter: int, rating: str, reason: str
+) -> QuarterRating:
+    obj, _created = QuarterRating.objects.update_or_create(
+        roadmap=roadmap,
+        year=year,
+        quarter=quarter,
+        defaults={"rating": rating, "reason": reason, "rated_by": user},
+    )
+    return obj
+
+
+def concern_raise(*, organisation, user, text: str, roadmap: Roadmap | None = None):
+    concern = EngagementConcern.objects.create(
+        organisation=organisation, roadmap=roadmap, text=text, raised_by=user
+    )
+    audit_log(actor=user, action="engagement_concern_raised", obj=concern)
+    return concern
+
+
+def concern_resolve(*, concern: EngagementConcern, user, resolution: str) -> EngagementConcern:
+    concern.resolved_at = timezone.now()
+    concern.resolved_by = user
+    concern.resolution = resolution
+    concern.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    audit_log(actor=user, action="engagement_concern_resolved", obj=concern)
+    return concern
+
+
+def parse_decimal(value: str) -> Decimal | None:
+    """A number typed the Russian way («12,5») or the other (``12.5``); None for empty."""
+    value = (value or "").strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not value:
+        return None
+    return Decimal(value)
