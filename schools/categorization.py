@@ -125,6 +125,11 @@ def _label(kind: str, subject: str, grade: int | None = None) -> str:
     return f"{text} ({grade} класс)" if grade else text
 
 
+def _order(item) -> tuple:
+    (kind, subject, grade), _by_year = item
+    return (("oge", "ege", "vpr").index(kind), MANDATORY_SUBJECTS.index(subject) // 3, grade or 0)
+
+
 def _series(results: Iterable[ResultFact], t: Thresholds) -> dict[tuple, dict[int, ResultFact]]:
     """(kind, subject, grade) → year → fact, for the mandatory subjects only."""
     kinds = ("oge", "ege", "vpr") if t.include_vpr else ("oge", "ege")
@@ -141,7 +146,7 @@ def rule_shnor(year: int, series: dict, t: Thresholds) -> list[dict]:
     years_with_data, low_years, lines = set(), [], []
     for y in window:
         low = []
-        for (kind, subject, grade), by_year in sorted(series.items(), key=lambda kv: str(kv[0])):
+        for (kind, subject, grade), by_year in sorted(series.items(), key=_order):
             fact = by_year.get(y)
             if fact is None or fact.share_below is None:
                 continue
@@ -169,7 +174,7 @@ def _declines(year: int, series: dict, t: Thresholds) -> tuple[list[dict], list[
     """Average-score falls of at least the limit between the first and last year with data."""
     window = range(year - t.window_years + 1, year + 1)
     falls, changes = [], []
-    for (kind, subject, grade), by_year in sorted(series.items(), key=lambda kv: str(kv[0])):
+    for (kind, subject, grade), by_year in sorted(series.items(), key=_order):
         points = [
             (y, by_year[y].average_score)
             for y in window

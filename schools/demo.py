@@ -8,6 +8,7 @@ from decimal import Decimal
 from .models import (
     AssessmentKind,
     AssessmentResult,
+    CategoryRules,
     Municipality,
     Organisation,
     OrganisationKind,
@@ -201,6 +202,8 @@ def run() -> dict[str, int]:
                 "director_name": director,
                 "address": f"г. Северогорск, ул. Школьная, д. {len(organisations) + 1}",
                 "email": f"school{len(organisations) + 1}@demo.local",
+                "phone": f"+7 (81842) 2-{10 + len(organisations)}-{40 + len(organisations)}",
+                "website": f"https://school{len(organisations) + 1}.demo.local",
             },
         )
         organisations[short_name] = org
@@ -242,4 +245,10 @@ def run() -> dict[str, int]:
                             "high_results": 0,
                         },
                     )
-    return {"organisations": len(organisations)}
+    # The region's category rules keep their defaults (seed 001/002); the demo categories of
+    # seed 001 follow from them (tests/schools/test_demo.py asserts it).
+    CategoryRules.objects.get_or_create(region=region)
+    from .services import categories_recompute
+
+    counts = categories_recompute(organisation_ids=[o.pk for o in organisations.values()])
+    return {"organisations": len(organisations), "categories_changed": counts["changed"]}

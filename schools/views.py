@@ -1,7 +1,349 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Pages of the schools registry: list, card, edits, category overrides and rules, imports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from network_portal.access.policy import get_for_user_or_404, require, role_required, scope_for
+from network_portal.accounts.models import Role
+
+from . import selectors, services
+from .card import sections_for
+from .forms import (
+    SORTS,
+    CategoryOverrideForm,
+    CategoryRulesForm,
+    ImportApplyForm,
+    ImportUploadForm,
+    MappingForm,
+    OrganisationForm,
+    SchoolContextForm,
+    SchoolFilter,
+)
+from .importing.reader import ImportFileError
+from .models import Category, ImportStatus, OrganisationKind, SchoolContext
+
+PAGE_SIZE = 50
+TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
+
+
+def _filtered(request: HttpRequest):
+    years = selectors.category_years()
+    try:
+        year = int(request.GET.get("year") or (years[0] if years else 0)) or None
+    except ValueError:
+        year = years[0] if years else None
+    queryset = selectors.school_table(
+        queryset=selectors.organisation_list_for_user(user=request.user), year=year
+    )
+    municipalities = selectors.municipality_list_for_user(user=request.user)
+    filterset = SchoolFilter(request.GET or None, queryset=queryset, municipalities=municipalities)
+    sort = request.GET.get("sort", "name")
+    rows = filterset.qs.order_by(SORTS.get(sort, "short_name"), "pk")
+    return filterset, rows, year, years, sort
 
 
 def list(request: HttpRequest) -> HttpResponse:
-    return render(request, "ui/section_stub.html", {"section_title": _("Schools")})
+    filterset, rows, year, years, sort = _filtered(request)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "schools/list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "year": year,
+            "years": years,
+            "sort": sort,
+            "can_import": scope_for(request.user).has_role(*TERRITORY),
+            "can_rules": scope_for(request.user).has_role(Role.COORDINATOR),
+        },
+    )
+
+
+EXPORT_HEADERS = (
+    "Краткое наименование",
+    "Полное наименование",
+    "Муниципалитет",
+    "Тип",
+    "ИНН",
+    "ОГРН",
+    "Код",
+    "Адрес",
+    "Телефон",
+    "Эл. почта",
+    "Сайт",
+    "Категория",
+)
+
+
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _filterset, rows, year, _years, _sort = _filtered(request)
+    labels, kinds = dict(Category.choices), dict(OrganisationKind.choices)
+    table = [
+        [
+            o.short_name,
+            o.full_name,
+            o.municipality.name,
+            str(kinds.get(o.kind, o.kind)),
+            o.inn,
+            o.ogrn,
+            o.code,
+            o.address,
+            o.phone,
+            o.email,
+            o.website,
+            str(labels.get(o.category_current, "")),
+        ]
+        for o in rows.iterator(chunk_size=1000)
+    ]
+    name = f"schools-{year or 'all'}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerows([EXPORT_HEADERS, *table])
+        response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            _xlsx([EXPORT_HEADERS, *table]),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def _xlsx(rows) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Schools"))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_for_user_or_404(
+        selectors.organisation_list_for_user(user=request.user).select_related(
+            "municipality__region"
+        ),
+        pk=pk,
+    )
+    scope = scope_for(request.user)
+    context = selectors.school_card_context(organisation=organisation)
+    years = sorted({r.year for r in context["results"]} | {c.year for c in context["contexts"]})
+    can_categorise = organisation.is_school and scope.has_role(*TERRITORY)
+    return render(
+        request,
+        "schools/card.html",
+        {
+            "organisation": organisation,
+            **context,
+            "can_edit": scope.has_role(*TERRITORY, Role.DIRECTOR)
+            and selectors.organisation_editable_for_user(user=request.user).filter(pk=pk).exists(),
+            "override_form": CategoryOverrideForm(years=reversed(years))
+            if can_categorise
+            else None,
+            "sections": _render_sections(request, organisation),
+        },
+    )
+
+
+def _render_sections(request: HttpRequest, organisation) -> list[dict]:
+    """Sections of higher apps, each rendered with its own context flat (plus ``section``)."""
+    sections = sections_for(request, organisation)
+    for section in sections:
+        context = {
+            **section["context"],
+            "organisation": organisation,
+            "section": section["context"],
+        }
+        section["html"] = render_to_string(section["template"], context, request=request)
+    return sections
+
+
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_for_user_or_404(
+        selectors.organisation_list_for_user(user=request.user), pk=pk
+    )
+    require(selectors.organisation_editable_for_user(user=request.user).filter(pk=pk).exists())
+    contacts_only = not scope_for(request.user).has_role(*TERRITORY)
+    form = OrganisationForm(
+        request.POST or None, instance=organisation, contacts_only=contacts_only
+    )
+    if request.method == "POST" and form.is_valid():
+        services.organisation_update(
+            organisation=organisation, user=request.user, **form.cleaned_data
+        )
+        messages.success(request, _("The profile is saved."))
+        return redirect("schools:detail", pk=pk)
+    return render(request, "schools/edit.html", {"organisation": organisation, "form": form})
+
+
+def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_for_user_or_404(
+        selectors.organisation_list_for_user(user=request.user), pk=pk
+    )
+    require(selectors.organisation_editable_for_user(user=request.user).filter(pk=pk).exists())
+    year = request.POST.get("year") or request.GET.get("year")
+    instance = (
+        SchoolContext.objects.filter(organisation=organisation, year=year).first() if year else None
+    )
+    instance = instance or SchoolContext(organisation=organisation)
+    form = SchoolContextForm(request.POST or None, instance=instance, initial={"year": year})
+    if request.method == "POST" and form.is_valid():
+        existing = SchoolContext.objects.filter(
+            organisation=organisation, year=form.cleaned_data["year"]
+        ).first()
+        context = SchoolContextForm(request.POST, instance=existing or instance).save(commit=False)
+        services.school_context_save(context=context, user=request.user)
+        messages.success(
+            request, _("The school context is saved; the categories will be recomputed.")
+        )
+        return redirect("schools:detail", pk=pk)
+    return render(
+        request, "schools/context_edit.html", {"organisation": organisation, "form": form}
+    )
+
+
+@require_POST
+def category_override(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_for_user_or_404(
+        selectors.organisation_list_for_user(user=request.user), pk=pk
+    )
+    require(selectors.organisation_categorisable_for_user(user=request.user).filter(pk=pk).exists())
+    years = selectors.result_years(organisation=organisation) or [request.POST.get("year")]
+    form = CategoryOverrideForm(request.POST, years=years)
+    if form.is_valid():
+        services.category_override(
+            organisation=organisation, user=request.user, **form.cleaned_data
+        )
+        messages.success(
+            request, _("The category is set by hand; the reason is kept in the history.")
+        )
+    else:
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        messages.error(request, _("The category was not changed: %(errors)s") % {"errors": errors})
+    return redirect("schools:detail", pk=pk)
+
+
+@require_POST
+def category_override_withdraw(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    organisation = get_for_user_or_404(
+        selectors.organisation_list_for_user(user=request.user), pk=pk
+    )
+    require(selectors.organisation_categorisable_for_user(user=request.user).filter(pk=pk).exists())
+    services.category_override_withdraw(organisation=organisation, year=year, user=request.user)
+    messages.success(request, _("The override is withdrawn; the rules decide again."))
+    return redirect("schools:detail", pk=pk)
+
+
+@role_required(Role.COORDINATOR)
+def rules(request: HttpRequest) -> HttpResponse:
+    regions = selectors.region_list_for_user(user=request.user)
+    region = get_for_user_or_404(
+        regions, pk=request.GET.get("region") or regions.values_list("pk", flat=True).first()
+    )
+    rules = selectors.rules_for_region(region=region)
+    form = CategoryRulesForm(request.POST or None, instance=rules)
+    if request.method == "POST" and form.is_valid():
+        services.category_rules_save(rules=form.save(commit=False), user=request.user)
+        messages.success(
+            request, _("The rules are saved; the categories of the region will be recomputed.")
+        )
+        return redirect(f"{request.path}?region={region.pk}")
+    history = rules.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(
+        request,
+        "schools/rules.html",
+        {"region": region, "regions": regions, "form": form, "history": history},
+    )
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+@role_required(*TERRITORY)
+def imports(request: HttpRequest) -> HttpResponse:
+    runs = selectors.import_run_list_for_user(user=request.user)
+    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "schools/imports.html", {"page": page})
+
+
+@role_required(*TERRITORY)
+def import_new(request: HttpRequest) -> HttpResponse:
+    municipalities = selectors.municipality_list_for_user(user=request.user)
+    form = ImportUploadForm(
+        request.POST or None, request.FILES or None, municipalities=municipalities
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            run, _table = services.import_run_create(
+                data=data["file"].read(),
+                file_name=data["file"].name,
+                kind=data["kind"],
+                user=request.user,
+                municipality=data["municipality"],
+                assessment=data["assessment"] or "",
+                year=data["year"],
+            )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("schools:import_mapping", pk=run.pk)
+    return render(request, "schools/import_new.html", {"form": form})
+
+
+def _run_for(request: HttpRequest, pk: int):
+    require(scope_for(request.user).has_role(*TERRITORY))
+    return get_for_user_or_404(selectors.import_run_list_for_user(user=request.user), pk=pk)
+
+
+def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run_for(request, pk)
+    form = MappingForm(request.POST or None, run=run)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.import_run_save_mapping(run=run, mapping=form.mapping())
+        except ImportFileError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("schools:import_preview", pk=run.pk)
+    return render(request, "schools/import_mapping.html", {"run": run, "form": form})
+
+
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run_for(request, pk)
+    form = ImportApplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and run.status == ImportStatus.PREVIEWED:
+        services.import_run_queue(run=run, skip_invalid=form.cleaned_data["skip_invalid"])
+        return redirect("schools:import_detail", pk=run.pk)
+    error = None
+    if run.status in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED):
+        try:
+            services.import_run_preview(run=run)
+        except ImportFileError as exc:
+            error = str(exc)
+    return render(
+        request, "schools/import_preview.html", {"run": run, "form": form, "error": error}
+    )
+
+
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run_for(request, pk)
+    template = "schools/_import_status.html" if request.htmx else "schools/import_detail.html"
+    return render(request, template, {"run": run})

@@ -1,0 +1,210 @@
+"""Input validation of the schools pages (no business rules here)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .importing.columns import fields_for
+from .models import (
+    AssessmentKind,
+    Category,
+    CategoryRules,
+    ImportKind,
+    Organisation,
+    OrganisationKind,
+    SchoolContext,
+)
+
+SORTS = {
+    "name": "short_name",
+    "-name": "-short_name",
+    "municipality": "municipality__name",
+    "-municipality": "-municipality__name",
+    "kind": "kind",
+    "-kind": "-kind",
+    "category": "category_current",
+    "-category": "-category_current",
+}
+
+
+class SchoolFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name, INN or OGRN"), method="search")
+    municipality = django_filters.ModelChoiceFilter(
+        label=_("Municipality"), queryset=None, empty_label=_("All municipalities")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=OrganisationKind.choices, empty_label=_("All kinds")
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("Category"),
+        field_name="category_current",
+        choices=Category.choices,
+        empty_label=_("Any category"),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "municipality", "kind", "category"]
+
+    def __init__(self, *args, municipalities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["municipality"].queryset = municipalities
+
+    def search(self, queryset, name, value):
+        from .normalize import normalize_name
+
+        text = value.strip()
+        if not text:
+            return queryset
+        if text.isdigit():
+            return queryset.filter(inn__startswith=text) | queryset.filter(ogrn__startswith=text)
+        return queryset.filter(normalized_name__contains=normalize_name(text))
+
+
+class OrganisationForm(forms.ModelForm):
+    """Contacts for directors; territory roles may also correct names and identifiers."""
+
+    DIRECTOR_FIELDS = (
+        "director_name",
+        "phone",
+        "email",
+        "website",
+        "address",
+        "latitude",
+        "longitude",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "full_name",
+            "short_name",
+            "kind",
+            "inn",
+            "ogrn",
+            "code",
+            "director_name",
+            "phone",
+            "email",
+            "website",
+            "address",
+            "latitude",
+            "longitude",
+        ]
+
+    def __init__(self, *args, contacts_only: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if contacts_only:
+            for name in list(self.fields):
+                if name not in self.DIRECTOR_FIELDS:
+                    del self.fields[name]
+
+
+class SchoolContextForm(forms.ModelForm):
+    class Meta:
+        model = SchoolContext
+        fields = [
+            "year",
+            "students",
+            "share_ovz",
+            "share_non_native",
+            "stable_internet",
+            "computers_per_student",
+            "teacher_vacancies",
+        ]
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year > timezone.now().year + 1 or year < 2000:
+            raise forms.ValidationError(_("Enter the year the school year ends, e.g. 2025."))
+        return year
+
+
+class CategoryOverrideForm(forms.Form):
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=10,
+        help_text=_("Why the rules are wrong for this school: it is kept in the history."),
+    )
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, y) for y in years]
+
+
+class CategoryRulesForm(forms.ModelForm):
+    class Meta:
+        model = CategoryRules
+        exclude = ["region", "updated_by"]
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    assessment = forms.ChoiceField(
+        label=_("Assessment"), choices=[("", "—"), *AssessmentKind.choices], required=False
+    )
+    year = forms.IntegerField(
+        label=_("Year of the results"),
+        required=False,
+        help_text=_("The year the school year ends: 2025 for 2024/25."),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (any separator, UTF-8 or Windows-1251) or XLSX, up to 20 MB."),
+    )
+
+    def __init__(self, *args, municipalities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        if municipalities is not None and len(municipalities) == 1:
+            self.fields["municipality"].initial = municipalities[0].pk
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > settings.UPLOAD_MAX_SIZE:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": settings.UPLOAD_MAX_SIZE // (1024 * 1024)}
+            )
+        return file
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == ImportKind.RESULTS:
+            if not data.get("assessment"):
+                self.add_error("assessment", _("Choose the assessment."))
+            year = data.get("year")
+            if not year:
+                self.add_error("year", _("Enter the year of the results."))
+            elif year > timezone.now().year:
+                self.add_error("year", _("The year %(year)s is in the future.") % {"year": year})
+        return data
+
+
+class MappingForm(forms.Form):
+    """One select per field: which column of the file holds it."""
+
+    def __init__(self, *args, run=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("— not in the file —"))] + [(h, h) for h in run.headers]
+        for field, label in fields_for(run.kind).items():
+            self.fields[field] = forms.ChoiceField(
+                label=label, choices=choices, required=False, initial=run.mapping.get(field, "")
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {f: h for f, h in self.cleaned_data.items() if h}
+
+
+class ImportApplyForm(forms.Form):
+    skip_invalid = forms.BooleanField(
+        label=_("Import the valid rows without the invalid ones"), required=False
+    )

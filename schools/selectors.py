@@ -1,0 +1,156 @@
+"""Reads of the schools registry, always scoped by the user (``network_portal.access``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from network_portal.access.policy import municipality_q, organisation_q, scope_for
+from network_portal.accounts.models import Role
+from network_portal.ui.charts import Series, line_chart
+
+from .categorization import MATH_SUBJECTS
+from .models import (
+    AssessmentKind,
+    AssessmentResult,
+    CategoryAssignment,
+    CategoryRules,
+    ImportRun,
+    Municipality,
+    Organisation,
+    Region,
+)
+
+EDITOR_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST, Role.DIRECTOR)
+TERRITORY_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST)
+
+
+def organisation_list_for_user(*, user: Any) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(organisation_q(scope_for(user)))
+
+
+def organisation_editable_for_user(*, user: Any) -> QuerySet[Organisation]:
+    """Directors edit their own school; methodologists their municipality; coordinators the region."""
+    return Organisation.objects.filter(organisation_q(scope_for(user), roles=EDITOR_ROLES))
+
+
+def organisation_categorisable_for_user(*, user: Any) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(organisation_q(scope_for(user), roles=TERRITORY_ROLES))
+
+
+def municipality_list_for_user(*, user: Any) -> QuerySet[Municipality]:
+    return Municipality.objects.filter(municipality_q(scope_for(user))).select_related("region")
+
+
+def region_list_for_user(*, user: Any) -> QuerySet[Region]:
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Region.objects.all()
+    return Region.objects.filter(pk__in=scope.region_ids)
+
+
+def import_run_list_for_user(*, user: Any) -> QuerySet[ImportRun]:
+    scope = scope_for(user)
+    return ImportRun.objects.filter(
+        municipality_q(scope, "municipality") | Q(created_by_id=scope.user_id)
+    ).select_related("municipality", "created_by")
+
+
+def category_years() -> list[int]:
+    return list(
+        CategoryAssignment.objects.filter(is_current=True)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+def school_table(*, queryset: QuerySet[Organisation], year: int | None) -> QuerySet[Organisation]:
+    """Organisations with their current category of ``year`` (one query for any page)."""
+    current = CategoryAssignment.objects.filter(
+        organisation=OuterRef("pk"), year=year, is_current=True
+    )
+    return queryset.select_related("municipality").annotate(
+        category_current=Subquery(current.values("category")[:1]),
+        category_override=Subquery(current.values("is_override")[:1]),
+    )
+
+
+def rules_for_region(*, region: Region) -> CategoryRules:
+    rules, _created = CategoryRules.objects.get_or_create(region=region)
+    return rules
+
+
+def _subject_key(subject: str) -> str:
+    return "math" if subject in MATH_SUBJECTS else subject
+
+
+def school_card_context(*, organisation: Organisation) -> dict[str, Any]:
+    """Results of all years, context, categories with history and the charts (4 queries)."""
+    results = list(organisation.results.all().order_by("-year", "kind", "subject", "grade"))
+    contexts = list(organisation.contexts.all().order_by("-year"))
+    assignments = list(
+        organisation.categories.select_related("created_by").order_by("-year", "-created_at")
+    )
+    current = {a.year: a for a in assignments if a.is_current}
+    history: dict[int, list] = defaultdict(list)
+    for a in assignments:
+        if not a.is_current:
+            history[a.year].append(a)
+    for year, a in current.items():
+        a.previous = history.get(year, [])
+    years = sorted({r.year for r in results})
+    charts = []
+    for kind in (AssessmentKind.OGE, AssessmentKind.EGE):
+        rows = [
+            r for r in results if r.kind == kind and _subject_key(r.subject) in ("math", "russian")
+        ]
+        if not rows:
+            continue
+        average: dict[str, dict[int, float]] = defaultdict(dict)
+        below: dict[str, dict[int, float]] = defaultdict(dict)
+        for r in rows:
+            key = _subject_key(r.subject)
+            if r.average_score is not None:
+                average[key][r.year] = float(r.average_score)
+            if r.share_below is not None:
+                below[key][r.year] = round(r.share_below, 1)
+        labels = {"math": _("Mathematics"), "russian": _("Russian language")}
+        kind_label = AssessmentKind(kind).label
+        for title, data, unit in (
+            (_("Average score, %(kind)s") % {"kind": kind_label}, average, ""),
+            (_("Share below the threshold, %(kind)s") % {"kind": kind_label}, below, "%"),
+        ):
+            if data:
+                charts.append(
+                    line_chart(
+                        title=title,
+                        x_labels=[str(y) for y in years],
+                        series=[
+                            Series(str(labels[k]), [data[k].get(y) for y in years])
+                            for k in ("math", "russian")
+                            if k in data
+                        ],
+                        unit=unit,
+                    )
+                )
+    return {
+        "results": results,
+        "contexts": contexts,
+        "current_categories": [current[y] for y in sorted(current, reverse=True)],
+        "charts": charts,
+    }
+
+
+def result_years(*, organisation: Organisation) -> list[int]:
+    return sorted(
+        set(
+            AssessmentResult.objects.filter(organisation=organisation).values_list(
+                "year", flat=True
+            )
+        ),
+        reverse=True,
+    )
