@@ -5,3 +5,27 @@ from django.utils.translation import gettext_lazy as _
 class DiagnosticsConfig(AppConfig):
     name = "diagnostics"
     verbose_name = _("Diagnostics")
+
+    def ready(self) -> None:
+        from schools.card import CardSection, register_section
+
+        from . import card
+
+        register_section(
+            CardSection(
+                key="diagnostics_profile",
+                title=_("Risk profile"),
+                template="diagnostics/_card_profile.html",
+                context=card.profile_section,
+                order=20,
+            )
+        )
+        register_section(
+            CardSection(
+                key="diagnostics_stages",
+                title=_("Transformation path"),
+                template="diagnostics/_card_stages.html",
+                context=card.stages_section,
+                order=30,
+            )
+        )

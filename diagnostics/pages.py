@@ -1,0 +1,549 @@
+"""Context builders and form handling behind the diagnostics views (kept out of the views so each
+view stays a few lines). Reads go through ``selectors``, writes through ``services``."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from network_portal.access.policy import scope_for
+from network_portal.accounts.models import Role
+from network_portal.ui.charts import bar_chart
+from schools.models import Category, CategoryAssignment, Organisation
+
+from . import scoring, selectors, services
+from .forms import IndicatorForm, OptionFormSet, QuestionnaireForm
+from .models import (
+    CycleStatus,
+    Instrument,
+    Level,
+    Questionnaire,
+    QuestionnaireStatus,
+    RiskProfile,
+    TeacherSurvey,
+    TeamMember,
+)
+
+LEVEL_COLORS = {"high": "#dc3545", "medium": "#fd7e14", "low": "#198754"}
+TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
+STATUS_LABELS = {
+    "ok": "",
+    "unanswered": _("no answer (optional question, not counted)"),
+    "no_data": _("no data (not counted)"),
+    "no_band": _("value outside the bands (not counted)"),
+    "zero_weight": _("weight 0 (not counted)"),
+}
+TREND_LABELS = {
+    "improved": _("improved"),
+    "unchanged": _("unchanged"),
+    "worsened": _("worsened"),
+    "unknown": _("no comparison"),
+}
+
+
+def paginated(request: HttpRequest, queryset, name: str, per_page: int = 25) -> dict[str, Any]:
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return {name: page.object_list, "page": page}
+
+
+# --- Landing page --------------------------------------------------------------------------------
+
+
+def index_context(user) -> dict[str, Any]:
+    scope = scope_for(user)
+    context: dict[str, Any] = {"scope": scope, "is_territory": scope.has_role(*TERRITORY)}
+    context["to_fill"] = selectors.questionnaires_to_fill_for(user=user)
+    own = scope.organisation_ids(Role.DIRECTOR, Role.TEACHER, Role.CURATOR)
+    if own:
+        profiles = selectors.latest_profiles(organisations=own)
+        schools = Organisation.objects.filter(pk__in=own).order_by("short_name")
+        context["schools"] = [
+            {
+                "school": s,
+                "profile": profiles.get(s.pk),
+                "high": [lv for lv in profiles[s.pk].levels.all() if lv.level == Level.HIGH]
+                if s.pk in profiles
+                else [],
+            }
+            for s in schools
+        ]
+    if scope.has_role(Role.TEACHER):
+        teacher_schools = scope.organisation_ids(Role.TEACHER)
+        today = timezone.localdate()
+        context["surveys_to_answer"] = list(
+            TeacherSurvey.objects.filter(
+                schools__in=teacher_schools, opens_on__lte=today, closes_on__gte=today
+            )
+            .exclude(participations__user_id=user.pk)
+            .distinct()
+        )
+    if context["is_territory"]:
+        context["cycles"] = list(
+            selectors.cycle_list_for_user(user=user)
+            .annotate(
+                total=Count("questionnaires", distinct=True),
+                submitted=Count(
+                    "questionnaires",
+                    filter=Q(questionnaires__status=QuestionnaireStatus.SUBMITTED),
+                    distinct=True,
+                ),
+            )
+            .order_by("-opens_on")[:5]
+        )
+        context["surveys"] = list(selectors.survey_list_for_user(user=user)[:5])
+    context["is_coordinator"] = scope.has_role(Role.COORDINATOR)
+    context["is_director"] = scope.has_role(Role.DIRECTOR)
+    return context
+
+
+def cycle_list_context(request: HttpRequest) -> dict[str, Any]:
+    cycles = (
+        selectors.cycle_list_for_user(user=request.user)
+        .annotate(
+            total=Count("questionnaires", distinct=True),
+            submitted=Count(
+                "questionnaires",
+                filter=Q(questionnaires__status=QuestionnaireStatus.SUBMITTED),
+                distinct=True,
+            ),
+        )
+        .order_by("-opens_on", "-pk")
+    )
+    status = request.GET.get("status")
+    if status in CycleStatus.values:
+        cycles = cycles.filter(status=status)
+    return {**paginated(request, cycles, "cycles"), "status": status, "statuses": CycleStatus}
+
+
+# --- Questionnaire -------------------------------------------------------------------------------
+
+
+def questionnaire_editable(user, questionnaire: Questionnaire) -> bool:
+    return (
+        questionnaire.status != QuestionnaireStatus.SUBMITTED
+        and questionnaire.cycle.status == CycleStatus.OPEN
+        and selectors.can_fill(user=user, questionnaire=questionnaire)
+    )
+
+
+def questionnaire_context(
+    user, questionnaire: Questionnaire, form: QuestionnaireForm, editable: bool, **extra: Any
+) -> dict[str, Any]:
+    year = services.school_year_end(questionnaire.cycle.opens_on)
+    values, years = services.computed_values_for(organisation=questionnaire.organisation, year=year)
+    computed: dict[int, list[dict[str, Any]]] = {}
+    for indicator in form.spec.indicators:
+        if not indicator.computed:
+            continue
+        value = values.get(indicator.source)
+        band = scoring.band_for(indicator, value) if value is not None else None
+        computed.setdefault(indicator.factor_code, []).append(
+            {
+                "indicator": indicator,
+                "value": value,
+                "year": years.get(indicator.source),
+                "band": band,
+                "source": scoring.COMPUTED_SOURCES.get(indicator.source, {}).get("source", ""),
+            }
+        )
+    groups = form.groups()
+    missing = extra.get("missing") or {}
+    for group in groups:
+        group["computed"] = computed.get(group["factor"].code, [])
+        group["missing"] = missing.get(group["factor"].code, [])
+        group["answered"] = sum(1 for f in group["fields"] if f["field"].value() not in (None, ""))
+    return {
+        "questionnaire": questionnaire,
+        "form": form,
+        "groups": groups,
+        "editable": editable,
+        "can_fill": selectors.can_fill(user=user, questionnaire=questionnaire),
+        "profile": RiskProfile.objects.filter(questionnaire=questionnaire).first(),
+        "missing_ids": {i.id for items in missing.values() for i in items},
+        **extra,
+    }
+
+
+def questionnaire_post(request: HttpRequest, questionnaire: Questionnaire) -> HttpResponse:
+    """Save a draft or submit. On any refusal the page comes back with every typed answer."""
+    spec = services.instrument_spec(instrument=questionnaire.instrument)
+    form = QuestionnaireForm(request.POST, spec=spec)
+    submit = request.POST.get("action") == "submit"
+    extra: dict[str, Any] = {}
+    if form.is_valid():
+        try:
+            services.questionnaire_save(
+                questionnaire=questionnaire,
+                answers=form.answers(),
+                expected_version=form.cleaned_data["version"],
+                user=request.user,
+                submit=submit,
+            )
+        except services.MissingAnswers as error:
+            extra["missing"] = error.missing
+            form.add_error(None, str(error))
+        except services.StaleQuestionnaire:
+            questionnaire.refresh_from_db()
+            who = (
+                questionnaire.updated_by.get_full_name()
+                if questionnaire.updated_by
+                else _("another team member")
+            )
+            data = request.POST.copy()
+            data["version"] = questionnaire.version
+            form = QuestionnaireForm(data, spec=spec)
+            form.is_valid()
+            form.add_error(None, form_stale_message(who))
+        except services.DiagnosticsError as error:
+            form.add_error(None, str(error))
+        else:
+            if submit:
+                messages.success(
+                    request, _("The questionnaire is submitted; the profile is ready.")
+                )
+                return redirect("diagnostics:profile", pk=questionnaire.profile.pk)
+            messages.success(request, _("The draft is saved."))
+            return redirect("diagnostics:questionnaire", pk=questionnaire.pk)
+    questionnaire.refresh_from_db()
+    editable = questionnaire_editable(request.user, questionnaire)
+    if not editable:
+        form = _disabled_copy(form, spec)
+    context = questionnaire_context(request.user, questionnaire, form, editable, **extra)
+    return render(request, "diagnostics/questionnaire.html", context, status=200)
+
+
+def form_stale_message(who: str) -> str:
+    return _(
+        "%(who)s saved this questionnaire after you opened it, so your save was refused. Your "
+        "answers are shown below and are not saved. Open the saved version in a new tab, "
+        "compare, and press «Save draft» again if your answers should replace it."
+    ) % {"who": who}
+
+
+def _disabled_copy(form: QuestionnaireForm, spec) -> QuestionnaireForm:
+    """The same answers, read-only (the cycle closed meanwhile): shown, not lost."""
+    copy = QuestionnaireForm(form.data, spec=spec, disabled=True)
+    copy.is_valid()
+    for error in form.non_field_errors():
+        copy.add_error(None, error)
+    return copy
+
+
+# --- Profile ---------------------------------------------------------------------------------
+
+
+def _explained(level) -> list[dict[str, Any]]:
+    items = []
+    for item in level.explanation or []:
+        source = scoring.COMPUTED_SOURCES.get(item.get("source") or "", {})
+        items.append(
+            {
+                **item,
+                "source_label": source.get("label", ""),
+                "source_origin": source.get("source", ""),
+                "unit": source.get("unit", ""),
+                "status_label": STATUS_LABELS.get(item.get("status", "ok"), ""),
+                "contribution_value": Decimal(item.get("contribution") or "0"),
+                "value_decimal": Decimal(item["value"]) if item.get("value") else None,
+                "score_decimal": Decimal(item["score"]) if item.get("score") else None,
+                "max_decimal": Decimal(item.get("max_score") or "0"),
+                "weight_decimal": Decimal(item.get("weight") or "0"),
+            }
+        )
+    return items
+
+
+def profile_context(profile: RiskProfile) -> dict[str, Any]:
+    factors = selectors.factors()
+    levels = {lv.factor.code: lv for lv in profile.levels.all()}
+    previous = selectors.previous_profile(profile=profile)
+    before = {lv.factor.code: lv for lv in previous.levels.all()} if previous else {}
+    rows = []
+    for factor in factors:
+        level = levels.get(factor.code)
+        prev = before.get(factor.code)
+        trend = scoring.compare_levels(prev.level if prev else None, level.level if level else None)
+        rows.append(
+            {
+                "factor": factor,
+                "level": level,
+                "items": _explained(level) if level else [],
+                "previous": prev,
+                "trend": trend,
+                "trend_label": TREND_LABELS[trend],
+                "delta": (level.score - prev.score) if (level and prev) else None,
+            }
+        )
+    chart = bar_chart(
+        title=_("Risk by factor, % of the maximum"),
+        bars=[
+            (
+                f"{r['factor'].code}. {r['factor'].short_name}",
+                float(r["level"].score) if r["level"] else None,
+            )
+            for r in rows
+        ],
+        max_value=100,
+        unit=" %",
+        colors=[
+            LEVEL_COLORS.get(r["level"].level, "#6c757d") if r["level"] else "#6c757d" for r in rows
+        ],
+        label_width=230,
+    )
+    history = list(
+        RiskProfile.objects.filter(organisation_id=profile.organisation_id)
+        .select_related("cycle")
+        .order_by("-computed_at", "-pk")
+    )
+    return {
+        "profile": profile,
+        "rows": rows,
+        "chart": chart,
+        "previous": previous,
+        "history": history,
+        "counts": {
+            key: sum(1 for r in rows if r["level"] and r["level"].level == key)
+            for key in ("high", "medium", "low")
+        },
+    }
+
+
+# --- Heatmap -------------------------------------------------------------------------------------
+
+
+def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
+    municipalities = form.fields["municipality"].queryset
+    valid = form.is_bound and form.is_valid()
+    if form.is_bound and not valid and "municipality" in form.errors:
+        raise Http404  # a municipality outside the user's scope
+    data = form.cleaned_data if valid else {}
+    municipality = data.get("municipality") or municipalities.first()
+    if municipality is None:
+        raise Http404
+    category = data.get("category") or ""
+    current_category = (
+        CategoryAssignment.objects.filter(organisation=OuterRef("pk"), is_current=True)
+        .order_by("-year", "-created_at")
+        .values("category")[:1]
+    )
+    schools = (
+        Organisation.objects.schools()
+        .filter(municipality=municipality, is_active=True)
+        .annotate(category=Subquery(current_category))
+        .order_by("short_name")
+    )
+    if category:
+        schools = schools.filter(category=category)
+    schools = list(schools)
+    profiles = selectors.latest_profiles(organisations=schools)
+    factors = selectors.factors()
+    labels = dict(Category.choices)
+    rows = []
+    for school in schools:
+        profile = profiles.get(school.pk)
+        levels = {lv.factor.code: lv for lv in profile.levels.all()} if profile else {}
+        rows.append(
+            {
+                "school": school,
+                "category": labels.get(school.category, ""),
+                "profile": profile,
+                "cells": [levels.get(f.code) for f in factors],
+            }
+        )
+    highs = [
+        sum(1 for r in rows if r["cells"][i] and r["cells"][i].level == Level.HIGH)
+        for i in range(len(factors))
+    ]
+    return {
+        "form": form,
+        "municipality": municipality,
+        "category": category,
+        "factors": factors,
+        "rows": rows,
+        "highs": highs,
+        "with_profile": sum(1 for r in rows if r["profile"]),
+    }
+
+
+def heatmap_xlsx(context: dict[str, Any]) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    fills = {
+        "high": PatternFill("solid", fgColor="F8D7DA"),
+        "medium": PatternFill("solid", fgColor="FFE5D0"),
+        "low": PatternFill("solid", fgColor="D1E7DD"),
+    }
+    level_labels = dict(Level.choices)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Risk profiles")[:31]
+    ws.append([_("Risk profiles of schools: %(m)s") % {"m": context["municipality"]}])
+    ws["A1"].font = Font(bold=True, size=13)
+    header = [_("School"), _("Category"), _("Profile date")] + [
+        f"{f.code}. {f.short_name}" for f in context["factors"]
+    ]
+    ws.append(header)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in context["rows"]:
+        profile = row["profile"]
+        values = [
+            str(row["school"]),
+            str(row["category"]),
+            date_format(timezone.localtime(profile.computed_at), "d.m.Y") if profile else "",
+        ]
+        for level in row["cells"]:
+            values.append(
+                f"{level_labels[level.level]} ({level.score:.0f} %)".replace(".", ",")
+                if level
+                else "—"
+            )
+        ws.append(values)
+        for level, cell in zip(row["cells"], ws[ws.max_row][3:], strict=False):
+            if level:
+                cell.fill = fills[level.level]
+    ws.column_dimensions["A"].width = 40
+    ws.column_dimensions["B"].width = 28
+    ws.column_dimensions["C"].width = 14
+    for index in range(len(context["factors"])):
+        ws.column_dimensions[chr(ord("D") + index)].width = 18
+    ws.freeze_panes = "B3"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="risk-heatmap.xlsx"'
+    return response
+
+
+# --- Instrument --------------------------------------------------------------------------------
+
+
+def instrument_context(request: HttpRequest, instrument: Instrument) -> dict[str, Any]:
+    instrument = selectors.instrument_with_content(instrument=instrument)
+    rules = {r.factor.code: r for r in instrument.rules.all()}
+    indicators: dict[int, list] = {}
+    for indicator in instrument.indicators.all():
+        indicators.setdefault(indicator.factor.code, []).append(indicator)
+    factors = [
+        {"factor": f, "rule": rules.get(f.code), "indicators": indicators.get(f.code, [])}
+        for f in selectors.factors()
+    ]
+    versions = Instrument.objects.annotate(profiles_count=Count("profiles")).select_related(
+        "created_by"
+    )
+    scope = scope_for(request.user)
+    return {
+        "instrument": instrument,
+        "factors": factors,
+        "versions": versions,
+        "sources": scoring.COMPUTED_SOURCES,
+        "can_edit": instrument.is_current and scope.has_role(Role.COORDINATOR),
+    }
+
+
+def indicator_form(request: HttpRequest, *, base: Instrument, factor, indicator) -> HttpResponse:
+    computed = bool(indicator and indicator.is_computed)
+    initial = (
+        {
+            "text": indicator.text,
+            "help_text": indicator.help_text,
+            "weight": indicator.weight,
+            "required": indicator.required,
+        }
+        if indicator
+        else {"weight": Decimal(1), "required": True}
+    )
+    options_initial = (
+        [
+            {"text": o.text, "score": o.score, "min_value": o.min_value}
+            for o in indicator.options.all()
+        ]
+        if indicator
+        else []
+    )
+    form = IndicatorForm(request.POST or None, initial=initial)
+    formset = OptionFormSet(
+        request.POST or None, initial=options_initial, prefix="options", computed=computed
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        fields = {k: form.cleaned_data[k] for k in ("text", "help_text", "weight", "required")}
+        note = form.cleaned_data["note"]
+        try:
+            if indicator:
+                new = services.instrument_edit_indicator(
+                    base=base,
+                    indicator=indicator,
+                    fields=fields,
+                    options=formset.options,
+                    user=request.user,
+                    note=note,
+                )
+            else:
+                new = services.instrument_add_question(
+                    base=base,
+                    factor_id=factor.pk,
+                    fields=fields,
+                    options=formset.options,
+                    user=request.user,
+                    note=note,
+                )
+        except services.DiagnosticsError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved as instrument version %(v)s.") % {"v": new.version})
+            return redirect("diagnostics:instrument")
+    context = {
+        "form": form,
+        "formset": formset,
+        "factor": factor,
+        "indicator": indicator,
+        "computed": computed,
+        "base": base,
+    }
+    return render(request, "diagnostics/instrument_indicator_form.html", context)
+
+
+# --- Survey and stages -------------------------------------------------------------------------
+
+
+def survey_school_for(user, survey: TeacherSurvey) -> Organisation:
+    """The teacher's school among the survey's schools; 404 for anyone else."""
+    own = scope_for(user).organisation_ids(Role.TEACHER)
+    school = survey.schools.filter(pk__in=own).order_by("pk").first()
+    if school is None:
+        raise Http404
+    return school
+
+
+def can_set_stage(user, school: Organisation) -> bool:
+    scope = scope_for(user)
+    return (
+        scope.is_admin
+        or school.municipality_id in scope.municipality_ids
+        or school.pk in scope.organisation_ids(Role.CURATOR)
+        or (
+            bool(scope.region_ids)
+            and Organisation.objects.filter(
+                pk=school.pk, municipality__region_id__in=scope.region_ids
+            ).exists()
+        )
+    )
+
+
+def team_member_of(user, school: Organisation) -> bool:
+    return TeamMember.objects.filter(organisation=school, user=user).exists()

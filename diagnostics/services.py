@@ -1,0 +1,590 @@
+"""Writes of the diagnostics app: cycles, questionnaires, profiles, the instrument, surveys, stages.
+
+Every function takes keyword arguments only and either completes or raises
+:class:`DiagnosticsError` (with a Russian message for the page) leaving nothing half-saved.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from network_portal.audit.services import audit_log
+from schools.models import (
+    AssessmentKind,
+    AssessmentResult,
+    Municipality,
+    Organisation,
+    SchoolContext,
+    Subject,
+)
+
+from . import scoring
+from .models import (
+    Answer,
+    AnswerOption,
+    Cycle,
+    CycleStatus,
+    FactorLevel,
+    FactorRule,
+    Indicator,
+    IndicatorKind,
+    Instrument,
+    Questionnaire,
+    QuestionnaireStatus,
+    RiskFactor,
+    RiskProfile,
+    StageRecord,
+    SurveyNeed,
+    SurveyParticipation,
+    SurveyResponse,
+    TeacherSurvey,
+    TeamMember,
+)
+
+
+class DiagnosticsError(Exception):
+    """A refused write; ``str(error)`` is the message to show."""
+
+
+class StaleQuestionnaire(DiagnosticsError):
+    pass
+
+
+class CycleClosed(DiagnosticsError):
+    pass
+
+
+class MissingAnswers(DiagnosticsError):
+    def __init__(self, message: str, missing: dict[int, list[scoring.IndicatorSpec]]):
+        super().__init__(message)
+        self.missing = missing
+
+
+# --- Instrument as a pure spec --------------------------------------------------------------
+
+
+def instrument_spec(*, instrument: Instrument) -> scoring.InstrumentSpec:
+    """The scoring spec of an instrument version (three queries, or none if prefetched)."""
+    rules = {r.factor.code: r for r in instrument.rules.select_related("factor")}
+    indicators = instrument.indicators.select_related("factor").prefetch_related("options")
+    return scoring.InstrumentSpec(
+        version=instrument.version,
+        factors=tuple(
+            scoring.FactorSpec(
+                code=code, name=r.factor.name, medium_from=r.medium_from, high_from=r.high_from
+            )
+            for code, r in sorted(rules.items())
+        ),
+        indicators=tuple(
+            scoring.IndicatorSpec(
+                id=i.pk,
+                code=i.code,
+                factor_code=i.factor.code,
+                text=i.text,
+                weight=i.weight,
+                required=i.required,
+                computed=i.kind == IndicatorKind.COMPUTED,
+                source=i.source,
+                options=tuple(
+                    scoring.OptionSpec(id=o.pk, text=o.text, score=o.score, min_value=o.min_value)
+                    for o in i.options.all()
+                ),
+            )
+            for i in indicators
+        ),
+    )
+
+
+def school_year_end(day: datetime.date) -> int:
+    """The *year* of the school year a date falls in (it ends in June of that year)."""
+    return day.year + 1 if day.month >= 9 else day.year
+
+
+def computed_values_for(
+    *, organisation: Organisation, year: int
+) -> tuple[dict[str, Decimal | None], dict[str, int]]:
+    """Values of the computed indicators from the newest context and results up to ``year``.
+
+    Returns ``(values, years)``: the value per source key and the year it was taken from.
+    """
+    values: dict[str, Decimal | None] = dict.fromkeys(scoring.COMPUTED_SOURCES)
+    years: dict[str, int] = {}
+    context = (
+        SchoolContext.objects.filter(organisation=organisation, year__lte=year)
+        .order_by("-year")
+        .first()
+    )
+    if context is not None:
+        for key in ("share_ovz", "teacher_vacancies", "computers_per_student", "share_non_native"):
+            raw = getattr(context, key)
+            if raw is not None:
+                values[key] = Decimal(str(raw))
+                years[key] = context.year
+        if context.stable_internet is not None:
+            values["stable_internet"] = Decimal(1 if context.stable_internet else 0)
+            years["stable_internet"] = context.year
+    result_year = AssessmentResult.objects.filter(
+        organisation=organisation,
+        year__lte=year,
+        kind__in=(AssessmentKind.OGE, AssessmentKind.EGE),
+        below_threshold__isnull=False,
+    ).aggregate(y=Max("year"))["y"]
+    if result_year is not None:
+        rows = AssessmentResult.objects.filter(
+            organisation=organisation,
+            year=result_year,
+            kind__in=(AssessmentKind.OGE, AssessmentKind.EGE),
+            subject__in=(Subject.RUSSIAN, Subject.MATH, Subject.MATH_BASE, Subject.MATH_PROFILE),
+        ).values_list("participants", "below_threshold")
+        share = scoring.share_below_threshold(list(rows))
+        if share is not None:
+            values["share_below_threshold"] = share
+            years["share_below_threshold"] = result_year
+    return values, years
+
+
+# --- Cycles ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cycle_open(
+    *,
+    municipality: Municipality,
+    kind: str,
+    title: str,
+    opens_on: datetime.date,
+    closes_on: datetime.date,
+    schools: Iterable[Organisation],
+    user: Any,
+) -> Cycle:
+    """Open a cycle and create an empty questionnaire per school on the current instrument."""
+    instrument = Instrument.objects.filter(is_current=True).first()
+    if instrument is None:
+        raise DiagnosticsError(_("The instrument is not set up yet."))
+    schools = list(schools)
+    if any(s.municipality_id != municipality.pk for s in schools):
+        raise DiagnosticsError(_("All schools must belong to the cycle's municipality."))
+    cycle = Cycle.objects.create(
+        municipality=municipality,
+        kind=kind,
+        title=title,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        instrument=instrument,
+    )
+    cycle.schools.set(schools)
+    Questionnaire.objects.bulk_create(
+        Questionnaire(cycle=cycle, organisation=s, instrument=instrument) for s in schools
+    )
+    return cycle
+
+
+def cycle_close(*, cycle: Cycle, user: Any) -> None:
+    Cycle.objects.filter(pk=cycle.pk).update(status=CycleStatus.CLOSED)
+    cycle.status = CycleStatus.CLOSED
+    audit_log(actor=user, action="diagnostics.cycle_close", obj=cycle)
+
+
+def cycle_reopen(*, cycle: Cycle, user: Any) -> None:
+    Cycle.objects.filter(pk=cycle.pk).update(status=CycleStatus.OPEN)
+    cycle.status = CycleStatus.OPEN
+    audit_log(actor=user, action="diagnostics.cycle_reopen", obj=cycle)
+
+
+# --- Questionnaires ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def questionnaire_save(
+    *,
+    questionnaire: Questionnaire,
+    answers: Mapping[int, int],
+    expected_version: int,
+    user: Any,
+    submit: bool = False,
+) -> Questionnaire:
+    """Save the answers as a draft (and, with ``submit``, submit and compute the profile).
+
+    Refused, with nothing written, when the cycle is closed, the questionnaire was already
+    submitted, someone saved it since the form was opened (``expected_version`` is stale), an
+    option does not belong to its question, or — on submit — required questions are missing.
+    """
+    locked = (
+        Questionnaire.objects.select_for_update().select_related("cycle").get(pk=questionnaire.pk)
+    )
+    if locked.cycle.status != CycleStatus.OPEN:
+        raise CycleClosed(
+            _("The cycle «%(cycle)s» has been closed: answers are no longer accepted.")
+            % {"cycle": locked.cycle.title}
+        )
+    if locked.status == QuestionnaireStatus.SUBMITTED:
+        raise DiagnosticsError(_("The questionnaire has already been submitted."))
+    if locked.version != expected_version:
+        who = locked.updated_by.get_full_name() if locked.updated_by else _("another user")
+        raise StaleQuestionnaire(
+            _(
+                "%(who)s saved this questionnaire after you opened it. Your answers were not "
+                "saved; they are shown below — reload the page to see the saved version and "
+                "enter your changes again."
+            )
+            % {"who": who}
+        )
+    spec = instrument_spec(instrument=locked.instrument)
+    questions = {i.id: i for i in spec.indicators if not i.computed}
+    for indicator_id, option_id in answers.items():
+        indicator = questions.get(indicator_id)
+        if indicator is None or not any(o.id == option_id for o in indicator.options):
+            raise DiagnosticsError(_("An answer is not one of the question's options."))
+    if submit:
+        missing = scoring.missing_required(instrument=spec, answers=answers)
+        if missing:
+            raise MissingAnswers(
+                _("The questionnaire was not submitted: required questions are unanswered."),
+                missing,
+            )
+    now = timezone.now()
+    changes: dict[str, Any] = {"updated_at": now, "updated_by": user}
+    if submit:
+        changes |= {
+            "status": QuestionnaireStatus.SUBMITTED,
+            "submitted_at": now,
+            "submitted_by": user,
+        }
+    # The conditional update is the lock: of two saves from the same version only one matches.
+    claimed = Questionnaire.objects.filter(pk=locked.pk, version=expected_version).update(
+        version=F("version") + 1, **changes
+    )
+    if not claimed:
+        raise StaleQuestionnaire(_("Someone saved this questionnaire after you opened it."))
+    locked.answers.all().delete()
+    Answer.objects.bulk_create(
+        Answer(questionnaire=locked, indicator_id=i, option_id=o) for i, o in answers.items()
+    )
+    locked.refresh_from_db()
+    if submit:
+        profile_compute(questionnaire=locked, spec=spec, answers=answers, computed_at=now)
+    return locked
+
+
+@transaction.atomic
+def questionnaire_return(*, questionnaire: Questionnaire, comment: str, user: Any) -> None:
+    """Return a submitted questionnaire for correction; its profile is withdrawn until resubmit."""
+    if questionnaire.status != QuestionnaireStatus.SUBMITTED:
+        raise DiagnosticsError(_("Only a submitted questionnaire can be returned."))
+    RiskProfile.objects.filter(questionnaire=questionnaire).delete()
+    Questionnaire.objects.filter(pk=questionnaire.pk).update(
+        status=QuestionnaireStatus.RETURNED,
+        return_comment=comment,
+        returned_at=timezone.now(),
+        returned_by=user,
+        version=F("version") + 1,
+    )
+    audit_log(
+        actor=user, action="diagnostics.questionnaire_return", obj=questionnaire, comment=comment
+    )
+
+
+def profile_compute(
+    *,
+    questionnaire: Questionnaire,
+    spec: scoring.InstrumentSpec | None = None,
+    answers: Mapping[int, int] | None = None,
+    computed_at: datetime.datetime | None = None,
+) -> RiskProfile:
+    """Score the questionnaire and store the profile with every factor's explanation."""
+    spec = spec or instrument_spec(instrument=questionnaire.instrument)
+    if answers is None:
+        answers = dict(questionnaire.answers.values_list("indicator_id", "option_id"))
+    year = school_year_end(questionnaire.cycle.opens_on)
+    values, years = computed_values_for(organisation=questionnaire.organisation, year=year)
+    results = scoring.score_profile(instrument=spec, answers=answers, computed=values)
+    RiskProfile.objects.filter(questionnaire=questionnaire).delete()
+    profile = RiskProfile.objects.create(
+        organisation_id=questionnaire.organisation_id,
+        cycle_id=questionnaire.cycle_id,
+        instrument_id=questionnaire.instrument_id,
+        questionnaire=questionnaire,
+        computed_at=computed_at or timezone.now(),
+    )
+    factor_ids = dict(
+        FactorRule.objects.filter(instrument_id=questionnaire.instrument_id).values_list(
+            "factor__code", "factor_id"
+        )
+    )
+    rows = []
+    for result in results:
+        if result.level is None:
+            continue
+        for item in result.items:
+            if item["kind"] == "computed" and item["source"] in years:
+                item["year"] = years[item["source"]]
+        rows.append(
+            FactorLevel(
+                profile=profile,
+                factor_id=factor_ids[result.factor_code],
+                level=result.level,
+                score=result.score,
+                explanation=result.items,
+            )
+        )
+    FactorLevel.objects.bulk_create(rows)
+    return profile
+
+
+# --- Team ---------------------------------------------------------------------------------------
+
+
+def team_member_add(*, organisation: Organisation, user: Any, added_by: Any) -> TeamMember:
+    member, _created = TeamMember.objects.get_or_create(
+        organisation=organisation, user=user, defaults={"added_by": added_by}
+    )
+    return member
+
+
+def team_member_remove(*, member: TeamMember) -> None:
+    member.delete()
+
+
+# --- Instrument versions (copy-on-write) ---------------------------------------------------------
+
+
+def _new_version(*, base: Instrument, user: Any, note: str) -> tuple[Instrument, dict[int, int]]:
+    """Copy ``base`` into a new current version; returns it and old→new indicator ids."""
+    Instrument.objects.filter(pk=base.pk).update(is_current=False)
+    next_version = (Instrument.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    new = Instrument.objects.create(
+        version=next_version, is_current=True, note=note, created_by=user
+    )
+    FactorRule.objects.bulk_create(
+        FactorRule(
+            instrument=new, factor_id=r.factor_id, medium_from=r.medium_from, high_from=r.high_from
+        )
+        for r in base.rules.all()
+    )
+    id_map: dict[int, int] = {}
+    for indicator in base.indicators.prefetch_related("options"):
+        old_pk = indicator.pk
+        options = list(indicator.options.all())
+        indicator.pk = None
+        indicator.instrument = new
+        indicator.save()
+        id_map[old_pk] = indicator.pk
+        AnswerOption.objects.bulk_create(
+            AnswerOption(
+                indicator=indicator,
+                text=o.text,
+                score=o.score,
+                min_value=o.min_value,
+                order=o.order,
+            )
+            for o in options
+        )
+    audit_log(actor=user, action="diagnostics.instrument_version", obj=new, note=note)
+    return new, id_map
+
+
+def _check_current(base: Instrument) -> None:
+    if not Instrument.objects.filter(pk=base.pk, is_current=True).exists():
+        raise DiagnosticsError(
+            _("The instrument has been changed by someone else meanwhile; open it again.")
+        )
+
+
+@transaction.atomic
+def instrument_edit_rule(
+    *,
+    base: Instrument,
+    factor_id: int,
+    medium_from: Decimal,
+    high_from: Decimal,
+    user: Any,
+    note: str,
+) -> Instrument:
+    _check_current(base)
+    new, _ids = _new_version(base=base, user=user, note=note)
+    FactorRule.objects.filter(instrument=new, factor_id=factor_id).update(
+        medium_from=medium_from, high_from=high_from
+    )
+    return new
+
+
+@transaction.atomic
+def instrument_edit_indicator(
+    *,
+    base: Instrument,
+    indicator: Indicator,
+    fields: Mapping[str, Any],
+    options: list[dict[str, Any]],
+    user: Any,
+    note: str,
+) -> Instrument:
+    """A new version where one indicator has new text/weight/required flag and options.
+
+    ``options`` is the full new list of ``{"text", "score", "min_value"}`` in order.
+    """
+    _check_current(base)
+    new, ids = _new_version(base=base, user=user, note=note)
+    copy = Indicator.objects.get(pk=ids[indicator.pk])
+    for name, value in fields.items():
+        setattr(copy, name, value)
+    copy.save()
+    copy.options.all().delete()
+    AnswerOption.objects.bulk_create(
+        AnswerOption(
+            indicator=copy,
+            text=o["text"],
+            score=o["score"],
+            min_value=o.get("min_value"),
+            order=n,
+        )
+        for n, o in enumerate(options)
+    )
+    return new
+
+
+@transaction.atomic
+def instrument_add_question(
+    *,
+    base: Instrument,
+    factor_id: int,
+    fields: Mapping[str, Any],
+    options: list[dict[str, Any]],
+    user: Any,
+    note: str,
+) -> Instrument:
+    _check_current(base)
+    new, _ids = _new_version(base=base, user=user, note=note)
+    order = (new.indicators.filter(factor_id=factor_id).aggregate(m=Max("order"))["m"] or 0) + 1
+    factor_code = RiskFactor.objects.values_list("code", flat=True).get(pk=factor_id)
+    taken = set(new.indicators.values_list("code", flat=True))
+    number = 1
+    while f"{factor_code}.{number}" in taken:
+        number += 1
+    indicator = Indicator.objects.create(
+        instrument=new,
+        factor_id=factor_id,
+        code=f"{factor_code}.{number}",
+        kind=IndicatorKind.QUESTION,
+        order=order,
+        **fields,
+    )
+    AnswerOption.objects.bulk_create(
+        AnswerOption(indicator=indicator, text=o["text"], score=o["score"], order=n)
+        for n, o in enumerate(options)
+    )
+    return new
+
+
+@transaction.atomic
+def instrument_remove_indicator(
+    *, base: Instrument, indicator: Indicator, user: Any, note: str
+) -> Instrument:
+    _check_current(base)
+    new, ids = _new_version(base=base, user=user, note=note)
+    Indicator.objects.filter(pk=ids[indicator.pk]).delete()
+    return new
+
+
+# --- Teacher survey (seed 004) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def survey_create(
+    *,
+    municipality: Municipality,
+    title: str,
+    schools: Iterable[Organisation],
+    opens_on: datetime.date,
+    closes_on: datetime.date,
+    min_responses: int,
+    user: Any,
+) -> TeacherSurvey:
+    schools = list(schools)
+    if any(s.municipality_id != municipality.pk for s in schools):
+        raise DiagnosticsError(_("All schools must belong to the survey's municipality."))
+    survey = TeacherSurvey.objects.create(
+        municipality=municipality,
+        title=title,
+        token=secrets.token_urlsafe(24),
+        opens_on=opens_on,
+        closes_on=closes_on,
+        min_responses=min_responses,
+        created_by=user,
+    )
+    survey.schools.set(schools)
+    return survey
+
+
+def survey_is_open(survey: TeacherSurvey, *, today: datetime.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return survey.opens_on <= today <= survey.closes_on
+
+
+@transaction.atomic
+def survey_answer(
+    *,
+    survey: TeacherSurvey,
+    user: Any,
+    organisation: Organisation,
+    needs: Iterable[str],
+    difficulties: str,
+    support_wanted: str,
+) -> None:
+    """Store one anonymous answer and, separately, the fact that the user has answered.
+
+    The answer carries no user, no IP and no time of day; its key is random, so it cannot be
+    matched to the participation row by order.
+    """
+    if not survey_is_open(survey):
+        raise DiagnosticsError(_("The survey is closed."))
+    _participation, created = SurveyParticipation.objects.get_or_create(survey=survey, user=user)
+    if not created:
+        raise DiagnosticsError(_("You have already answered this survey. Thank you!"))
+    response = SurveyResponse.objects.create(
+        id=uuid.uuid4(),
+        survey=survey,
+        organisation=organisation,
+        difficulties=difficulties.strip(),
+        support_wanted=support_wanted.strip(),
+        answered_on=timezone.localdate(),
+    )
+    SurveyNeed.objects.bulk_create(
+        SurveyNeed(response=response, need=n) for n in sorted(set(needs))
+    )
+
+
+# --- Transformation stages (seed 000) -------------------------------------------------------------
+
+
+def stage_record(
+    *,
+    organisation: Organisation,
+    stage: int,
+    reached_on: datetime.date,
+    evidence: str,
+    evidence_link: str,
+    evidence_file: Any,
+    user: Any,
+) -> StageRecord:
+    record = StageRecord.objects.create(
+        organisation=organisation,
+        stage=stage,
+        reached_on=reached_on,
+        evidence=evidence,
+        evidence_link=evidence_link,
+        evidence_file=evidence_file or "",
+        set_by=user,
+    )
+    audit_log(actor=user, action="diagnostics.stage_record", obj=record, stage=stage)
+    return record
