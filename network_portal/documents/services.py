@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import Job, JobStatus
 from .registry import get_kind
@@ -62,7 +63,18 @@ def job_retry(*, job: Job) -> Job:
 def _enqueue(job: Job) -> None:
     from .tasks import build_document
 
-    transaction.on_commit(lambda: build_document.delay(job.pk))
+    def send() -> None:
+        try:
+            build_document.delay(job.pk)
+        except Exception as exc:  # the broker is unreachable: fail visibly, retry later
+            logger.warning("Document job %s not queued: %s", job.pk, exc.__class__.__name__)
+            Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+                status=JobStatus.FAILED,
+                error=gettext("The task queue is unavailable. Try again in a few minutes."),
+                finished_at=timezone.now(),
+            )
+
+    transaction.on_commit(send)
 
 
 def job_claim(*, job_id: int) -> bool:
