@@ -1,0 +1,399 @@
+"""Writes of network events.
+
+Capacity is guarded by locking the event row (``select_for_update``) in every service that
+changes who holds a place: registration, cancellation, a group registration, a new capacity.
+Two people racing for the last place are served one after the other; the second one lands on
+the waiting list. E-mails go out after the commit, each once (``events.emails``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+
+from network_portal.access.policy import scope_for
+from network_portal.audit.services import audit_log
+
+from . import rules
+from .models import (
+    AUDIENCE_FIELDS,
+    CalendarToken,
+    Event,
+    EventMaterial,
+    EventReport,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+)
+from .rules import RegistrationRefused
+
+CERTIFICATE_KIND = "events.certificate"
+
+
+class EventChangeRefused(ValidationError):
+    """An edit the rules refuse; carries field errors for the form."""
+
+
+# --- Events -------------------------------------------------------------------------------
+
+
+def _apply(event: Event, data: dict[str, Any]) -> None:
+    audience = set(data.pop("audience", event.audience))
+    for code, field in AUDIENCE_FIELDS.items():
+        setattr(event, field, code in audience)
+    for name, value in data.items():
+        setattr(event, name, value)
+
+
+@transaction.atomic
+def event_create(
+    *,
+    user: Any,
+    data: dict[str, Any],
+    roadmap_items: Iterable = (),
+    risk_factors: Iterable = (),
+) -> Event:
+    event = Event(created_by=user if user.is_authenticated else None, status=EventStatus.DRAFT)
+    _apply(event, dict(data))
+    event.municipality_id = event.organiser.municipality_id
+    event.full_clean(exclude=["created_by"])
+    event.save()
+    event.roadmap_items.set(roadmap_items)
+    event.risk_factors.set(risk_factors)
+    return event
+
+
+def event_update(
+    *,
+    event: Event,
+    user: Any,
+    data: dict[str, Any],
+    roadmap_items: Iterable | None = None,
+    risk_factors: Iterable | None = None,
+) -> Event:
+    """Save an edit. A capacity below the number registered is refused with the numbers; a
+    larger one moves people up from the waiting list."""
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        registered = _registered_count(locked)
+        new_capacity = data.get("capacity", locked.capacity)
+        message = rules.capacity_error(capacity=new_capacity, registered=registered)
+        if message:
+            raise EventChangeRefused({"capacity": [message]})
+        _apply(locked, dict(data))
+        locked.municipality_id = locked.organiser.municipality_id
+        locked.full_clean(exclude=["created_by"])
+        locked.save()
+        if roadmap_items is not None:
+            locked.roadmap_items.set(roadmap_items)
+        if risk_factors is not None:
+            locked.risk_factors.set(risk_factors)
+        _promote_waiting(locked)
+    return locked
+
+
+def event_publish(*, event: Event, user: Any) -> Event:
+    if event.status != EventStatus.DRAFT:
+        raise EventChangeRefused(_("Only a draft can be published."))
+    Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT).update(
+        status=EventStatus.PUBLISHED, updated_at=timezone.now()
+    )
+    event.refresh_from_db()
+    return event
+
+
+def event_cancel(*, event: Event, user: Any, reason: str) -> Event:
+    """Cancel the event and tell everyone registered or waiting (one e-mail each)."""
+    if event.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):
+        raise EventChangeRefused(_("A held or already cancelled event cannot be cancelled."))
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        locked.status = EventStatus.CANCELLED
+        locked.cancellation_reason = reason
+        locked.save(update_fields=["status", "cancellation_reason", "updated_at"])
+        audit_log(actor=user, action="event.cancel", obj=locked, reason=reason)
+        from .tasks import notify_event_cancelled
+
+        transaction.on_commit(lambda: notify_event_cancelled.delay(locked.pk))
+    return locked
+
+
+def event_mark_held(*, event: Event, user: Any, now: datetime | None = None) -> Event:
+    now = now or timezone.now()
+    if event.status != EventStatus.PUBLISHED:
+        raise EventChangeRefused(_("Only a published event can be marked as held."))
+    if event.starts_at > now:
+        raise EventChangeRefused(_("The event has not started yet."))
+    Event.objects.filter(pk=event.pk).update(status=EventStatus.HELD, updated_at=now)
+    event.refresh_from_db()
+    return event
+
+
+# --- Registration -------------------------------------------------------------------------
+
+
+def _registered_count(event: Event) -> int:
+    return Registration.objects.filter(event=event, status=RegistrationStatus.REGISTERED).count()
+
+
+def _promote_waiting(event: Event, *, now: datetime | None = None) -> list[Registration]:
+    """Give free places to the head of the waiting list (the event row is locked)."""
+    now = now or timezone.now()
+    if event.status != EventStatus.PUBLISHED or event.starts_at <= now:
+        return []
+    waiting = Registration.objects.filter(event=event, status=RegistrationStatus.WAITLISTED)
+    free = rules.places_to_promote(
+        capacity=event.capacity, registered=_registered_count(event), waiting=waiting.count()
+    )
+    promoted = list(waiting.order_by("queued_at", "pk")[:free]) if free else []
+    for registration in promoted:
+        registration.status = RegistrationStatus.REGISTERED
+        registration.promoted_at = now
+        registration.save(update_fields=["status", "promoted_at", "updated_at"])
+    if promoted:
+        from .tasks import notify_registration_promoted
+
+        ids = [r.pk for r in promoted]
+        transaction.on_commit(lambda: [notify_registration_promoted.delay(pk) for pk in ids])
+    return promoted
+
+
+def _place(event: Event, user: Any, *, by: Any | None, now: datetime) -> tuple[Registration, bool]:
+    """Register or wait-list one person on a locked event; returns (registration, created)."""
+    existing = Registration.objects.filter(event=event, user=user).first()
+    rules.registration_check(
+        status=event.status,
+        starts_at=event.starts_at,
+        deadline=event.registration_deadline,
+        now=now,
+        current=existing.status if existing else None,
+    )
+    status = rules.place_status(capacity=event.capacity, registered=_registered_count(event))
+    if existing is None:
+        return (
+            Registration.objects.create(
+                event=event,
+                user=user,
+                status=status,
+                queued_at=now,
+                registered_by=by if by is not None and by != user else None,
+            ),
+            True,
+        )
+    existing.status = status
+    existing.queued_at = now
+    existing.promoted_at = None
+    existing.attended = False
+    existing.registered_by = by if by is not None and by != user else None
+    existing.save()
+    return existing, False
+
+
+def registration_register(*, event: Event, user: Any, now: datetime | None = None) -> Registration:
+    """A person registers themself: a place while there is one, else the waiting list."""
+    now = now or timezone.now()
+    if not rules.audience_admits(roles=scope_for(user).roles, audience=event.audience):
+        raise RegistrationRefused(
+            _("This event is for %(audience)s: registration on the portal is not open to you.")
+            % {"audience": ", ".join(str(a) for a in event.get_audience_display())}
+        )
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        registration, _created = _place(locked, user, by=None, now=now)
+    return registration
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    registered: list[Any]
+    waitlisted: list[Any]
+    skipped: list[tuple[Any, str]]
+
+
+def registration_register_group(
+    *, event: Event, users: Iterable[Any], by: Any, now: datetime | None = None
+) -> GroupResult:
+    """An organiser or director registers several teachers at once (in the order given);
+    those who do not fit go to the waiting list, those already in are skipped with the reason."""
+    now = now or timezone.now()
+    registered, waitlisted, skipped = [], [], []
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        for person in users:
+            try:
+                registration, _created = _place(locked, person, by=by, now=now)
+            except RegistrationRefused as refused:
+                skipped.append((person, refused.message))
+                continue
+            target = (
+                registered if registration.status == RegistrationStatus.REGISTERED else waitlisted
+            )
+            target.append(person)
+    return GroupResult(registered, waitlisted, skipped)
+
+
+def registration_cancel(*, registration: Registration, now: datetime | None = None) -> Registration:
+    """The person leaves (or leaves the waiting list); a freed place goes to the next waiting."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=registration.event_id)
+        registration.refresh_from_db()
+        if registration.status == RegistrationStatus.CANCELLED:
+            raise RegistrationRefused(_("This registration is already cancelled."))
+        if locked.starts_at <= now:
+            raise RegistrationRefused(_("The event has already started."))
+        registration.status = RegistrationStatus.CANCELLED
+        registration.save(update_fields=["status", "updated_at"])
+        _promote_waiting(locked, now=now)
+    return registration
+
+
+# --- Attendance, certificates, materials, report -------------------------------------------
+
+
+def attendance_set(
+    *, registration: Registration, attended: bool, now: datetime | None = None
+) -> Registration:
+    now = now or timezone.now()
+    event = registration.event
+    if event.status not in (EventStatus.PUBLISHED, EventStatus.HELD):
+        raise EventChangeRefused(_("Attendance is marked only for published or held events."))
+    if timezone.localdate(event.starts_at) > timezone.localdate(now):
+        raise EventChangeRefused(_("Attendance can be marked from the day of the event."))
+    if registration.status != RegistrationStatus.REGISTERED:
+        raise EventChangeRefused(_("Only registered participants are marked."))
+    registration.attended = attended
+    registration.save(update_fields=["attended", "updated_at"])
+    return registration
+
+
+def certificate_available(*, registration: Registration) -> bool:
+    return (
+        registration.attended
+        and registration.status == RegistrationStatus.REGISTERED
+        and registration.event.status in (EventStatus.PUBLISHED, EventStatus.HELD)
+    )
+
+
+def certificate_data_version(params: dict) -> str:
+    """The certificate is rebuilt only when what it prints changes."""
+    registration = (
+        Registration.objects.select_related("event", "event__organiser", "user")
+        .filter(pk=params.get("registration_id"))
+        .first()
+    )
+    if registration is None:
+        return ""
+    event = registration.event
+    raw = "|".join(
+        str(x)
+        for x in (
+            registration.certificate_code,
+            registration.user.get_full_name(),
+            registration.attended,
+            event.title,
+            event.starts_at.isoformat(),
+            event.ends_at.isoformat(),
+            event.organiser.short_name,
+        )
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def _certificate_code_assign(registration: Registration) -> None:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                Registration.objects.filter(
+                    pk=registration.pk, certificate_code__isnull=True
+                ).update(certificate_code=rules.certificate_code_new())
+            break
+        except IntegrityError:  # the same code drawn twice: draw again
+            continue
+    registration.refresh_from_db(fields=["certificate_code"])
+
+
+def certificate_request(*, registration: Registration, user: Any):
+    """Queue the participant's certificate (a ``documents`` job, built by Celery)."""
+    from network_portal.documents.services import job_request
+
+    if not certificate_available(registration=registration):
+        raise EventChangeRefused(_("A certificate is issued only to those who attended."))
+    if not registration.certificate_code:
+        _certificate_code_assign(registration)
+    return job_request(
+        kind=CERTIFICATE_KIND,
+        params={"registration_id": registration.pk},
+        title=_("Certificate of participation: %(event)s") % {"event": registration.event.title},
+        user=user,
+    )
+
+
+def material_add(
+    *, event: Event, user: Any, title: str, file: Any = None, url: str = ""
+) -> EventMaterial:
+    material = EventMaterial(event=event, title=title, url=url or "", uploaded_by=user)
+    if file:
+        material.file = file
+    material.full_clean(exclude=["uploaded_by"])
+    material.save()
+    return material
+
+
+def material_delete(*, material: EventMaterial) -> None:
+    if material.file:
+        material.file.delete(save=False)
+    material.delete()
+
+
+def report_save(
+    *,
+    event: Event,
+    user: Any,
+    summary: str,
+    results: str = "",
+    other_participants: int = 0,
+    now: datetime | None = None,
+) -> EventReport:
+    """Write (or rewrite) the report; a published event that has started becomes «held»."""
+    now = now or timezone.now()
+    if event.status not in (EventStatus.PUBLISHED, EventStatus.HELD) or event.starts_at > now:
+        raise EventChangeRefused(_("A report is written after the event has taken place."))
+    with transaction.atomic():
+        report, _created = EventReport.objects.update_or_create(
+            event=event,
+            defaults={
+                "summary": summary,
+                "results": results,
+                "other_participants": other_participants,
+                "written_by": user,
+            },
+        )
+        if event.status == EventStatus.PUBLISHED:
+            event_mark_held(event=event, user=user, now=now)
+    return report
+
+
+# --- Calendar tokens ----------------------------------------------------------------------
+
+
+def calendar_token_get(*, user: Any) -> CalendarToken:
+    token = CalendarToken.objects.filter(user=user).first()
+    return token or calendar_token_reset(user=user)
+
+
+def calendar_token_reset(*, user: Any) -> CalendarToken:
+    """A new secret key: the old feed URL answers 404 from now on."""
+    token, _created = CalendarToken.objects.update_or_create(
+        user=user, defaults={"key": get_random_string(40)}
+    )
+    return token
