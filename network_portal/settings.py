@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "partnerships",
     "roadmaps",
     "events",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -290,7 +291,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # network_portal.notifications: each reminder is sent once; failures retried by the next run.
+    "send-reminders": {"task": "notifications.send_reminders", "schedule": timedelta(hours=1)},
+}
 
 # --- UI -----------------------------------------------------------------------------------
 

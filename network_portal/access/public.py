@@ -15,6 +15,7 @@ PUBLIC_URL_NAMES: frozenset[str] = frozenset(
         "admin:login",
         "set_language",
         "javascript-catalog",
+        "notifications:unsubscribe",
         # public event announcements, feeds and certificate checks are added by ``events``
     }
 )

@@ -1,0 +1,5 @@
+"""Home-page panels per role (filled below)."""
+
+
+def register_panels() -> None:
+    pass

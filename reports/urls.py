@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("order/<str:subject>/", views.report_order, name="order"),
+    path("order-all/", views.report_order_bundle, name="order_bundle"),
+    path("impact/", views.impact, name="impact"),
+]

@@ -1,0 +1,217 @@
+"""Pages of the reports app: my reports and ordering them, evidence of impact."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from network_portal.access.policy import get_for_user_or_404, require, scope_for
+from network_portal.accounts.models import Role
+from network_portal.documents.models import Job
+from schools.models import Municipality, Region
+
+from .access import (
+    report_municipalities_for_user,
+    report_partnerships_for_user,
+    report_schools_for_user,
+)
+from .documents import KIND_PREFIX
+from .forms import ImpactForm, ReportOrderForm
+from .impact import impact_load, impact_series, impact_table
+from .impact_charts import impact_charts
+from .selectors import Period
+from .services import report_bundle_request, report_request
+
+SUBJECT_LABELS = {
+    "school": gettext_lazy("School"),
+    "partnership": gettext_lazy("Partnership"),
+    "municipality": gettext_lazy("Municipality"),
+}
+
+
+def default_period(today: date | None = None) -> Period:
+    """The current school year so far: from 1 September to today."""
+    today = today or timezone.localdate()
+    start_year = today.year if today.month >= 9 else today.year - 1
+    return Period(date(start_year, 9, 1), today)
+
+
+def _targets(user, subject: str):
+    if subject == "school":
+        return report_schools_for_user(user=user).order_by("short_name")
+    if subject == "partnership":
+        return report_partnerships_for_user(user=user).order_by("title")
+    if subject == "municipality":
+        return report_municipalities_for_user(user=user).order_by("name")
+    raise Http404
+
+
+def _order_form(user, subject: str, data=None) -> ReportOrderForm:
+    period = default_period()
+    choices = [(o.pk, str(o)) for o in _targets(user, subject)]
+    return ReportOrderForm(
+        data,
+        choices=choices,
+        label=SUBJECT_LABELS[subject],
+        initial={"start": period.start, "end": period.end},
+        prefix=subject,
+    )
+
+
+def report_list(request: HttpRequest, forms: dict | None = None) -> HttpResponse:
+    """«Мои отчёты»: the report jobs of the user with status, retry and download; order forms."""
+    jobs = Job.objects.filter(requested_by=request.user, kind__startswith=KIND_PREFIX)
+    page = Paginator(jobs.order_by("-created_at"), 20).get_page(request.GET.get("page"))
+    polling = any(not job.is_finished for job in page.object_list)
+    if request.htmx and request.GET.get("partial"):
+        return render(request, "reports/_jobs.html", {"page": page, "polling": polling})
+    forms = forms or {}
+    order_forms = []
+    for subject in ("school", "partnership", "municipality"):
+        form = forms.get(subject) or _order_form(request.user, subject)
+        if form.fields["target"].choices:
+            order_forms.append({"subject": subject, "form": form})
+    context = {
+        "page": page,
+        "polling": polling,
+        "order_forms": order_forms,
+        "can_bundle": scope_for(request.user).has_role(Role.CURATOR),
+        "period": default_period(),
+    }
+    return render(request, "reports/list.html", context)
+
+
+@require_POST
+def report_order(request: HttpRequest, subject: str) -> HttpResponse:
+    """Order one report; a school, partnership or municipality outside the scope is a 404."""
+    target = get_for_user_or_404(
+        _targets(request.user, subject), pk=request.POST.get(f"{subject}-target")
+    )
+    form = _order_form(request.user, subject, request.POST)
+    if not form.is_valid():
+        return report_list(request, forms={subject: form})
+    period = Period(form.cleaned_data["start"], form.cleaned_data["end"])
+    job = report_request(
+        user=request.user, subject=subject, pk=target.pk, subject_name=str(target), period=period
+    )
+    if job.status == "ready":
+        messages.success(request, _("The report has not changed since it was built: it is ready."))
+    else:
+        messages.info(request, _("The report is being prepared. It will appear here when ready."))
+    return redirect("reports:list")
+
+
+@require_POST
+def report_order_bundle(request: HttpRequest) -> HttpResponse:
+    """All of a curator's schools at once, one PDF each, in one ZIP."""
+    require(scope_for(request.user).has_role(Role.CURATOR))
+    ids = sorted(scope_for(request.user).organisation_ids(Role.CURATOR))
+    school_ids = list(
+        report_schools_for_user(user=request.user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    if not school_ids:
+        messages.warning(request, _("You have no assigned schools."))
+        return redirect("reports:list")
+    report_bundle_request(user=request.user, school_ids=school_ids, period=default_period())
+    messages.info(request, _("The reports of your schools are being prepared as one ZIP file."))
+    return redirect("reports:list")
+
+
+def _territories(user) -> list[tuple[str, str]]:
+    scope = scope_for(user)
+    regions = (
+        Region.objects.all() if scope.is_admin else Region.objects.filter(pk__in=scope.region_ids)
+    )
+    choices = [(f"r{r.pk}", _("%(name)s (the region)") % {"name": r.name}) for r in regions]
+    choices += [
+        (f"m{m.pk}", m.name) for m in report_municipalities_for_user(user=user).order_by("name")
+    ]
+    return choices
+
+
+def _municipality_ids(territory: str) -> list[int]:
+    if territory.startswith("r"):
+        return list(
+            Municipality.objects.filter(region_id=int(territory[1:])).values_list("pk", flat=True)
+        )
+    return [int(territory[1:])]
+
+
+def impact(request: HttpRequest) -> HttpResponse:
+    """Schools in partnerships compared with supported schools without one and with all schools."""
+    territories = _territories(request.user)
+    require(bool(territories))
+    form = ImpactForm(request.GET or None, territories=territories)
+    territory, kind = territories[0][0], "oge"
+    if form.is_valid():
+        territory = form.cleaned_data["territory"] or territory
+        kind = form.cleaned_data["kind"] or kind
+    elif request.GET:
+        raise Http404
+    loaded = impact_load(municipality_ids=_municipality_ids(territory), kind=kind)
+    series = impact_series(rows=loaded["rows"], groups=loaded["groups"], years=loaded["years"])
+    table = impact_table(series, loaded["years"])
+    label = dict(territories)[territory]
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        return _impact_export(table, loaded["years"], export, label, kind)
+    context = {
+        "form": form,
+        "table": table,
+        "years": loaded["years"],
+        "charts": impact_charts(series=series, years=loaded["years"]),
+        "territory_label": label,
+        "group_sizes": {k: len(v) for k, v in loaded["groups"].items()},
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "reports/impact.html", context)
+
+
+def _impact_export(table, years, fmt: str, label: str, kind: str) -> HttpResponse:
+    import tablib
+
+    headers = [_("Group"), _("Subject")]
+    for year in years:
+        headers += [
+            _("%(year)s: average score") % {"year": year},
+            _("%(year)s: below threshold, %%") % {"year": year},
+            _("%(year)s: schools") % {"year": year},
+        ]
+    data = tablib.Dataset(headers=headers, title=kind.upper())
+    for row in table:
+        values = [row["group"], row["subject"]]
+        for _year, point in row["points"]:
+            values += [
+                round(point.average, 2) if point.average is not None else None,
+                round(point.share_below, 2) if point.share_below is not None else None,
+                point.schools,
+            ]
+        data.append(values)
+    name = f"impact_{kind}_{timezone.localdate():%Y-%m-%d}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow([label])
+        writer.writerow(data.headers)
+        writer.writerows(data)
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    response = HttpResponse(
+        data.export("xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response

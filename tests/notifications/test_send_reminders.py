@@ -1,0 +1,179 @@
+"""The reminder loop sends each reminder exactly once, retries failures, never duplicates."""
+
+import smtplib
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from network_portal.accounts.models import Role
+from network_portal.notifications.models import (
+    Notification,
+    NotificationPreference,
+    NotificationStatus,
+)
+from network_portal.notifications.services import STALE_AFTER, reminders_send
+from tests.factories import RoleAssignmentFactory, UserFactory
+from tests.reports.factories import RoadmapFactory, RoadmapItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class RefusingBackend:
+    """An SMTP server that refuses every message."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    def open(self):
+        pass
+
+    def close(self):
+        pass
+
+
+class TimeoutBackend(RefusingBackend):
+    def send_messages(self, messages):
+        raise TimeoutError("timed out")
+
+
+@pytest.fixture
+def due_item(world, users):
+    roadmap = RoadmapFactory(organisation=world.school)
+    return RoadmapItemFactory(
+        roadmap=roadmap,
+        responsible_user=users.director,
+        due_date=timezone.localdate() + timedelta(days=2),
+    )
+
+
+def _run(capsys=None):
+    call_command("send_reminders")
+
+
+def test_send_reminders_twice_sends_nothing_the_second_time(due_item, users, capsys):
+    call_command("send_reminders", kind=["roadmap_due_soon"])
+    first = capsys.readouterr().out
+    assert "Sent 1 e-mails (1 reminders)" in first
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [users.director.email]
+    assert due_item.task in mail.outbox[0].body
+    call_command("send_reminders", kind=["roadmap_due_soon"])
+    assert "Sent 0 e-mails" in capsys.readouterr().out
+    assert len(mail.outbox) == 1
+    row = Notification.objects.get()
+    assert (row.status, row.attempts, row.object_key) == (
+        NotificationStatus.SENT,
+        1,
+        f"item:{due_item.pk}",
+    )
+
+
+def test_email_is_russian_html_and_text_with_unsubscribe_link(due_item):
+    reminders_send(kinds=["roadmap_due_soon"])
+    message = mail.outbox[0]
+    assert "дорожной карты" in message.subject
+    html = message.alternatives[0][0]
+    assert "/notifications/unsubscribe/" in html
+    assert "/notifications/unsubscribe/" in message.body
+    assert message.extra_headers["List-Unsubscribe"].startswith("<http")
+
+
+@pytest.mark.parametrize("backend", [RefusingBackend, TimeoutBackend])
+def test_smtp_failure_leaves_reminder_for_retry_then_sends_once(due_item, backend):
+    result = reminders_send(kinds=["roadmap_due_soon"], connection=backend())
+    assert (result.emails, result.failed) == (0, 1)
+    row = Notification.objects.get()
+    assert row.status == NotificationStatus.FAILED
+    assert row.last_error
+    # the next run (SMTP back) sends it, once
+    assert reminders_send(kinds=["roadmap_due_soon"]).emails == 1
+    assert reminders_send(kinds=["roadmap_due_soon"]).emails == 0
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (NotificationStatus.SENT, 2, "")
+
+
+def test_failing_backend_setting_is_respected(due_item, settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_send_reminders.RefusingBackend"
+    call_command("send_reminders", kind=["roadmap_due_soon"])
+    assert Notification.objects.get().status == NotificationStatus.FAILED
+    assert mail.outbox == []
+
+
+def test_row_claimed_by_another_worker_is_not_sent_twice(due_item, users):
+    Notification.objects.create(
+        kind="roadmap_due_soon",
+        recipient=users.director,
+        object_key=f"item:{due_item.pk}",
+        due_date=due_item.due_date,
+        status=NotificationStatus.SENDING,
+        claimed_at=timezone.now(),
+        claim_token="other-worker",
+    )
+    assert reminders_send(kinds=["roadmap_due_soon"]).emails == 0
+    assert mail.outbox == []
+
+
+def test_row_stuck_in_sending_after_a_crash_is_retried(due_item, users):
+    Notification.objects.create(
+        kind="roadmap_due_soon",
+        recipient=users.director,
+        object_key=f"item:{due_item.pk}",
+        due_date=due_item.due_date,
+        status=NotificationStatus.SENDING,
+        claimed_at=timezone.now() - STALE_AFTER - timedelta(minutes=1),
+        claim_token="crashed-worker",
+    )
+    assert reminders_send(kinds=["roadmap_due_soon"]).emails == 1
+    assert Notification.objects.get().status == NotificationStatus.SENT
+
+
+def test_switched_off_kind_is_not_sent(due_item, users):
+    NotificationPreference.objects.create(user=users.director, disabled_kinds=["roadmap_due_soon"])
+    assert reminders_send(kinds=["roadmap_due_soon"]).emails == 0
+    assert not Notification.objects.exists()
+
+
+def test_several_items_of_one_person_make_one_email(world, users):
+    roadmap = RoadmapFactory(organisation=world.school)
+    for days in (1, 2, 3):
+        RoadmapItemFactory(
+            roadmap=roadmap,
+            responsible_user=users.director,
+            due_date=timezone.localdate() + timedelta(days=days),
+        )
+    result = reminders_send(kinds=["roadmap_due_soon"])
+    assert (result.emails, result.notifications) == (1, 3)
+    assert len(mail.outbox) == 1
+
+
+def test_new_due_date_is_a_new_reminder(due_item):
+    reminders_send(kinds=["roadmap_due_soon"])
+    due_item.due_date += timedelta(days=1)
+    due_item.save()
+    assert reminders_send(kinds=["roadmap_due_soon"]).emails == 1
+
+
+def test_item_without_responsible_user_goes_to_the_director(world, users):
+    RoadmapItemFactory(roadmap=RoadmapFactory(organisation=world.school))
+    reminders_send(kinds=["roadmap_due_soon"])
+    assert [m.to for m in mail.outbox] == [[users.director.email]]
+
+
+def test_inactive_user_gets_nothing(due_item, users):
+    users.director.is_active = False
+    users.director.save()
+    assert reminders_send(kinds=["roadmap_due_soon"]).emails == 0
+
+
+def test_a_second_user_in_scope_does_not_share_the_key(world, users):
+    other = UserFactory()
+    RoleAssignmentFactory(user=other, role=Role.DIRECTOR, organisation=world.school)
+    RoadmapItemFactory(roadmap=RoadmapFactory(organisation=world.school))
+    assert reminders_send(kinds=["roadmap_due_soon"]).emails == 2
