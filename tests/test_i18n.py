@@ -1,0 +1,100 @@
+"""The interface is Russian: every catalog is complete and compiled, and pages use it."""
+
+import datetime
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import polib
+import pytest
+from django.template import Context, Template
+from django.utils import formats, translation
+
+ROOT = Path(__file__).resolve().parent.parent
+SKIP_DIRS = {".venv", ".git", "node_modules", "staticfiles", "media", "private_media"}
+
+
+def _catalogs() -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(ROOT):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        if (
+            dirpath.endswith(os.path.join("locale", "ru", "LC_MESSAGES"))
+            and "django.po" in filenames
+        ):
+            found.append(Path(dirpath) / "django.po")
+    return found
+
+
+CATALOGS = _catalogs()
+
+
+def _translations(entries) -> dict[tuple[str | None, str], object]:
+    result = {}
+    for entry in entries:
+        if entry.obsolete or "fuzzy" in entry.flags:
+            continue
+        key = (entry.msgctxt, entry.msgid)
+        if entry.msgid_plural:
+            plurals = entry.msgstr_plural
+            result[key] = tuple(plurals[k] for k in sorted(plurals))
+        else:
+            result[key] = entry.msgstr
+    return result
+
+
+def test_the_root_catalog_is_found():
+    assert ROOT / "locale" / "ru" / "LC_MESSAGES" / "django.po" in CATALOGS
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_catalog_is_fully_translated(po_path):
+    po = polib.pofile(str(po_path))
+    untranslated = [e.msgid for e in po.untranslated_entries() if not e.obsolete]
+    fuzzy = [e.msgid for e in po.fuzzy_entries() if not e.obsolete]
+    assert not untranslated, f"untranslated in {po_path.relative_to(ROOT)}: {untranslated}"
+    assert not fuzzy, f"fuzzy in {po_path.relative_to(ROOT)}: {fuzzy}"
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_compiled_catalog_matches_the_po_file(po_path):
+    mo_path = po_path.with_suffix(".mo")
+    where = po_path.relative_to(ROOT)
+    assert mo_path.exists(), f"{where}: run `make compilemessages` and commit the .mo"
+    po = _translations(polib.pofile(str(po_path)))
+    mo = _translations(polib.mofile(str(mo_path)))
+    mo.pop((None, ""), None)  # the header
+    stale = sorted(k[1] for k in po.keys() | mo.keys() if po.get(k) != mo.get(k))
+    assert not stale, f"{where}: the .mo is stale, run `make compilemessages`: {stale[:10]}"
+
+
+def test_login_page_is_in_russian(client):
+    response = client.get("/accounts/login/")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="ru">' in text
+    for phrase in ("Электронная почта", "Пароль", "Войти", "Забыли пароль?"):
+        assert phrase in text
+    assert "Log in" not in text
+
+
+def test_unknown_page_is_the_russian_404(client_for, users):
+    response = client_for(users.director).get("/no-such-page/")
+    assert response.status_code == 404
+    text = response.content.decode()
+    assert "Страница не найдена" in text
+    assert "Page not found" not in text
+
+
+def test_dates_and_numbers_use_the_russian_formats():
+    day = datetime.date(2026, 11, 23)
+    with translation.override("ru"):
+        assert formats.date_format(day) == "23 ноября 2026 г."
+        assert formats.date_format(day, "SHORT_DATE_FORMAT") == "23.11.2026"
+        assert Template('{{ d|date:"j E Y" }}').render(Context({"d": day})) == "23 ноября 2026"
+        assert formats.number_format(Decimal("1234.5"), 1, use_l10n=True) == "1234,5"
+
+
+def test_default_language_is_russian(settings):
+    assert settings.LANGUAGE_CODE == "ru"
+    assert translation.get_language() == "ru"
