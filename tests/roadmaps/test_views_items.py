@@ -196,4 +196,5 @@ def test_overdue_is_shown_from_the_due_date(rm, users, client_for):
         .get(reverse("roadmaps:detail", args=[rm.roadmap.pk]), {"status": "overdue"})
         .content.decode()
     )
-    assert "Своя задача школы" in filtered and "Совместная задача" not in filtered
+    assert f'id="item-{rm.own.pk}"' in filtered
+    assert f'id="item-{rm.shared.pk}"' not in filtered
