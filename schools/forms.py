@@ -142,7 +142,22 @@ class CategoryOverrideForm(forms.Form):
 class CategoryRulesForm(forms.ModelForm):
     class Meta:
         model = CategoryRules
-        exclude = ["region", "updated_by"]
+        fields = [
+            "window_years",
+            "shnor_share_below",
+            "shnor_subjects_min",
+            "shnor_years_min",
+            "risk_decline_percent",
+            "risk_context_factors_min",
+            "min_computers_per_student",
+            "teacher_vacancies_min",
+            "shnsu_ovz_share",
+            "shnsu_non_native_share",
+            "shnsu_factors_min",
+            "leader_max_share_below",
+            "leader_years",
+            "include_vpr",
+        ]
 
 
 class ImportUploadForm(forms.Form):

@@ -126,15 +126,18 @@ def school_card_context(*, organisation: Organisation) -> dict[str, Any]:
         ):
             if data:
                 charts.append(
-                    line_chart(
-                        title=title,
-                        x_labels=[str(y) for y in years],
-                        series=[
-                            Series(str(labels[k]), [data[k].get(y) for y in years])
-                            for k in ("math", "russian")
-                            if k in data
-                        ],
-                        unit=unit,
+                    (
+                        title,
+                        line_chart(
+                            title=title,
+                            x_labels=[str(y) for y in years],
+                            series=[
+                                Series(str(labels[k]), [data[k].get(y) for y in years])
+                                for k in ("math", "russian")
+                                if k in data
+                            ],
+                            unit=unit,
+                        ),
                     )
                 )
     return {

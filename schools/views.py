@@ -163,14 +163,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_sections(request: HttpRequest, organisation) -> list[dict]:
-    """Sections of higher apps, each rendered with its own context flat (plus ``section``)."""
+    """Sections of higher apps, each rendered with its own context flat; the same values are
+    also reachable as ``section.<name>`` and ``section.context.<name>`` for templates that
+    look them up there."""
     sections = sections_for(request, organisation)
     for section in sections:
-        context = {
-            **section["context"],
-            "organisation": organisation,
-            "section": section["context"],
-        }
+        own = section["context"]
+        nested = {**own, "context": own}
+        context = {**own, "organisation": organisation, "section": nested, "context": own}
         section["html"] = render_to_string(section["template"], context, request=request)
     return sections
 

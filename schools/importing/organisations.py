@@ -101,6 +101,7 @@ def plan_organisations(
                 mapping.get("full_name", ""),
                 _("Unescaped quotes inside a value; the row was read by the recovery rule."),
                 "warning",
+                "recovered_quotes",
             )
         )
     records: dict[str, Record] = {}
@@ -132,6 +133,7 @@ def plan_organisations(
                     _("The district (okrug) is empty; the row goes to «%(municipality)s».")
                     % {"municipality": target},
                     "warning",
+                    "empty_district",
                 )
             )
         if errors:
@@ -147,6 +149,7 @@ def plan_organisations(
                     _("The row repeats line %(line)s (only the row number or id differ).")
                     % {"line": seen_rows[fingerprint]},
                     "warning",
+                    "duplicate_row",
                 )
             )
         else:
@@ -169,6 +172,7 @@ def plan_organisations(
                     )
                     % {"count": len(record.lines), "lines": ", ".join(map(str, record.lines))},
                     "warning",
+                    "buildings",
                 )
             )
     _match(plan, list(records.values()), mapping)
@@ -306,6 +310,7 @@ def _match(plan: Plan, records: list[Record], mapping: dict[str, str]) -> None:
                         "target": record.municipality,
                     },
                     "conflict",
+                    "other_municipality",
                 )
             )
             plan.invalid_lines.update(record.lines)

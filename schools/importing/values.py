@@ -22,6 +22,7 @@ class Issue:
     column: str
     message: str
     severity: str = "error"  # error | conflict | warning
+    code: str = ""  # stable name of the check (tests, filters), e.g. "buildings"
 
     def as_dict(self) -> dict:
         return {
@@ -29,6 +30,7 @@ class Issue:
             "column": self.column,
             "message": self.message,
             "severity": self.severity,
+            "code": self.code,
         }
 
 
@@ -103,10 +105,19 @@ def parse_kind(kind_text: str, name: str) -> str:
     for choice in OrganisationKind:
         if text in (choice.value, str(choice.label).lower()):
             return choice.value
-    for source in (text, clean_text(name).lower()):
-        for kind, pattern in _KIND_PATTERNS:
-            if re.search(pattern, source):
-                return kind
+    name_text = clean_text(name).lower()
+    for kind, pattern in _KIND_PATTERNS:
+        if re.search(pattern, text):
+            return kind
+    # A general-education institution named «Колледж - XXI» is still a school; only a
+    # gymnasium or lyceum is told apart by its name.
+    if re.search(r"гимнази|лице[йяю]", name_text):
+        return OrganisationKind.GYMNASIUM
+    if re.search(r"общеобразовательн|школ", text):
+        return OrganisationKind.SCHOOL
+    for kind, pattern in _KIND_PATTERNS:
+        if re.search(pattern, name_text):
+            return kind
     return OrganisationKind.SCHOOL
 
 

@@ -1,0 +1,128 @@
+"""The category rules as pure functions: no database."""
+
+from dataclasses import replace
+
+from schools.categorization import (
+    LEADER,
+    OTHER,
+    RISK,
+    SHNOR,
+    SHNSU,
+    ContextFact,
+    ResultFact,
+    Thresholds,
+    categorize,
+    context_factors,
+    fmt,
+)
+
+T = Thresholds()
+
+
+def results(kind="oge", years=(2024, 2025, 2026), math=(15, 15, 15), rus=(28, 28, 28), below=(1, 1, 1)):
+    facts = []
+    for year, m, r, b in zip(years, math, rus, below, strict=True):
+        facts.append(ResultFact(year, kind, "math", 100, m, b))
+        facts.append(ResultFact(year, kind, "russian", 100, r, b))
+    return facts
+
+
+def test_fmt_uses_decimal_comma_and_drops_zero_decimals():
+    assert fmt(18.0) == "18"
+    assert fmt(13.25, 1) == "13,2" or fmt(13.25, 1) == "13,3"
+    assert fmt(0.05, 2) == "0,05"
+
+
+def test_shnor_needs_share_over_threshold_in_two_of_three_years():
+    decision = categorize(year=2026, results=results(below=(18, 16, 10)), contexts=[], thresholds=T)
+    assert decision.category == SHNOR
+    assert "доля не преодолевших порог по математике ОГЭ 2024: 18 % (порог 15 %)" in decision.texts
+
+
+def test_one_bad_year_out_of_three_is_not_shnor():
+    decision = categorize(year=2026, results=results(below=(18, 10, 10)), contexts=[], thresholds=T)
+    assert decision.category != SHNOR
+
+
+def test_share_exactly_at_the_threshold_is_not_over_it():
+    decision = categorize(year=2026, results=results(below=(15, 15, 15)), contexts=[], thresholds=T)
+    assert decision.category != SHNOR
+
+
+def test_threshold_is_configurable():
+    strict = replace(T, shnor_share_below=5.0)
+    decision = categorize(year=2026, results=results(below=(6, 6, 6)), contexts=[], thresholds=strict)
+    assert decision.category == SHNOR
+    assert "(порог 5 %)" in decision.texts[0]
+
+
+def test_only_year_with_data_is_enough_for_a_new_school():
+    decision = categorize(year=2026, results=results(years=(2026,), math=(15,), rus=(28,), below=(30,)), contexts=[], thresholds=T)
+    assert decision.category == SHNOR
+
+
+def test_falling_average_puts_school_in_risk_zone_with_numbers():
+    decision = categorize(year=2026, results=results(math=(15, 14.5, 14)), contexts=[], thresholds=T)
+    assert decision.category == RISK
+    assert any("средний балл по математике ОГЭ снизился с 15 (2024) до 14 (2026): −6,7 %" in t for t in decision.texts)
+
+
+def test_small_fall_is_below_the_decline_threshold():
+    decision = categorize(year=2026, results=results(math=(15, 14.9, 14.8)), contexts=[], thresholds=T)
+    assert decision.category != RISK
+
+
+def test_two_context_factors_put_school_in_risk_zone():
+    context = ContextFact(2026, stable_internet=False, computers_per_student=0.05, teacher_vacancies=0)
+    decision = categorize(year=2026, results=[], contexts=[context], thresholds=T)
+    assert decision.category == RISK
+    assert "нет устойчивого доступа к интернету" in decision.texts[0]
+
+
+def test_one_context_factor_is_not_enough():
+    context = ContextFact(2026, stable_internet=False, computers_per_student=0.5, teacher_vacancies=0)
+    assert context_factors(context, T) == ["нет устойчивого доступа к интернету"]
+    assert categorize(year=2026, results=[], contexts=[context], thresholds=T).category == OTHER
+
+
+def test_shnsu_from_social_context():
+    context = ContextFact(2026, share_ovz=20.0, share_non_native=2.0)
+    decision = categorize(year=2026, results=results(), contexts=[context], thresholds=T)
+    assert decision.category == SHNSU
+    assert "доля обучающихся с ОВЗ 20 % (порог 17 %)" in decision.texts[0]
+
+
+def test_shnor_wins_and_keeps_other_reasons_as_also():
+    context = ContextFact(2026, share_ovz=20.0, stable_internet=False, computers_per_student=0.01)
+    decision = categorize(year=2026, results=results(below=(20, 20, 20)), contexts=[context], thresholds=T)
+    assert decision.category == SHNOR
+    assert any(t.startswith("также: сложный социальный контекст") for t in decision.texts)
+    assert any(t.startswith("также: факторы риска") for t in decision.texts)
+
+
+def test_leader_needs_three_years_of_low_failure_and_no_fall():
+    good = results(math=(16, 16.5, 17), below=(1, 0, 2))
+    assert categorize(year=2026, results=good, contexts=[], thresholds=T).category == LEADER
+    short = results(years=(2025, 2026), math=(16, 17), rus=(28, 28), below=(0, 0))
+    assert categorize(year=2026, results=short, contexts=[], thresholds=T).category == OTHER
+    slipping = results(math=(17, 16.9, 16.95), below=(0, 0, 0))
+    assert categorize(year=2026, results=slipping, contexts=[], thresholds=T).category == OTHER
+
+
+def test_leader_needs_both_mathematics_and_russian():
+    only_math = [f for f in results(below=(0, 0, 0)) if f.subject == "math"]
+    assert categorize(year=2026, results=only_math, contexts=[], thresholds=T).category == OTHER
+
+
+def test_results_without_below_threshold_do_not_count():
+    facts = [ResultFact(y, "ege", "total", 100, None, None) for y in (2024, 2025, 2026)]
+    assert categorize(year=2026, results=facts, contexts=[], thresholds=T).category == OTHER
+
+
+def test_vpr_counts_only_when_the_region_says_so():
+    vpr = [ResultFact(y, "vpr", "math", 100, 3.0, 40, grade=5) for y in (2024, 2025, 2026)]
+    assert categorize(year=2026, results=vpr, contexts=[], thresholds=T).category == OTHER
+    with_vpr = replace(T, include_vpr=True)
+    decision = categorize(year=2026, results=vpr, contexts=[], thresholds=with_vpr)
+    assert decision.category == SHNOR
+    assert "(5 класс)" in decision.texts[0]
