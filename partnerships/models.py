@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _private_storage():
-    from django.core.files.storage import storages
+    from network_portal.documents.storage import PrivateStorage
 
-    return storages["private"]
+    return PrivateStorage()
 
 
 class PartnershipStatus(models.TextChoices):

@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _private_storage():
-    from django.core.files.storage import storages
+    from .storage import PrivateStorage
 
-    return storages["private"]
+    return PrivateStorage()
 
 
 class JobStatus(models.TextChoices):

@@ -39,9 +39,7 @@ class MemberFactory(DjangoModelFactory):
 
 def pair(*, supported, provider, status="proposed", role=MemberRole.LEADER, **kwargs):
     """A partnership of one supported school and one provider in the school's municipality."""
-    partnership = PartnershipFactory(
-        municipality=supported.municipality, status=status, **kwargs
-    )
+    partnership = PartnershipFactory(municipality=supported.municipality, status=status, **kwargs)
     MemberFactory(partnership=partnership, organisation=supported, role=MemberRole.SUPPORTED)
     MemberFactory(partnership=partnership, organisation=provider, role=role)
     return partnership

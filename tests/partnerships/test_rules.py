@@ -9,34 +9,68 @@ T = transitions
 
 
 def test_methodologist_approves_and_starts():
-    assert [t.action for t in T.available(T.PARTNERSHIP_TRANSITIONS, status="proposed", actors={T.TERRITORY})] == [
+    assert [
+        t.action
+        for t in T.available(T.PARTNERSHIP_TRANSITIONS, status="proposed", actors={T.TERRITORY})
+    ] == [
         "approve",
         "terminate",
     ]
-    assert T.check(T.PARTNERSHIP_TRANSITIONS, action="start", status="agreed", actors={T.TERRITORY}, reason="").target == "active"
+    assert (
+        T.check(
+            T.PARTNERSHIP_TRANSITIONS,
+            action="start",
+            status="agreed",
+            actors={T.TERRITORY},
+            reason="",
+        ).target
+        == "active"
+    )
 
 
 def test_member_director_may_only_agree():
     actions = T.available(T.PARTNERSHIP_TRANSITIONS, status="proposed", actors={T.MEMBER})
     assert [t.action for t in actions] == ["agree"]
     with pytest.raises(T.TransitionError):
-        T.check(T.PARTNERSHIP_TRANSITIONS, action="terminate", status="active", actors={T.MEMBER}, reason="x")
+        T.check(
+            T.PARTNERSHIP_TRANSITIONS,
+            action="terminate",
+            status="active",
+            actors={T.MEMBER},
+            reason="x",
+        )
 
 
 def test_terminating_needs_a_reason():
-    with pytest.raises(T.TransitionError, match="reason|причину"):
-        T.check(T.PARTNERSHIP_TRANSITIONS, action="terminate", status="active", actors={T.TERRITORY}, reason="  ")
+    with pytest.raises(T.TransitionError, match="причину"):
+        T.check(
+            T.PARTNERSHIP_TRANSITIONS,
+            action="terminate",
+            status="active",
+            actors={T.TERRITORY},
+            reason="  ",
+        )
 
 
 def test_no_transition_out_of_a_finished_partnership():
     for status in ("completed", "terminated"):
-        assert T.available(T.PARTNERSHIP_TRANSITIONS, status=status, actors={T.TERRITORY, T.MEMBER}) == []
+        assert (
+            T.available(T.PARTNERSHIP_TRANSITIONS, status=status, actors={T.TERRITORY, T.MEMBER})
+            == []
+        )
 
 
 def test_agreement_expires_only_by_the_system_or_territory():
-    assert T.check(T.AGREEMENT_TRANSITIONS, action="expire", status="signed", actors={T.SYSTEM}, reason="").target == "expired"
+    assert (
+        T.check(
+            T.AGREEMENT_TRANSITIONS, action="expire", status="signed", actors={T.SYSTEM}, reason=""
+        ).target
+        == "expired"
+    )
     with pytest.raises(T.TransitionError):
-        T.check(T.AGREEMENT_TRANSITIONS, action="sign", status="signed", actors={T.TERRITORY}, reason="")
+        T.check(
+            T.AGREEMENT_TRANSITIONS, action="sign", status="signed", actors={T.TERRITORY}, reason=""
+        )
 
 
 def test_all_members_agreed():
@@ -83,11 +117,23 @@ def test_scan_size_limit_and_empty_file():
 
 def test_partnership_problems_in_russian():
     problems = partnership_problems(
-        supported_ids=[1], provider_ids=[1], start_date=None, end_date=None,
-        over_capacity=["СОШ № 9"], over_capacity_reason="",
+        supported_ids=[1],
+        provider_ids=[1],
+        start_date=None,
+        end_date=None,
+        over_capacity=["СОШ № 9"],
+        over_capacity_reason="",
     )
     assert "сама с собой" in problems["leaders"]
     assert "СОШ № 9" in problems["over_capacity_reason"]
-    assert "поддерживаемая школа" in partnership_problems(
-        supported_ids=[], provider_ids=[2], start_date=None, end_date=None, over_capacity=[], over_capacity_reason=""
-    )["supported"]
+    assert (
+        "поддерживаемая школа"
+        in partnership_problems(
+            supported_ids=[],
+            provider_ids=[2],
+            start_date=None,
+            end_date=None,
+            over_capacity=[],
+            over_capacity_reason="",
+        )["supported"]
+    )
