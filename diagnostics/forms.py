@@ -291,7 +291,9 @@ class StageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
-    evidence_link = forms.URLField(label=_("Link to evidence"), required=False)
+    evidence_link = forms.URLField(
+        label=_("Link to evidence"), required=False, assume_scheme="https"
+    )
     evidence_file = forms.FileField(label=_("Evidence file"), required=False)
 
     def clean_evidence_file(self):

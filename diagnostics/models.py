@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RiskFactor(models.Model):
@@ -321,8 +322,8 @@ class AnswerOption(models.Model):
 
 
 class QuestionnaireStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
+    DRAFT = "draft", pgettext_lazy("questionnaire", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("questionnaire", "Submitted")
     RETURNED = "returned", _("Returned for correction")
 
 

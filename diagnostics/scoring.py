@@ -90,6 +90,7 @@ class IndicatorSpec:
 class FactorSpec:
     code: int
     name: str
+    short_name: str = ""
     medium_from: Decimal = Decimal(35)
     high_from: Decimal = Decimal(65)
 

@@ -81,7 +81,11 @@ def instrument_spec(*, instrument: Instrument) -> scoring.InstrumentSpec:
         version=instrument.version,
         factors=tuple(
             scoring.FactorSpec(
-                code=code, name=r.factor.name, medium_from=r.medium_from, high_from=r.high_from
+                code=code,
+                name=r.factor.name,
+                short_name=r.factor.short_name,
+                medium_from=r.medium_from,
+                high_from=r.high_from,
             )
             for code, r in sorted(rules.items())
         ),
@@ -280,6 +284,7 @@ def questionnaire_save(
 @transaction.atomic
 def questionnaire_return(*, questionnaire: Questionnaire, comment: str, user: Any) -> None:
     """Return a submitted questionnaire for correction; its profile is withdrawn until resubmit."""
+    questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if questionnaire.status != QuestionnaireStatus.SUBMITTED:
         raise DiagnosticsError(_("Only a submitted questionnaire can be returned."))
     RiskProfile.objects.filter(questionnaire=questionnaire).delete()
