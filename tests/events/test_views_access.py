@@ -1,0 +1,118 @@
+"""Who sees and who edits: the municipality's users see, the organiser's side edits."""
+
+import pytest
+from django.urls import reverse
+
+from events.models import EventStatus
+
+from .factories import EventFactory, RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+ORGANISER_PAGES = ["events:edit", "events:attendance", "events:sign_in_sheet", "events:report"]
+
+
+@pytest.fixture
+def event(world):
+    return EventFactory(organiser=world.leader, title="Семинар для СОШ № 5")
+
+
+@pytest.fixture
+def draft(world):
+    return EventFactory(organiser=world.leader, title="Черновик семинара", status=EventStatus.DRAFT)
+
+
+@pytest.mark.parametrize(
+    "who", ["methodologist", "coordinator", "curator", "director", "teacher", "partner", "admin"]
+)
+def test_everyone_of_the_municipality_sees_a_published_event(client_for, users, event, who):
+    response = client_for(getattr(users, who)).get(reverse("events:detail", args=[event.pk]))
+    assert response.status_code == 200
+    assert "Семинар для СОШ № 5" in response.text
+
+
+@pytest.mark.parametrize("who", ["outsider", "outsider_director", "nobody"])
+def test_outsiders_do_not_see_the_event(client_for, users, event, who):
+    client = client_for(getattr(users, who))
+    assert client.get(reverse("events:detail", args=[event.pk])).status_code == 404
+    assert "Семинар для СОШ № 5" not in client.get(reverse("events:list")).text
+
+
+@pytest.mark.parametrize("page", [*ORGANISER_PAGES, "events:registrations"])
+def test_outsider_gets_404_on_organiser_pages(client_for, users, event, page):
+    assert client_for(users.outsider).get(reverse(page, args=[event.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("page", ORGANISER_PAGES)
+def test_teacher_of_the_municipality_gets_403_on_organiser_pages(client_for, users, event, page):
+    assert client_for(users.teacher).get(reverse(page, args=[event.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["methodologist", "leader_director"])
+def test_organiser_side_opens_organiser_pages(client_for, users, event, who):
+    client = client_for(getattr(users, who))
+    for page in [*ORGANISER_PAGES, "events:registrations"]:
+        assert client.get(reverse(page, args=[event.pk])).status_code == 200, page
+
+
+def test_director_of_another_school_cannot_edit_but_registers_a_group(client_for, users, event):
+    client = client_for(users.director)  # director of world.school, not of the organiser
+    assert client.get(reverse("events:edit", args=[event.pk])).status_code == 403
+    assert client.get(reverse("events:registrations", args=[event.pk])).status_code == 200
+
+
+def test_drafts_are_seen_only_by_the_organiser_side(client_for, users, draft):
+    url = reverse("events:detail", args=[draft.pk])
+    assert client_for(users.teacher).get(url).status_code == 404
+    assert client_for(users.director).get(url).status_code == 404
+    assert client_for(users.methodologist).get(url).status_code == 200
+    assert client_for(users.leader_director).get(url).status_code == 200
+
+
+def test_list_shows_upcoming_and_my_registrations(client_for, users, event, world):
+    RegistrationFactory(event=event, user=users.teacher)
+    response = client_for(users.teacher).get(reverse("events:list"))
+    assert response.status_code == 200
+    assert response.context["my_registrations"][0].event == event
+    assert "Мои записи" in response.text
+
+
+def test_list_query_count_does_not_grow(client_for, users, world, django_assert_num_queries):
+    client = client_for(users.teacher)
+    for _ in range(3):
+        RegistrationFactory(event=EventFactory(organiser=world.leader), user=users.teacher)
+    client.get(reverse("events:list"))  # warm the session
+    with django_assert_num_queries(7) as small:
+        client.get(reverse("events:list"))
+    for _ in range(15):
+        RegistrationFactory(event=EventFactory(organiser=world.leader), user=users.teacher)
+    with django_assert_num_queries(len(small.captured_queries)):
+        client.get(reverse("events:list"))
+
+
+def test_teacher_registers_and_cancels_through_the_page(client_for, users, event):
+    client = client_for(users.teacher)
+    response = client.post(reverse("events:register", args=[event.pk]), follow=True)
+    assert "Вы записаны" in response.text
+    response = client.post(reverse("events:unregister", args=[event.pk]), follow=True)
+    assert "отменена" in response.text
+    assert event.registrations.get().status == "cancelled"
+
+
+def test_full_event_puts_the_teacher_on_the_waiting_list(client_for, users, event):
+    event.capacity = 1
+    event.save()
+    RegistrationFactory(event=event)
+    response = client_for(users.teacher).post(
+        reverse("events:register", args=[event.pk]), follow=True
+    )
+    assert "листе ожидания" in response.text
+    assert event.registrations.get(user=users.teacher).status == "waitlisted"
+
+
+def test_registering_twice_shows_a_russian_message(client_for, users, event):
+    client = client_for(users.teacher)
+    client.post(reverse("events:register", args=[event.pk]))
+    response = client.post(reverse("events:register", args=[event.pk]), follow=True)
+    assert "Вы уже записаны" in response.text
+    assert event.registrations.count() == 1
