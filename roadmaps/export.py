@@ -6,6 +6,7 @@ from io import BytesIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -35,7 +36,11 @@ def roadmap_xlsx(*, roadmap: Roadmap, items: list[RoadmapItem]) -> bytes:
         cell.fill = PatternFill("solid", fgColor="DDE7F5")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for number, item in enumerate(items, start=1):
-        status = _("Overdue") if item.is_overdue(today) else item.get_status_display()
+        status = (
+            pgettext("roadmap item status", "Overdue")
+            if item.is_overdue(today)
+            else item.get_status_display()
+        )
         evidence = "; ".join(e.file_name or e.url or e.text for e in item.evidence.all())
         sheet.append([
             number, item.task, item.measure,

@@ -47,7 +47,7 @@ def gantt_chart(
     today: date | None = None,
     width: int = 900,
     row_height: int = 18,
-    label_width: int = 260,
+    label_width: int = 280,
 ) -> SafeString:
     """Bars from start to end on a month axis; a red line marks today."""
     if not rows:
@@ -85,7 +85,7 @@ def gantt_chart(
             )
     for i, row in enumerate(rows):
         y = top + i * row_height
-        label = row.label if len(row.label) <= 42 else row.label[:41] + "…"
+        label = row.label if len(row.label) <= 38 else row.label[:37] + "…"
         x1, x2 = x(row.start), x(row.end + timedelta(days=1))
         tip = (
             f"{row.label}: {date_format(row.start, 'd.m.Y')} — {date_format(row.end, 'd.m.Y')}"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -22,10 +23,10 @@ class ProgrammeModule(models.TextChoices):
 
 
 class RoadmapStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted for approval")
-    APPROVED = "approved", _("Approved")
-    RETURNED = "returned", _("Returned for revision")
+    DRAFT = "draft", pgettext_lazy("roadmap status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("roadmap status", "Submitted for approval")
+    APPROVED = "approved", pgettext_lazy("roadmap status", "Approved")
+    RETURNED = "returned", pgettext_lazy("roadmap status", "Returned for revision")
 
 
 class Roadmap(models.Model):
@@ -88,10 +89,10 @@ class Roadmap(models.Model):
 class ItemStatus(models.TextChoices):
     """Stored statuses. «Просрочено» is never stored: it is computed from the due date."""
 
-    PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    PLANNED = "planned", pgettext_lazy("roadmap item status", "Planned")
+    IN_PROGRESS = "in_progress", pgettext_lazy("roadmap item status", "In progress")
+    DONE = "done", pgettext_lazy("roadmap item status", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("roadmap item status", "Cancelled")
 
 
 #: Statuses after which an item can no longer be overdue.

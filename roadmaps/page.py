@@ -95,14 +95,16 @@ def _charts(summary: selectors.RoadmapSummary) -> dict[str, Any]:
             bars=bars(summary.by_module),
             max_value=100,
             unit="%",
-            label_width=260,
+            width=640,
+            label_width=300,
         ),
         "factor_chart": bar_chart(
             title=_("Completion by risk factor, %"),
             bars=bars(summary.by_factor),
             max_value=100,
             unit="%",
-            label_width=260,
+            width=640,
+            label_width=300,
         ),
     }
 

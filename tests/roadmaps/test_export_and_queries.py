@@ -1,0 +1,72 @@
+"""XLSX and print exports; the roadmap page in a constant number of queries."""
+
+from io import BytesIO
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from roadmaps.models import Evidence, ReviewComment
+
+from .factories import RoadmapItemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_xlsx_export_has_one_row_per_item(rm, users, client_for):
+    response = client_for(users.curator).get(reverse("roadmaps:export_xlsx", args=[rm.roadmap.pk]))
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    tasks = [row[1] for row in sheet.iter_rows(min_row=5, values_only=True)]
+    assert tasks == ["Своя задача школы", "Совместная задача"]
+    assert sheet.cell(row=4, column=2).value == "Задача"
+
+
+def test_printable_page(rm, users, client_for):
+    body = (
+        client_for(users.curator)
+        .get(reverse("roadmaps:print", args=[rm.roadmap.pk]))
+        .content.decode()
+    )
+    assert "print.css" in body and "Своя задача школы" in body and "<script>" not in body
+
+
+def _grow(roadmap, n, user):
+    for i in range(n):
+        item = RoadmapItemFactory(roadmap=roadmap, status=("planned", "done", "in_progress")[i % 3])
+        Evidence.objects.create(item=item, kind="link", url="https://example.ru", added_by=user)
+        ReviewComment.objects.create(roadmap=roadmap, item=item, author=user, text="Замечание")
+
+
+@pytest.mark.parametrize("who", ["director", "curator"])
+def test_roadmap_page_runs_a_constant_number_of_queries(
+    rm, users, client_for, who, django_assert_num_queries
+):
+    client = client_for(getattr(users, who))
+    url = reverse("roadmaps:detail", args=[rm.roadmap.pk])
+    _grow(rm.roadmap, 3, users.director)
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _grow(rm.roadmap, 40, users.director)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    assert response.content.decode().count('class="card mb-2 roadmap-item') == 45
+
+
+def test_list_and_overview_run_a_constant_number_of_queries(
+    rm, users, client_for, django_assert_num_queries
+):
+    from .factories import RoadmapFactory
+
+    client = client_for(users.methodologist)
+    for url in (reverse("roadmaps:list"), reverse("roadmaps:overview")):
+        client.get(url)
+        with CaptureQueriesContext(connection) as small:
+            client.get(url)
+        for _ in range(5):
+            _grow(RoadmapFactory(organisation=rm.roadmap.organisation), 3, users.director)
+        with django_assert_num_queries(len(small.captured_queries)):
+            client.get(url)

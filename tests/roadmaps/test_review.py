@@ -1,0 +1,109 @@
+"""Submitting, approving and returning, quarter ratings, engagement concerns."""
+
+import pytest
+from django.urls import reverse
+
+from roadmaps.models import EngagementConcern, QuarterRating, RoadmapStatus
+from roadmaps.selectors import card_context, overview_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def test_director_submits_and_curator_approves(rm, users, client_for):
+    client_for(users.director).post(reverse("roadmaps:submit", args=[rm.roadmap.pk]),
+                                    {"comment": "Просим согласовать"})  # fmt: skip
+    rm.roadmap.refresh_from_db()
+    assert rm.roadmap.status == RoadmapStatus.SUBMITTED
+    page = client_for(users.curator).get(reverse("roadmaps:detail", args=[rm.roadmap.pk]))
+    assert "Решение по дорожной карте" in page.content.decode()
+    response = client_for(users.curator).post(
+        reverse("roadmaps:review", args=[rm.roadmap.pk]), {"decision": "approve", "comment": ""}
+    )
+    assert response.status_code == 302
+    rm.roadmap.refresh_from_db()
+    assert rm.roadmap.status == RoadmapStatus.APPROVED and rm.roadmap.approved_by == users.curator
+
+
+def test_returning_requires_a_comment_and_keeps_it(rm, users, client_for):
+    client_for(users.director).post(reverse("roadmaps:submit", args=[rm.roadmap.pk]))
+    client = client_for(users.curator)
+    url = reverse("roadmaps:review", args=[rm.roadmap.pk])
+    response = client.post(url, {"decision": "return", "comment": " "})
+    assert "укажите, что нужно доработать" in response.content.decode()
+    rm.roadmap.refresh_from_db()
+    assert rm.roadmap.status == RoadmapStatus.SUBMITTED
+    client.post(url, {"decision": "return", "comment": "Добавьте меры по фактору 9"})
+    rm.roadmap.refresh_from_db()
+    assert rm.roadmap.status == RoadmapStatus.RETURNED
+    page = client_for(users.director).get(reverse("roadmaps:detail", args=[rm.roadmap.pk]))
+    assert "Добавьте меры по фактору 9" in page.content.decode()
+
+
+def test_an_empty_roadmap_cannot_be_submitted(world, users, client_for):
+    from .factories import RoadmapFactory
+
+    roadmap = RoadmapFactory(organisation=world.school)
+    client_for(users.director).post(reverse("roadmaps:submit", args=[roadmap.pk]))
+    roadmap.refresh_from_db()
+    assert roadmap.status == RoadmapStatus.DRAFT
+
+
+def test_reapproval_accepts_changes_after_approval(rm, users, client_for):
+    rm.roadmap.status = RoadmapStatus.APPROVED
+    rm.roadmap.save()
+    rm.own.changed_after_approval = True
+    rm.own.save()
+    client_for(users.curator).post(reverse("roadmaps:review", args=[rm.roadmap.pk]),
+                                   {"decision": "approve"})  # fmt: skip
+    rm.own.refresh_from_db()
+    assert not rm.own.changed_after_approval
+
+
+def test_curator_rates_a_quarter_and_can_revise_it(rm, users, client_for):
+    client = client_for(users.curator)
+    url = reverse("roadmaps:rate", args=[rm.roadmap.pk])
+    client.post(url, {"year": 2026, "quarter": 3, "rating": "amber", "reason": "Отставание"})
+    client.post(url, {"year": 2026, "quarter": 3, "rating": "green", "reason": "Наверстали"})
+    rating = QuarterRating.objects.get(roadmap=rm.roadmap)
+    assert (rating.rating, rating.reason) == ("green", "Наверстали")
+
+
+def test_rating_without_reason_is_refused(rm, users, client_for):
+    response = client_for(users.curator).post(
+        reverse("roadmaps:rate", args=[rm.roadmap.pk]),
+        {"year": 2026, "quarter": 3, "rating": "red", "reason": ""},
+    )
+    assert response.status_code == 200 and "Обязательное поле" in response.content.decode()
+    assert not QuarterRating.objects.exists()
+
+
+def test_concern_shows_in_overview_and_card_until_resolved(rm, users, client_for):
+    client = client_for(users.methodologist)
+    client.post(reverse("roadmaps:concern_raise", args=[rm.roadmap.pk]),
+                {"text": "Школа не выходит на связь"})  # fmt: skip
+    overview = client.get(reverse("roadmaps:overview")).content.decode()
+    assert "Школа не выходит на связь" in overview
+    card = card_context(user=users.methodologist, organisation=rm.roadmap.organisation)
+    assert [c.text for c in card["concerns"]] == ["Школа не выходит на связь"]
+    concern = EngagementConcern.objects.get()
+    client.post(reverse("roadmaps:concern_resolve", args=[concern.pk]),
+                {"resolution": "Директор вышел на связь"})  # fmt: skip
+    assert not card_context(user=users.methodologist, organisation=rm.roadmap.organisation)[
+        "concerns"
+    ]
+    assert (
+        "Школа не выходит на связь" not in client.get(reverse("roadmaps:overview")).content.decode()
+    )
+
+
+def test_overview_of_the_outsider_does_not_show_other_municipality(rm, users):
+    assert overview_rows(user=users.outsider) == []
+    assert [r["organisation"] for r in overview_rows(user=users.methodologist)] == [
+        rm.roadmap.organisation
+    ]
+
+
+def test_card_section_is_registered():
+    from schools.card import _SECTIONS
+
+    assert "roadmaps" in _SECTIONS
