@@ -264,6 +264,9 @@ STORAGES = {
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
+# Development and tests serve static files straight from their folders; production serves
+# the collected, compressed and hashed copies from STATIC_ROOT.
+WHITENOISE_USE_FINDERS = not PRODUCTION
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from network_portal.accounts import views as accounts_views
 from network_portal.ui import views as ui_views
 
+admin.site.login = accounts_views.admin_login  # one login page for everybody
 admin.site.site_header = _("Network partnerships portal: administration")
 admin.site.site_title = _("Network partnerships portal")
 admin.site.index_title = _("Administration")
