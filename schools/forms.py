@@ -95,6 +95,7 @@ class OrganisationForm(forms.ModelForm):
             "latitude",
             "longitude",
         ]
+        localized_fields = "__all__"
 
     def __init__(self, *args, contacts_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,6 +117,7 @@ class SchoolContextForm(forms.ModelForm):
             "computers_per_student",
             "teacher_vacancies",
         ]
+        localized_fields = "__all__"
 
     def clean_year(self):
         year = self.cleaned_data["year"]
@@ -158,6 +160,7 @@ class CategoryRulesForm(forms.ModelForm):
             "leader_years",
             "include_vpr",
         ]
+        localized_fields = "__all__"
 
 
 class ImportUploadForm(forms.Form):

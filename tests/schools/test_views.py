@@ -1,0 +1,156 @@
+"""School list, card, edits, overrides and rules: access and query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from network_portal.audit.models import AuditEvent
+from schools.models import CategoryAssignment, CategoryRules, Organisation, SchoolContext
+from tests.factories import OrganisationFactory
+
+from .factories import AssessmentResultFactory, CategoryAssignmentFactory, SchoolContextFactory
+
+
+def _fill(mun, n):
+    for i in range(n):
+        org = OrganisationFactory(municipality=mun, short_name=f"МОБУ «СОШ № {100 + i}»")
+        for year in (2024, 2025):
+            AssessmentResultFactory(organisation=org, year=year)
+            AssessmentResultFactory(organisation=org, year=year, subject="russian")
+            SchoolContextFactory(organisation=org, year=year)
+            CategoryAssignmentFactory(organisation=org, year=year, category="risk")
+
+
+def test_methodologist_sees_own_municipality_only(users, world, client_for):
+    response = client_for(users.methodologist).get(reverse("schools:list"))
+    names = [o.short_name for o in response.context["page"]]
+    assert world.school.short_name in names
+    assert world.other_school.short_name not in names
+
+
+@pytest.mark.parametrize("name", ["schools:detail", "schools:edit", "schools:context_edit"])
+def test_outsider_methodologist_gets_404_on_other_municipality_school(users, world, client_for, name):
+    response = client_for(users.outsider).get(reverse(name, args=[world.school.pk]))
+    assert response.status_code == 404
+
+
+def test_outsider_export_does_not_contain_other_municipality(users, world, client_for):
+    client = client_for(users.outsider)
+    for fmt in ("csv", "xlsx"):
+        response = client.get(reverse("schools:export", args=[fmt]), {"municipality": world.mun.pk})
+        assert response.status_code == 200
+    csv = client.get(reverse("schools:export", args=["csv"])).content.decode("utf-8-sig")
+    assert world.other_school.short_name in csv
+    assert world.school.short_name not in csv
+
+
+def test_export_has_filtered_rows(users, world, client_for):
+    CategoryAssignmentFactory(organisation=world.school, year=2025, category="risk")
+    CategoryAssignmentFactory(organisation=world.leader, year=2025, category="leader")
+    response = client_for(users.methodologist).get(
+        reverse("schools:export", args=["csv"]), {"year": 2025, "category": "risk"}
+    )
+    text = response.content.decode("utf-8-sig")
+    assert world.school.short_name in text and world.leader.short_name not in text
+    assert response["Content-Disposition"].endswith('.csv"')
+    xlsx = client_for(users.methodologist).get(reverse("schools:export", args=["xlsx"]))
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_director_edits_contacts_of_own_school_only(users, world, client_for):
+    client = client_for(users.director)
+    url = reverse("schools:edit", args=[world.school.pk])
+    response = client.post(url, {"director_name": "Новый Директор", "phone": "+7 900", "email": "a@b.ru"})
+    assert response.status_code == 302
+    world.school.refresh_from_db()
+    assert world.school.director_name == "Новый Директор"
+    assert "inn" not in client.get(url).context["form"].fields
+    assert client.get(reverse("schools:edit", args=[world.leader.pk])).status_code == 404
+
+
+def test_teacher_sees_card_but_may_not_edit(users, world, client_for):
+    client = client_for(users.teacher)
+    assert client.get(reverse("schools:detail", args=[world.school.pk])).status_code == 200
+    assert client.get(reverse("schools:edit", args=[world.school.pk])).status_code == 403
+
+
+def test_director_saves_context(users, world, client_for):
+    response = client_for(users.director).post(
+        reverse("schools:context_edit", args=[world.school.pk]),
+        {"year": 2025, "students": 300, "share_ovz": "12,5", "stable_internet": "false", "teacher_vacancies": 2},
+    )
+    assert response.status_code == 302
+    context = SchoolContext.objects.get(organisation=world.school, year=2025)
+    assert context.students == 300 and context.stable_internet is False
+
+
+def test_methodologist_overrides_category_with_reason(users, world, client_for):
+    AssessmentResultFactory(organisation=world.school, year=2025)
+    client = client_for(users.methodologist)
+    url = reverse("schools:category_override", args=[world.school.pk])
+    client.post(url, {"year": 2025, "category": "shnor", "reason": "коротко"})
+    assert not CategoryAssignment.objects.filter(is_override=True).exists()
+    client.post(url, {"year": 2025, "category": "shnor", "reason": "Результаты ВПР 2025 подтверждают риски"})
+    current = CategoryAssignment.objects.get(organisation=world.school, year=2025, is_current=True)
+    assert current.is_override and current.category == "shnor"
+    assert AuditEvent.objects.filter(action="schools.category_override").exists()
+    assert client_for(users.director).post(url, {"year": 2025, "category": "leader", "reason": "x" * 20}).status_code == 403
+    # Withdrawing returns the decision to the rules and keeps the override as history.
+    client = client_for(users.methodologist)
+    client.post(reverse("schools:category_override_withdraw", args=[world.school.pk, 2025]))
+    rows = CategoryAssignment.objects.filter(organisation=world.school, year=2025)
+    assert rows.filter(is_current=True, is_override=False).count() == 1
+    assert rows.filter(is_current=False, is_override=True).count() == 1
+
+
+def test_coordinator_edits_rules_with_history_and_recompute(
+    users, world, client_for, django_capture_on_commit_callbacks
+):
+    for year, below in ((2024, 10), (2025, 10)):
+        AssessmentResultFactory(organisation=world.school, year=year, below_threshold=below, participants=100)
+    client = client_for(users.coordinator)
+    url = reverse("schools:rules")
+    form = client.get(url).context["form"]
+    data = {name: form.initial.get(name) for name in form.fields}
+    data["include_vpr"] = ""
+    data["shnor_share_below"] = "5"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302
+    rules = CategoryRules.objects.get(region=world.region)
+    assert rules.shnor_share_below == 5 and rules.history.count() == 2
+    assert CategoryAssignment.objects.get(organisation=world.school, year=2025, is_current=True).category == "shnor"
+    assert client_for(users.methodologist).get(url).status_code == 403
+
+
+def test_list_and_card_queries_do_not_grow(
+    users, world, client_for, django_assert_num_queries, monkeypatch
+):
+    """The list and the card's own part stay under 15 queries at any size; the sections that
+    higher apps register (schools/card.py) are measured separately: constant, not budgeted here."""
+    client = client_for(users.methodologist)
+    _fill(world.mun, 3)
+    client.get(reverse("schools:list"))  # warm the session and content types
+
+    def card_url():
+        return reverse("schools:detail", args=[Organisation.objects.filter(municipality=world.mun).last().pk])
+
+    def measure() -> int:
+        with django_assert_num_queries(LIST_QUERIES):
+            client.get(reverse("schools:list"), {"year": 2025, "kind": "school", "sort": "category"})
+        with monkeypatch.context() as patched:
+            patched.setattr("schools.card._SECTIONS", {})
+            with django_assert_num_queries(CARD_QUERIES):
+                client.get(card_url())
+        with CaptureQueriesContext(connection) as full:
+            client.get(card_url())
+        return len(full)
+
+    first = measure()
+    _fill(world.mun, 60)
+    assert measure() == first
+
+
+LIST_QUERIES = 8
+CARD_QUERIES = 9
