@@ -139,6 +139,7 @@ def profile_block(
 
 
 def _completion_rows(items: list[dict], key: str, labels: dict, day: date) -> list[dict]:
+    order = {value: index for index, value in enumerate(labels)}
     groups: dict[Any, list[dict]] = {}
     for item in items:
         groups.setdefault(item[key], []).append(item)
@@ -150,6 +151,7 @@ def _completion_rows(items: list[dict], key: str, labels: dict, day: date) -> li
         due = sum(1 for i in live if i["due_date"] <= day)
         rows.append(
             {
+                "sort": order.get(group, 999),
                 "label": labels.get(group) or _("Not specified"),
                 "total": len(live),
                 "due": due,
@@ -158,7 +160,7 @@ def _completion_rows(items: list[dict], key: str, labels: dict, day: date) -> li
                 "percent": round(100.0 * done / len(live)) if live else None,
             }
         )
-    return sorted(rows, key=lambda r: str(r["label"]))
+    return sorted(rows, key=lambda r: (r["sort"], str(r["label"])))
 
 
 def roadmap_block(

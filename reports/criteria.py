@@ -62,6 +62,12 @@ class CriterionResult:
         return str(CRITERIA_TITLES[self.key])
 
     @property
+    def short_verdict(self) -> str:
+        if self.met is None:
+            return _("no data")
+        return self.verdict
+
+    @property
     def verdict(self) -> str:
         if self.met is None:
             return _("not enough data")

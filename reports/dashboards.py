@@ -1,5 +1,323 @@
-"""Home-page panels per role (filled below)."""
+"""Home-page panels per role: what needs this person, at a glance.
+
+Each context function runs a constant number of queries whatever the size of the territory
+(aggregates and short, limited lists); ``tests/reports/test_dashboards.py`` asserts it at two
+sizes. Registered in :meth:`reports.apps.ReportsConfig.ready`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from diagnostics.models import FactorLevel, Level, RiskProfile
+from events.models import Event, EventStatus, Registration, RegistrationStatus
+from network_portal.access.policy import Scope
+from network_portal.accounts.models import Role
+from network_portal.documents.models import Job
+from network_portal.ui.charts import bar_chart
+from network_portal.ui.dashboard import Panel, register_panel
+from partnerships.models import Partnership, PartnershipStatus
+from roadmaps.models import CLOSED_ITEM_STATUSES, ItemStatus, RoadmapItem
+from schools.models import Category, CategoryAssignment, Municipality, Organisation
+
+from .views import default_period
+
+UPCOMING_DAYS = 14
+CATEGORY_COLORS = {
+    Category.SHNOR: "#dc3545",
+    Category.SHNSU: "#fd7e14",
+    Category.RISK: "#ffc107",
+    Category.LEADER: "#198754",
+    Category.OTHER: "#6c757d",
+}
+
+
+def _items_summary(items_qs, today) -> dict[str, Any]:
+    """One aggregate query: total / done / overdue / due soon items, and the percent done."""
+    agg = items_qs.aggregate(
+        total=Count("pk", filter=~Q(status=ItemStatus.CANCELLED)),
+        done=Count("pk", filter=Q(status=ItemStatus.DONE)),
+        overdue=Count("pk", filter=Q(due_date__lt=today) & ~Q(status__in=CLOSED_ITEM_STATUSES)),
+        due_soon=Count(
+            "pk",
+            filter=Q(due_date__gte=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS))
+            & ~Q(status__in=CLOSED_ITEM_STATUSES),
+        ),
+    )
+    agg["percent"] = round(100 * agg["done"] / agg["total"]) if agg["total"] else None
+    return agg
+
+
+def _upcoming_events(**filters) -> list[Event]:
+    now = timezone.now()
+    return list(
+        Event.objects.filter(status=EventStatus.PUBLISHED, starts_at__gte=now, **filters)
+        .select_related("organiser")
+        .order_by("starts_at")[:5]
+    )
+
+
+def methodologist_panel(user, scope: Scope) -> dict[str, Any] | None:
+    """Municipality: schools by category, pairings by state, roadmap completion, red ratings and
+    open concerns, upcoming events, imports and document jobs. Eight queries."""
+    muns = sorted(scope.municipality_ids)
+    if not muns:
+        return None
+    today = timezone.localdate()
+    by_category = dict(
+        CategoryAssignment.objects.filter(
+            organisation__municipality_id__in=muns, is_current=True, organisation__is_active=True
+        )
+        .values_list("category")
+        .annotate(n=Count("organisation", distinct=True))
+    )
+    categories = [
+        (str(label), by_category.get(value, 0), CATEGORY_COLORS[value])
+        for value, label in Category.choices
+    ]
+    by_status = dict(
+        Partnership.objects.filter(municipality_id__in=muns)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    rating_model = apps.get_model("roadmaps", "QuarterRating")
+    concern_model = apps.get_model("roadmaps", "EngagementConcern")
+    red = (
+        rating_model.objects.filter(
+            roadmap__organisation__municipality_id__in=muns,
+            rating="red",
+            year__gte=today.year - 1,
+        )
+        .select_related("roadmap__organisation")
+        .order_by("-year", "-quarter")[:5]
+    )
+    concerns = (
+        concern_model.objects.filter(
+            organisation__municipality_id__in=muns, resolved_at__isnull=True
+        )
+        .select_related("organisation")
+        .order_by("-raised_at")[:5]
+    )
+    import_model = apps.get_model("schools", "ImportRun")
+    imports = import_model.objects.filter(
+        Q(municipality_id__in=muns) | Q(created_by=user)
+    ).order_by("-created_at")[:3]
+    return {
+        "municipalities": list(Municipality.objects.filter(pk__in=muns).order_by("name")),
+        "categories_chart": bar_chart(
+            title=_("Schools by category"),
+            bars=[(label, n) for label, n, _c in categories],
+            colors=[c for _l, _n, c in categories],
+            label_width=260,
+            width=480,
+        ),
+        "categories": categories,
+        "partnerships": [
+            (str(label), by_status.get(value, 0)) for value, label in PartnershipStatus.choices
+        ],
+        "items": _items_summary(
+            RoadmapItem.objects.filter(roadmap__organisation__municipality_id__in=muns), today
+        ),
+        "red_ratings": list(red),
+        "concerns": list(concerns),
+        "events": _upcoming_events(municipality_id__in=muns),
+        "imports": list(imports),
+        "jobs": list(Job.objects.filter(requested_by=user).order_by("-created_at")[:3]),
+    }
+
+
+def curator_panel(user, scope: Scope) -> dict[str, Any] | None:
+    """My schools with completion, overdue items and a print button; the most overdue items.
+    Three queries."""
+    ids = scope.organisation_ids(Role.CURATOR)
+    if not ids:
+        return None
+    today = timezone.localdate()
+    open_q = ~Q(roadmaps__items__status__in=CLOSED_ITEM_STATUSES)
+    schools = list(
+        Organisation.objects.filter(pk__in=ids)
+        .annotate(
+            n_items=Count(
+                "roadmaps__items",
+                filter=~Q(roadmaps__items__status=ItemStatus.CANCELLED),
+                distinct=True,
+            ),
+            n_done=Count(
+                "roadmaps__items",
+                filter=Q(roadmaps__items__status=ItemStatus.DONE),
+                distinct=True,
+            ),
+            n_overdue=Count(
+                "roadmaps__items",
+                filter=Q(roadmaps__items__due_date__lt=today) & open_q,
+                distinct=True,
+            ),
+        )
+        .order_by("-n_overdue", "short_name")
+    )
+    categories = dict(
+        CategoryAssignment.objects.filter(organisation_id__in=ids, is_current=True)
+        .order_by("organisation_id", "year")
+        .values_list("organisation_id", "category")
+    )
+    labels = dict(Category.choices)
+    for school in schools:
+        school.percent = round(100 * school.n_done / school.n_items) if school.n_items else None
+        school.category_label = labels.get(categories.get(school.pk), "")
+    overdue = list(
+        RoadmapItem.objects.filter(roadmap__organisation_id__in=ids, due_date__lt=today)
+        .exclude(status__in=CLOSED_ITEM_STATUSES)
+        .select_related("roadmap__organisation")
+        .order_by("due_date")[:8]
+    )
+    for item in overdue:
+        item.days_overdue = (today - item.due_date).days
+    period = default_period(today)
+    return {"schools": schools, "overdue": overdue, "period": period}
+
+
+def director_panel(user, scope: Scope) -> dict[str, Any] | None:
+    """My school: its latest risk profile, items due and overdue, the next events. Four
+    queries."""
+    org_ids = scope.organisation_ids(Role.DIRECTOR)
+    if not org_ids:
+        return None
+    school = Organisation.objects.filter(pk__in=org_ids).order_by("pk").first()
+    if school is None:
+        return None
+    today = timezone.localdate()
+    profile = RiskProfile.objects.filter(organisation=school).order_by("-computed_at").first()
+    high = []
+    if profile is not None:
+        high = list(
+            FactorLevel.objects.filter(profile=profile, level=Level.HIGH)
+            .select_related("factor")
+            .order_by("factor__code")
+        )
+    items = list(
+        RoadmapItem.objects.filter(
+            roadmap__organisation=school,
+            due_date__lte=today + timedelta(days=UPCOMING_DAYS),
+        )
+        .exclude(status__in=CLOSED_ITEM_STATUSES)
+        .select_related("roadmap")
+        .order_by("due_date")[:8]
+    )
+    for item in items:
+        item.is_late = item.due_date < today
+    return {
+        "school": school,
+        "profile": profile,
+        "high": high,
+        "items": items,
+        "events": _upcoming_events(municipality_id=school.municipality_id),
+        "period": default_period(today),
+    }
+
+
+def teacher_panel(user, scope: Scope) -> dict[str, Any] | None:
+    """My registrations ahead and the events I attended (with their certificates). Two
+    queries."""
+    now = timezone.now()
+    base = Registration.objects.filter(user=user).select_related("event")
+    upcoming = list(
+        base.filter(
+            event__starts_at__gte=now,
+            status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED],
+        ).order_by("event__starts_at")[:5]
+    )
+    attended = list(base.filter(attended=True).order_by("-event__starts_at")[:5])
+    return {"upcoming": upcoming, "attended": attended}
+
+
+def coordinator_panel(user, scope: Scope) -> dict[str, Any] | None:
+    """The region by municipality: schools, supported schools, active pairings, roadmap
+    completion and overdue items. Four queries."""
+    if not scope.region_ids:
+        return None
+    today = timezone.localdate()
+    muns = list(
+        Municipality.objects.filter(region_id__in=scope.region_ids)
+        .annotate(
+            n_schools=Count(
+                "organisations",
+                filter=Q(organisations__kind__in=("school", "gymnasium")),
+                distinct=True,
+            )
+        )
+        .order_by("name")
+    )
+    supported = dict(
+        CategoryAssignment.objects.filter(
+            organisation__municipality__region_id__in=scope.region_ids,
+            is_current=True,
+            category__in=(Category.SHNOR, Category.SHNSU, Category.RISK),
+        )
+        .values_list("organisation__municipality_id")
+        .annotate(n=Count("organisation", distinct=True))
+    )
+    active = dict(
+        Partnership.objects.filter(
+            municipality__region_id__in=scope.region_ids, status=PartnershipStatus.ACTIVE
+        )
+        .values_list("municipality_id")
+        .annotate(n=Count("pk"))
+    )
+    items = {
+        row["roadmap__organisation__municipality_id"]: row
+        for row in RoadmapItem.objects.filter(
+            roadmap__organisation__municipality__region_id__in=scope.region_ids
+        )
+        .values("roadmap__organisation__municipality_id")
+        .annotate(
+            total=Count("pk", filter=~Q(status=ItemStatus.CANCELLED)),
+            done=Count("pk", filter=Q(status=ItemStatus.DONE)),
+            overdue=Count("pk", filter=Q(due_date__lt=today) & ~Q(status__in=CLOSED_ITEM_STATUSES)),
+        )
+    }
+    rows = []
+    for m in muns:
+        it = items.get(m.pk, {"total": 0, "done": 0, "overdue": 0})
+        rows.append(
+            {
+                "municipality": m,
+                "schools": m.n_schools,
+                "supported": supported.get(m.pk, 0),
+                "active": active.get(m.pk, 0),
+                "percent": round(100 * it["done"] / it["total"]) if it["total"] else None,
+                "overdue": it["overdue"],
+            }
+        )
+    return {"rows": rows}
+
+
+PANELS = (
+    Panel(
+        "reports_coordinator",
+        (Role.COORDINATOR,),
+        "reports/panels/coordinator.html",
+        coordinator_panel,
+        10,
+    ),
+    Panel(
+        "reports_methodologist",
+        (Role.METHODOLOGIST,),
+        "reports/panels/methodologist.html",
+        methodologist_panel,
+        10,
+    ),
+    Panel("reports_curator", (Role.CURATOR,), "reports/panels/curator.html", curator_panel, 10),
+    Panel("reports_director", (Role.DIRECTOR,), "reports/panels/director.html", director_panel, 10),
+    Panel("reports_teacher", (Role.TEACHER,), "reports/panels/teacher.html", teacher_panel, 10),
+)
 
 
 def register_panels() -> None:
-    pass
+    for panel in PANELS:
+        register_panel(panel)

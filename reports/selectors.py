@@ -157,7 +157,8 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
                 p for p in partners[m["partnership_id"]] if p["organisation__short_name"]
             ]
     data.items = list(
-        RoadmapItem.objects.filter(roadmap__organisation_id__in=ids)
+        # the roadmap as it stood at the end of the period: items begun by then
+        RoadmapItem.objects.filter(roadmap__organisation_id__in=ids, start_date__lte=period.end)
         .order_by("due_date", "pk")
         .values(
             "id",

@@ -48,7 +48,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, subject, name, output, start=None, end=None, **options):
         obj = _find(subject, name)
-        default = default_period()
+        default = default_period(end)  # the school year up to --end (or today)
         period = Period(start or default.start, end or default.end)
         if period.end < period.start:
             raise CommandError("--end is before --start.")
