@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .models import Job, JobStatus
 from .registry import get_kind
@@ -66,8 +67,10 @@ def _enqueue(job: Job) -> None:
     def send() -> None:
         try:
             build_document.delay(job.pk)
-        except Exception as exc:  # the broker is unreachable: fail visibly, retry later
-            logger.warning("Document job %s not queued: %s", job.pk, exc.__class__.__name__)
+        except (KombuOperationalError, ConnectionError, OSError) as exc:
+            # the broker is unreachable: fail visibly, retry later. Anything else is a bug
+            # and must not be disguised as "queue unavailable".
+            logger.warning("Document job %s not queued: %r", job.pk, exc)
             Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
                 status=JobStatus.FAILED,
                 error=gettext("The task queue is unavailable. Try again in a few minutes."),
@@ -94,24 +97,31 @@ def job_set_progress(*, job: Job, progress: int) -> None:
 
 
 def job_run(*, job_id: int) -> None:
-    """Build the file of a job: claim, build, store, mark ready — or failed with the reason."""
+    """Build the file of a job: claim, build, store, mark ready — or failed with the reason.
+
+    Nothing is downloadable until the complete file is stored and the job marked ready; a
+    failed build (or an empty result) stores no file at all.
+    """
     if not job_claim(job_id=job_id):
         return
     job = Job.objects.get(pk=job_id)
     try:
         built = get_kind(job.kind).build(job)
+        if not built.content:
+            raise ValueError(gettext("The document came out empty."))
     except Exception as exc:
         logger.exception("Document job %s (%s) failed", job.pk, job.kind)
-        Job.objects.filter(pk=job.pk).update(
+        Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
             status=JobStatus.FAILED,
             error=str(exc)[:2000] or exc.__class__.__name__,
             finished_at=timezone.now(),
         )
         return
-    stored = job.file.storage.save(
+    storage = job.file.storage
+    stored = storage.save(
         job.file.field.generate_filename(job, built.name), ContentFile(built.content)
     )
-    Job.objects.filter(pk=job.pk).update(
+    marked = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
         status=JobStatus.READY,
         file=stored,
         file_name=built.name,
@@ -119,3 +129,5 @@ def job_run(*, job_id: int) -> None:
         error="",
         finished_at=timezone.now(),
     )
+    if not marked:  # someone else finished it meanwhile: keep theirs, drop ours
+        storage.delete(stored)

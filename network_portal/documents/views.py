@@ -34,7 +34,11 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
     job = _job_for_user(request, pk)
     if job.status != JobStatus.READY or not job.file:
         raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError as exc:  # the file was removed from storage behind our back
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=job.file_name)
 
 
 @require_POST
