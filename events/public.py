@@ -7,7 +7,7 @@ its URL name starts with ``events:public_`` (see ``network_portal/access/public.
 
 from __future__ import annotations
 
-from csp.decorators import csp_update
+from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -66,7 +66,7 @@ def public_list(request: HttpRequest, municipality_id: int) -> HttpResponse:
         "feed_url": request.build_absolute_uri(
             reverse("events:public_feed", args=[municipality_id])
         ),
-        "snippet_events": list(events[:EMBED_LIMIT]) if page.number == 1 else [],
+        "snippet_events": list(page.object_list)[:EMBED_LIMIT] if page.number == 1 else [],
         "site_url": request.build_absolute_uri("/").rstrip("/"),
     }
     return render(request, "events/public/list.html", context)
@@ -85,7 +85,7 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_not_required
 @require_GET
 @xframe_options_exempt
-@csp_update({"frame-ancestors": ["*"]})
+@csp_replace({"frame-ancestors": ["*"]})
 def public_embed(request: HttpRequest, municipality_id: int) -> HttpResponse:
     """The announcements for a school's own site (in an iframe): the only framable page."""
     municipality = get_object_or_404(Municipality, pk=municipality_id)

@@ -37,7 +37,9 @@ class EventFactory(DjangoModelFactory):
     event_type = factory.SubFactory(EventTypeFactory)
     organiser = factory.SubFactory(OrganisationFactory)
     municipality = factory.LazyAttribute(lambda o: o.organiser.municipality)
-    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=7)).replace(second=0, microsecond=0)
+    )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2))
     place = "Актовый зал"
     status = EventStatus.PUBLISHED

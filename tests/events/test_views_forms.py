@@ -103,9 +103,7 @@ def test_material_link_and_file(client_for, users, world):
         {"title": "Презентация", "url": "https://example.org/p"},
     )
     upload = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 test", content_type="application/pdf")
-    client.post(
-        reverse("events:material_add", args=[event.pk]), {"title": "План", "file": upload}
-    )
+    client.post(reverse("events:material_add", args=[event.pk]), {"title": "План", "file": upload})
     response = client.post(
         reverse("events:material_add", args=[event.pk]),
         {"title": "Вирус", "file": SimpleUploadedFile("x.exe", b"MZ")},
