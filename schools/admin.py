@@ -3,6 +3,9 @@ from django.contrib import admin
 from .models import (
     AssessmentResult,
     CategoryAssignment,
+    CategoryRules,
+    ColumnMapping,
+    ImportRun,
     Municipality,
     Organisation,
     Region,
@@ -48,3 +51,21 @@ class CategoryAssignmentAdmin(admin.ModelAdmin):
     list_display = ("organisation", "year", "category", "is_override", "is_current")
     list_filter = ("category", "year", "is_override")
     autocomplete_fields = ("organisation",)
+
+
+@admin.register(CategoryRules)
+class CategoryRulesAdmin(admin.ModelAdmin):
+    list_display = ("region", "shnor_share_below", "risk_decline_percent", "updated_at")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ("file_name", "kind", "municipality", "status", "created_by", "created_at")
+    list_filter = ("kind", "status")
+    readonly_fields = ("counts", "issues", "headers", "mapping")
+    exclude = ("file",)
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(admin.ModelAdmin):
+    list_display = ("municipality", "kind", "assessment", "updated_at")

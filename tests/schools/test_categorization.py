@@ -19,7 +19,9 @@ from schools.categorization import (
 T = Thresholds()
 
 
-def results(kind="oge", years=(2024, 2025, 2026), math=(15, 15, 15), rus=(28, 28, 28), below=(1, 1, 1)):
+def results(
+    kind="oge", years=(2024, 2025, 2026), math=(15, 15, 15), rus=(28, 28, 28), below=(1, 1, 1)
+):
     facts = []
     for year, m, r, b in zip(years, math, rus, below, strict=True):
         facts.append(ResultFact(year, kind, "math", 100, m, b))
@@ -51,36 +53,54 @@ def test_share_exactly_at_the_threshold_is_not_over_it():
 
 def test_threshold_is_configurable():
     strict = replace(T, shnor_share_below=5.0)
-    decision = categorize(year=2026, results=results(below=(6, 6, 6)), contexts=[], thresholds=strict)
+    decision = categorize(
+        year=2026, results=results(below=(6, 6, 6)), contexts=[], thresholds=strict
+    )
     assert decision.category == SHNOR
     assert "(порог 5 %)" in decision.texts[0]
 
 
 def test_only_year_with_data_is_enough_for_a_new_school():
-    decision = categorize(year=2026, results=results(years=(2026,), math=(15,), rus=(28,), below=(30,)), contexts=[], thresholds=T)
+    decision = categorize(
+        year=2026,
+        results=results(years=(2026,), math=(15,), rus=(28,), below=(30,)),
+        contexts=[],
+        thresholds=T,
+    )
     assert decision.category == SHNOR
 
 
 def test_falling_average_puts_school_in_risk_zone_with_numbers():
-    decision = categorize(year=2026, results=results(math=(15, 14.5, 14)), contexts=[], thresholds=T)
+    decision = categorize(
+        year=2026, results=results(math=(15, 14.5, 14)), contexts=[], thresholds=T
+    )
     assert decision.category == RISK
-    assert any("средний балл по математике ОГЭ снизился с 15 (2024) до 14 (2026): −6,7 %" in t for t in decision.texts)
+    assert any(
+        "средний балл по математике ОГЭ снизился с 15 (2024) до 14 (2026): −6,7 %" in t
+        for t in decision.texts
+    )
 
 
 def test_small_fall_is_below_the_decline_threshold():
-    decision = categorize(year=2026, results=results(math=(15, 14.9, 14.8)), contexts=[], thresholds=T)
+    decision = categorize(
+        year=2026, results=results(math=(15, 14.9, 14.8)), contexts=[], thresholds=T
+    )
     assert decision.category != RISK
 
 
 def test_two_context_factors_put_school_in_risk_zone():
-    context = ContextFact(2026, stable_internet=False, computers_per_student=0.05, teacher_vacancies=0)
+    context = ContextFact(
+        2026, stable_internet=False, computers_per_student=0.05, teacher_vacancies=0
+    )
     decision = categorize(year=2026, results=[], contexts=[context], thresholds=T)
     assert decision.category == RISK
     assert "нет устойчивого доступа к интернету" in decision.texts[0]
 
 
 def test_one_context_factor_is_not_enough():
-    context = ContextFact(2026, stable_internet=False, computers_per_student=0.5, teacher_vacancies=0)
+    context = ContextFact(
+        2026, stable_internet=False, computers_per_student=0.5, teacher_vacancies=0
+    )
     assert context_factors(context, T) == ["нет устойчивого доступа к интернету"]
     assert categorize(year=2026, results=[], contexts=[context], thresholds=T).category == OTHER
 
@@ -94,7 +114,9 @@ def test_shnsu_from_social_context():
 
 def test_shnor_wins_and_keeps_other_reasons_as_also():
     context = ContextFact(2026, share_ovz=20.0, stable_internet=False, computers_per_student=0.01)
-    decision = categorize(year=2026, results=results(below=(20, 20, 20)), contexts=[context], thresholds=T)
+    decision = categorize(
+        year=2026, results=results(below=(20, 20, 20)), contexts=[context], thresholds=T
+    )
     assert decision.category == SHNOR
     assert any(t.startswith("также: сложный социальный контекст") for t in decision.texts)
     assert any(t.startswith("также: факторы риска") for t in decision.texts)

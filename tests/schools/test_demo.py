@@ -20,7 +20,9 @@ EXPECTED = {
 def _current(year=2026):
     return {
         a.organisation.short_name: a
-        for a in CategoryAssignment.objects.filter(year=year, is_current=True).select_related("organisation")
+        for a in CategoryAssignment.objects.filter(year=year, is_current=True).select_related(
+            "organisation"
+        )
     }
 
 

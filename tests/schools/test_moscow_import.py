@@ -1,5 +1,6 @@
 """The real Moscow open-data files import with the counts their README states."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,8 @@ def moscow(db):
 
 def _import_schools(path, **options):
     call_command(
-        "import_schools", str(path), municipality="Москва", stdout=open("/dev/null", "w"), **options
-    )  # noqa: SIM115
+        "import_schools", str(path), municipality="Москва", stdout=io.StringIO(), **options
+    )
     return ImportRun.objects.latest("pk")
 
 
@@ -94,14 +95,14 @@ def test_ege_file_imports_626_organisations_by_ogrn_and_their_results(moscow):
     # 13 ЕГЭ names equal a registry name after normalisation: matched, not duplicated.
     assert run.counts["new"] == 613 and run.counts["updated"] == 13
     assert Organisation.objects.exclude(ogrn="").count() == 626
-    call_command("import_results", str(EGE), kind="ege", year=2016, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("import_results", str(EGE), kind="ege", year=2016, stdout=io.StringIO())
     results = AssessmentResult.objects.filter(kind="ege", year=2016)
     assert results.count() == 626
     # PASSER_UNDER_160 counts pupils at 160 or above: never stored as below the threshold.
     assert not results.exclude(below_threshold=None).exists()
     assert all(r.high_results <= r.middle_or_above <= r.participants for r in results)
     assert sum(r.participants for r in results) == 66461
-    call_command("import_results", str(EGE), kind="ege", year=2016, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("import_results", str(EGE), kind="ege", year=2016, stdout=io.StringIO())
     again = ImportRun.objects.latest("pk")
     assert again.counts["unchanged"] == 626 and again.counts["new"] == 0
 
@@ -109,9 +110,7 @@ def test_ege_file_imports_626_organisations_by_ogrn_and_their_results(moscow):
 def test_ege_year_column_must_match_the_chosen_year(moscow):
     _import_schools(EGE)
     with pytest.raises(Exception, match="invalid"):
-        call_command(
-            "import_results", str(EGE), kind="ege", year=2015, stdout=open("/dev/null", "w")
-        )  # noqa: SIM115
+        call_command("import_results", str(EGE), kind="ege", year=2015, stdout=io.StringIO())
     run = ImportRun.objects.latest("pk")
     assert run.status == "rejected" and run.counts["invalid"] == 626
     assert "2016" in run.issues[0]["message"] and "2015" in run.issues[0]["message"]

@@ -30,7 +30,9 @@ def test_methodologist_sees_own_municipality_only(users, world, client_for):
 
 
 @pytest.mark.parametrize("name", ["schools:detail", "schools:edit", "schools:context_edit"])
-def test_outsider_methodologist_gets_404_on_other_municipality_school(users, world, client_for, name):
+def test_outsider_methodologist_gets_404_on_other_municipality_school(
+    users, world, client_for, name
+):
     response = client_for(users.outsider).get(reverse(name, args=[world.school.pk]))
     assert response.status_code == 404
 
@@ -61,7 +63,9 @@ def test_export_has_filtered_rows(users, world, client_for):
 def test_director_edits_contacts_of_own_school_only(users, world, client_for):
     client = client_for(users.director)
     url = reverse("schools:edit", args=[world.school.pk])
-    response = client.post(url, {"director_name": "Новый Директор", "phone": "+7 900", "email": "a@b.ru"})
+    response = client.post(
+        url, {"director_name": "Новый Директор", "phone": "+7 900", "email": "a@b.ru"}
+    )
     assert response.status_code == 302
     world.school.refresh_from_db()
     assert world.school.director_name == "Новый Директор"
@@ -78,7 +82,13 @@ def test_teacher_sees_card_but_may_not_edit(users, world, client_for):
 def test_director_saves_context(users, world, client_for):
     response = client_for(users.director).post(
         reverse("schools:context_edit", args=[world.school.pk]),
-        {"year": 2025, "students": 300, "share_ovz": "12,5", "stable_internet": "false", "teacher_vacancies": 2},
+        {
+            "year": 2025,
+            "students": 300,
+            "share_ovz": "12,5",
+            "stable_internet": "false",
+            "teacher_vacancies": 2,
+        },
     )
     assert response.status_code == 302
     context = SchoolContext.objects.get(organisation=world.school, year=2025)
@@ -91,11 +101,18 @@ def test_methodologist_overrides_category_with_reason(users, world, client_for):
     url = reverse("schools:category_override", args=[world.school.pk])
     client.post(url, {"year": 2025, "category": "shnor", "reason": "коротко"})
     assert not CategoryAssignment.objects.filter(is_override=True).exists()
-    client.post(url, {"year": 2025, "category": "shnor", "reason": "Результаты ВПР 2025 подтверждают риски"})
+    client.post(
+        url, {"year": 2025, "category": "shnor", "reason": "Результаты ВПР 2025 подтверждают риски"}
+    )
     current = CategoryAssignment.objects.get(organisation=world.school, year=2025, is_current=True)
     assert current.is_override and current.category == "shnor"
     assert AuditEvent.objects.filter(action="schools.category_override").exists()
-    assert client_for(users.director).post(url, {"year": 2025, "category": "leader", "reason": "x" * 20}).status_code == 403
+    assert (
+        client_for(users.director)
+        .post(url, {"year": 2025, "category": "leader", "reason": "x" * 20})
+        .status_code
+        == 403
+    )
     # Withdrawing returns the decision to the rules and keeps the override as history.
     client = client_for(users.methodologist)
     client.post(reverse("schools:category_override_withdraw", args=[world.school.pk, 2025]))
@@ -108,7 +125,9 @@ def test_coordinator_edits_rules_with_history_and_recompute(
     users, world, client_for, django_capture_on_commit_callbacks
 ):
     for year, below in ((2024, 10), (2025, 10)):
-        AssessmentResultFactory(organisation=world.school, year=year, below_threshold=below, participants=100)
+        AssessmentResultFactory(
+            organisation=world.school, year=year, below_threshold=below, participants=100
+        )
     client = client_for(users.coordinator)
     url = reverse("schools:rules")
     form = client.get(url).context["form"]
@@ -120,7 +139,12 @@ def test_coordinator_edits_rules_with_history_and_recompute(
     assert response.status_code == 302
     rules = CategoryRules.objects.get(region=world.region)
     assert rules.shnor_share_below == 5 and rules.history.count() == 2
-    assert CategoryAssignment.objects.get(organisation=world.school, year=2025, is_current=True).category == "shnor"
+    assert (
+        CategoryAssignment.objects.get(
+            organisation=world.school, year=2025, is_current=True
+        ).category
+        == "shnor"
+    )
     assert client_for(users.methodologist).get(url).status_code == 403
 
 
@@ -134,11 +158,15 @@ def test_list_and_card_queries_do_not_grow(
     client.get(reverse("schools:list"))  # warm the session and content types
 
     def card_url():
-        return reverse("schools:detail", args=[Organisation.objects.filter(municipality=world.mun).last().pk])
+        return reverse(
+            "schools:detail", args=[Organisation.objects.filter(municipality=world.mun).last().pk]
+        )
 
     def measure() -> int:
         with django_assert_num_queries(LIST_QUERIES):
-            client.get(reverse("schools:list"), {"year": 2025, "kind": "school", "sort": "category"})
+            client.get(
+                reverse("schools:list"), {"year": 2025, "kind": "school", "sort": "category"}
+            )
         with monkeypatch.context() as patched:
             patched.setattr("schools.card._SECTIONS", {})
             with django_assert_num_queries(CARD_QUERIES):

@@ -9,7 +9,22 @@ of tests/security/objects.py. Read routes.py for the vocabulary.
 
 from __future__ import annotations
 
-from .routes import LOGGED_IN, LOGIN, REDIRECT, Route, everyone, public
+from tests.schools import matrix as schools_matrix
+
+from .routes import (
+    LOGGED_IN,
+    LOGIN,
+    REDIRECT,
+    SCHOOL_READERS,
+    SCHOOL_STAFF,
+    TERRITORY,
+    Route,
+    everyone,
+    public,
+)
+
+#: Staff of ``world.school`` who see its card but may not change it.
+_SEE_ONLY = {"curator": 403, "teacher": 403}
 
 MATRIX: dict[str, Route] = {
     # --- platform -----------------------------------------------------------------------
@@ -36,6 +51,42 @@ MATRIX: dict[str, Route] = {
     ),
     # --- schools ------------------------------------------------------------------------
     "schools:list": everyone(),
+    "schools:export": everyone(args={"fmt": lambda o: "csv"}),
+    "schools:detail": Route(args={"pk": "school"}, ok=SCHOOL_READERS),
+    "schools:edit": Route(args={"pk": "school"}, ok=(*TERRITORY, "director"), expect=_SEE_ONLY),
+    "schools:context_edit": Route(
+        args={"pk": "school"}, ok=(*TERRITORY, "director"), expect=_SEE_ONLY
+    ),
+    "schools:category_override": Route(
+        method="post",
+        args={"pk": "school"},
+        ok=TERRITORY,
+        ok_status=REDIRECT,
+        expect=dict.fromkeys(SCHOOL_STAFF, 403),
+    ),
+    "schools:category_override_withdraw": Route(
+        method="post",
+        args={"pk": "school", "year": lambda o: 2025},
+        ok=TERRITORY,
+        ok_status=REDIRECT,
+        expect=dict.fromkeys(SCHOOL_STAFF, 403),
+    ),
+    "schools:rules": Route(ok=("admin", "coordinator"), other=403),
+    "schools:imports": Route(ok=(*TERRITORY, "outsider"), other=403),
+    "schools:import_new": Route(ok=(*TERRITORY, "outsider"), other=403),
+    "schools:import_detail": Route(
+        args={"pk": schools_matrix.import_run},
+        ok=TERRITORY,
+        other=403,
+        expect={"outsider": 404},
+        htmx=True,
+    ),
+    "schools:import_mapping": Route(
+        args={"pk": schools_matrix.import_run}, ok=TERRITORY, other=403, expect={"outsider": 404}
+    ),
+    "schools:import_preview": Route(
+        args={"pk": schools_matrix.import_run}, ok=TERRITORY, other=403, expect={"outsider": 404}
+    ),
     # --- diagnostics --------------------------------------------------------------------
     "diagnostics:index": everyone(),
     # --- partnerships -------------------------------------------------------------------
