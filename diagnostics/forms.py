@@ -172,13 +172,21 @@ class IndicatorForm(forms.Form):
 
 
 class OptionForm(forms.Form):
-    text = forms.CharField(label=_("Answer"), max_length=300)
+    """One answer option; a row whose text is left empty is skipped."""
+
+    text = forms.CharField(label=_("Answer"), max_length=300, required=False)
     score = forms.DecimalField(
-        label=_("Risk score"), max_digits=5, decimal_places=2, min_value=Decimal(0)
+        label=_("Risk score"), max_digits=5, decimal_places=2, min_value=Decimal(0), required=False
     )
     min_value = forms.DecimalField(
         label=_("From value"), max_digits=9, decimal_places=3, required=False
     )
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("text") or "").strip() and data.get("score") is None:
+            self.add_error("score", _("Give the risk score of this answer."))
+        return data
 
 
 class BaseOptionFormSet(forms.BaseFormSet):

@@ -232,7 +232,9 @@ def form_stale_message(who: str) -> str:
 
 def _disabled_copy(form: QuestionnaireForm, spec) -> QuestionnaireForm:
     """The same answers, read-only (the cycle closed meanwhile): shown, not lost."""
-    copy = QuestionnaireForm(form.data, spec=spec, disabled=True)
+    # a disabled field shows its initial value, so the typed answers become the initial ones
+    initial = {name: form.data.get(name) for name in form.fields}
+    copy = QuestionnaireForm(form.data, spec=spec, disabled=True, initial=initial)
     copy.is_valid()
     for error in form.non_field_errors():
         copy.add_error(None, error)
@@ -476,9 +478,13 @@ def indicator_form(request: HttpRequest, *, base: Instrument, factor, indicator)
         if indicator
         else []
     )
-    form = IndicatorForm(request.POST or None, initial=initial)
+    posted = request.method == "POST"
+    form = IndicatorForm(request.POST if posted else None, initial=initial)
     formset = OptionFormSet(
-        request.POST or None, initial=options_initial, prefix="options", computed=computed
+        request.POST if posted else None,
+        initial=None if posted else options_initial,
+        prefix="options",
+        computed=computed,
     )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         fields = {k: form.cleaned_data[k] for k in ("text", "help_text", "weight", "required")}

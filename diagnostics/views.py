@@ -299,7 +299,7 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     survey = get_for_user_or_404(TeacherSurvey.objects.all(), token=token)
     school = pages.survey_school_for(request.user, survey)
     answered = survey.participations.filter(user_id=request.user.pk).exists()
-    form = SurveyAnswerForm(request.POST or None)
+    form = SurveyAnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not answered and form.is_valid():
         try:
             services.survey_answer(
