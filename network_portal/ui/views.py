@@ -48,7 +48,7 @@ def _check_database() -> str:
 def _check_broker() -> str:
     if not settings.CELERY_BROKER_URL:
         return "eager"
-    with network_portal.celery_app.connection_for_write() as conn:
+    with network_portal.celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return "ok"
 
@@ -57,7 +57,12 @@ def _check_broker() -> str:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and readiness for load balancers and ``docker compose`` healthchecks."""
+    """Liveness and readiness for load balancers and ``docker compose`` healthchecks.
+
+    200 with ``{"status": "ok", "database": "ok", "broker": "ok"|"eager", "version": …}``;
+    503 with the failing parts named in ``failing``. Errors are logged by class name only,
+    so no connection string or password reaches the output.
+    """
     payload = {"status": "ok", "version": network_portal.__version__}
     failing = []
     for part, check in (("database", _check_database), ("broker", _check_broker)):
