@@ -315,7 +315,7 @@ def _run_for(request: HttpRequest, pk: int):
 
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
-    form = MappingForm(request.POST or None, run=run)
+    form = MappingForm(request.POST if request.method == "POST" else None, run=run)
     if request.method == "POST" and form.is_valid():
         try:
             services.import_run_save_mapping(run=run, mapping=form.mapping())
@@ -328,7 +328,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
-    form = ImportApplyForm(request.POST or None)
+    form = ImportApplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and run.status == ImportStatus.PREVIEWED:
         services.import_run_queue(run=run, skip_invalid=form.cleaned_data["skip_invalid"])
         return redirect("schools:import_detail", pk=run.pk)

@@ -1,0 +1,204 @@
+"""Import of organisations and results: bad input, matching, conflicts, the wizard."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from schools.importing.reader import ImportFileError, read_table, split_recovering
+from schools.models import AssessmentResult, ColumnMapping, ImportRun, Organisation
+from schools.services import import_run_apply, import_run_create
+from tests.factories import OrganisationFactory, valid_inn
+
+INN_A, INN_B = valid_inn(501), valid_inn(502)
+BAD_INN = INN_A[:-1] + str((int(INN_A[-1]) + 1) % 10)
+
+
+def _run(text: str | bytes, *, mun, kind="schools", name="f.csv", **kw):
+    data = text.encode("cp1251") if isinstance(text, str) else text
+    skip = kw.pop("skip_invalid", False)
+    run, table = import_run_create(data=data, file_name=name, kind=kind, municipality=mun, keep_file=False, **kw)
+    return import_run_apply(run=run, table=table, skip_invalid=skip)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def test_cp1251_semicolon_and_decimal_comma(world):
+    text = f"Наименование;ИНН;Широта;Долгота\r\nМОБУ «СОШ № 1»;{INN_A};55,75;37,61\r\n"
+    run = _run(text, mun=world.mun)
+    assert run.encoding.lower().replace("-", "").replace("_", "") in ("cp1251", "windows1251")
+    org = Organisation.objects.get(inn=INN_A)
+    assert str(org.latitude) == "55.750000" and org.municipality == world.mun
+
+
+def test_tab_separated_utf8_with_bom_and_english_headers(world):
+    text = f"name\tinn\tadress\n«Лицей № 2»\t{INN_B}\tул. Ленина, 1"
+    run = _run(("\ufeff" + text).encode("utf-8"), mun=world.mun)
+    assert run.delimiter == "\t" and run.counts["new"] == 1
+    assert Organisation.objects.get(inn=INN_B).kind == "gymnasium"
+
+
+def test_xlsx(world):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["ИНН", "Полное наименование", "Адрес"])
+    sheet.append([int(INN_A), "МОБУ «СОШ № 7»", "ул. Мира, 7"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    run = _run(buffer.getvalue(), mun=world.mun, name="schools.xlsx")
+    assert run.counts["new"] == 1 and Organisation.objects.filter(inn=INN_A).exists()
+
+
+def test_recovery_rule_keeps_inner_quotes():
+    line = '"1","Лицей № 1546 "Плехановец"","ул. Шухова",,"x"'
+    assert split_recovering(line, ",") == ["1", 'Лицей № 1546 "Плехановец"', "ул. Шухова", "", "x"]
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "a.csv", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "a.png", "neither CSV nor XLSX"),
+        (b"\xd0\xcf\x11\xe0rest", "a.xls", "XLS"),
+        (b"name;inn\n", "a.csv", "no data rows"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_message(data, name, message):
+    with pytest.raises(ImportFileError, match=message):
+        read_table(data, file_name=name)
+
+
+def test_no_identifier_column_changes_nothing(world):
+    run = _run("Колонка1;Колонка2\nа;б\n", mun=world.mun)
+    assert run.status == "failed" and "Нет столбца, по которому" in run.error
+    assert not Organisation.objects.filter(municipality=world.mun).exclude(pk__in=[world.school.pk, world.leader.pk, world.partner_org.pk]).exists()
+
+
+def test_file_over_the_limit_is_refused(world, settings):
+    settings.UPLOAD_MAX_SIZE = 10
+    with pytest.raises(ImportFileError, match="larger than"):
+        _run("Наименование\nМОБУ «СОШ № 1»\n", mun=world.mun)
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+def test_wrong_inn_check_digit_rejects_the_file_unless_asked(world):
+    text = f"Наименование;ИНН\nМОБУ «СОШ № 11»;{BAD_INN}\nМОБУ «СОШ № 12»;{INN_B}\n"
+    run = _run(text, mun=world.mun)
+    assert run.status == "rejected" and run.counts["invalid"] == 1
+    assert run.issues[0]["line"] == 2 and run.issues[0]["column"] == "ИНН"
+    assert not Organisation.objects.filter(inn=INN_B).exists()
+    run = _run(text, mun=world.mun, skip_invalid=True)
+    assert run.status == "done" and Organisation.objects.filter(inn=INN_B).exists()
+
+
+def test_matching_by_inn_then_name_never_duplicates(world):
+    OrganisationFactory(municipality=world.mun, full_name="МОБУ «СОШ № 21»", inn="")
+    text = f"Наименование;ИНН\nМОБУ \"СОШ №21\";\n{world.school.full_name} (новое имя);{world.school.inn}\n"
+    run = _run(text, mun=world.mun)
+    assert run.counts == {**run.counts, "new": 0, "updated": 1, "unchanged": 1}
+    world.school.refresh_from_db()
+    assert world.school.full_name.endswith("(новое имя)")
+
+
+def test_school_of_another_municipality_is_a_conflict_not_moved(world):
+    text = f"Наименование;ИНН\nЧужая школа;{world.other_school.inn}\n"
+    run = _run(text, mun=world.mun, skip_invalid=True)
+    assert run.counts["conflicts"] == 1
+    assert run.issues[0]["code"] == "other_municipality"
+    world.other_school.refresh_from_db()
+    assert world.other_school.municipality == world.other_mun
+
+
+def _results(text, world, **kw):
+    return _run(text, mun=world.mun, kind="results", assessment="oge", year=2025, **kw)
+
+
+def test_results_rows_with_bad_numbers_are_reported(world):
+    inn = world.school.inn
+    text = (
+        "ИНН;Предмет;Участников;Средний балл;Не преодолели порог\n"
+        f"{inn};Математика;40;14,5;4\n"
+        f"{inn};Русский язык;-3;25;1\n"
+        f"{inn};Физика;10;20;12\n"
+        f"{inn};Астрология;10;20;1\n"
+    )
+    run = _results(text, world)
+    assert run.status == "rejected" and run.counts["invalid"] == 3
+    lines = {i["line"]: i for i in run.issues}
+    assert lines[3]["column"] == "Участников"
+    assert lines[4]["column"] == "Не преодолели порог"
+    assert lines[5]["column"] == "Предмет"
+    assert not AssessmentResult.objects.exists()
+    run = _results(text, world, skip_invalid=True)
+    result = AssessmentResult.objects.get()
+    assert result.subject == "math" and str(result.average_score) == "14.50" and result.below_threshold == 4
+
+
+def test_results_for_a_future_year_are_refused(world):
+    with pytest.raises(ImportFileError, match="future"):
+        _run("ИНН;Участников\n1;1\n", mun=world.mun, kind="results", assessment="oge", year=2999)
+
+
+def test_results_of_an_unknown_school_are_reported(world):
+    run = _results(f"ИНН;Участников\n{INN_A};10\n", world)
+    assert run.counts["invalid"] == 1 and "registry" in run.issues[0]["message"]
+
+
+# --- the wizard --------------------------------------------------------------------------------
+
+
+def test_wizard_upload_mapping_preview_apply(users, world, client_for, django_capture_on_commit_callbacks):
+    client = client_for(users.methodologist)
+    content = f"Название ОО;ИНН организации;Телефон\nМОБУ «СОШ № 31»;{INN_A};123\n".encode()
+    upload = SimpleUploadedFile("школы.csv", content, content_type="text/csv")
+    response = client.post(
+        reverse("schools:import_new"), {"kind": "schools", "municipality": world.mun.pk, "file": upload}
+    )
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and run.created_by == users.methodologist
+    # "ИНН организации" is not a known header: the user maps it by hand.
+    assert "inn" not in run.mapping
+    response = client.post(
+        reverse("schools:import_mapping", args=[run.pk]),
+        {"full_name": "Название ОО", "inn": "ИНН организации", "phone": "Телефон"},
+    )
+    assert response.status_code == 302
+    response = client.get(reverse("schools:import_preview", args=[run.pk]))
+    assert response.context["run"].counts["new"] == 1
+    assert not Organisation.objects.filter(inn=INN_A).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("schools:import_preview", args=[run.pk]), {})
+    run.refresh_from_db()
+    assert run.status == "done" and run.progress == 100
+    assert Organisation.objects.get(inn=INN_A).phone == "123"
+    # The mapping is remembered for the municipality and offered on the next upload.
+    assert ColumnMapping.objects.get(municipality=world.mun).mapping["inn"] == "ИНН организации"
+    upload = SimpleUploadedFile("школы.csv", content, content_type="text/csv")
+    client.post(reverse("schools:import_new"), {"kind": "schools", "municipality": world.mun.pk, "file": upload})
+    assert ImportRun.objects.latest("pk").mapping["inn"] == "ИНН организации"
+    page = client.get(reverse("schools:import_detail", args=[run.pk]), headers={"HX-Request": "true"})
+    assert b"import-status" in page.content
+
+
+def test_wizard_shows_file_errors_and_saves_nothing(users, world, client_for):
+    client = client_for(users.methodologist)
+    upload = SimpleUploadedFile("pic.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00", content_type="image/png")
+    response = client.post(
+        reverse("schools:import_new"), {"kind": "schools", "municipality": world.mun.pk, "file": upload}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not ImportRun.objects.exists()
+
+
+def test_outsider_cannot_import_into_another_municipality(users, world, client_for):
+    upload = SimpleUploadedFile("a.csv", b"name\nX\n", content_type="text/csv")
+    response = client_for(users.outsider).post(
+        reverse("schools:import_new"), {"kind": "schools", "municipality": world.mun.pk, "file": upload}
+    )
+    assert response.status_code == 200 and "municipality" in response.context["form"].errors
