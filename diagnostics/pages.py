@@ -287,7 +287,7 @@ def profile_context(profile: RiskProfile) -> dict[str, Any]:
             }
         )
     chart = bar_chart(
-        title=_("Risk by factor, % of the maximum"),
+        title=_("Risk by factor, percent of the maximum"),
         bars=[
             (
                 f"{r['factor'].code}. {r['factor'].short_name}",
