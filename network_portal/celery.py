@@ -15,7 +15,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="network_portal.ping")
+# Keeps its result when a result backend is configured (the broker test sets one); the
+# portal itself configures none, so in production this stores nothing.
+@app.task(name="network_portal.ping", ignore_result=False)
 def ping() -> str:
     """A tiny real task: proves that tasks run, eagerly or through the broker."""
     return "pong"
