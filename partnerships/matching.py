@@ -30,9 +30,9 @@ LOW = "low"
 
 RESULTS_SHARE = {HIGH: 1.0, MEDIUM: 0.5, LOW: 0.0}
 RESULTS_LABEL = {
-    HIGH: "высокие результаты (школа-лидер)",
-    MEDIUM: "средние результаты",
-    LOW: "низкие результаты",
+    HIGH: "стабильно высокие (школа-лидер)",
+    MEDIUM: "средние",
+    LOW: "низкие (школа сама в категории поддержки, партнёр по заявленному опыту)",
 }
 
 
@@ -200,7 +200,6 @@ def match_score(
     free = candidate.capacity - load
     if candidate.capacity > 0:
         points += weights.load * max(0.0, free) / candidate.capacity
-    word = _plural(candidate.capacity, "школу", "школы", "школ")
     if already:
         reasons.append(
             f"Уже работает с этой школой; нагрузка {candidate.load} из {candidate.capacity}."
@@ -210,10 +209,7 @@ def match_score(
             f"Нагрузка: {load} из {candidate.capacity} (может поддержать ещё {free} {_plural(free, 'школу', 'школы', 'школ')})."
         )
     else:
-        reasons.append(
-            f"Нагрузка: {load} из {candidate.capacity} — свободных мест нет "
-            f"(ёмкость {candidate.capacity} {word})."
-        )
+        reasons.append(f"Нагрузка: {load} из {candidate.capacity} — свободных мест нет.")
 
     score = round(100.0 * points / _ideal(school, weights), 1)
     return Match(

@@ -72,7 +72,7 @@ def test_results_level_adds_and_is_explained():
     plain = score(cand(2, low_factors=frozenset({9})))
     leader = score(cand(3, low_factors=frozenset({9}), results="high"))
     assert leader.score > plain.score
-    assert any("высокие результаты" in r for r in leader.reasons)
+    assert any("стабильно высокие (школа-лидер)" in r for r in leader.reasons)
 
 
 def test_other_municipality_is_marked_and_scores_less():

@@ -1,0 +1,60 @@
+"""Agreement numbers under concurrent requests: unique and without gaps (PostgreSQL).
+
+SQLite serialises all writes, so the counter's row lock is only meaningful on PostgreSQL:
+``DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_partnerships`` (CI sets it).
+"""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from partnerships import services
+from partnerships.models import Agreement
+
+from .factories import pair
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL row locks: set DATABASE_URL=postgres://… (CI does)",
+)
+
+RACERS = 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_agreements_get_consecutive_unique_numbers(world, users):
+    partnership = pair(supported=world.school, provider=world.leader, status="active")
+    barrier = threading.Barrier(RACERS)
+    errors: list[BaseException] = []
+
+    def race(i):
+        try:
+            barrier.wait(timeout=10)
+            services.agreement_create(
+                partnership=partnership,
+                kind="cooperation",
+                date=dt.date(2026, 9, 1),
+                valid_from=dt.date(2026, 9, 1),
+                valid_until=dt.date(2027, 6, 30),
+                subject=f"Соглашение {i}",
+                obligations="",
+                resources_text="",
+                actor=users.methodologist,
+            )
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors
+    sequences = sorted(Agreement.objects.values_list("sequence", flat=True))
+    assert sequences == list(range(1, RACERS + 1))
+    assert len(set(Agreement.objects.values_list("number", flat=True))) == RACERS
