@@ -180,7 +180,7 @@ def impact(request: HttpRequest) -> HttpResponse:
 def _impact_export(table, years, fmt: str, label: str, kind: str) -> HttpResponse:
     import tablib
 
-    headers = [_("Group"), _("Subject")]
+    headers = [_("Group"), _("School subject")]
     for year in years:
         headers += [
             _("%(year)s: average score") % {"year": year},
