@@ -9,6 +9,7 @@ of tests/security/objects.py. Read routes.py for the vocabulary.
 
 from __future__ import annotations
 
+from tests.diagnostics import matrix as diagnostics_matrix
 from tests.schools import matrix as schools_matrix
 
 from .routes import (
@@ -88,7 +89,7 @@ MATRIX: dict[str, Route] = {
         args={"pk": schools_matrix.import_run}, ok=TERRITORY, other=403, expect={"outsider": 404}
     ),
     # --- diagnostics --------------------------------------------------------------------
-    "diagnostics:index": everyone(),
+    **diagnostics_matrix.ROUTES,
     # --- partnerships -------------------------------------------------------------------
     "partnerships:list": everyone(),
     # --- roadmaps -----------------------------------------------------------------------
