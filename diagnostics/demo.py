@@ -20,6 +20,7 @@ A teacher survey has 7 answers at СОШ № 5, 5 at СОШ № 2 and 3 (below t
 from __future__ import annotations
 
 import datetime
+import importlib
 import uuid
 from decimal import Decimal
 
@@ -251,9 +252,21 @@ def _directors(orgs: dict[str, Organisation]) -> dict[int, User]:
     return {r.organisation_id: r.user for r in rows}
 
 
+def ensure_reference_data() -> None:
+    """Restore the factors and instrument v1 of the data migrations if a flush removed them
+    (transactional tests flush every table, migration data included)."""
+    from django.apps import apps as django_apps
+
+    for name in ("0002_fill_risk_factors", "0004_fill_instrument"):
+        module = importlib.import_module(f"diagnostics.migrations.{name}")
+        module.fill(django_apps, None)
+
+
 @transaction.atomic
 def run() -> dict[str, int]:
     from schools.demo import MUNICIPALITY
+
+    ensure_reference_data()
 
     municipality = Municipality.objects.get(name=MUNICIPALITY)
     orgs = {o.short_name: o for o in Organisation.objects.filter(municipality=municipality)}
