@@ -16,7 +16,13 @@ PARTNER_ORGANISATION = "ГАПОУ «Северогорский политехн
 
 # e-mail, last name, first name, patronymic, position
 USERS = {
-    "admin": ("admin@demo.local", "Администратор", "Портала", "", "Администратор"),
+    "admin": (
+        "admin@demo.local",
+        "Смирнов",
+        "Алексей",
+        "Викторович",
+        "Администратор портала",
+    ),
     "coordinator": (
         "coordinator@demo.local",
         "Васильева",

@@ -1,4 +1,8 @@
-"""The main navigation: each role sees its sections."""
+"""The main navigation: each role sees its sections (DOMAIN.md, "Who uses the portal").
+
+Keep the URL names: the domain apps provide them. An item whose URL does not resolve yet is
+left out rather than breaking every page.
+"""
 
 from dataclasses import dataclass
 
@@ -16,13 +20,14 @@ ALL_ROLES = tuple(Role.values)
 class NavItem:
     url_name: str
     label: str | Promise
-    roles: tuple[str, ...]
+    #: who sees the item; ``None``: every signed-in user, with or without a role
+    roles: tuple[str, ...] | None
     #: URL prefix that marks the item active
     prefix: str
 
 
 NAVIGATION: tuple[NavItem, ...] = (
-    NavItem("ui:home", _("Home"), ALL_ROLES, "/$"),
+    NavItem("ui:home", _("Home"), None, "/$"),
     NavItem(
         "schools:list",
         _("Schools"),
@@ -48,14 +53,14 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/roadmaps/",
     ),
     NavItem("events:list", _("Events"), ALL_ROLES, "/events/"),
-    NavItem("documents:list", _("My documents"), ALL_ROLES, "/documents/"),
+    NavItem("documents:list", _("My documents"), None, "/documents/"),
 )
 
 
 def navigation_for(scope: Scope, path: str) -> list[dict]:
     items = []
     for item in NAVIGATION:
-        if not scope.has_role(*item.roles):
+        if item.roles is not None and not scope.has_role(*item.roles):
             continue
         try:
             url = reverse(item.url_name)

@@ -36,3 +36,10 @@ ROLE_CAPABILITIES = {
         _("take part in network events"),
     ],
 }
+
+#: A staff superuser holds no role assignment; the home page still says what they can do.
+ADMIN_CAPABILITIES = [
+    _("see every region, municipality and school"),
+    _("grant and revoke roles in the administration"),
+    _("edit reference data and correct any record"),
+]

@@ -13,15 +13,17 @@ from network_portal.access.policy import scope_for
 from network_portal.accounts.models import Role, RoleAssignment
 
 from .dashboard import panels_for
-from .roles import ROLE_CAPABILITIES
+from .roles import ADMIN_CAPABILITIES, ROLE_CAPABILITIES
 
 logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
+    """«Главная»: who you are, your roles with their scope and what each lets you do."""
+    user = request.user
+    scope = scope_for(user)
     assignments = (
-        RoleAssignment.objects.filter(user=request.user)
+        RoleAssignment.objects.filter(user=user)
         .select_related("region", "municipality", "organisation")
         .order_by("role", "pk")
     )
@@ -34,7 +36,15 @@ def home(request: HttpRequest) -> HttpResponse:
         for value, label in Role.choices
         if value in scope.roles
     ]
-    context = {"roles": roles, "panels": panels_for(request.user, scope)}
+    context = {
+        # Russian address: first name and patronymic («Елена Сергеевна»).
+        "greeting_name": " ".join(p for p in (user.first_name, user.middle_name) if p)
+        or user.get_full_name()
+        or user.email,
+        "roles": roles,
+        "admin_capabilities": ADMIN_CAPABILITIES if scope.is_admin else [],
+        "panels": panels_for(user, scope),
+    }
     return render(request, "ui/home.html", context)
 
 
