@@ -96,7 +96,6 @@ class Match:
     candidate: Candidate
     score: float  # 0–100
     covered: tuple[Coverage, ...]
-    reasons: tuple[str, ...]
     distance_km: float | None
     same_municipality: bool
     free_capacity: int
@@ -105,6 +104,10 @@ class Match:
     @property
     def factor_codes(self) -> list[int]:
         return [c.code for c in self.covered]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return explain(self)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -140,6 +143,10 @@ def _ideal(school: School, weights: Weights) -> float:
     return need + weights.results + weights.proximity + weights.load
 
 
+def _offers(candidate: Candidate) -> frozenset[int]:
+    return candidate.low_factors | frozenset(candidate.declared)
+
+
 def match_score(
     *,
     school: School,
@@ -147,8 +154,12 @@ def match_score(
     weights: Weights,
     factor_names: Mapping[int, str],
 ) -> Match | None:
-    """The fit of one candidate for one school, or ``None`` when it covers none of its risks."""
-    if candidate.id == school.id:
+    """The fit of one candidate for one school, or ``None`` when it covers none of its risks.
+
+    The explanation (:attr:`Match.reasons`) is put into words only when it is read, so that a
+    region-wide plan scores hundreds of thousands of pairs without writing sentences for them.
+    """
+    if candidate.id == school.id or not _offers(candidate).intersection(school.levels):
         return None
     covered: list[Coverage] = []
     points = 0.0
@@ -168,60 +179,62 @@ def match_score(
         )
     if not covered:
         return None
-
-    reasons = [_coverage_sentence(c, own_high=c.code in candidate.own_high) for c in covered]
-
     if candidate.results in RESULTS_SHARE:
         points += weights.results * RESULTS_SHARE[candidate.results]
-        reasons.append("Результаты: " + RESULTS_LABEL[candidate.results] + ".")
-
     same = candidate.municipality_id == school.municipality_id
     distance = _distance(school, candidate)
     if distance is not None:
         closeness = max(0.0, 1.0 - distance / weights.max_distance_km)
-        where = (
-            "тот же муниципалитет"
-            if same
-            else f"другой муниципалитет ({candidate.municipality_name})"
-        )
-        km = f"{distance:.1f}".replace(".", ",")
-        reasons.append(f"Расстояние: {km} км, {where}.")
     else:
         closeness = 1.0 if same else 0.0
-        reasons.append(
-            "Тот же муниципалитет."
-            if same
-            else f"Другой муниципалитет ({candidate.municipality_name}), расстояние неизвестно."
-        )
     points += weights.proximity * closeness
-
     already = school.id in candidate.partners_of
-    load = candidate.load - (1 if already else 0)
-    free = candidate.capacity - load
+    free = candidate.capacity - (candidate.load - (1 if already else 0))
     if candidate.capacity > 0:
         points += weights.load * max(0.0, free) / candidate.capacity
-    if already:
-        reasons.append(
-            f"Уже работает с этой школой; нагрузка {candidate.load} из {candidate.capacity}."
-        )
-    elif free > 0:
-        reasons.append(
-            f"Нагрузка: {load} из {candidate.capacity} (может поддержать ещё {free} {_plural(free, 'школу', 'школы', 'школ')})."
-        )
-    else:
-        reasons.append(f"Нагрузка: {load} из {candidate.capacity} — свободных мест нет.")
-
     score = round(100.0 * points / _ideal(school, weights), 1)
     return Match(
         candidate=candidate,
         score=min(score, 100.0),
         covered=tuple(covered),
-        reasons=tuple(reasons),
         distance_km=distance,
         same_municipality=same,
         free_capacity=free,
         already_partner=already,
     )
+
+
+def explain(m: Match) -> tuple[str, ...]:
+    """The reasons of a match in Russian: each covered factor and how, results, distance, load."""
+    c = m.candidate
+    reasons = [_coverage_sentence(cov, own_high=cov.code in c.own_high) for cov in m.covered]
+    if c.results in RESULTS_LABEL:
+        reasons.append("Результаты: " + RESULTS_LABEL[c.results] + ".")
+    if m.distance_km is not None:
+        where = (
+            "тот же муниципалитет"
+            if m.same_municipality
+            else f"другой муниципалитет ({c.municipality_name})"
+        )
+        km = f"{m.distance_km:.1f}".replace(".", ",")
+        reasons.append(f"Расстояние: {km} км, {where}.")
+    else:
+        reasons.append(
+            "Тот же муниципалитет."
+            if m.same_municipality
+            else f"Другой муниципалитет ({c.municipality_name}), расстояние неизвестно."
+        )
+    load = c.capacity - m.free_capacity
+    if m.already_partner:
+        reasons.append(f"Уже работает с этой школой; нагрузка {c.load} из {c.capacity}.")
+    elif m.free_capacity > 0:
+        places = _plural(m.free_capacity, "школу", "школы", "школ")
+        reasons.append(
+            f"Нагрузка: {load} из {c.capacity} (может поддержать ещё {m.free_capacity} {places})."
+        )
+    else:
+        reasons.append(f"Нагрузка: {load} из {c.capacity} — свободных мест нет.")
+    return tuple(reasons)
 
 
 def _coverage_sentence(c: Coverage, *, own_high: bool) -> str:
@@ -300,9 +313,13 @@ def plan_pairings(
     slot_cols: dict[int, list[int]] = {}
     for col, j in enumerate(slots):
         slot_cols.setdefault(j, []).append(col)
+    offers = [_offers(c) for c in candidates]
     for i, school in enumerate(schools):
         row: dict[int, Match] = {}
+        needs = frozenset(school.levels)
         for j, candidate in enumerate(candidates):
+            if not offers[j] & needs:
+                continue
             m = match_score(
                 school=school, candidate=candidate, weights=weights, factor_names=factor_names
             )
