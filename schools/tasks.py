@@ -1,6 +1,7 @@
 """Celery tasks of the schools registry: thin wrappers that take ids and call a service."""
 
 from celery import shared_task
+from django.utils.translation import gettext as _
 
 from .importing.reader import ImportFileError
 from .models import ImportRun, ImportStatus

@@ -19,7 +19,9 @@ BAD_INN = INN_A[:-1] + str((int(INN_A[-1]) + 1) % 10)
 def _run(text: str | bytes, *, mun, kind="schools", name="f.csv", **kw):
     data = text.encode("cp1251") if isinstance(text, str) else text
     skip = kw.pop("skip_invalid", False)
-    run, table = import_run_create(data=data, file_name=name, kind=kind, municipality=mun, keep_file=False, **kw)
+    run, table = import_run_create(
+        data=data, file_name=name, kind=kind, municipality=mun, keep_file=False, **kw
+    )
     return import_run_apply(run=run, table=table, skip_invalid=skip)
 
 
@@ -60,10 +62,10 @@ def test_recovery_rule_keeps_inner_quotes():
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
-        (b"", "a.csv", "empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "a.png", "neither CSV nor XLSX"),
-        (b"\xd0\xcf\x11\xe0rest", "a.xls", "XLS"),
-        (b"name;inn\n", "a.csv", "no data rows"),
+        (b"", "a.csv", "Файл пустой"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "a.png", "не является таблицей CSV или XLSX"),
+        (b"\xd0\xcf\x11\xe0rest", "a.xls", "старого формата Excel"),
+        (b"name;inn\n", "a.csv", "нет строк с данными"),
     ],
 )
 def test_unreadable_files_are_refused_with_a_message(data, name, message):
@@ -74,12 +76,16 @@ def test_unreadable_files_are_refused_with_a_message(data, name, message):
 def test_no_identifier_column_changes_nothing(world):
     run = _run("Колонка1;Колонка2\nа;б\n", mun=world.mun)
     assert run.status == "failed" and "Нет столбца, по которому" in run.error
-    assert not Organisation.objects.filter(municipality=world.mun).exclude(pk__in=[world.school.pk, world.leader.pk, world.partner_org.pk]).exists()
+    assert (
+        not Organisation.objects.filter(municipality=world.mun)
+        .exclude(pk__in=[world.school.pk, world.leader.pk, world.partner_org.pk])
+        .exists()
+    )
 
 
 def test_file_over_the_limit_is_refused(world, settings):
     settings.UPLOAD_MAX_SIZE = 10
-    with pytest.raises(ImportFileError, match="larger than"):
+    with pytest.raises(ImportFileError, match="Файл больше 0 МБ"):
         _run("Наименование\nМОБУ «СОШ № 1»\n", mun=world.mun)
 
 
@@ -98,7 +104,7 @@ def test_wrong_inn_check_digit_rejects_the_file_unless_asked(world):
 
 def test_matching_by_inn_then_name_never_duplicates(world):
     OrganisationFactory(municipality=world.mun, full_name="МОБУ «СОШ № 21»", inn="")
-    text = f"Наименование;ИНН\nМОБУ \"СОШ №21\";\n{world.school.full_name} (новое имя);{world.school.inn}\n"
+    text = f'Наименование;ИНН\nМОБУ "СОШ №21";\n{world.school.full_name} (новое имя);{world.school.inn}\n'
     run = _run(text, mun=world.mun)
     assert run.counts == {**run.counts, "new": 0, "updated": 1, "unchanged": 1}
     world.school.refresh_from_db()
@@ -136,28 +142,35 @@ def test_results_rows_with_bad_numbers_are_reported(world):
     assert not AssessmentResult.objects.exists()
     run = _results(text, world, skip_invalid=True)
     result = AssessmentResult.objects.get()
-    assert result.subject == "math" and str(result.average_score) == "14.50" and result.below_threshold == 4
+    assert (
+        result.subject == "math"
+        and str(result.average_score) == "14.50"
+        and result.below_threshold == 4
+    )
 
 
 def test_results_for_a_future_year_are_refused(world):
-    with pytest.raises(ImportFileError, match="future"):
+    with pytest.raises(ImportFileError, match="ещё не наступил"):
         _run("ИНН;Участников\n1;1\n", mun=world.mun, kind="results", assessment="oge", year=2999)
 
 
 def test_results_of_an_unknown_school_are_reported(world):
     run = _results(f"ИНН;Участников\n{INN_A};10\n", world)
-    assert run.counts["invalid"] == 1 and "registry" in run.issues[0]["message"]
+    assert run.counts["invalid"] == 1 and "нет в реестре" in run.issues[0]["message"]
 
 
 # --- the wizard --------------------------------------------------------------------------------
 
 
-def test_wizard_upload_mapping_preview_apply(users, world, client_for, django_capture_on_commit_callbacks):
+def test_wizard_upload_mapping_preview_apply(
+    users, world, client_for, django_capture_on_commit_callbacks
+):
     client = client_for(users.methodologist)
     content = f"Название ОО;ИНН организации;Телефон\nМОБУ «СОШ № 31»;{INN_A};123\n".encode()
     upload = SimpleUploadedFile("школы.csv", content, content_type="text/csv")
     response = client.post(
-        reverse("schools:import_new"), {"kind": "schools", "municipality": world.mun.pk, "file": upload}
+        reverse("schools:import_new"),
+        {"kind": "schools", "municipality": world.mun.pk, "file": upload},
     )
     run = ImportRun.objects.get()
     assert response.status_code == 302 and run.created_by == users.methodologist
@@ -179,17 +192,25 @@ def test_wizard_upload_mapping_preview_apply(users, world, client_for, django_ca
     # The mapping is remembered for the municipality and offered on the next upload.
     assert ColumnMapping.objects.get(municipality=world.mun).mapping["inn"] == "ИНН организации"
     upload = SimpleUploadedFile("школы.csv", content, content_type="text/csv")
-    client.post(reverse("schools:import_new"), {"kind": "schools", "municipality": world.mun.pk, "file": upload})
+    client.post(
+        reverse("schools:import_new"),
+        {"kind": "schools", "municipality": world.mun.pk, "file": upload},
+    )
     assert ImportRun.objects.latest("pk").mapping["inn"] == "ИНН организации"
-    page = client.get(reverse("schools:import_detail", args=[run.pk]), headers={"HX-Request": "true"})
+    page = client.get(
+        reverse("schools:import_detail", args=[run.pk]), headers={"HX-Request": "true"}
+    )
     assert b"import-status" in page.content
 
 
 def test_wizard_shows_file_errors_and_saves_nothing(users, world, client_for):
     client = client_for(users.methodologist)
-    upload = SimpleUploadedFile("pic.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00", content_type="image/png")
+    upload = SimpleUploadedFile(
+        "pic.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00", content_type="image/png"
+    )
     response = client.post(
-        reverse("schools:import_new"), {"kind": "schools", "municipality": world.mun.pk, "file": upload}
+        reverse("schools:import_new"),
+        {"kind": "schools", "municipality": world.mun.pk, "file": upload},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["file"]
@@ -199,6 +220,7 @@ def test_wizard_shows_file_errors_and_saves_nothing(users, world, client_for):
 def test_outsider_cannot_import_into_another_municipality(users, world, client_for):
     upload = SimpleUploadedFile("a.csv", b"name\nX\n", content_type="text/csv")
     response = client_for(users.outsider).post(
-        reverse("schools:import_new"), {"kind": "schools", "municipality": world.mun.pk, "file": upload}
+        reverse("schools:import_new"),
+        {"kind": "schools", "municipality": world.mun.pk, "file": upload},
     )
     assert response.status_code == 200 and "municipality" in response.context["form"].errors

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from schools.models import AssessmentResult, ImportRun, Municipality, Organisation, Region
 
@@ -109,7 +110,7 @@ def test_ege_file_imports_626_organisations_by_ogrn_and_their_results(moscow):
 
 def test_ege_year_column_must_match_the_chosen_year(moscow):
     _import_schools(EGE)
-    with pytest.raises(Exception, match="invalid"):
+    with pytest.raises(CommandError, match="Ошибочных строк: 626"):
         call_command("import_results", str(EGE), kind="ege", year=2015, stdout=io.StringIO())
     run = ImportRun.objects.latest("pk")
     assert run.status == "rejected" and run.counts["invalid"] == 626
