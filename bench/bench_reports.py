@@ -124,22 +124,39 @@ def populate(schools: int, seed: int) -> dict:
     password = make_password(None)
     users = User.objects.bulk_create(
         [
-            User(email=f"director{i}@bench.test", first_name="Директор", last_name=str(i), password=password)
+            User(
+                email=f"director{i}@bench.test",
+                first_name="Директор",
+                last_name=str(i),
+                password=password,
+            )
             for i in range(len(region.school_ids))
         ]
         + [
-            User(email=f"curator{i}@bench.test", first_name="Куратор", last_name=str(i), password=password)
+            User(
+                email=f"curator{i}@bench.test",
+                first_name="Куратор",
+                last_name=str(i),
+                password=password,
+            )
             for i in range(len(region.school_ids) // 5 + 1)
         ]
         + [
-            User(email=f"method{i}@bench.test", first_name="Методист", last_name=str(i), password=password)
+            User(
+                email=f"method{i}@bench.test",
+                first_name="Методист",
+                last_name=str(i),
+                password=password,
+            )
             for i in range(len(region.municipality_ids))
         ]
         + [User(email="coordinator@bench.test", password=password)],
         batch_size=500,
     )
     directors = users[: len(region.school_ids)]
-    curators = users[len(region.school_ids) : len(region.school_ids) + len(region.school_ids) // 5 + 1]
+    curators = users[
+        len(region.school_ids) : len(region.school_ids) + len(region.school_ids) // 5 + 1
+    ]
     methodists = users[-len(region.municipality_ids) - 1 : -1]
     coordinator = users[-1]
     assignments = [
@@ -154,14 +171,21 @@ def populate(schools: int, seed: int) -> dict:
         RoleAssignment(user=m, role=Role.METHODOLOGIST, municipality_id=mid)
         for m, mid in zip(methodists, region.municipality_ids, strict=True)
     ]
-    assignments.append(RoleAssignment(user=coordinator, role=Role.COORDINATOR, region_id=region.region_id))
+    assignments.append(
+        RoleAssignment(user=coordinator, role=Role.COORDINATOR, region_id=region.region_id)
+    )
     RoleAssignment.objects.bulk_create(assignments, batch_size=1000)
 
     from schools.models import Organisation
 
-    mun_of = dict(Organisation.objects.filter(pk__in=region.school_ids).values_list("pk", "municipality_id"))
+    mun_of = dict(
+        Organisation.objects.filter(pk__in=region.school_ids).values_list("pk", "municipality_id")
+    )
     roadmaps = Roadmap.objects.bulk_create(
-        [Roadmap(organisation_id=s, title=f"Программа перехода {s}", status="approved") for s in region.school_ids],
+        [
+            Roadmap(organisation_id=s, title=f"Программа перехода {s}", status="approved")
+            for s in region.school_ids
+        ],
         batch_size=1000,
     )
     modules = list(ProgrammeModule.values)
@@ -190,7 +214,9 @@ def populate(schools: int, seed: int) -> dict:
     RoadmapItem.objects.bulk_create(items, batch_size=2000)
 
     # The report's municipality: eight supported schools with profiles, a pairing and events.
-    municipality_id = max(region.municipality_ids, key=lambda m: sum(1 for v in mun_of.values() if v == m))
+    municipality_id = max(
+        region.municipality_ids, key=lambda m: sum(1 for v in mun_of.values() if v == m)
+    )
     mschools = [s for s, m in mun_of.items() if m == municipality_id]
     supported, leader = mschools[:8], mschools[8]
     CategoryAssignment.objects.filter(organisation_id__in=supported).update(is_current=False)
@@ -203,15 +229,24 @@ def populate(schools: int, seed: int) -> dict:
             profile = RiskProfile.objects.create(organisation_id=s, computed_at=when)
             FactorLevel.objects.bulk_create(
                 [
-                    FactorLevel(profile=profile, factor=f, level=rng.choice(["high", "medium", "low"]), score=1)
+                    FactorLevel(
+                        profile=profile,
+                        factor=f,
+                        level=rng.choice(["high", "medium", "low"]),
+                        score=1,
+                    )
                     for f in factors
                 ]
             )
         partnership = Partnership.objects.create(
             title=f"Сетевая пара {n + 1}", municipality_id=municipality_id, status="active"
         )
-        PartnershipMember.objects.create(partnership=partnership, organisation_id=s, role="supported")
-        PartnershipMember.objects.create(partnership=partnership, organisation_id=leader, role="leader")
+        PartnershipMember.objects.create(
+            partnership=partnership, organisation_id=s, role="supported"
+        )
+        PartnershipMember.objects.create(
+            partnership=partnership, organisation_id=leader, role="leader"
+        )
         for e in range(3):
             starts = timezone.make_aware(datetime(2026, 2 + e, 10 + n, 10, 0), tz)
             event = Event.objects.create(
@@ -223,7 +258,9 @@ def populate(schools: int, seed: int) -> dict:
                 ends_at=starts + timedelta(hours=2),
                 status="held",
             )
-            Registration.objects.create(event=event, user=directors[region.school_ids.index(s)], attended=True)
+            Registration.objects.create(
+                event=event, user=directors[region.school_ids.index(s)], attended=True
+            )
     return {
         "region_id": region.region_id,
         "municipality_id": municipality_id,
@@ -254,7 +291,13 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     world = populate(args.schools, args.seed)
-    rows = [("setup", f"{world['schools']} schools, {world['items']} roadmap items", f"{world['seconds']:.1f} s")]
+    rows = [
+        (
+            "setup",
+            f"{world['schools']} schools, {world['items']} roadmap items",
+            f"{world['seconds']:.1f} s",
+        )
+    ]
 
     for label in ("reminder run (first)", "reminder run (second)"):
         mail.outbox = []
@@ -271,7 +314,14 @@ def main() -> None:
         )
 
     child = subprocess.run(
-        [sys.executable, __file__, "--child-report", str(world["municipality_id"]), "2025-09-01", "2026-08-31"],
+        [
+            sys.executable,
+            __file__,
+            "--child-report",
+            str(world["municipality_id"]),
+            "2025-09-01",
+            "2026-08-31",
+        ],
         capture_output=True,
         text=True,
         check=True,
