@@ -87,8 +87,9 @@ def child_report(municipality_id: int, start: str, end: str) -> None:
     built = time.perf_counter()
     pdf = report_render(context)
     done = time.perf_counter()
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     print(
@@ -313,7 +314,7 @@ def main() -> None:
             )
         )
 
-    child = subprocess.run(
+    child = subprocess.run(  # noqa: S603 — this script, run again as a fresh worker process
         [
             sys.executable,
             __file__,

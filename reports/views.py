@@ -86,6 +86,7 @@ def report_list(request: HttpRequest, forms: dict | None = None) -> HttpResponse
         "polling": polling,
         "order_forms": order_forms,
         "can_bundle": scope_for(request.user).has_role(Role.CURATOR),
+        "can_impact": scope_for(request.user).has_role(Role.COORDINATOR, Role.METHODOLOGIST),
         "period": default_period(),
     }
     return render(request, "reports/list.html", context)

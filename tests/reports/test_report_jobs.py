@@ -16,21 +16,24 @@ PERIOD = {"start": "2025-09-01", "end": "2026-08-31"}
 
 
 @pytest.fixture(autouse=True)
-def _run_on_commit(django_capture_on_commit_callbacks):
+def _run_on_commit(django_capture_on_commit_callbacks, monkeypatch):
     """Jobs are queued with ``transaction.on_commit``; run those callbacks (eager Celery)."""
-    global _capture
-    _capture = django_capture_on_commit_callbacks
+    monkeypatch.setattr(_State, "capture", staticmethod(django_capture_on_commit_callbacks))
+
+
+class _State:
+    capture = None
 
 
 def order(client, subject, pk, **period):
     data = {f"{subject}-target": pk}
     data.update({f"{subject}-{k}": v for k, v in {**PERIOD, **period}.items()})
-    with _capture(execute=True):
+    with _State.capture(execute=True):
         return client.post(reverse("reports:order", args=[subject]), data)
 
 
 def post(client, url):
-    with _capture(execute=True):
+    with _State.capture(execute=True):
         return client.post(url)
 
 
