@@ -188,12 +188,12 @@ def make_region(
         contexts, results = [], []
         for org, strength in zip(orgs, strengths, strict=True):
             students = int(min(2000, max(40, rng.lognormvariate(6.1 + 0.2 * strength, 0.6))))
-            drift = rng.gauss(0, 0.25)
+            drift = rng.gauss(0, 0.12)
             ovz = max(0.0, rng.gammavariate(2, 3.5 - 0.5 * max(-1, min(1, strength))))
             non_native = max(0.0, rng.gammavariate(1.2, 4))
             internet = rng.random() < (0.9 if strength > -1 else 0.6)
             computers = max(0.01, rng.gauss(0.18 + 0.04 * strength, 0.07))
-            vacancies = min(8, int(rng.expovariate(1.2 - 0.2 * max(-1, min(1, strength)))))
+            vacancies = min(8, int(rng.expovariate(1.5 - 0.3 * max(-1, min(1, strength)))))
             for t, year in enumerate(year_list):
                 level = strength + drift * t
                 contexts.append(
@@ -215,8 +215,8 @@ def make_region(
                     ("ege", "russian", 68.0, 6.0, 0.045),
                 ):
                     participants = max(3, int(students * share * rng.uniform(0.8, 1.2)))
-                    average = base + spread * (level + rng.gauss(0, 0.35))
-                    below_share = max(0.0, min(0.8, 0.06 - 0.05 * level + rng.gauss(0, 0.03)))
+                    average = base + spread * (level + rng.gauss(0, 0.12))
+                    below_share = max(0.0, min(0.8, 0.05 - 0.065 * level + rng.gauss(0, 0.015)))
                     below = min(participants, round(participants * below_share))
                     high_share = max(0.0, min(0.9, 0.12 + 0.08 * level + rng.gauss(0, 0.03)))
                     results.append(

@@ -53,7 +53,7 @@ class Thresholds:
     shnor_share_below: float = 15.0
     shnor_subjects_min: int = 1
     shnor_years_min: int = 2
-    risk_decline_percent: float = 3.0
+    risk_decline_percent: float = 5.0
     risk_context_factors_min: int = 2
     min_computers_per_student: float = 0.1
     teacher_vacancies_min: int = 1

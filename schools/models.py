@@ -365,7 +365,7 @@ class CategoryRules(models.Model):
         _("risk zone: fall of the average score of at least, %"),
         max_digits=5,
         decimal_places=1,
-        default=3,
+        default=5,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     risk_context_factors_min = models.PositiveSmallIntegerField(

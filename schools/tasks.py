@@ -24,7 +24,7 @@ def run_import(run_id: int) -> None:
     except Exception:
         ImportRun.objects.filter(pk=run_id).update(
             status=ImportStatus.FAILED,
-            error="Внутренняя ошибка при импорте; обратитесь к администратору.",
+            error=_("Internal error during the import; please tell the administrator."),
         )
         raise
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SCHOOL_FIELDS: dict[str, object] = {
     "full_name": _("Full name"),
@@ -42,7 +43,7 @@ RESULT_FIELDS: dict[str, object] = {
     "code": _("Regional code"),
     "full_name": _("Organisation name"),
     "year": _("Year"),
-    "subject": _("Subject"),
+    "subject": pgettext_lazy("school subject", "Subject"),
     "grade": _("Grade"),
     "participants": _("Participants"),
     "average_score": _("Average score"),
