@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor
 from schools.models import Municipality, Organisation
@@ -191,11 +192,15 @@ class MatchingSettingsForm(forms.ModelForm):
 
 
 class AgreementForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=AgreementKind.choices)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("agreement", "Kind"), choices=AgreementKind.choices
+    )
     date = forms.DateField(label=_("Date"), widget=DATE)
     valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
     valid_until = forms.DateField(label=_("Valid until"), widget=DATE)
-    subject = forms.CharField(label=_("Subject"), widget=forms.Textarea(attrs={"rows": 3}))
+    subject = forms.CharField(
+        label=pgettext_lazy("agreement", "Subject"), widget=forms.Textarea(attrs={"rows": 3})
+    )
     obligations = forms.CharField(
         label=_("Obligations of the parties"), widget=forms.Textarea(attrs={"rows": 4})
     )
