@@ -13,7 +13,10 @@ One run:
    gets one letter, not five); after the SMTP server accepts it the rows are marked *sent*; if it
    refuses or times out they are marked *failed* with the error and the next run retries them.
 
-The query count grows with the number of e-mails and of 1 000-row batches, never per item.
+The query count grows with the number of 1 000-row batches and with the number of e-mails (each
+accepted e-mail is marked sent at once, so that a crash can resend at most that one letter after
+``STALE_AFTER``) — never with the number of items: a region's 12 700 reminders went out as
+3 400 letters (see ``bench/README.md``).
 """
 
 from __future__ import annotations
@@ -112,6 +115,15 @@ def reminders_send(
     }
     if not wanted:
         return result
+    now = timezone.now()
+    due_dates = [r.due_date for r in wanted.values()]
+    window = Notification.objects.filter(
+        kind__in={r.kind for r in wanted.values()},
+        due_date__gte=min(due_dates),
+        due_date__lte=max(due_dates),
+    )
+    known = set(window.values_list("kind", "recipient_id", "object_key", "due_date"))
+    # insert-or-skip: the unique key makes a row inserted meanwhile by another worker a no-op
     Notification.objects.bulk_create(
         [
             Notification(
@@ -120,20 +132,15 @@ def reminders_send(
                 object_key=r.object_key,
                 due_date=r.due_date,
             )
-            for r in wanted.values()
+            for key, r in wanted.items()
+            if key not in known
         ],
         ignore_conflicts=True,
         batch_size=BATCH,
     )
-    now = timezone.now()
-    due_dates = [r.due_date for r in wanted.values()]
-    open_rows = Notification.objects.filter(
-        _claimable(now),
-        kind__in={r.kind for r in wanted.values()},
-        due_date__gte=min(due_dates),
-        due_date__lte=max(due_dates),
-        attempts__lt=MAX_ATTEMPTS,
-    ).values_list("pk", "kind", "recipient_id", "object_key", "due_date")
+    open_rows = window.filter(_claimable(now), attempts__lt=MAX_ATTEMPTS).values_list(
+        "pk", "kind", "recipient_id", "object_key", "due_date"
+    )
     to_claim = [pk for pk, *key in open_rows if tuple(key) in wanted]
     token = uuid.uuid4().hex
     for chunk in _chunks(to_claim):
