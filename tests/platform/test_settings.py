@@ -84,11 +84,16 @@ def test_development_defaults_are_safe_and_local(settings):
     assert settings.LANGUAGE_CODE == "ru"
 
 
-def test_env_example_lists_every_variable_settings_read():
+def test_env_example_lists_every_variable_settings_and_compose_read():
     source = SETTINGS.read_text()
     read = set(re.findall(r'(?:env(?:\.\w+)?|required)\(\s*"([A-Z][A-Z0-9_]*)"', source))
     assert {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "TIME_ZONE"} <= read
+    compose = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", (ROOT / "docker-compose.yml").read_text()))
+    assert "POSTGRES_PASSWORD" in compose
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, re.MULTILINE))
     assert not read - listed, f".env.example misses {sorted(read - listed)}"
-    assert not listed - read, f".env.example lists unused {sorted(listed - read)}"
+    assert not compose - listed, f".env.example misses {sorted(compose - listed)}"
+    assert not listed - read - compose, (
+        f".env.example lists unused {sorted(listed - read - compose)}"
+    )
