@@ -130,13 +130,10 @@ TEMPLATES = [
 
 # --- Data ---------------------------------------------------------------------------------
 
+# An empty DATABASE_URL counts as unset (``make demo`` clears it to force SQLite).
 DATABASES = {
     "default": env.db_url_config(required("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
 }
-if PRODUCTION and not env.str("DATABASE_URL", default=""):
-    raise ImproperlyConfigured(
-        "The environment variable DATABASE_URL is required when PORTAL_ENV=production."
-    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -178,6 +175,7 @@ def axes_username(request, credentials=None) -> str:
     data = credentials or getattr(request, "POST", None) or {}
     return str(data.get("username") or "").strip().lower()
 
+
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -195,10 +193,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
-    # Container and load-balancer healthchecks ask over plain http from inside.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Container and load-balancer healthchecks ask over plain http from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -266,11 +264,11 @@ STORAGES = {
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
+    },
+}
 # Development and tests serve static files straight from their folders; production serves
 # the collected, compressed and hashed copies from STATIC_ROOT.
 WHITENOISE_USE_FINDERS = not PRODUCTION
-    },
-}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 UPLOAD_MAX_SIZE = env.int("UPLOAD_MAX_SIZE", default=20 * 1024 * 1024)
@@ -299,6 +297,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # network_portal.notifications: each reminder is sent once; failures retried by the next run.
     "send-reminders": {"task": "notifications.send_reminders", "schedule": timedelta(hours=1)},
+    # partnerships: signed agreements past their term become «истекло».
+    "expire-agreements": {"task": "partnerships.expire_agreements", "schedule": timedelta(hours=6)},
 }
 
 # --- UI -----------------------------------------------------------------------------------

@@ -154,6 +154,10 @@ class PlanCreateForm(forms.Form):
 
 
 class StrengthForm(forms.ModelForm):
+    evidence_url = forms.URLField(
+        label=_("Link to evidence"), required=False, assume_scheme="https", max_length=200
+    )
+
     class Meta:
         model = DeclaredStrength
         fields = ("factor", "experience", "evidence", "evidence_url")

@@ -75,6 +75,7 @@ def partnership_list(request: HttpRequest) -> HttpResponse:
             "partnerships": page.object_list,
             "filters": filters,
             "can_create": scope.has_role(*TERRITORY),
+            "is_coordinator": scope.has_role(Role.COORDINATOR),
         },
     )
 
@@ -195,7 +196,7 @@ def partnership_transition(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransitionForm(request.POST)
     require(form.is_valid())
     try:
-        services.partnership_transition(
+        changed = services.partnership_transition(
             partnership=partnership,
             action=form.cleaned_data["action"],
             actor=request.user,
@@ -204,7 +205,12 @@ def partnership_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except transitions.TransitionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Done."))
+        messages.success(
+            request,
+            _("The partnership is now «%(status)s».") % {"status": changed.get_status_display()}
+            if changed.status != partnership.status
+            else _("Your organisation's agreement is recorded."),
+        )
     return redirect("partnerships:detail", pk=partnership.pk)
 
 
@@ -285,7 +291,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partnerships/plan_list.html",
-        {"form": form, "page": page, "plans": page.object_list},
+        {
+            "form": form,
+            "page": page,
+            "plans": page.object_list,
+            "is_coordinator": scope.has_role(Role.COORDINATOR),
+        },
     )
 
 
@@ -434,8 +445,16 @@ def network_list(request: HttpRequest) -> HttpResponse:
         )
     )
     page = Paginator(networks, 25).get_page(request.GET.get("page"))
+    scope = scope_for(request.user)
     return render(
-        request, "partnerships/network_list.html", {"page": page, "networks": page.object_list}
+        request,
+        "partnerships/network_list.html",
+        {
+            "page": page,
+            "networks": page.object_list,
+            "can_create": scope.has_role(*TERRITORY),
+            "is_coordinator": scope.has_role(Role.COORDINATOR),
+        },
     )
 
 
@@ -569,7 +588,7 @@ def agreement_transition(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransitionForm(request.POST)
     require(form.is_valid())
     try:
-        services.agreement_transition(
+        changed = services.agreement_transition(
             agreement=agreement,
             action=form.cleaned_data["action"],
             actor=request.user,
@@ -578,7 +597,10 @@ def agreement_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except transitions.TransitionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Done."))
+        messages.success(
+            request,
+            _("The agreement is now «%(status)s».") % {"status": changed.get_status_display()},
+        )
     return redirect("partnerships:agreement_detail", pk=agreement.pk)
 
 
