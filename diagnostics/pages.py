@@ -65,7 +65,7 @@ def index_context(user) -> dict[str, Any]:
     context["to_fill"] = selectors.questionnaires_to_fill_for(user=user)
     own = scope.organisation_ids(Role.DIRECTOR, Role.TEACHER, Role.CURATOR)
     if own:
-        profiles = selectors.latest_profiles(organisations=own)
+        profiles = selectors.latest_profiles(organisations=own, explanations=False)
         schools = Organisation.objects.filter(pk__in=own).order_by("short_name")
         context["schools"] = [
             {
@@ -347,7 +347,7 @@ def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
     if category:
         schools = schools.filter(category=category)
     schools = list(schools)
-    profiles = selectors.latest_profiles(organisations=schools)
+    profiles = selectors.latest_profiles(organisations=schools, explanations=False)
     factors = selectors.factors()
     labels = dict(Category.choices)
     rows = []

@@ -38,8 +38,9 @@ from .models import (
 # --- Profiles (used by partnerships, roadmaps and reports) -----------------------------------
 
 
-def _levels_prefetch() -> Prefetch:
-    return Prefetch("levels", queryset=FactorLevel.objects.select_related("factor"))
+def _levels_prefetch(*, explanations: bool = True) -> Prefetch:
+    levels = FactorLevel.objects.select_related("factor")
+    return Prefetch("levels", queryset=levels if explanations else levels.defer("explanation"))
 
 
 def current_profile_for(*, organisation: Organisation | int) -> RiskProfile | None:
@@ -54,11 +55,15 @@ def current_profile_for(*, organisation: Organisation | int) -> RiskProfile | No
     )
 
 
-def latest_profiles(*, organisations: Iterable[Organisation | int]) -> dict[int, RiskProfile]:
-    """``{organisation_id: newest RiskProfile}`` for the given schools, in three queries.
+def latest_profiles(
+    *, organisations: Iterable[Organisation | int], explanations: bool = True
+) -> dict[int, RiskProfile]:
+    """``{organisation_id: newest RiskProfile}`` for the given schools, in two queries.
 
     Schools without a profile are absent from the dict. Each profile has ``levels`` prefetched
-    (with ``factor``), so ``profile.levels.all()`` costs nothing more.
+    (with ``factor``), so ``profile.levels.all()`` costs nothing more. Pass
+    ``explanations=False`` when only levels and scores are needed (heatmaps, matching): the
+    explanation JSON is then not loaded.
     """
     ids = [getattr(o, "pk", o) for o in organisations]
     if not ids:
@@ -71,7 +76,7 @@ def latest_profiles(*, organisations: Iterable[Organisation | int]) -> dict[int,
     profiles = (
         RiskProfile.objects.filter(organisation_id__in=ids, pk=Subquery(newest))
         .select_related("cycle", "instrument")
-        .prefetch_related(_levels_prefetch())
+        .prefetch_related(_levels_prefetch(explanations=explanations))
     )
     return {p.organisation_id: p for p in profiles}
 

@@ -114,22 +114,32 @@ def school_year_end(day: datetime.date) -> int:
     return day.year + 1 if day.month >= 9 else day.year
 
 
-def computed_values_for(
-    *, organisation: Organisation, year: int
-) -> tuple[dict[str, Decimal | None], dict[str, int]]:
-    """Values of the computed indicators from the newest context and results up to ``year``.
+_CONTEXT_SOURCES = ("share_ovz", "teacher_vacancies", "computers_per_student", "share_non_native")
+_RESULT_SUBJECTS = (Subject.RUSSIAN, Subject.MATH, Subject.MATH_BASE, Subject.MATH_PROFILE)
 
-    Returns ``(values, years)``: the value per source key and the year it was taken from.
+
+def computed_values_bulk(
+    *, organisation_ids: Iterable[int], year: int
+) -> dict[int, tuple[dict[str, Decimal | None], dict[str, int]]]:
+    """Values of the computed indicators for many schools in two queries.
+
+    For each school: the newest context up to ``year`` and the share below the base threshold
+    in ОГЭ/ЕГЭ Russian and mathematics of the newest year up to ``year`` that has it. Returns
+    ``{organisation_id: (values, years)}`` — the value per source key and the year it is from.
     """
-    values: dict[str, Decimal | None] = dict.fromkeys(scoring.COMPUTED_SOURCES)
-    years: dict[str, int] = {}
-    context = (
-        SchoolContext.objects.filter(organisation=organisation, year__lte=year)
-        .order_by("-year")
-        .first()
-    )
-    if context is not None:
-        for key in ("share_ovz", "teacher_vacancies", "computers_per_student", "share_non_native"):
+    ids = list(organisation_ids)
+    out: dict[int, tuple[dict[str, Decimal | None], dict[str, int]]] = {
+        pk: (dict.fromkeys(scoring.COMPUTED_SOURCES), {}) for pk in ids
+    }
+    seen: set[int] = set()
+    for context in SchoolContext.objects.filter(organisation_id__in=ids, year__lte=year).order_by(
+        "organisation_id", "-year"
+    ):
+        if context.organisation_id in seen:
+            continue
+        seen.add(context.organisation_id)
+        values, years = out[context.organisation_id]
+        for key in _CONTEXT_SOURCES:
             raw = getattr(context, key)
             if raw is not None:
                 values[key] = Decimal(str(raw))
@@ -137,24 +147,30 @@ def computed_values_for(
         if context.stable_internet is not None:
             values["stable_internet"] = Decimal(1 if context.stable_internet else 0)
             years["stable_internet"] = context.year
-    result_year = AssessmentResult.objects.filter(
-        organisation=organisation,
+    rows: dict[int, dict[int, list[tuple[int, int]]]] = {}
+    for org_id, row_year, participants, below in AssessmentResult.objects.filter(
+        organisation_id__in=ids,
         year__lte=year,
         kind__in=(AssessmentKind.OGE, AssessmentKind.EGE),
+        subject__in=_RESULT_SUBJECTS,
         below_threshold__isnull=False,
-    ).aggregate(y=Max("year"))["y"]
-    if result_year is not None:
-        rows = AssessmentResult.objects.filter(
-            organisation=organisation,
-            year=result_year,
-            kind__in=(AssessmentKind.OGE, AssessmentKind.EGE),
-            subject__in=(Subject.RUSSIAN, Subject.MATH, Subject.MATH_BASE, Subject.MATH_PROFILE),
-        ).values_list("participants", "below_threshold")
-        share = scoring.share_below_threshold(list(rows))
+    ).values_list("organisation_id", "year", "participants", "below_threshold"):
+        rows.setdefault(org_id, {}).setdefault(row_year, []).append((participants, below))
+    for org_id, by_year in rows.items():
+        newest = max(by_year)
+        share = scoring.share_below_threshold(by_year[newest])
         if share is not None:
+            values, years = out[org_id]
             values["share_below_threshold"] = share
-            years["share_below_threshold"] = result_year
-    return values, years
+            years["share_below_threshold"] = newest
+    return out
+
+
+def computed_values_for(
+    *, organisation: Organisation, year: int
+) -> tuple[dict[str, Decimal | None], dict[str, int]]:
+    """Values of the computed indicators of one school (see :func:`computed_values_bulk`)."""
+    return computed_values_bulk(organisation_ids=[organisation.pk], year=year)[organisation.pk]
 
 
 # --- Cycles ----------------------------------------------------------------------------------
@@ -307,44 +323,83 @@ def profile_compute(
     answers: Mapping[int, int] | None = None,
     computed_at: datetime.datetime | None = None,
 ) -> RiskProfile:
-    """Score the questionnaire and store the profile with every factor's explanation."""
-    spec = spec or instrument_spec(instrument=questionnaire.instrument)
-    if answers is None:
-        answers = dict(questionnaire.answers.values_list("indicator_id", "option_id"))
-    year = school_year_end(questionnaire.cycle.opens_on)
-    values, years = computed_values_for(organisation=questionnaire.organisation, year=year)
-    results = scoring.score_profile(instrument=spec, answers=answers, computed=values)
-    RiskProfile.objects.filter(questionnaire=questionnaire).delete()
-    profile = RiskProfile.objects.create(
-        organisation_id=questionnaire.organisation_id,
-        cycle_id=questionnaire.cycle_id,
-        instrument_id=questionnaire.instrument_id,
-        questionnaire=questionnaire,
-        computed_at=computed_at or timezone.now(),
+    """Score one questionnaire and store the profile with every factor's explanation."""
+    [profile] = profiles_compute(
+        questionnaires=[questionnaire],
+        specs={questionnaire.instrument_id: spec} if spec else None,
+        answers={questionnaire.pk: answers} if answers is not None else None,
+        computed_at=computed_at,
     )
-    factor_ids = dict(
-        FactorRule.objects.filter(instrument_id=questionnaire.instrument_id).values_list(
-            "factor__code", "factor_id"
+    return profile
+
+
+@transaction.atomic
+def profiles_compute(
+    *,
+    questionnaires: list[Questionnaire],
+    specs: Mapping[int, scoring.InstrumentSpec] | None = None,
+    answers: Mapping[int, Mapping[int, int]] | None = None,
+    computed_at: datetime.datetime | None = None,
+) -> list[RiskProfile]:
+    """Score many questionnaires and store their profiles in a bounded number of queries.
+
+    Used on submit (one questionnaire) and to (re)compute a whole cycle. ``specs`` (by
+    instrument id) and ``answers`` (by questionnaire id) may be given when already at hand.
+    Each questionnaire's earlier profile is replaced; profiles keep the questionnaire's
+    instrument version.
+    """
+    specs = dict(specs or {})
+    for q in questionnaires:
+        if q.instrument_id not in specs:
+            specs[q.instrument_id] = instrument_spec(instrument=q.instrument)
+    if answers is None:
+        answers = {q.pk: {} for q in questionnaires}
+        for q_id, indicator_id, option_id in Answer.objects.filter(
+            questionnaire__in=questionnaires
+        ).values_list("questionnaire_id", "indicator_id", "option_id"):
+            answers[q_id][indicator_id] = option_id
+    by_year: dict[int, list[int]] = {}
+    for q in questionnaires:
+        by_year.setdefault(school_year_end(q.cycle.opens_on), []).append(q.organisation_id)
+    computed = {
+        year: computed_values_bulk(organisation_ids=ids, year=year) for year, ids in by_year.items()
+    }
+    factor_ids = dict(RiskFactor.objects.values_list("code", "pk"))
+    RiskProfile.objects.filter(questionnaire__in=questionnaires).delete()
+    now = computed_at or timezone.now()
+    profiles = RiskProfile.objects.bulk_create(
+        RiskProfile(
+            organisation_id=q.organisation_id,
+            cycle_id=q.cycle_id,
+            instrument_id=q.instrument_id,
+            questionnaire=q,
+            computed_at=now,
         )
+        for q in questionnaires
     )
     rows = []
-    for result in results:
-        if result.level is None:
-            continue
-        for item in result.items:
-            if item["kind"] == "computed" and item["source"] in years:
-                item["year"] = years[item["source"]]
-        rows.append(
-            FactorLevel(
-                profile=profile,
-                factor_id=factor_ids[result.factor_code],
-                level=result.level,
-                score=result.score,
-                explanation=result.items,
-            )
+    for q, profile in zip(questionnaires, profiles, strict=True):
+        values, years = computed[school_year_end(q.cycle.opens_on)][q.organisation_id]
+        results = scoring.score_profile(
+            instrument=specs[q.instrument_id], answers=answers[q.pk], computed=values
         )
-    FactorLevel.objects.bulk_create(rows)
-    return profile
+        for result in results:
+            if result.level is None:
+                continue
+            for item in result.items:
+                if item["kind"] == "computed" and item["source"] in years:
+                    item["year"] = years[item["source"]]
+            rows.append(
+                FactorLevel(
+                    profile=profile,
+                    factor_id=factor_ids[result.factor_code],
+                    level=result.level,
+                    score=result.score,
+                    explanation=result.items,
+                )
+            )
+    FactorLevel.objects.bulk_create(rows, batch_size=2000)
+    return profiles
 
 
 # --- Team ---------------------------------------------------------------------------------------
