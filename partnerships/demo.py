@@ -227,7 +227,8 @@ def run() -> dict[str, int]:
                 "start_date": start,
                 "end_date": END if start else None,
                 "network": main_network,
-                "description": "Пара сформирована по рисковым профилям (справка, seed 001).",
+                "description": "Пара сформирована по рисковым профилям управленческих команд "
+                "(информационная справка информационно-методического отдела).",
             },
         )
         created += was_created

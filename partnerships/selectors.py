@@ -7,7 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from diagnostics.models import FactorLevel, Level, RiskFactor, RiskProfile
 from diagnostics.selectors import latest_profiles
@@ -45,6 +55,12 @@ from .models import (
 OPEN_STATUSES = (PartnershipStatus.PROPOSED, PartnershipStatus.AGREED, PartnershipStatus.ACTIVE)
 PROVIDER_ROLES = (MemberRole.LEADER, MemberRole.PARTNER)
 MEMBER_ROLES = (Role.CURATOR, Role.DIRECTOR, Role.TEACHER, Role.PARTNER)
+#: supported schools first, then leaders, then partners
+_ROLE_ORDER = Case(
+    When(role=MemberRole.SUPPORTED, then=Value(0)),
+    When(role=MemberRole.LEADER, then=Value(1)),
+    default=Value(2),
+)
 
 
 # --- Access ----------------------------------------------------------------------------------
@@ -93,7 +109,9 @@ def partnership_detail_for_user(*, user: Any, pk: int) -> Partnership:
         .prefetch_related(
             Prefetch(
                 "members",
-                queryset=PartnershipMember.objects.select_related("organisation", "agreed_by"),
+                queryset=PartnershipMember.objects.select_related(
+                    "organisation", "agreed_by"
+                ).order_by(_ROLE_ORDER, "organisation__short_name"),
             ),
             "risk_factors",
             "forms",

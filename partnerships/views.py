@@ -310,21 +310,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         require(plan.status == PlanStatus.DRAFT)
-        for row in plan.rows.all():
-            provider = request.POST.get(f"provider-{row.pk}")
-            try:
-                services.pairing_row_update(
-                    row=row,
-                    provider_id=int(provider) if provider else None,
-                    include=request.POST.get(f"include-{row.pk}") == "on",
-                )
-            except (ValidationError, ValueError):
-                messages.error(
-                    request,
-                    _("Row «%(school)s»: choose one of the suggested partners.")
-                    % {"school": row.supported},
-                )
-        messages.success(request, _("The plan is saved."))
+        if _save_plan_rows(request, plan):
+            messages.success(request, _("The plan is saved."))
         return redirect("partnerships:plan_detail", pk=plan.pk)
     rows = plan.rows.select_related(
         "supported__municipality", "provider__municipality", "partnership"
@@ -332,10 +319,35 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "partnerships/plan_detail.html", {"plan": plan, "rows": rows})
 
 
+def _save_plan_rows(request: HttpRequest, plan) -> bool:
+    """Apply the partner choices and ticks of the plan form; False if a row was refused."""
+    ok = True
+    for row in plan.rows.select_related("provider"):
+        if f"provider-{row.pk}" not in request.POST and f"include-{row.pk}" not in request.POST:
+            continue
+        provider = request.POST.get(f"provider-{row.pk}") or row.provider_id
+        try:
+            services.pairing_row_update(
+                row=row,
+                provider_id=int(provider) if provider else None,
+                include=request.POST.get(f"include-{row.pk}") == "on",
+            )
+        except (ValidationError, ValueError):
+            ok = False
+            messages.error(
+                request,
+                _("Row «%(school)s»: choose one of the suggested partners.")
+                % {"school": row.supported},
+            )
+    return ok
+
+
 @require_POST
 @role_required(*TERRITORY)
 def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_for_user_or_404(selectors.pairing_plan_list_for_user(user=request.user), pk=pk)
+    if plan.status == PlanStatus.DRAFT and not _save_plan_rows(request, plan):
+        return redirect("partnerships:plan_detail", pk=plan.pk)
     try:
         created = services.pairing_plan_approve(
             plan=plan,
