@@ -94,6 +94,56 @@ def import_run_create(
     return run, table
 
 
+def import_run_log_failure(
+    *,
+    file_name: str,
+    size: int,
+    kind: str,
+    error: str,
+    user: Any = None,
+    municipality: Municipality | None = None,
+    assessment: str = "",
+    year: int | None = None,
+    source: str = "wizard",
+) -> ImportRun:
+    """Log a file that could not be read at all (the log keeps every attempt)."""
+    return ImportRun.objects.create(
+        kind=kind,
+        assessment=assessment,
+        year=year,
+        municipality=municipality,
+        file_name=file_name[:255],
+        file_size=size,
+        status=ImportStatus.FAILED,
+        error=error,
+        source=source,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        finished_at=timezone.now(),
+    )
+
+
+def import_run_upload(*, upload: Any, kind: str, **options: Any) -> ImportRun:
+    """The wizard's first step: read the uploaded file; a file that cannot be read is logged
+    as a failed import and the Russian reason raised as ``ImportFileError``."""
+    data = upload.read()
+    try:
+        run, _table = import_run_create(data=data, file_name=upload.name, kind=kind, **options)
+    except ImportFileError as exc:
+        import_run_log_failure(
+            file_name=upload.name,
+            size=len(data),
+            kind=kind,
+            error=str(exc),
+            **{
+                k: v
+                for k, v in options.items()
+                if k in ("user", "municipality", "assessment", "year")
+            },
+        )
+        raise
+    return run
+
+
 def import_check_mapping(*, kind: str, mapping: dict[str, str]) -> None:
     """The file must have an identifier column (and, for results, the participants)."""
     if not any(mapping.get(f) for f in IDENTIFIER_FIELDS):

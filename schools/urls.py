@@ -5,7 +5,7 @@ from . import views
 app_name = "schools"
 
 urlpatterns = [
-    path("", views.list, name="list"),
+    path("", views.school_list, name="list"),
     path("export/<str:fmt>/", views.export, name="export"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),

@@ -52,7 +52,7 @@ def _filtered(request: HttpRequest):
     return filterset, rows, year, years, sort
 
 
-def list(request: HttpRequest) -> HttpResponse:
+def school_list(request: HttpRequest) -> HttpResponse:
     filterset, rows, year, years, sort = _filtered(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -292,9 +292,8 @@ def import_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            run, _table = services.import_run_create(
-                data=data["file"].read(),
-                file_name=data["file"].name,
+            run = services.import_run_upload(
+                upload=data["file"],
                 kind=data["kind"],
                 user=request.user,
                 municipality=data["municipality"],

@@ -213,8 +213,15 @@ def test_wizard_shows_file_errors_and_saves_nothing(users, world, client_for):
         {"kind": "schools", "municipality": world.mun.pk, "file": upload},
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["file"]
-    assert not ImportRun.objects.exists()
+    assert "не является таблицей CSV или XLSX" in response.context["form"].errors["file"][0]
+    # The attempt is logged, and nothing else changed.
+    run = ImportRun.objects.get()
+    assert (
+        run.status == "failed"
+        and run.file_name == "pic.png"
+        and run.created_by == users.methodologist
+    )
+    assert Organisation.objects.count() == 4
 
 
 def test_outsider_cannot_import_into_another_municipality(users, world, client_for):

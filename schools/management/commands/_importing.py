@@ -11,6 +11,7 @@ from schools.services import (
     import_check_size,
     import_run_apply,
     import_run_create,
+    import_run_log_failure,
     import_run_preview,
 )
 
@@ -32,6 +33,16 @@ def run_command(
         else:
             run = import_run_apply(run=run, table=table, skip_invalid=skip_invalid)
     except ImportFileError as exc:
+        import_run_log_failure(
+            file_name=file.name,
+            size=file.stat().st_size,
+            kind=create["kind"],
+            error=str(exc),
+            municipality=create.get("municipality"),
+            assessment=create.get("assessment", ""),
+            year=create.get("year"),
+            source="command",
+        )
         raise CommandError(str(exc)) from exc
     out = command.stdout
     out.write(
