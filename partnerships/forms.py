@@ -114,6 +114,34 @@ class PartnershipForm(forms.Form):
         return data
 
 
+class NetworkForm(forms.ModelForm):
+    class Meta:
+        model = Network
+        fields = ("name", "model", "municipality", "coordinator", "members", "description")
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, municipalities, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        orgs = organisations.order_by("short_name")
+        self.fields["coordinator"].queryset = orgs
+        self.fields["members"].queryset = orgs
+        self.fields["members"].widget.attrs["size"] = 10
+        self.fields["coordinator"].label_from_instance = lambda o: o.short_name
+        self.fields["members"].label_from_instance = lambda o: o.short_name
+
+    def clean(self):
+        data = super().clean()
+        municipality, coordinator = data.get("municipality"), data.get("coordinator")
+        if (
+            municipality
+            and coordinator
+            and coordinator.municipality.region_id != municipality.region_id
+        ):
+            self.add_error("coordinator", _("The coordinator must be in the same region."))
+        return data
+
+
 class TransitionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(

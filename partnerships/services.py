@@ -483,6 +483,18 @@ def pairing_plan_approve(
     return created
 
 
+# --- Networks ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def network_save(*, form: Any, actor: Any) -> Network:
+    """Save a validated ``NetworkForm`` (the coordinator is always a member too)."""
+    network = form.save()
+    network.members.add(network.coordinator)
+    audit_log(actor=actor, action="network.save", obj=network, model=network.model)
+    return network
+
+
 # --- Strengths -------------------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from .forms import (
     AgreementForm,
     AgreementTemplateForm,
     MatchingSettingsForm,
+    NetworkForm,
     PartnershipFilterForm,
     PartnershipForm,
     PlanCreateForm,
@@ -470,6 +471,33 @@ def network_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    network = None
+    if pk is not None:
+        network = get_for_user_or_404(selectors.network_list_for_user(user=request.user), pk=pk)
+        require(
+            selectors.can_manage_municipality(
+                user=request.user, municipality_id=network.municipality_id
+            )
+        )
+    else:
+        require(scope_for(request.user).has_role(*TERRITORY))
+    municipalities = selectors.managed_municipalities(user=request.user)
+    form = NetworkForm(
+        request.POST or None,
+        instance=network,
+        municipalities=municipalities,
+        organisations=Organisation.objects.filter(
+            municipality__region__in=municipalities.values("region")
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        network = services.network_save(form=form, actor=request.user)
+        messages.success(request, _("The network is saved."))
+        return redirect("partnerships:network_detail", pk=network.pk)
+    return render(request, "partnerships/network_form.html", {"form": form, "network": network})
+
+
 def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
     network = get_for_user_or_404(
         selectors.network_list_for_user(user=request.user).select_related(
@@ -478,6 +506,9 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     partnerships = selectors.partnership_list_for_user(user=request.user).filter(network=network)
+    can_manage = selectors.can_manage_municipality(
+        user=request.user, municipality_id=network.municipality_id
+    )
     return render(
         request,
         "partnerships/network_detail.html",
@@ -485,6 +516,7 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "network": network,
             "members": network.members.order_by("short_name"),
             "partnerships": partnerships,
+            "can_manage": can_manage,
         },
     )
 

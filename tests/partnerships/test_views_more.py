@@ -1,0 +1,134 @@
+"""Networks, editing a partnership, the plan approved from one form."""
+
+import pytest
+from django.urls import reverse
+
+from partnerships.models import Network, PairingPlan, Partnership
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_methodologist_creates_a_resource_centre_network(users, client_for, world):
+    client = client_for(users.methodologist)
+    response = client.post(
+        reverse("partnerships:network_create"),
+        {
+            "name": "Ресурсный центр округа",
+            "model": "resource_centre",
+            "municipality": world.mun.pk,
+            "coordinator": world.partner_org.pk,
+            "members": [world.school.pk, world.leader.pk],
+        },
+    )
+    network = Network.objects.get()
+    assert response.url == reverse("partnerships:network_detail", args=[network.pk])
+    assert set(network.members.all()) == {world.school, world.leader, world.partner_org}
+    page = client.get(reverse("partnerships:networks")).content.decode()
+    assert "Ресурсный центр округа" in page and "Ресурсный центр" in page
+
+
+def test_network_pages_are_scoped(users, client_for, world):
+    network = Network.objects.create(
+        name="Сеть округа", model="model_1", municipality=world.mun, coordinator=world.leader
+    )
+    network.members.add(world.school)
+    assert (
+        client_for(users.director)
+        .get(reverse("partnerships:network_detail", args=[network.pk]))
+        .status_code
+        == 200
+    )
+    assert (
+        client_for(users.director)
+        .get(reverse("partnerships:network_edit", args=[network.pk]))
+        .status_code
+        == 403
+    )
+    assert (
+        client_for(users.outsider)
+        .get(reverse("partnerships:network_detail", args=[network.pk]))
+        .status_code
+        == 404
+    )
+    assert (
+        client_for(users.outsider_director)
+        .get(reverse("partnerships:network_edit", args=[network.pk]))
+        .status_code
+        == 404
+    )
+    assert client_for(users.director).get(reverse("partnerships:network_create")).status_code == 403
+
+
+def test_edit_partnership_changes_members_and_keeps_the_rules(
+    users, client_for, world, partnership
+):
+    client = client_for(users.methodologist)
+    url = reverse("partnerships:edit", args=[partnership.pk])
+    other = OrganisationFactory(municipality=world.mun, short_name="МОБУ «СОШ № 16»")
+    payload = {
+        "title": "Пара 5–16",
+        "municipality": world.mun.pk,
+        "supported": [world.school.pk],
+        "leaders": [other.pk],
+        "start_date": "2026-09-01",
+        "end_date": "2026-01-01",
+    }
+    response = client.post(url, payload)
+    assert "Дата окончания раньше даты начала." in response.content.decode()
+    partnership.refresh_from_db()
+    assert partnership.title == "Пара 5–9"
+    response = client.post(url, {**payload, "end_date": "2027-06-30"})
+    assert response.status_code == 302
+    partnership.refresh_from_db()
+    assert partnership.title == "Пара 5–16"
+    assert {m.organisation_id for m in partnership.members.all()} == {world.school.pk, other.pk}
+
+
+def test_plan_is_approved_from_the_same_form(users, client_for, needs):
+    client = client_for(users.methodologist)
+    plan_url = client.post(reverse("partnerships:plans"), {"municipality": needs.mun.pk}).url
+    plan = PairingPlan.objects.get()
+    row = plan.rows.get()
+    page = client.get(plan_url).content.decode()
+    assert "Утвердить план" in page and f'name="provider-{row.pk}"' in page
+    client.post(
+        reverse("partnerships:plan_approve", args=[plan.pk]),
+        {f"provider-{row.pk}": row.provider_id},  # the methodologist unticked the row
+    )
+    plan.refresh_from_db()
+    assert plan.status == "draft" and not Partnership.objects.exists()  # nothing selected
+    client.post(
+        reverse("partnerships:plan_approve", args=[plan.pk]),
+        {f"provider-{row.pk}": row.provider_id, f"include-{row.pk}": "on"},
+    )
+    plan.refresh_from_db()
+    assert plan.status == "approved"
+    assert (
+        Partnership.objects.get().members.filter(organisation=needs.leader, role="leader").exists()
+    )
+
+
+def test_outsider_cannot_open_a_plan(users, client_for, needs):
+    client_for(users.methodologist).post(
+        reverse("partnerships:plans"), {"municipality": needs.mun.pk}
+    )
+    plan = PairingPlan.objects.get()
+    assert (
+        client_for(users.outsider)
+        .get(reverse("partnerships:plan_detail", args=[plan.pk]))
+        .status_code
+        == 404
+    )
+    assert (
+        client_for(users.outsider)
+        .post(reverse("partnerships:plan_approve", args=[plan.pk]))
+        .status_code
+        == 404
+    )
+    assert (
+        client_for(users.director)
+        .get(reverse("partnerships:plan_detail", args=[plan.pk]))
+        .status_code
+        == 403
+    )
