@@ -106,6 +106,17 @@ def _fill(roadmap, *, director, curator) -> None:
         )
 
 
+def ensure_measure_library() -> None:
+    """Refill the library from its data migration when it is empty (a flushed test database
+    loses the rows that migrations put there)."""
+    import importlib
+
+    from .models import MeasureTemplate
+
+    if not MeasureTemplate.objects.exists():
+        importlib.import_module("roadmaps.migrations.0003_fill_measure_library").fill(apps, None)
+
+
 def run() -> dict[str, int | str]:
     from network_portal.accounts.models import User
 
@@ -131,6 +142,7 @@ def run() -> dict[str, int | str]:
     school = schools.get(SCHOOL)
     if school is None:
         return {"roadmaps": 0}
+    ensure_measure_library()
     director = User.objects.filter(email="director@demo.local").first()
     curator = User.objects.filter(email="curator@demo.local").first()
     methodist = User.objects.filter(email="methodist@demo.local").first()

@@ -41,7 +41,7 @@ def roadmap_xlsx(*, roadmap: Roadmap, items: list[RoadmapItem]) -> bytes:
             if item.is_overdue(today)
             else item.get_status_display()
         )
-        evidence = "; ".join(e.file_name or e.url or e.text for e in item.evidence.all())
+        evidence = "; ".join(e.file_name or e.url or e.text for e in item.evidence_list)
         sheet.append([
             number, item.task, item.measure,
             str(item.risk_factor) if item.risk_factor else "",

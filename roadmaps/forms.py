@@ -268,7 +268,7 @@ class RatingForm(forms.Form):
     )
     rating = forms.ChoiceField(label=_("Rating"), choices=Rating.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
-        label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for the rating"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, **kwargs):

@@ -87,9 +87,8 @@ def gantt_chart(
         y = top + i * row_height
         label = row.label if len(row.label) <= 38 else row.label[:37] + "…"
         x1, x2 = x(row.start), x(row.end + timedelta(days=1))
-        tip = (
-            f"{row.label}: {date_format(row.start, 'd.m.Y')} — {date_format(row.end, 'd.m.Y')}"
-            + (f" · {row.note}" if row.note else "")
+        tip = f"{row.label}: {row.start.strftime('%d.%m.%Y')} — {row.end.strftime('%d.%m.%Y')}" + (
+            f" · {row.note}" if row.note else ""
         )
         parts.append(
             f"<g><title>{escape(tip)}</title>"

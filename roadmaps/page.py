@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from network_portal.access.policy import get_for_user_or_404
 from network_portal.ui.charts import bar_chart
 
 from . import selectors
+from .cards import card_labels, prepare_cards
 from .forms import CommentForm, ConcernForm, RatingForm, ReviewForm
 from .gantt import STATUS_COLORS, GanttRow, gantt_chart
 from .models import ItemStatus, ProgrammeModule, Roadmap, RoadmapItem, RoadmapStatus
@@ -133,6 +135,7 @@ def detail_context(request: HttpRequest, roadmap: Roadmap, perms, **forms: Any) 
     for item in shown:
         for name, value in item_forms.get(item.pk, {}).items():
             setattr(item, name, value)
+    prepare_cards(shown)
     factors = sorted({i.risk_factor for i in items if i.risk_factor}, key=lambda f: f.code)
     concerns = list(selectors.open_concerns(organisation_ids=[roadmap.organisation_id]))
     return {
@@ -149,6 +152,8 @@ def detail_context(request: HttpRequest, roadmap: Roadmap, perms, **forms: Any) 
         "concerns": concerns,
         "n_changed": sum(1 for i in items if i.changed_after_approval),
         "status_choices": ItemStatus.choices,
+        "labels": card_labels(),
+        "max_size": settings.UPLOAD_MAX_SIZE,
         "module_choices": ProgrammeModule.choices,
         "factors": factors,
         "filters": {k: request.GET.get(k, "") for k in FILTERS},
@@ -188,19 +193,17 @@ def item_fragment(
         f is not None and f.errors for f in forms.values()
     )
     if request.htmx:
-        (item,) = selectors.roadmap_items(roadmap=roadmap, pk=item_pk)
-        _decorate([item], perms, timezone.localdate())
-        item.notice = notice
-        for name, value in forms.items():
-            setattr(item, name, value)
-        context = {
-            "item": item,
-            "roadmap": roadmap,
-            "perms": perms,
-            "status_choices": ItemStatus.choices,
-        }
-        return render(request, "roadmaps/_item.html", context, status=200)
+        return render(
+            request,
+            "roadmaps/_item.html",
+            _fragment_context(request, roadmap, perms, item_pk, notice=notice, **forms),
+        )
     if failed:
+        extra_form = forms.get("evidence_form") or forms.get("comment_form")
+        if extra_form is not None:
+            return item_extra_page(
+                request, roadmap, perms, item_pk, form=extra_form, evidence="evidence_form" in forms
+            )
         if notice:
             messages.error(request, notice[1])
         extra = {"notice": notice, **forms}
@@ -208,3 +211,31 @@ def item_fragment(
     if notice:
         messages.success(request, notice[1])
     return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item_pk}")
+
+
+def _fragment_context(request, roadmap, perms, item_pk, *, notice=None, **forms) -> dict:
+    (item,) = selectors.roadmap_items(roadmap=roadmap, pk=item_pk)
+    _decorate([item], perms, timezone.localdate())
+    item.notice = notice
+    for name, value in forms.items():
+        setattr(item, name, value)
+    prepare_cards([item])
+    return {
+        "item": item,
+        "roadmap": roadmap,
+        "perms": perms,
+        "labels": card_labels(),
+        "status_choices": ItemStatus.choices,
+        "max_size": settings.UPLOAD_MAX_SIZE,
+    }
+
+
+def item_extra_page(request, roadmap, perms, item_pk, *, form, evidence: bool) -> HttpResponse:
+    """The evidence or comment form of one item: an htmx fragment inside the item's card, or a
+    page of its own when JavaScript is off."""
+    context = _fragment_context(request, roadmap, perms, item_pk)
+    template = "roadmaps/_evidence_form.html" if evidence else "roadmaps/_comment_form.html"
+    context.update(form=form, form_template=template)
+    if request.htmx:
+        return render(request, template, context)
+    return render(request, "roadmaps/item_extra.html", context)

@@ -17,6 +17,7 @@ from .models import (
     Evidence,
     ItemStatus,
     MeasureTemplate,
+    ProgrammeModule,
     QuarterRating,
     ReviewComment,
     Roadmap,
@@ -169,17 +170,21 @@ def partnerships_for_school(*, organisation) -> QuerySet:
 
 
 def roadmap_items(*, roadmap: Roadmap, pk: int | None = None) -> list[RoadmapItem]:
-    """Every item of the page (or one of them) in a fixed number of queries, whatever the size."""
+    """Every item of the page (or one of them) in a fixed number of queries, whatever the size.
+    Evidence and comments come as plain lists (``evidence_list``, ``comment_list``): a related
+    manager's ``.all()`` would clone a queryset per item."""
     items = roadmap.items.filter(pk=pk) if pk is not None else roadmap.items.all()
+    comments = ReviewComment.objects.filter(item__isnull=False).select_related("author")
     return list(
         items.select_related(
             "risk_factor", "responsible_organisation", "co_responsible_organisation"
         ).prefetch_related(
-            Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")),
             Prefetch(
-                "comments",
-                queryset=ReviewComment.objects.filter(item__isnull=False).select_related("author"),
+                "evidence",
+                queryset=Evidence.objects.select_related("added_by"),
+                to_attr="evidence_list",
             ),
+            Prefetch("comments", queryset=comments, to_attr="comment_list"),
         )
     )
 
@@ -193,7 +198,8 @@ class RoadmapSummary:
 
 def roadmap_summary(*, items: list[RoadmapItem], today: date | None = None) -> RoadmapSummary:
     today = today or timezone.localdate()
-    by_module = progress_by(items, lambda i: i.get_module_display() or "—", today=today)
+    modules = dict(ProgrammeModule.choices)
+    by_module = progress_by(items, lambda i: str(modules.get(i.module, "—")), today=today)
     by_factor = progress_by(
         items,
         lambda i: f"{i.risk_factor.code}. {i.risk_factor.short_name}" if i.risk_factor else "—",

@@ -35,6 +35,7 @@ from .models import EngagementConcern, Evidence, MeasureTemplate, RoadmapItem, R
 from .page import (
     conflict_message,
     detail_context,
+    item_extra_page,
     item_fragment,
     organisations_for,
     render_detail,
@@ -212,11 +213,12 @@ def item_quick(request: HttpRequest, pk: int) -> HttpResponse:
     return item_fragment(request, roadmap, perms, item.pk, quick_form=form, notice=notice)
 
 
-@require_POST
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
     roadmap, perms = roadmap_for(request, item.roadmap_id)
     require(perms.can_update_item(item))
+    if request.method != "POST":
+        return item_extra_page(request, roadmap, perms, item.pk, form=EvidenceForm(), evidence=True)
     form = EvidenceForm(request.POST, request.FILES, item=item)
     notice = None
     if form.is_valid():
@@ -241,12 +243,13 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name)
 
 
-@require_POST
 def item_comment(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
     roadmap, perms = roadmap_for(request, item.roadmap_id)
     require(perms.can_review or perms.can_edit)
-    form = CommentForm(request.POST, prefix=f"c{item.pk}")
+    if request.method != "POST":
+        return item_extra_page(request, roadmap, perms, item.pk, form=CommentForm(), evidence=False)
+    form = CommentForm(request.POST)
     notice = None
     if form.is_valid():
         services.item_comment(item=item, user=request.user, text=form.cleaned_data["text"])

@@ -26,6 +26,8 @@ def _all_urls(rm, evidence):
         reverse("roadmaps:item_add", args=[r]),
         reverse("roadmaps:item_edit", args=[i]),
         reverse("roadmaps:evidence_download", args=[evidence.pk]),
+        reverse("roadmaps:evidence_add", args=[i]),
+        reverse("roadmaps:item_comment", args=[i]),
     ]
     post = [
         reverse("roadmaps:item_quick", args=[i]),
