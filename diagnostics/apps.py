@@ -7,6 +7,8 @@ class DiagnosticsConfig(AppConfig):
     verbose_name = _("Diagnostics")
 
     def ready(self) -> None:
+        from network_portal.accounts.models import Role
+        from network_portal.ui.dashboard import Panel, register_panel
         from schools.card import CardSection, register_section
 
         from . import card
@@ -26,6 +28,15 @@ class DiagnosticsConfig(AppConfig):
                 title=_("Transformation path"),
                 template="diagnostics/_card_stages.html",
                 context=card.stages_section,
+                order=30,
+            )
+        )
+        register_panel(
+            Panel(
+                key="diagnostics",
+                roles=(Role.METHODOLOGIST, Role.COORDINATOR, Role.DIRECTOR, Role.TEACHER),
+                template="diagnostics/_panel.html",
+                context=card.home_panel,
                 order=30,
             )
         )

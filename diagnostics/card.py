@@ -6,9 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from network_portal.access.policy import Scope
+from network_portal.accounts.models import Role
 from schools.models import Organisation
 
 from . import selectors
+from .models import CycleStatus, QuestionnaireStatus, TeacherSurvey
 from .pages import can_set_stage
 
 
@@ -35,3 +38,46 @@ def stages_section(request: HttpRequest, organisation: Organisation) -> dict[str
     if not records and not can_set:
         return None
     return {"records": records, "school": organisation, "can_set_stage": can_set}
+
+
+def home_panel(user, scope: Scope) -> dict[str, Any] | None:
+    """What is waiting in diagnostics: questionnaires to fill in, surveys to answer, open
+    cycles with their completion. ``None`` (no panel) when nothing is waiting."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    to_fill = [
+        q
+        for q in selectors.questionnaires_to_fill_for(user=user)
+        if q.status != QuestionnaireStatus.SUBMITTED and q.cycle.status == CycleStatus.OPEN
+    ]
+    today = timezone.localdate()
+    surveys = []
+    if scope.has_role(Role.TEACHER) and not scope.is_admin:
+        surveys = list(
+            TeacherSurvey.objects.filter(
+                schools__in=scope.organisation_ids(Role.TEACHER),
+                opens_on__lte=today,
+                closes_on__gte=today,
+            )
+            .exclude(participations__user_id=user.pk)
+            .distinct()
+        )
+    cycles = []
+    if scope.has_role(Role.METHODOLOGIST, Role.COORDINATOR):
+        cycles = list(
+            selectors.cycle_list_for_user(user=user)
+            .filter(status=CycleStatus.OPEN)
+            .annotate(
+                total=Count("questionnaires", distinct=True),
+                submitted=Count(
+                    "questionnaires",
+                    filter=Q(questionnaires__status=QuestionnaireStatus.SUBMITTED),
+                    distinct=True,
+                ),
+            )
+            .order_by("closes_on")[:5]
+        )
+    if not (to_fill or surveys or cycles):
+        return None
+    return {"to_fill": to_fill, "surveys": surveys, "cycles": cycles}

@@ -567,3 +567,15 @@ def test_director_names_the_team(client_for, users, world):
     assert client_for(users.teacher).get(reverse("diagnostics:team")).status_code == 403
     client_for(users.director).post(reverse("diagnostics:team_remove", args=[member.pk]))
     assert not TeamMember.objects.exists()
+
+
+def test_home_panel_shows_what_waits(client_for, users, questionnaire, world):
+    page = client_for(users.director).get(reverse("ui:home")).content.decode()
+    assert reverse("diagnostics:questionnaire", args=[questionnaire.pk]) in page
+    page = client_for(users.methodologist).get(reverse("ui:home")).content.decode()
+    assert reverse("diagnostics:cycle_detail", args=[questionnaire.cycle_id]) in page
+    survey = TeacherSurveyFactory(municipality=world.mun, schools=[world.school])
+    page = client_for(users.teacher).get(reverse("ui:home")).content.decode()
+    assert reverse("diagnostics:survey_answer", args=[survey.token]) in page
+    page = client_for(users.outsider_director).get(reverse("ui:home")).content.decode()
+    assert reverse("diagnostics:questionnaire", args=[questionnaire.pk]) not in page
