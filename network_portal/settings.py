@@ -272,6 +272,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 UPLOAD_MAX_SIZE = env.int("UPLOAD_MAX_SIZE", default=20 * 1024 * 1024)
+# Teacher difficulties survey (seed 004): a school's answers are shown only from this many on.
+DIAGNOSTICS_SURVEY_MIN_RESPONSES = env.int("DIAGNOSTICS_SURVEY_MIN_RESPONSES", default=5)
 
 # --- E-mail -------------------------------------------------------------------------------
 
