@@ -152,6 +152,7 @@ def test_failed_report_shows_the_reason_and_can_be_retried(world, users, client_
     def broken(context):
         raise RuntimeError("шрифт не найден")
 
+    working = reports.documents.report_render
     monkeypatch.setattr(reports.documents, "report_render", broken)
     client = client_for(users.curator)
     order(client, "school", world.school.pk)
@@ -159,7 +160,7 @@ def test_failed_report_shows_the_reason_and_can_be_retried(world, users, client_
     assert job.status == JobStatus.FAILED
     page = client.get(reverse("reports:list")).content.decode()
     assert "шрифт не найден" in page and reverse("documents:retry", args=[job.pk]) in page
-    monkeypatch.undo()
+    monkeypatch.setattr(reports.documents, "report_render", working)
     post(client, reverse("documents:retry", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == JobStatus.READY
