@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,7 +69,7 @@ def _item_context(row: dict, today: date) -> dict:
         "task": row["task"],
         "school": row["roadmap__organisation__short_name"],
         "roadmap": row["roadmap__title"],
-        "path": f"/roadmaps/{row['roadmap_id']}/",
+        "path": reverse("roadmaps:detail", args=[row["roadmap_id"]]),
         "days_overdue": max(0, (today - row["due_date"]).days),
         "days_left": max(0, (row["due_date"] - today).days),
     }
@@ -164,7 +165,7 @@ def events_tomorrow(today: date) -> list[Reminder]:
                 "starts_at": timezone.localtime(r["event__starts_at"]),
                 "place": r["event__place"],
                 "online_url": r["event__online_url"],
-                "path": f"/events/{r['event_id']}/",
+                "path": reverse("events:detail", args=[r["event_id"]]),
             },
         )
         for r in rows
@@ -196,7 +197,7 @@ def agreements_expiring(today: date) -> list[Reminder]:
             "number": row["number"],
             "partnership": row["partnership__title"],
             "days_left": (row["valid_until"] - today).days,
-            "path": f"/partnerships/{row['partnership_id']}/",
+            "path": reverse("partnerships:detail", args=[row["partnership_id"]]),
         }
         for user_id in dict.fromkeys(recipients):
             reminders.append(
@@ -240,7 +241,7 @@ def cycles_closing(today: date) -> list[Reminder]:
         base = {
             "title": cycle["title"],
             "days_left": (cycle["closes_on"] - today).days,
-            "path": f"/diagnostics/cycles/{cycle_id}/",
+            "path": reverse("diagnostics:index"),
         }
         for org_id, name in schools:
             for user_id in directors.get(org_id, []):
@@ -261,7 +262,12 @@ def cycles_closing(today: date) -> list[Reminder]:
                     user_id,
                     f"cycle:{cycle_id}",
                     cycle["closes_on"],
-                    {**base, "missing": names, "missing_count": len(names)},
+                    {
+                        **base,
+                        "path": reverse("diagnostics:cycle_detail", args=[cycle_id]),
+                        "missing": names,
+                        "missing_count": len(names),
+                    },
                 )
             )
     return reminders
@@ -332,7 +338,7 @@ def weekly_digest(today: date) -> list[Reminder]:
                         {
                             "title": e["title"],
                             "starts_at": timezone.localtime(e["starts_at"]),
-                            "path": f"/events/{e['id']}/",
+                            "path": reverse("events:detail", args=[e["id"]]),
                         }
                         for e in upcoming[:10]
                     ],

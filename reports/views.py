@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from django.contrib import messages
@@ -26,6 +24,7 @@ from .access import (
     report_schools_for_user,
 )
 from .documents import KIND_PREFIX
+from .exports import impact_export_response
 from .forms import ImpactForm, ReportOrderForm
 from .impact import impact_load, impact_series, impact_table
 from .impact_charts import impact_charts
@@ -165,7 +164,9 @@ def impact(request: HttpRequest) -> HttpResponse:
     label = dict(territories)[territory]
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
-        return _impact_export(table, loaded["years"], export, label, kind)
+        return impact_export_response(
+            table=table, years=loaded["years"], fmt=export, label=label, kind=kind
+        )
     context = {
         "form": form,
         "table": table,
@@ -176,43 +177,3 @@ def impact(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
     }
     return render(request, "reports/impact.html", context)
-
-
-def _impact_export(table, years, fmt: str, label: str, kind: str) -> HttpResponse:
-    import tablib
-
-    headers = [_("Group"), _("School subject")]
-    for year in years:
-        headers += [
-            _("%(year)s: average score") % {"year": year},
-            _("%(year)s: below threshold, %%") % {"year": year},
-            _("%(year)s: schools") % {"year": year},
-        ]
-    data = tablib.Dataset(headers=headers, title=kind.upper())
-    for row in table:
-        values = [row["group"], row["subject"]]
-        for _year, point in row["points"]:
-            values += [
-                round(point.average, 2) if point.average is not None else None,
-                round(point.share_below, 2) if point.share_below is not None else None,
-                point.schools,
-            ]
-        data.append(values)
-    name = f"impact_{kind}_{timezone.localdate():%Y-%m-%d}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow([label])
-        writer.writerow(data.headers)
-        writer.writerows(data)
-        response = HttpResponse(
-            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    response = HttpResponse(
-        data.export("xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
