@@ -216,6 +216,7 @@ def status_options(selected: str, labels: dict) -> SafeString:
 def prepare_cards(items: list[RoadmapItem]) -> None:
     """Attach the card pieces and the item URLs to every item (no queries: all prefetched)."""
     labels = card_labels()
+    options = {status: status_options(status, labels) for status in labels["statuses"]}
     urls = url_patterns()
     download = evidence_url_pattern()
     for item in items:
@@ -227,5 +228,5 @@ def prepare_cards(items: list[RoadmapItem]) -> None:
         if getattr(item, "can_update", False):
             form = getattr(item, "quick_form", None)
             status = form.data.get("status", item.status) if form is not None else item.status
-            item.status_options = status_options(status, labels)
+            item.status_options = options.get(status) or status_options(status, labels)
         item.urls = {name: pattern.format(pk=item.pk) for name, pattern in urls.items()}

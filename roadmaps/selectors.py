@@ -346,6 +346,7 @@ def item_history(*, roadmap: Roadmap) -> list[HistoryEntry]:
         if hasattr(f, "verbose_name")
     }
     skip = {"version", "changed_after_approval", "created_at", "updated_at", "position"}
+    names = _relation_names(records)
     entries: list[HistoryEntry] = []
     previous: dict[int, Any] = {}
     for record in records:
@@ -357,8 +358,8 @@ def item_history(*, roadmap: Roadmap) -> list[HistoryEntry]:
                 changes.append(
                     (
                         labels.get(change.field, change.field),
-                        _display(record, change.field, change.old),
-                        _display(record, change.field, change.new),
+                        _display(change.field, change.old, names),
+                        _display(change.field, change.new, names),
                     )
                 )
         previous[record.id] = record
@@ -378,7 +379,34 @@ def item_history(*, roadmap: Roadmap) -> list[HistoryEntry]:
     return entries
 
 
-def _display(record, name: str, value) -> str:
+def _relation_names(records: list) -> dict[str, dict[int, str]]:
+    """Names of the related objects the records point at, in one query per relation."""
+    from diagnostics.models import RiskFactor
+    from network_portal.accounts.models import User
+    from schools.models import Organisation
+
+    def ids(*fields: str) -> set[int]:
+        return {getattr(r, f"{f}_id") for r in records for f in fields} - {None}
+
+    orgs = {
+        o.pk: o.short_name
+        for o in Organisation.objects.filter(
+            pk__in=ids("responsible_organisation", "co_responsible_organisation")
+        )
+    }
+    users = {u.pk: u.get_full_name() for u in User.objects.filter(pk__in=ids("responsible_user"))}
+    return {
+        "risk_factor": {f.pk: str(f) for f in RiskFactor.objects.all()},
+        "responsible_organisation": orgs,
+        "co_responsible_organisation": orgs,
+        "responsible_user": users,
+        "measure_template": {
+            m.pk: m.task for m in MeasureTemplate.objects.filter(pk__in=ids("measure_template"))
+        },
+    }
+
+
+def _display(name: str, value, names: dict[str, dict[int, str]]) -> str:
     from django.utils.formats import date_format, number_format
 
     if value in (None, ""):
@@ -389,22 +417,7 @@ def _display(record, name: str, value) -> str:
     if isinstance(value, date):
         return date_format(value, "d.m.Y")
     if field_.get_internal_type() == "DecimalField":
-        return number_format(value)
+        return number_format(value.normalize() if value % 1 else int(value))
     if field_.is_relation:
-        return f"#{value}"
+        return names.get(name, {}).get(value, f"#{value}")
     return str(value)
-
-
-def panel_context(*, user) -> dict[str, Any]:
-    """Home panel: roadmaps needing attention (awaiting review, with overdue items, returned),
-    at most five, in a fixed number of queries."""
-    from .models import RoadmapStatus
-
-    rows = roadmap_rows(roadmaps=roadmap_list_for_user(user=user))
-    attention = rows.filter(
-        Q(status__in=(RoadmapStatus.SUBMITTED, RoadmapStatus.RETURNED)) | Q(n_overdue__gt=0)
-    ).order_by("-n_overdue", "organisation__short_name")[:5]
-    roadmaps = list(attention)
-    for roadmap in roadmaps:
-        roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
-    return {"roadmaps": roadmaps}

@@ -137,9 +137,16 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap, perms = roadmap_for(request, pk)
     entries = selectors.item_history(roadmap=roadmap)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
     only_after = [e for e in entries if e.after_approval]
-    context = {"roadmap": roadmap, "perms": perms, "page": page, "n_after": len(only_after)}
+    after = request.GET.get("after_approval") == "1"
+    page = Paginator(only_after if after else entries, 50).get_page(request.GET.get("page"))
+    context = {
+        "roadmap": roadmap,
+        "perms": perms,
+        "page": page,
+        "n_after": len(only_after),
+        "after": after,
+    }
     return render(request, "roadmaps/history.html", context)
 
 

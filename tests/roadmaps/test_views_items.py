@@ -198,3 +198,21 @@ def test_overdue_is_shown_from_the_due_date(rm, users, client_for):
     )
     assert f'id="item-{rm.own.pk}"' in filtered
     assert f'id="item-{rm.shared.pk}"' not in filtered
+
+
+def test_history_names_related_objects_and_filters_changes_after_approval(rm, users, client_for):
+    from tests.roadmaps.factories import factor
+
+    client = client_for(users.director)
+    url = reverse("roadmaps:item_edit", args=[rm.own.pk])
+    client.post(url, _item_form(rm.own, risk_factor=factor(9).pk))
+    rm.roadmap.status = RoadmapStatus.APPROVED
+    rm.roadmap.save()
+    rm.own.refresh_from_db()
+    quick(client, rm.own, status="in_progress")
+    history_url = reverse("roadmaps:history", args=[rm.roadmap.pk])
+    body = client_for(users.curator).get(history_url).content.decode()
+    assert "6. Высокая доля обучающихся с рисками учебной неуспешности" in body
+    assert "9. Высокая доля обучающихся с ОВЗ" in body
+    only = client_for(users.curator).get(history_url, {"after_approval": "1"}).content.decode()
+    assert "В работе" in only and "Высокая доля обучающихся с ОВЗ" not in only
