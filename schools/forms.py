@@ -215,8 +215,23 @@ class MappingForm(forms.Form):
         choices = [("", _("— not in the file —"))] + [(h, h) for h in run.headers]
         for field, label in fields_for(run.kind).items():
             self.fields[field] = forms.ChoiceField(
-                label=label, choices=choices, required=False, initial=run.mapping.get(field, "")
+                label=label,
+                choices=choices,
+                required=False,
+                initial=run.mapping.get(field, ""),
+                widget=forms.Select(
+                    attrs={"class": "form-select form-select-sm", "style": "min-width: 14rem"}
+                ),
             )
+        self.samples = {
+            header: [row[i] for row in run.sample if i < len(row) and row[i]][:2]
+            for i, header in enumerate(run.headers)
+        }
+
+    def rows(self):
+        """(bound field, sample values of the column chosen now) for the template."""
+        for field in self:
+            yield field, self.samples.get(field.value() or "", [])
 
     def mapping(self) -> dict[str, str]:
         return {f: h for f, h in self.cleaned_data.items() if h}

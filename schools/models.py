@@ -484,6 +484,7 @@ class ImportRun(models.Model):
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     delimiter = models.CharField(_("separator"), max_length=5, blank=True)
     headers = models.JSONField(_("columns of the file"), default=list, blank=True)
+    sample = models.JSONField(_("first rows of the file"), default=list, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED

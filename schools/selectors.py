@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from network_portal.access.policy import municipality_q, organisation_q, scope_for
@@ -70,13 +70,21 @@ def category_years() -> list[int]:
 
 
 def school_table(*, queryset: QuerySet[Organisation], year: int | None) -> QuerySet[Organisation]:
-    """Organisations with their current category of ``year`` (one query for any page)."""
-    current = CategoryAssignment.objects.filter(
-        organisation=OuterRef("pk"), year=year, is_current=True
+    """Organisations with their current category of ``year`` (one query for any page).
+
+    A LEFT JOIN on the current assignment of the year: the partial unique index
+    ``schools_category_one_current`` guarantees at most one row per organisation.
+    """
+    current = FilteredRelation(
+        "categories", condition=Q(categories__year=year, categories__is_current=True)
     )
-    return queryset.select_related("municipality").annotate(
-        category_current=Subquery(current.values("category")[:1]),
-        category_override=Subquery(current.values("is_override")[:1]),
+    return (
+        queryset.select_related("municipality")
+        .annotate(current_category=current)
+        .annotate(
+            category_current=F("current_category__category"),
+            category_override=F("current_category__is_override"),
+        )
     )
 
 

@@ -83,6 +83,7 @@ def import_run_create(
         encoding=table.encoding,
         delimiter=table.delimiter,
         headers=table.headers,
+        sample=[row.values for row in table.rows[:3]],
         mapping=mapping,
         total_rows=len(table.rows),
         source=source,

@@ -167,10 +167,10 @@ def plan_organisations(
                     record.lines[0],
                     mapping.get("full_name", ""),
                     _(
-                        "%(count)s rows (lines %(lines)s) are buildings of one organisation with "
-                        "different coordinates; merged into one organisation."
+                        "Lines %(lines)s are buildings of one organisation (different coordinates); "
+                        "merged into one organisation."
                     )
-                    % {"count": len(record.lines), "lines": ", ".join(map(str, record.lines))},
+                    % {"lines": ", ".join(map(str, record.lines))},
                     "warning",
                     "buildings",
                 )
