@@ -231,3 +231,35 @@ def test_outsider_cannot_import_into_another_municipality(users, world, client_f
         {"kind": "schools", "municipality": world.mun.pk, "file": upload},
     )
     assert response.status_code == 200 and "municipality" in response.context["form"].errors
+
+
+# --- the commands ------------------------------------------------------------------------------
+
+
+def test_command_without_municipality_uses_the_file_column_and_dry_run_changes_nothing(
+    world, tmp_path
+):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "schools.csv"
+    path.write_text(
+        f"Наименование;ИНН;Муниципалитет\nМОБУ «СОШ № 41»;{INN_A};Первый округ\n"
+        f"МОБУ «СОШ № 42»;{INN_B};второй округ\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    call_command("import_schools", str(path), dry_run=True, stdout=out)
+    assert "новых: 2" in out.getvalue() and "ничего не изменено" in out.getvalue()
+    assert not Organisation.objects.filter(inn__in=[INN_A, INN_B]).exists()
+    call_command("import_schools", str(path), stdout=io.StringIO())
+    assert Organisation.objects.get(inn=INN_A).municipality == world.mun
+    assert Organisation.objects.get(inn=INN_B).municipality == world.other_mun
+    path.write_text(
+        "Наименование;Муниципалитет\nМОБУ «СОШ № 43»;Неизвестный округ\n", encoding="utf-8"
+    )
+    with pytest.raises(CommandError, match="Ошибочных строк: 1"):
+        call_command("import_schools", str(path), stdout=io.StringIO())
+    assert "Неизвестный округ" in ImportRun.objects.latest("pk").issues[0]["message"]
+    with pytest.raises(CommandError, match="не найден"):
+        call_command("import_schools", str(tmp_path / "missing.csv"), stdout=io.StringIO())
