@@ -169,7 +169,6 @@ def detail_context(request: HttpRequest, roadmap: Roadmap, perms, **forms: Any) 
         "rating_form": forms.get("rating_form") or RatingForm(),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "concern_form": forms.get("concern_form") or ConcernForm(),
-        "resolve_form": forms.get("resolve_form"),
     }
 
 

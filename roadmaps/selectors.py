@@ -225,6 +225,25 @@ def roadmap_ratings(*, roadmap: Roadmap) -> list[QuarterRating]:
     return list(roadmap.ratings.select_related("rated_by"))
 
 
+#: Roles that raise and resolve engagement concerns: the territory's.
+CONCERN_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST)
+
+
+def concern_schools_for_user(*, user) -> QuerySet:
+    """Schools the user may raise an engagement concern about (their territory)."""
+    from schools.models import Organisation
+
+    scope = scope_for(user)
+    return Organisation.objects.filter(organisation_q(scope, roles=CONCERN_ROLES))
+
+
+def concern_list_for_user(*, user) -> QuerySet[EngagementConcern]:
+    scope = scope_for(user)
+    return EngagementConcern.objects.filter(
+        organisation_q(scope, "organisation", roles=CONCERN_ROLES)
+    )
+
+
 def open_concerns(*, organisation_ids) -> QuerySet[EngagementConcern]:
     return EngagementConcern.objects.filter(
         organisation_id__in=organisation_ids, resolved_at__isnull=True
@@ -323,7 +342,13 @@ def card_context(*, user, organisation) -> dict[str, Any] | None:
         return None
     for roadmap in roadmaps:
         roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
-    return {"roadmaps": roadmaps, "concerns": concerns, "organisation": organisation}
+    can_raise = concern_schools_for_user(user=user).filter(pk=organisation.pk).exists()
+    return {
+        "roadmaps": roadmaps,
+        "concerns": concerns,
+        "organisation": organisation,
+        "can_raise_concern": can_raise,
+    }
 
 
 @dataclass

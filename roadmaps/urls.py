@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/comment/", views.comment, name="comment"),
     path("<int:pk>/concern/", views.concern_raise, name="concern_raise"),
     path("concerns/<int:pk>/resolve/", views.concern_resolve, name="concern_resolve"),
+    path("concerns/new/<int:organisation_pk>/", views.concern_new, name="concern_new"),
     path("items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("items/<int:pk>/delete/", views.item_delete, name="item_delete"),
     path("items/<int:pk>/quick/", views.item_quick, name="item_quick"),

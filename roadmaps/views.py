@@ -31,7 +31,7 @@ from .forms import (
     ReviewForm,
     RoadmapCreateForm,
 )
-from .models import EngagementConcern, Evidence, MeasureTemplate, RoadmapItem, RoadmapStatus
+from .models import Evidence, MeasureTemplate, RoadmapItem, RoadmapStatus
 from .page import (
     conflict_message,
     detail_context,
@@ -355,24 +355,53 @@ def concern_raise(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#concerns")
 
 
-@require_POST
+def concern_new(request: HttpRequest, organisation_pk: int) -> HttpResponse:
+    """A concern about a school that may have no roadmap yet (raised from the school card)."""
+    school = get_for_user_or_404(
+        selectors.concern_schools_for_user(user=request.user), pk=organisation_pk
+    )
+    form = ConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.concern_raise(
+            organisation=school, user=request.user, text=form.cleaned_data["text"]
+        )
+        messages.success(
+            request,
+            _(
+                "The concern is recorded; it shows on the school card and "
+                "in the overview until resolved."
+            ),
+        )
+        return redirect(_back(request, reverse("roadmaps:overview")))
+    context = {"form": form, "school": school, "next": _back(request, "")}
+    return render(request, "roadmaps/concern_form.html", context)
+
+
 def concern_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     concern = get_for_user_or_404(
-        EngagementConcern.objects.filter(
-            roadmap__in=selectors.roadmap_list_for_user(user=request.user).values("pk")
-        ).select_related("roadmap"),
-        pk=pk,
+        selectors.concern_list_for_user(user=request.user).select_related("organisation"), pk=pk
     )
-    roadmap, perms = roadmap_for(request, concern.roadmap_id)
-    require(perms.can_raise_concern and concern.is_open)
-    form = ResolveConcernForm(request.POST)
-    if not form.is_valid():
-        return render_detail(request, roadmap, perms, resolve_form=form)
-    services.concern_resolve(
-        concern=concern, user=request.user, resolution=form.cleaned_data["resolution"]
+    require(concern.is_open)
+    form = ResolveConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.concern_resolve(
+            concern=concern, user=request.user, resolution=form.cleaned_data["resolution"]
+        )
+        messages.success(request, _("The concern is resolved."))
+        return redirect(_back(request, reverse("roadmaps:overview")))
+    context = {"form": form, "concern": concern, "next": _back(request, "")}
+    return render(request, "roadmaps/concern_resolve.html", context)
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """The ``next`` address if it is a safe local one (back to the card, the roadmap …)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    messages.success(request, _("The concern is resolved."))
-    return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#concerns")
+    return target if target and safe else default
 
 
 @require_POST

@@ -88,6 +88,8 @@ def test_concern_shows_in_overview_and_card_until_resolved(rm, users, client_for
     concern = EngagementConcern.objects.get()
     client.post(reverse("roadmaps:concern_resolve", args=[concern.pk]),
                 {"resolution": "Директор вышел на связь"})  # fmt: skip
+    concern.refresh_from_db()
+    assert concern.resolved_by == users.methodologist
     assert not card_context(user=users.methodologist, organisation=rm.roadmap.organisation)[
         "concerns"
     ]
@@ -107,3 +109,32 @@ def test_card_section_is_registered():
     from schools.card import _SECTIONS
 
     assert "roadmaps" in _SECTIONS
+
+
+def test_concern_about_a_school_without_roadmap_from_the_card(world, users, client_for):
+    client = client_for(users.methodologist)
+    url = reverse("roadmaps:concern_new", args=[world.leader.pk])
+    card = reverse("schools:detail", args=[world.leader.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"text": "Не отвечает на звонки", "next": card})
+    assert response.status_code == 302 and response["Location"] == card
+    concern = EngagementConcern.objects.get(organisation=world.leader)
+    assert card_context(user=users.methodologist, organisation=world.leader)["concerns"] == [
+        concern
+    ]
+    response = client.post(
+        reverse("roadmaps:concern_resolve", args=[concern.pk]),
+        {"resolution": "Связались", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("roadmaps:overview")  # no open redirect
+
+
+def test_concerns_are_for_the_territory_only(world, users, client_for):
+    url = reverse("roadmaps:concern_new", args=[world.school.pk])
+    for who in ("outsider", "director", "curator", "outsider_director"):
+        assert client_for(getattr(users, who)).post(url, {"text": "x"}).status_code == 404, who
+    concern = EngagementConcern.objects.create(organisation=world.school, text="Молчат")
+    resolve = reverse("roadmaps:concern_resolve", args=[concern.pk])
+    for who in ("outsider", "director", "curator"):
+        assert client_for(getattr(users, who)).post(resolve, {"resolution": "x"}).status_code == 404
+    assert EngagementConcern.objects.get().is_open
