@@ -10,6 +10,7 @@ of tests/security/objects.py. Read routes.py for the vocabulary.
 from __future__ import annotations
 
 from tests.diagnostics import matrix as diagnostics_matrix
+from tests.partnerships import matrix as partnerships_matrix
 from tests.schools import matrix as schools_matrix
 
 from .routes import (
@@ -91,7 +92,7 @@ MATRIX: dict[str, Route] = {
     # --- diagnostics --------------------------------------------------------------------
     **diagnostics_matrix.ROUTES,
     # --- partnerships -------------------------------------------------------------------
-    "partnerships:list": everyone(),
+    **partnerships_matrix.ROUTES,
     # --- roadmaps -----------------------------------------------------------------------
     "roadmaps:list": everyone(),
     # --- events -------------------------------------------------------------------------

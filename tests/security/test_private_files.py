@@ -13,12 +13,13 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import models
 from django.views.static import serve
 
 import network_portal.settings as configured
 from network_portal.documents.models import Job
+from network_portal.documents.storage import PrivateStorage
 
 from .routes import iter_urls
 
@@ -61,10 +62,12 @@ def test_every_file_field_stores_into_private_storage():
     wrong = {}
     for label, field in fields:
         storage = field.storage
+        private_root = configured.PRIVATE_MEDIA_ROOT
+        if isinstance(storage, PrivateStorage):
+            # resolved at each use to STORAGES["private"] (tests point it at a temp folder)
+            storage, private_root = storage._target(), storages["private"].location
         location = Path(getattr(storage, "location", ""))
-        if not isinstance(storage, FileSystemStorage) or not _inside(
-            location, configured.PRIVATE_MEDIA_ROOT
-        ):
+        if not isinstance(storage, FileSystemStorage) or not _inside(location, private_root):
             wrong[label] = str(location) or repr(storage)
     assert not wrong, f"File fields outside PRIVATE_MEDIA_ROOT (use storages['private']): {wrong}"
 
