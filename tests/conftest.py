@@ -9,6 +9,7 @@ in ``mun``, plus ``outsider`` (a methodologist of ``other_mun``) and ``outsider_
 import os
 from types import SimpleNamespace
 
+import kombu.pools
 import pytest
 
 from network_portal.accounts.models import Role
@@ -31,6 +32,30 @@ def _fast_password_hashing():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_marked_broker(request):
+    """Tasks run in-process even when ``CELERY_BROKER_URL`` is set (as in CI).
+
+    A test that enqueues a task asserts its effect, and no worker consumes the test's queue.
+    Tests marked ``broker`` talk to the real broker (and start their own worker).
+    """
+    if request.node.get_closest_marker("broker"):
+        yield
+        return
+    from network_portal.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+    # A test that closed Celery's connection pools leaves kombu's global registry holding the
+    # closed ones; every later publish (eager ones too) would fail "Acquire on closed pool".
+    if any(getattr(pool, "_closed", False) for pool in kombu.pools.connections.values()):
+        kombu.pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
 
 
 @pytest.fixture(autouse=True)

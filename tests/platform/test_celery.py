@@ -6,6 +6,7 @@ otherwise; a configured but unreachable broker is a failure, never a skip.
 
 import uuid
 
+import kombu.pools
 import pytest
 from celery.backends.redis import RedisBackend
 from celery.contrib.testing.worker import start_worker
@@ -24,8 +25,14 @@ def celery_conf():
     celery_app.conf.update(saved)
 
 
-def test_tasks_are_eager_exactly_when_no_broker_is_configured():
+def test_the_app_is_eager_exactly_when_no_broker_is_configured():
+    """Settings decide; tests/conftest.py then makes every test but ``broker`` ones eager."""
     assert settings.CELERY_TASK_ALWAYS_EAGER is (not settings.CELERY_BROKER_URL)
+    assert (celery_app.conf.broker_url or "") == (settings.CELERY_BROKER_URL or "")
+
+
+@pytest.mark.broker
+def test_broker_tests_see_the_configured_mode():
     assert celery_app.conf.task_always_eager is settings.CELERY_TASK_ALWAYS_EAGER
 
 
@@ -54,7 +61,11 @@ def test_ping_goes_through_the_broker_to_a_real_worker(celery_conf):
     except Exception as exc:  # a configured broker must answer: fail, do not skip
         pytest.fail(f"CELERY_BROKER_URL is set but the broker does not answer: {exc!r}")
 
-    # A queue of its own, so that no message left by another test reaches this worker.
+    # Fresh connection pools (another test may have closed them), and a queue of its own, so
+    # that no message left by another test reaches this worker.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    kombu.pools.reset()
     queue = f"portal-test-{uuid.uuid4().hex}"
     celery_conf.update(task_always_eager=False, result_backend=url)
     backend = RedisBackend(app=celery_app, url=url)
