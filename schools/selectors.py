@@ -22,6 +22,7 @@ from .models import (
     Municipality,
     Organisation,
     Region,
+    SchoolContext,
 )
 
 EDITOR_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST, Role.DIRECTOR)
@@ -155,6 +156,14 @@ def school_card_context(*, organisation: Organisation) -> dict[str, Any]:
         "current_categories": [current[y] for y in sorted(current, reverse=True)],
         "charts": charts,
     }
+
+
+def school_context_for(*, organisation: Organisation, year: str | int) -> SchoolContext:
+    """The context row of that year, or a new unsaved one."""
+    found = None
+    if str(year).isdigit():
+        found = SchoolContext.objects.filter(organisation=organisation, year=int(year)).first()
+    return found or SchoolContext(organisation=organisation)
 
 
 def result_years(*, organisation: Organisation) -> list[int]:

@@ -30,7 +30,7 @@ from .forms import (
     SchoolFilter,
 )
 from .importing.reader import ImportFileError
-from .models import Category, ImportStatus, OrganisationKind, SchoolContext
+from .models import Category, ImportStatus, OrganisationKind
 
 PAGE_SIZE = 50
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
@@ -198,18 +198,12 @@ def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.organisation_list_for_user(user=request.user), pk=pk
     )
     require(selectors.organisation_editable_for_user(user=request.user).filter(pk=pk).exists())
-    year = request.POST.get("year") or request.GET.get("year")
-    instance = (
-        SchoolContext.objects.filter(organisation=organisation, year=year).first() if year else None
-    )
-    instance = instance or SchoolContext(organisation=organisation)
+    # The year typed in the form decides which year's row is edited (or created).
+    year = request.POST.get("year") or request.GET.get("year") or ""
+    instance = selectors.school_context_for(organisation=organisation, year=year)
     form = SchoolContextForm(request.POST or None, instance=instance, initial={"year": year})
     if request.method == "POST" and form.is_valid():
-        existing = SchoolContext.objects.filter(
-            organisation=organisation, year=form.cleaned_data["year"]
-        ).first()
-        context = SchoolContextForm(request.POST, instance=existing or instance).save(commit=False)
-        services.school_context_save(context=context, user=request.user)
+        services.school_context_save(context=form.save(commit=False), user=request.user)
         messages.success(
             request, _("The school context is saved; the categories will be recomputed.")
         )

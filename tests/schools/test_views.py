@@ -93,6 +93,13 @@ def test_director_saves_context(users, world, client_for):
     assert response.status_code == 302
     context = SchoolContext.objects.get(organisation=world.school, year=2025)
     assert context.students == 300 and context.stable_internet is False
+    # The same year again edits that row instead of adding one.
+    client_for(users.director).post(
+        reverse("schools:context_edit", args=[world.school.pk]) + "?year=2025",
+        {"year": 2025, "students": 310, "stable_internet": "true"},
+    )
+    context = SchoolContext.objects.get(organisation=world.school, year=2025)
+    assert context.students == 310 and context.stable_internet is True
 
 
 def test_methodologist_overrides_category_with_reason(users, world, client_for):
