@@ -446,3 +446,18 @@ def _display(name: str, value, names: dict[str, dict[int, str]]) -> str:
     if field_.is_relation:
         return names.get(name, {}).get(value, f"#{value}")
     return str(value)
+
+
+def panel_context(*, user) -> dict[str, Any]:
+    """Home panel: roadmaps needing attention (awaiting review or returned, or with overdue
+    items), at most five, in a fixed number of queries."""
+    from .models import RoadmapStatus
+
+    rows = roadmap_rows(roadmaps=roadmap_list_for_user(user=user))
+    attention = rows.filter(
+        Q(status__in=(RoadmapStatus.SUBMITTED, RoadmapStatus.RETURNED)) | Q(n_overdue__gt=0)
+    ).order_by("-n_overdue", "organisation__short_name")[:5]
+    roadmaps = list(attention)
+    for roadmap in roadmaps:
+        roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+    return {"roadmaps": roadmaps}

@@ -138,3 +138,25 @@ def test_concerns_are_for_the_territory_only(world, users, client_for):
     for who in ("outsider", "director", "curator"):
         assert client_for(getattr(users, who)).post(resolve, {"resolution": "x"}).status_code == 404
     assert EngagementConcern.objects.get().is_open
+
+
+@pytest.mark.parametrize("who", ["director", "curator", "methodologist", "leader_director"])
+def test_home_page_panel_lists_roadmaps_needing_attention(rm, users, client_for, who):
+    from datetime import date, timedelta
+
+    from roadmaps.models import RoadmapItem
+
+    RoadmapItem.objects.filter(pk=rm.own.pk).update(
+        start_date=date.today() - timedelta(days=30), due_date=date.today() - timedelta(days=2)
+    )
+    body = client_for(getattr(users, who)).get(reverse("ui:home")).content.decode()
+    assert rm.roadmap.title in body
+
+
+def test_school_card_shows_the_roadmap_section(rm, users, client_for):
+    body = (
+        client_for(users.curator)
+        .get(reverse("schools:detail", args=[rm.roadmap.organisation.pk]))
+        .content.decode()
+    )
+    assert "Дорожная карта и вовлечённость" in body and rm.roadmap.title in body
