@@ -34,11 +34,14 @@ class ReportOrderForm(PeriodForm):
 
 
 class ImpactForm(forms.Form):
-    territory = forms.ChoiceField(label=_("Territory"), required=False)
+    territory = forms.ChoiceField(
+        label=_("Territory"), required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
     kind = forms.ChoiceField(
         label=_("Assessment"),
         choices=[("oge", _("OGE (GIA-9)")), ("ege", _("EGE (GIA-11)"))],
         required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
     def __init__(self, *args, territories=(), **kwargs):

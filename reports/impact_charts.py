@@ -7,6 +7,10 @@ from .impact import GROUPS, SUBJECTS
 GROUP_COLORS = {"partnered": "#198754", "unpartnered": "#dc3545", "all": "#6c757d"}
 
 
+def impact_legend() -> list[tuple[str, str]]:
+    return [(str(label), GROUP_COLORS[group]) for group, label in GROUPS.items()]
+
+
 def impact_charts(*, series, years) -> list[dict]:
     charts = []
     for subject, (label, _codes) in SUBJECTS.items():
@@ -31,7 +35,8 @@ def impact_charts(*, series, years) -> list[dict]:
                         x_labels=[str(y) for y in years],
                         series=lines,
                         unit=unit,
-                        height=260,
+                        height=240,
+                        legend=False,
                     ),
                 }
             )

@@ -27,7 +27,7 @@ from .documents import KIND_PREFIX
 from .exports import impact_export_response
 from .forms import ImpactForm, ReportOrderForm
 from .impact import impact_load, impact_series, impact_table
-from .impact_charts import impact_charts
+from .impact_charts import impact_charts, impact_legend
 from .selectors import Period
 from .services import report_bundle_request, report_request
 
@@ -172,6 +172,7 @@ def impact(request: HttpRequest) -> HttpResponse:
         "table": table,
         "years": loaded["years"],
         "charts": impact_charts(series=series, years=loaded["years"]),
+        "legend": impact_legend(),
         "territory_label": label,
         "group_sizes": {k: len(v) for k, v in loaded["groups"].items()},
         "query": request.GET.urlencode(),

@@ -49,9 +49,13 @@ def line_chart(
     decimals: int = 1,
     width: int = 560,
     height: int = 240,
+    legend: bool = True,
 ) -> SafeString:
-    """A line chart of a few series over a few points (years)."""
-    left, right, top, bottom = 44, 12, 14, 48
+    """A line chart of a few series over a few points (years).
+
+    ``legend=False`` leaves the legend to the page (e.g. when the series names are long).
+    """
+    left, right, top, bottom = 44, 12, 14, (48 if legend else 26)
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s.values if v is not None]
     low = y_min if y_min is not None else (min(values) if values else 0)
@@ -102,7 +106,7 @@ def line_chart(
             )
     legend_y = height - 12
     cursor = left
-    for index, s in enumerate(series):
+    for index, s in enumerate(series if legend else ()):
         color = s.color or PALETTE[index % len(PALETTE)]
         parts.append(
             f'<rect x="{cursor}" y="{legend_y - 9}" width="12" height="4" fill="{color}"/>'
