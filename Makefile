@@ -16,8 +16,11 @@ DJANGO_ADMIN := $(CURDIR)/$(VENV)/bin/django-admin
 DEMO_PASSWORD ?= demo12345
 DEMO_ADDRESS ?= 127.0.0.1:8000
 # Empty values count as unset in settings.py: the demo always runs on SQLite, eager Celery
-# and console e-mail, whatever the shell or a local .env says.
-DEMO_ENV := PORTAL_ENV=development DEBUG=true DATABASE_URL= CELERY_BROKER_URL= EMAIL_URL=consolemail://
+# and console e-mail, whatever the shell or a local .env says. It shows the Russian error
+# pages as users see them; `make demo DEMO_DEBUG=true` for Django's debug pages.
+DEMO_DEBUG ?= false
+DEMO_ENV := PORTAL_ENV=development DEBUG=$(DEMO_DEBUG) DATABASE_URL= CELERY_BROKER_URL= \
+	EMAIL_URL=consolemail://
 PYTEST_ARGS ?=
 
 # Translation catalogs. The root one (locale/) covers templates/, settings and the platform
