@@ -7,11 +7,14 @@ class PartnershipsConfig(AppConfig):
     verbose_name = _("Partnerships")
 
     def ready(self) -> None:
+        from network_portal.accounts.models import Role
         from network_portal.documents.registry import register
+        from network_portal.ui.dashboard import Panel, register_panel
         from schools.card import CardSection, register_section
 
         from .card import partnerships_section_context
         from .documents import AGREEMENT_DOCUMENT
+        from .selectors import panel_context
 
         register(AGREEMENT_DOCUMENT)
         register_section(
@@ -21,5 +24,14 @@ class PartnershipsConfig(AppConfig):
                 template="partnerships/_card_section.html",
                 context=partnerships_section_context,
                 order=40,
+            )
+        )
+        register_panel(
+            Panel(
+                key="partnerships",
+                roles=(Role.COORDINATOR, Role.METHODOLOGIST, Role.DIRECTOR, Role.PARTNER),
+                template="partnerships/_panel.html",
+                context=lambda user, scope: panel_context(user=user),
+                order=35,
             )
         )

@@ -462,3 +462,44 @@ def organisation_strengths(*, organisation: Organisation) -> dict[str, Any]:
         "load": loads.get(organisation.pk, 0),
         "has_profile": bool(levels),
     }
+
+
+# --- Home-page panel -------------------------------------------------------------------------
+
+
+def panel_context(*, user: Any) -> dict[str, Any] | None:
+    """Partnerships by status, supported schools still without a partner (territory roles),
+    and partnerships waiting for the user's organisation to agree (directors, partners)."""
+    scope = scope_for(user)
+    visible = partnership_list_for_user(user=user)
+    counts = dict(visible.values_list("status").annotate(n=Count("pk")).order_by())
+    own = scope.organisation_ids(Role.DIRECTOR, Role.PARTNER)
+    waiting = list(
+        visible.filter(
+            status=PartnershipStatus.PROPOSED,
+            pk__in=PartnershipMember.objects.filter(
+                organisation_id__in=own, agreed_at__isnull=True
+            ).values("partnership_id"),
+        ).order_by("-created_at")[:5]
+    )
+    unpaired = None
+    if scope.has_role(*TERRITORY_ROLES):
+        schools = Organisation.objects.filter(
+            organisation_q(scope, roles=TERRITORY_ROLES), is_active=True
+        )
+        supported = CategoryAssignment.objects.filter(
+            organisation__in=schools, is_current=True, category__in=SUPPORTED_CATEGORIES
+        ).values("organisation_id")
+        paired = PartnershipMember.objects.filter(
+            role=MemberRole.SUPPORTED, partnership__status__in=OPEN_STATUSES
+        ).values("organisation_id")
+        unpaired = Organisation.objects.filter(pk__in=supported).exclude(pk__in=paired).count()
+    if not counts and not waiting and unpaired is None:
+        return None
+    return {
+        "counts": [
+            (status, label, counts.get(status, 0)) for status, label in PartnershipStatus.choices
+        ],
+        "waiting": waiting,
+        "unpaired": unpaired,
+    }

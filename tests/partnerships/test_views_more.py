@@ -132,3 +132,24 @@ def test_outsider_cannot_open_a_plan(users, client_for, needs):
         .status_code
         == 403
     )
+
+
+def test_home_panel_for_methodologist_and_member_director(users, client_for, needs):
+    from partnerships import services
+
+    page = client_for(users.methodologist).get("/").content.decode()
+    assert "1 поддерживаемая школа пока без партнёра." in page
+    p = services.partnership_create(
+        actor=users.methodologist,
+        data=services.PartnershipData(
+            title="Пара на согласовании",
+            municipality=needs.mun,
+            supported=[needs.school],
+            leaders=[needs.leader],
+        ),
+    )
+    page = client_for(users.director).get("/").content.decode()
+    assert "Ожидают согласования вашей организацией" in page and p.title in page
+    page = client_for(users.methodologist).get("/").content.decode()
+    assert "У каждой поддерживаемой школы есть партнёр." in page
+    assert p.title not in client_for(users.outsider_director).get("/").content.decode()
