@@ -245,14 +245,20 @@ def suggest(request: HttpRequest, org_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The partnership is proposed."))
             return redirect("partnerships:detail", pk=partnership.pk)
-    needs, ranked = selectors.partner_suggestions(organisation=school, top=15)
+    needs, ranked = selectors.partner_suggestions(organisation=school, top=None)
     factors = {f.code: f for f in RiskFactor.objects.all()}
+    covered = {code for m in ranked for code in m.factor_codes}
     return render(
         request,
         "partnerships/suggest.html",
         {
             "school": school,
-            "matches": ranked,
+            "matches": ranked[:15],
+            "uncovered": [
+                factors[c]
+                for c, lv in sorted(needs.levels.items())
+                if lv == "high" and c not in covered
+            ],
             "needs": [
                 (factors[c], lv)
                 for c, lv in sorted(needs.levels.items(), key=lambda i: (i[1] != "high", i[0]))

@@ -153,3 +153,21 @@ def test_home_panel_for_methodologist_and_member_director(users, client_for, nee
     page = client_for(users.methodologist).get("/").content.decode()
     assert "У каждой поддерживаемой школы есть партнёр." in page
     assert p.title not in client_for(users.outsider_director).get("/").content.decode()
+
+
+def test_suggestions_name_the_high_risks_nobody_covers(users, client_for, world):
+    from schools.models import Category
+
+    from .factories import category, profile
+
+    category(world.school, Category.SHNOR)
+    profile(world.school, {7: "high", 9: "high"})
+    profile(world.leader, {9: "low"})
+    page = (
+        client_for(users.methodologist)
+        .get(reverse("partnerships:suggest", args=[world.school.pk]))
+        .content.decode()
+    )
+    assert "Ни у одной организации региона нет подтверждённого опыта по факторам" in page
+    assert "низкое качество преодоления языковых и культурных барьеров" in page
+    assert world.leader.short_name in page
