@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +13,7 @@ from django.views.decorators.http import require_POST
 from network_portal.access.policy import get_for_user_or_404, require, role_required, scope_for
 from network_portal.accounts.models import Role
 
-from . import selectors, services
+from . import exporting, selectors, services
 from .card import sections_for
 from .forms import (
     SORTS,
@@ -30,7 +27,7 @@ from .forms import (
     SchoolFilter,
 )
 from .importing.reader import ImportFileError
-from .models import Category, ImportStatus, OrganisationKind
+from .models import ImportStatus
 
 PAGE_SIZE = 50
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
@@ -70,69 +67,24 @@ def school_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-EXPORT_HEADERS = (
-    "Краткое наименование",
-    "Полное наименование",
-    "Муниципалитет",
-    "Тип",
-    "ИНН",
-    "ОГРН",
-    "Код",
-    "Адрес",
-    "Телефон",
-    "Эл. почта",
-    "Сайт",
-    "Категория",
-)
+EXPORT_TYPES = {
+    "csv": (exporting.to_csv, "text/csv"),
+    "xlsx": (
+        exporting.to_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+}
 
 
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
-    _filterset, rows, year, _years, _sort = _filtered(request)
-    labels, kinds = dict(Category.choices), dict(OrganisationKind.choices)
-    table = [
-        [
-            o.short_name,
-            o.full_name,
-            o.municipality.name,
-            str(kinds.get(o.kind, o.kind)),
-            o.inn,
-            o.ogrn,
-            o.code,
-            o.address,
-            o.phone,
-            o.email,
-            o.website,
-            str(labels.get(o.category_current, "")),
-        ]
-        for o in rows.iterator(chunk_size=1000)
-    ]
-    name = f"schools-{year or 'all'}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerows([EXPORT_HEADERS, *table])
-        response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv")
-    elif fmt == "xlsx":
-        response = HttpResponse(
-            _xlsx([EXPORT_HEADERS, *table]),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
+    """The filtered rows of the list (all pages) as CSV or XLSX."""
+    if fmt not in EXPORT_TYPES:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    _filterset, rows, year, _years, _sort = _filtered(request)
+    build, content_type = EXPORT_TYPES[fmt]
+    response = HttpResponse(build(exporting.export_rows(rows)), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="schools-{year or "all"}.{fmt}"'
     return response
-
-
-def _xlsx(rows) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Schools"))
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
