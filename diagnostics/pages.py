@@ -31,7 +31,6 @@ from .models import (
     QuestionnaireStatus,
     RiskProfile,
     TeacherSurvey,
-    TeamMember,
 )
 
 LEVEL_COLORS = {"high": "#dc3545", "medium": "#fd7e14", "low": "#198754"}
@@ -170,6 +169,8 @@ def questionnaire_context(
         "can_fill": selectors.can_fill(user=user, questionnaire=questionnaire),
         "profile": RiskProfile.objects.filter(questionnaire=questionnaire).first(),
         "missing_ids": {i.id for items in missing.values() for i in items},
+        "can_return": questionnaire.status == QuestionnaireStatus.SUBMITTED
+        and scope_for(user).has_role(*TERRITORY),
         **extra,
     }
 
@@ -549,7 +550,3 @@ def can_set_stage(user, school: Organisation) -> bool:
             ).exists()
         )
     )
-
-
-def team_member_of(user, school: Organisation) -> bool:
-    return TeamMember.objects.filter(organisation=school, user=user).exists()

@@ -5,14 +5,12 @@ Every ``…_for_user`` selector starts from the access policy, so a page cannot 
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from network_portal.access.policy import municipality_q, organisation_q, scope_for
 from network_portal.accounts.models import Role
@@ -24,7 +22,6 @@ from .models import (
     Indicator,
     Instrument,
     Questionnaire,
-    QuestionnaireStatus,
     RiskFactor,
     RiskProfile,
     StageRecord,
@@ -327,10 +324,6 @@ def questionnaires_to_fill_for(*, user) -> list[Questionnaire]:
     )
 
 
-def open_questionnaire_statuses() -> tuple[str, ...]:
-    return (QuestionnaireStatus.DRAFT, QuestionnaireStatus.RETURNED)
-
-
 # --- Transformation stages ----------------------------------------------------------------------
 
 
@@ -340,7 +333,3 @@ def stage_timeline(*, organisation: Organisation) -> list[StageRecord]:
         .select_related("set_by")
         .order_by("reached_on", "stage", "pk")
     )
-
-
-def today() -> datetime.date:
-    return timezone.localdate()

@@ -579,3 +579,18 @@ def test_home_panel_shows_what_waits(client_for, users, questionnaire, world):
     assert reverse("diagnostics:survey_answer", args=[survey.token]) in page
     page = client_for(users.outsider_director).get(reverse("ui:home")).content.decode()
     assert reverse("diagnostics:questionnaire", args=[questionnaire.pk]) not in page
+
+
+def test_methodologist_can_return_from_the_questionnaire_page(client_for, users, questionnaire):
+    services.questionnaire_save(
+        questionnaire=questionnaire,
+        answers=worst_answers(questionnaire.instrument),
+        expected_version=0,
+        user=users.director,
+        submit=True,
+    )
+    url = reverse("diagnostics:questionnaire", args=[questionnaire.pk])
+    return_url = reverse("diagnostics:questionnaire_return", args=[questionnaire.pk])
+    assert return_url in client_for(users.methodologist).get(url).content.decode()
+    assert return_url not in client_for(users.director).get(url).content.decode()
+    assert return_url not in client_for(users.curator).get(url).content.decode()
