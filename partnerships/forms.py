@@ -190,6 +190,13 @@ class StrengthForm(forms.ModelForm):
         model = DeclaredStrength
         fields = ("factor", "experience", "evidence", "evidence_url")
         widgets = {"evidence": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "experience": _(
+                "For example: «Experience from the 500+ project: teaching students "
+                "with disabilities»."
+            ),
+            "evidence": _("What confirms it: results, programmes, events, documents."),
+        }
 
 
 class ProviderProfileForm(forms.Form):
