@@ -1,0 +1,50 @@
+"""The demo roadmap of СОШ № 5: built from its profile, realistic states, idempotent."""
+
+import pytest
+from django.core.management import call_command
+
+from roadmaps.models import EngagementConcern, Evidence, QuarterRating, Roadmap, RoadmapStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed():
+    call_command("seed_demo", password="demo12345", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_demo_roadmap_is_realistic_and_idempotent():
+    _seed()
+    roadmap = Roadmap.objects.get(organisation__short_name="МОБУ «СОШ № 5»")
+    items = list(roadmap.items.all())
+    statuses = [i.status for i in items]
+    assert roadmap.status == RoadmapStatus.SUBMITTED
+    assert statuses.count("done") >= 2 and statuses.count("in_progress") >= 2
+    assert sum(i.overdue for i in items) == 1
+    done_with_evidence = {e.item_id for e in Evidence.objects.filter(item__roadmap=roadmap)}
+    assert done_with_evidence and all(
+        i.status == "done" for i in items if i.pk in done_with_evidence
+    )
+    assert roadmap.comments.filter(item__isnull=False).exists()
+    assert QuarterRating.objects.filter(roadmap=roadmap).count() == 1
+    if roadmap.partnership_id:
+        members = set(roadmap.partnership.organisations.values_list("short_name", flat=True))
+        assert {"МОБУ «СОШ № 5»", "МОБУ «СОШ № 9»"} <= members
+    counts = (Roadmap.objects.count(), roadmap.items.count(), Evidence.objects.count(),
+              EngagementConcern.objects.count(), QuarterRating.objects.count())  # fmt: skip
+    _seed()
+    assert counts == (Roadmap.objects.count(), roadmap.items.count(), Evidence.objects.count(),
+                      EngagementConcern.objects.count(), QuarterRating.objects.count())  # fmt: skip
+
+
+def test_demo_roadmap_is_built_without_partnership_and_profile():
+    from network_portal.accounts import demo as accounts_demo
+    from roadmaps import demo
+    from schools import demo as schools_demo
+
+    schools_demo.run()
+    accounts_demo.run(password="demo12345")
+    result = demo.run()
+    roadmap = Roadmap.objects.get(organisation__short_name="МОБУ «СОШ № 5»")
+    assert result["partnership"] is False and roadmap.partnership is None
+    codes = set(roadmap.items.values_list("risk_factor__code", flat=True))
+    assert codes == {3, 6, 9, 10}  # seed 001's factors of СОШ № 5 when there is no profile
