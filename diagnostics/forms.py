@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from schools.models import Category, Municipality, Organisation
 
 from . import scoring
-from .models import CycleKind, Stage, TeacherNeed
+from .models import Cycle, CycleKind, Stage, TeacherNeed
 from .selectors import survey_min_responses
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -129,10 +129,19 @@ class HeatmapFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), choices=[("", _("All categories")), *Category.choices], required=False
     )
+    cycle = forms.ModelChoiceField(
+        label=_("Profiles"),
+        queryset=Cycle.objects.none(),
+        required=False,
+        empty_label=_("The latest of each school"),
+    )
 
     def __init__(self, *args, municipalities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = municipalities
+        self.fields["cycle"].queryset = Cycle.objects.filter(
+            municipality__in=municipalities
+        ).order_by("-opens_on", "-pk")
 
 
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]

@@ -330,7 +330,10 @@ def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
     if form.is_bound and not valid and "municipality" in form.errors:
         raise Http404  # a municipality outside the user's scope
     data = form.cleaned_data if valid else {}
-    municipality = data.get("municipality") or municipalities.first()
+    cycle = data.get("cycle")
+    municipality = (
+        cycle.municipality if cycle else data.get("municipality") or municipalities.first()
+    )
     if municipality is None:
         raise Http404
     category = data.get("category") or ""
@@ -348,7 +351,10 @@ def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
     if category:
         schools = schools.filter(category=category)
     schools = list(schools)
-    profiles = selectors.latest_profiles(organisations=schools, explanations=False)
+    if cycle:
+        profiles = selectors.cycle_profiles(cycle=cycle, organisations=schools)
+    else:
+        profiles = selectors.latest_profiles(organisations=schools, explanations=False)
     factors = selectors.factors()
     labels = dict(Category.choices)
     rows = []
@@ -370,6 +376,7 @@ def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
     return {
         "form": form,
         "municipality": municipality,
+        "cycle": cycle,
         "category": category,
         "factors": factors,
         "rows": rows,
@@ -391,7 +398,10 @@ def heatmap_xlsx(context: dict[str, Any]) -> HttpResponse:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Risk profiles")[:31]
-    ws.append([_("Risk profiles of schools: %(m)s") % {"m": context["municipality"]}])
+    title = _("Risk profiles of schools: %(m)s") % {"m": context["municipality"]}
+    if context["cycle"]:
+        title = f"{title} — {context['cycle']}"
+    ws.append([title])
     ws["A1"].font = Font(bold=True, size=13)
     header = [_("School"), _("Category"), _("Profile date")] + [
         f"{f.code}. {f.short_name}" for f in context["factors"]

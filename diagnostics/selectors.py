@@ -78,6 +78,23 @@ def latest_profiles(
     return {p.organisation_id: p for p in profiles}
 
 
+def cycle_profiles(
+    *, cycle: Cycle, organisations: Iterable[Organisation | int]
+) -> dict[int, RiskProfile]:
+    """``{organisation_id: profile}`` computed in one cycle, levels without explanations."""
+    ids = [getattr(o, "pk", o) for o in organisations]
+    profiles = (
+        RiskProfile.objects.filter(cycle=cycle, organisation_id__in=ids)
+        .select_related("cycle", "instrument")
+        .prefetch_related(_levels_prefetch(explanations=False))
+        .order_by("organisation_id", "-computed_at")
+    )
+    result: dict[int, RiskProfile] = {}
+    for profile in profiles:
+        result.setdefault(profile.organisation_id, profile)
+    return result
+
+
 def previous_profile(*, profile: RiskProfile) -> RiskProfile | None:
     """The school's profile computed just before this one (for the comparison)."""
     return (

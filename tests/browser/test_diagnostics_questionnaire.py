@@ -66,6 +66,15 @@ def test_methodologist_sees_heatmap_comparison_and_hidden_survey_results(
         page.get_by_role("button", name="Выгрузить в XLSX").click()
     assert download.value.suggested_filename.endswith(".xlsx")
 
+    # the heatmap of the «500+» entry cycle: СОШ № 3 was high in factor 3 then
+    page.get_by_label("Профили").select_option(label="Входная диагностика проекта «500+», 2023/24")
+    page.get_by_role("button", name="Показать").click()
+    row3 = table.locator("tr", has=page.get_by_role("link", name="МОБУ «СОШ № 3»"))
+    expect(row3.locator("td").nth(2)).to_contain_text("Высокий")
+    page.get_by_label("Профили").select_option(label="Последний профиль каждой школы")
+    page.get_by_role("button", name="Показать").click()
+    expect(row3.locator("td").nth(2)).to_contain_text("Низкий")
+
     # СОШ № 3 overcame risks 3 and 9 since its «500+» entry profile
     table.get_by_role("link", name="МОБУ «СОШ № 3»").click()
     rows = page.locator("table").first.locator("tbody tr")

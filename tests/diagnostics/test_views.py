@@ -314,7 +314,7 @@ def test_heatmap_query_count_does_not_grow_with_schools(
     client = client_for(users.methodologist)
     url = reverse("diagnostics:heatmap")
     client.get(url)  # warm the session and the scope
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(url)
     assert len(response.context["rows"]) == n + 2  # + world.school and world.leader
 
@@ -594,3 +594,23 @@ def test_methodologist_can_return_from_the_questionnaire_page(client_for, users,
     assert return_url in client_for(users.methodologist).get(url).content.decode()
     assert return_url not in client_for(users.director).get(url).content.decode()
     assert return_url not in client_for(users.curator).get(url).content.decode()
+
+
+def test_heatmap_of_one_cycle_shows_that_cycle_s_profiles(client_for, users, world):
+    from .factories import CycleFactory
+
+    entry = CycleFactory(municipality=world.mun, title="Входная")
+    later = CycleFactory(municipality=world.mun, title="Промежуточная")
+    profile_with_levels(world.school, {9: "high"}, cycle=entry)
+    profile_with_levels(world.school, {9: "low"}, cycle=later)
+    client = client_for(users.methodologist)
+    url = reverse("diagnostics:heatmap")
+    rows = {r["school"].pk: r for r in client.get(url).context["rows"]}
+    assert rows[world.school.pk]["cells"][8].level == "low"
+    response = client.get(url, {"cycle": entry.pk})
+    rows = {r["school"].pk: r for r in response.context["rows"]}
+    assert rows[world.school.pk]["cells"][8].level == "high"
+    assert rows[world.leader.pk]["profile"] is None
+    other = CycleFactory(municipality=world.other_mun)
+    assert client.get(url, {"cycle": other.pk}).status_code == 200  # ignored: not in scope
+    assert client.get(url, {"cycle": other.pk}).context["cycle"] is None
