@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
 from diagnostics.models import RiskFactor
 from schools.models import Municipality, Organisation
 
@@ -119,6 +122,13 @@ CAPACITIES = {
     "МОБУ «СОШ № 16»": 3,
     "ГАПОУ «Северогорский политехнический колледж»": 3,
 }
+
+BLANK_SCAN = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 START = dt.date(2025, 9, 1)
 END = dt.date(2027, 6, 30)
@@ -269,8 +279,12 @@ def run() -> dict[str, int]:
             resources_text="кадровые, учебно-методические, информационные",
             actor=None,
         )
+        # a placeholder for the scan the schools signed (a blank A4 page)
+        agreement.scan.save("soglashenie-sosh5-sosh9.pdf", ContentFile(BLANK_SCAN), save=False)
+        agreement.scan_name = "Соглашение СОШ 5 — СОШ 9 (скан).pdf"
+        agreement.scan_uploaded_at = timezone.now()
         agreement.status = AgreementStatus.SIGNED
-        agreement.save(update_fields=["status"])
+        agreement.save(update_fields=["status", "scan", "scan_name", "scan_uploaded_at"])
         StatusChange.objects.create(
             agreement=agreement, from_status="draft", to_status="signed", action="sign"
         )
