@@ -53,6 +53,7 @@ def _prepare(summary, seed: int):
             closes_on=datetime.date(2025, 4, 1),
             schools=Organisation.objects.schools().filter(municipality=municipality),
             user=None,
+            notify=False,
         )
     questionnaires = list(
         Questionnaire.objects.filter(cycle__municipality__region_id=summary.region_id)

@@ -186,8 +186,10 @@ def cycle_open(
     closes_on: datetime.date,
     schools: Iterable[Organisation],
     user: Any,
+    notify: bool = True,
 ) -> Cycle:
-    """Open a cycle and create an empty questionnaire per school on the current instrument."""
+    """Open a cycle and create an empty questionnaire per school on the current instrument;
+    the directors and teams of the schools get an e-mail (after commit)."""
     instrument = Instrument.objects.filter(is_current=True).first()
     if instrument is None:
         raise DiagnosticsError(_("The instrument is not set up yet."))
@@ -207,6 +209,10 @@ def cycle_open(
     Questionnaire.objects.bulk_create(
         Questionnaire(cycle=cycle, organisation=s, instrument=instrument) for s in schools
     )
+    if notify:
+        from .tasks import notify_cycle_opened
+
+        transaction.on_commit(lambda: notify_cycle_opened.delay(cycle.pk))
     return cycle
 
 
@@ -314,6 +320,9 @@ def questionnaire_return(*, questionnaire: Questionnaire, comment: str, user: An
     audit_log(
         actor=user, action="diagnostics.questionnaire_return", obj=questionnaire, comment=comment
     )
+    from .tasks import notify_questionnaire_returned
+
+    transaction.on_commit(lambda: notify_questionnaire_returned.delay(questionnaire.pk))
 
 
 def profile_compute(

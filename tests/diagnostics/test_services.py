@@ -394,3 +394,35 @@ def test_questionnaire_progress_counts_answers(questionnaire, users):
     [row] = selectors.questionnaire_progress(cycle=questionnaire.cycle)
     assert (row.answered, row.questions) == (4, 30)
     assert Questionnaire.objects.get().cycle.status == CycleStatus.OPEN
+
+
+def test_cycle_open_and_return_email_the_director(
+    world, users, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        cycle = services.cycle_open(
+            municipality=world.mun,
+            kind=CycleKind.ENTRY,
+            title="Входная 2026/27",
+            opens_on=datetime.date(2026, 9, 1),
+            closes_on=datetime.date(2026, 10, 1),
+            schools=[world.school],
+            user=users.methodologist,
+        )
+    assert [m.to for m in mailoutbox] == [[users.director.email]]
+    assert "Входная 2026/27" in mailoutbox[0].subject
+    questionnaire = cycle.questionnaires.get()
+    services.questionnaire_save(
+        questionnaire=questionnaire,
+        answers=worst_answers(questionnaire.instrument),
+        expected_version=0,
+        user=users.director,
+        submit=True,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.questionnaire_return(
+            questionnaire=questionnaire, comment="Проверьте 9.2", user=users.methodologist
+        )
+    assert len(mailoutbox) == 2
+    assert "Проверьте 9.2" in mailoutbox[1].body
+    assert f"/diagnostics/questionnaires/{questionnaire.pk}/" in mailoutbox[1].body
