@@ -80,6 +80,7 @@ class IndicatorSpec:
     required: bool = True
     computed: bool = False
     source: str = ""
+    help_text: str = ""
 
     @property
     def max_score(self) -> Decimal:

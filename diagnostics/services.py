@@ -99,6 +99,7 @@ def instrument_spec(*, instrument: Instrument) -> scoring.InstrumentSpec:
                 required=i.required,
                 computed=i.kind == IndicatorKind.COMPUTED,
                 source=i.source,
+                help_text=i.help_text,
                 options=tuple(
                     scoring.OptionSpec(id=o.pk, text=o.text, score=o.score, min_value=o.min_value)
                     for o in i.options.all()
