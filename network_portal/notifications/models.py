@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class NotificationStatus(models.TextChoices):
@@ -19,27 +20,33 @@ class Notification(models.Model):
     (kind, recipient, object_key, due_date) makes a second worker or a retry skip it.
     """
 
-    kind = models.CharField(_("kind"), max_length=60)
+    kind = models.CharField(pgettext_lazy("notification", "kind"), max_length=60)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notifications",
-        verbose_name=_("recipient"),
+        verbose_name=pgettext_lazy("notification", "recipient"),
     )
-    object_key = models.CharField(_("object"), max_length=100)
-    due_date = models.DateField(_("due date"))
+    object_key = models.CharField(pgettext_lazy("notification", "object"), max_length=100)
+    due_date = models.DateField(pgettext_lazy("notification", "due date"))
     status = models.CharField(
-        _("status"),
+        pgettext_lazy("notification", "status"),
         max_length=10,
         choices=NotificationStatus.choices,
         default=NotificationStatus.PENDING,
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    subject = models.CharField(_("subject"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        pgettext_lazy("notification", "attempts"), default=0
+    )
+    last_error = models.TextField(pgettext_lazy("notification", "last error"), blank=True)
+    subject = models.CharField(pgettext_lazy("notification", "subject"), max_length=300, blank=True)
+    created_at = models.DateTimeField(
+        pgettext_lazy("notification", "created at"), auto_now_add=True
+    )
+    claimed_at = models.DateTimeField(
+        pgettext_lazy("notification", "claimed at"), null=True, blank=True
+    )
+    sent_at = models.DateTimeField(pgettext_lazy("notification", "sent at"), null=True, blank=True)
     #: Set by the run that claimed the row, so that it sends exactly the rows it claimed.
     claim_token = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
 
@@ -66,10 +73,10 @@ class NotificationPreference(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notification_preference",
-        verbose_name=_("user"),
+        verbose_name=pgettext_lazy("notification", "user"),
     )
     disabled_kinds = models.JSONField(_("switched-off reminders"), default=list, blank=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_at = models.DateTimeField(pgettext_lazy("notification", "updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("notification preference")
