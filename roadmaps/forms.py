@@ -109,8 +109,11 @@ class ItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("responsible_organisation", "co_responsible_organisation"):
             self.fields[name].queryset = organisations
-        self.fields["target_value"].localize = True
-        self.fields["target_value"].widget.is_localized = True
+        # A Russian decimal comma («12,5»): a localized text input, not type=number.
+        target = self.fields["target_value"]
+        target.localize = True
+        target.widget = forms.TextInput(attrs={"inputmode": "decimal"})
+        target.widget.is_localized = True
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["actual"].initial = _actual_initial(self.instance)
