@@ -277,7 +277,10 @@ def questionnaire_save(
         missing = scoring.missing_required(instrument=spec, answers=answers)
         if missing:
             raise MissingAnswers(
-                _("The questionnaire was not submitted: required questions are unanswered."),
+                _(
+                    "The questionnaire was not submitted: required questions are unanswered. "
+                    "Your answers are kept on this page; press «Save draft» to keep them for later."
+                ),
                 missing,
             )
     now = timezone.now()
