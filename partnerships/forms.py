@@ -310,3 +310,13 @@ class PartnershipFilterForm(forms.Form):
         required=False,
         choices=[("", _("All statuses")), *PartnershipStatus.choices],
     )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.none(),
+        required=False,
+        empty_label=_("All municipalities"),
+    )
+
+    def __init__(self, *args, municipalities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities

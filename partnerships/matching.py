@@ -80,6 +80,8 @@ class Candidate:
     load: int = 0
     #: schools the candidate already works with (not counted against it for them)
     partners_of: frozenset[int] = frozenset()
+    #: kinds of resources it can share (кадровые, материально-технические …), for the reasons
+    resources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,8 @@ def explain(m: Match) -> tuple[str, ...]:
     reasons = [_coverage_sentence(cov, own_high=cov.code in c.own_high) for cov in m.covered]
     if c.results in RESULTS_LABEL:
         reasons.append("Результаты: " + RESULTS_LABEL[c.results] + ".")
+    if c.resources:
+        reasons.append("Может предоставить ресурсы: " + ", ".join(c.resources).lower() + ".")
     if m.distance_km is not None:
         where = (
             "тот же муниципалитет"

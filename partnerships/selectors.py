@@ -80,9 +80,13 @@ def partnership_list_for_user(*, user: Any) -> QuerySet[Partnership]:
     return Partnership.objects.filter(q)
 
 
-def partnership_list_page(*, user: Any, status: str = "", search: str = "") -> QuerySet:
+def partnership_list_page(
+    *, user: Any, status: str = "", search: str = "", municipality: Municipality | None = None
+) -> QuerySet:
     """The list page's queryset: members and municipality in a fixed number of queries."""
     qs = partnership_list_for_user(user=user).select_related("municipality", "network")
+    if municipality is not None:
+        qs = qs.filter(municipality=municipality)
     if status:
         qs = qs.filter(status=status)
     if search:
@@ -318,7 +322,7 @@ def _results_level(category: str | None, is_school: bool, has_profile: bool) -> 
 def matching_candidates(
     *, organisations: QuerySet[Organisation], default_capacity: int
 ) -> list[matching.Candidate]:
-    """Every active organisation of ``organisations`` as a matching candidate (7 queries).
+    """Every active organisation of ``organisations`` as a matching candidate (8 queries).
 
     Derived strengths (low risk in the latest profile) count only for schools that are not
     themselves supported; a supported school offers what it *declares* (seed 001, СОШ № 3).
@@ -349,6 +353,15 @@ def matching_candidates(
             "organisation_id", "capacity"
         )
     )
+    resources: dict[int, list[str]] = defaultdict(list)
+    for org_id, name in (
+        ProviderProfile.resources.through.objects.filter(
+            providerprofile__organisation__in=organisations
+        )
+        .order_by("resourcekind__order")
+        .values_list("providerprofile__organisation_id", "resourcekind__name")
+    ):
+        resources[org_id].append(name)
     loads, partners_of = provider_loads()
     candidates = []
     for org in orgs:
@@ -372,6 +385,7 @@ def matching_candidates(
                 capacity=capacities.get(org.pk, default_capacity),
                 load=loads.get(org.pk, 0),
                 partners_of=frozenset(partners_of.get(org.pk, ())),
+                resources=tuple(resources.get(org.pk, ())),
             )
         )
     del ids

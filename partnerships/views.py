@@ -61,11 +61,15 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 
 
 def partnership_list(request: HttpRequest) -> HttpResponse:
-    filters = PartnershipFilterForm(request.GET or None)
-    status = q = ""
-    if filters.is_valid():
-        status, q = filters.cleaned_data["status"], filters.cleaned_data["q"]
-    qs = selectors.partnership_list_page(user=request.user, status=status, search=q)
+    municipalities = selectors.managed_municipalities(user=request.user)
+    filters = PartnershipFilterForm(request.GET or None, municipalities=municipalities)
+    wanted = filters.cleaned_data if filters.is_valid() else {}
+    qs = selectors.partnership_list_page(
+        user=request.user,
+        status=wanted.get("status", ""),
+        search=wanted.get("q", ""),
+        municipality=wanted.get("municipality"),
+    )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     scope = scope_for(request.user)
     return render(
@@ -75,6 +79,7 @@ def partnership_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "partnerships": page.object_list,
             "filters": filters,
+            "several_municipalities": len(municipalities) > 1,
             "can_create": scope.has_role(*TERRITORY),
             "is_coordinator": scope.has_role(Role.COORDINATOR),
         },

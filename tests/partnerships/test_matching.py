@@ -183,3 +183,10 @@ def test_full_leader_is_not_used_by_the_plan():
         schools=[school], candidates=[full], weights=W, factor_names=NAMES, min_fit=0
     )
     assert plan[0].match is None
+
+
+def test_shared_resources_are_mentioned():
+    m = score(
+        cand(2, low_factors=frozenset({9}), resources=("Кадровые", "Материально-технические"))
+    )
+    assert "Может предоставить ресурсы: кадровые, материально-технические." in m.reasons

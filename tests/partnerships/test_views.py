@@ -114,10 +114,10 @@ def test_list_runs_in_constant_queries(users, client_for, world, django_assert_n
     client = client_for(users.methodologist)
     client.get(reverse("partnerships:list"))  # warm the session and caches
     _list_sizes(world, 2)
-    with django_assert_num_queries(7) as small:
+    with django_assert_num_queries(8) as small:
         client.get(reverse("partnerships:list"))
     _list_sizes(world, 20)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("partnerships:list"))
     assert len(response.context["partnerships"]) == 22
     del small

@@ -171,3 +171,27 @@ def test_suggestions_name_the_high_risks_nobody_covers(users, client_for, world)
     assert "Ни у одной организации региона нет подтверждённого опыта по факторам" in page
     assert "низкое качество преодоления языковых и культурных барьеров" in page
     assert world.leader.short_name in page
+
+
+def test_coordinator_filters_the_list_by_municipality(users, client_for, world, partnership):
+    from .factories import pair
+
+    other = pair(
+        supported=world.other_school,
+        provider=OrganisationFactory(municipality=world.other_mun),
+        title="Пара второго округа",
+    )
+    client = client_for(users.coordinator)
+    page = client.get(reverse("partnerships:list")).content.decode()
+    assert partnership.title in page and other.title in page and 'name="municipality"' in page
+    page = client.get(
+        reverse("partnerships:list"), {"municipality": world.other_mun.pk}
+    ).content.decode()
+    assert partnership.title not in page and other.title in page
+    # a methodologist has one municipality: no such filter, and a foreign one shows nothing
+    page = (
+        client_for(users.methodologist)
+        .get(reverse("partnerships:list"), {"municipality": world.other_mun.pk})
+        .content.decode()
+    )
+    assert 'name="municipality"' not in page and other.title not in page
