@@ -116,3 +116,29 @@ def test_ege_year_column_must_match_the_chosen_year(moscow):
     assert run.status == "rejected" and run.counts["invalid"] == 626
     assert "2016" in run.issues[0]["message"] and "2015" in run.issues[0]["message"]
     assert not AssessmentResult.objects.exists()
+
+
+def test_lyceum_file_through_the_wizard(moscow, client, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from network_portal.accounts.models import Role, RoleAssignment
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    RoleAssignment.objects.create(user=user, role=Role.METHODOLOGIST, municipality=moscow)
+    client.force_login(user)
+    upload = SimpleUploadedFile(LYCEUMS.name, LYCEUMS.read_bytes(), content_type="text/csv")
+    client.post(
+        reverse("schools:import_new"),
+        {"kind": "schools", "municipality": moscow.pk, "file": upload},
+    )
+    run = ImportRun.objects.get()
+    assert run.mapping["full_name"] == "name" and run.mapping["latitude"] == "Y"
+    client.post(reverse("schools:import_mapping", args=[run.pk]), run.mapping)
+    preview = client.get(reverse("schools:import_preview", args=[run.pk])).context["run"]
+    assert preview.counts["new"] == 43 and preview.counts["invalid"] == 0
+    assert _codes(preview).count("recovered_quotes") == 22
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("schools:import_preview", args=[run.pk]), {})
+    assert Organisation.objects.filter(municipality=moscow).count() == 43
