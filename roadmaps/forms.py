@@ -77,6 +77,22 @@ class RoadmapCreateForm(forms.Form):
         self.fields["start"].initial = timezone.localdate()
 
 
+class RoadmapForm(forms.Form):
+    """The roadmap's own settings: its title and the partnership it plans."""
+
+    title = forms.CharField(label=_("Title"), max_length=300)
+    partnership = forms.ModelChoiceField(
+        label=_("Partnership"),
+        queryset=None,
+        required=False,
+        empty_label=_("— the school's own programme of transition to effective work —"),
+    )
+
+    def __init__(self, *args, partnerships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnerships
+
+
 class ItemForm(forms.ModelForm):
     """The full form of an item. ``version`` carries the version the person saw."""
 

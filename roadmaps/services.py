@@ -90,6 +90,14 @@ def roadmap_create(
     return DraftResult(roadmap=roadmap, proposed=proposed, factors=factors)
 
 
+def roadmap_update(*, roadmap: Roadmap, user, title: str, partnership) -> Roadmap:
+    roadmap.title = title
+    roadmap.partnership = partnership
+    roadmap._history_user = user
+    roadmap.save(update_fields=["title", "partnership", "updated_at"])
+    return roadmap
+
+
 def roadmap_propose_measures(
     *, roadmap: Roadmap, user, start: date, levels: list[tuple[Any, str]] | None = None
 ) -> tuple[int, int]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("library/new/", views.library_edit, name="library_add"),
     path("library/<int:pk>/", views.library_edit, name="library_edit"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/print/", views.print_view, name="print"),
     path("<int:pk>/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("<int:pk>/history/", views.history, name="history"),

@@ -30,6 +30,7 @@ from .forms import (
     ResolveConcernForm,
     ReviewForm,
     RoadmapCreateForm,
+    RoadmapForm,
 )
 from .models import Evidence, MeasureTemplate, RoadmapItem, RoadmapStatus
 from .page import (
@@ -111,6 +112,19 @@ def _draft_message(result: services.DraftResult) -> str:
             "Edit them, add your own and submit the roadmap for approval."
         ) % {"n": result.proposed, "f": result.factors}
     return _("The roadmap is created. Add its measures and submit it for approval.")
+
+
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap, perms = roadmap_for(request, pk)
+    require(perms.can_edit)
+    partnerships = selectors.partnerships_for_school(organisation=roadmap.organisation)
+    initial = {"title": roadmap.title, "partnership": roadmap.partnership_id}
+    form = RoadmapForm(request.POST or None, initial=initial, partnerships=partnerships)
+    if request.method == "POST" and form.is_valid():
+        services.roadmap_update(roadmap=roadmap, user=request.user, **form.cleaned_data)
+        messages.success(request, _("The roadmap is saved."))
+        return redirect("roadmaps:detail", pk=roadmap.pk)
+    return render(request, "roadmaps/roadmap_form.html", {"form": form, "roadmap": roadmap})
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -20,6 +20,7 @@ def _all_urls(rm, evidence):
     r, i = rm.roadmap.pk, rm.own.pk
     get = [
         reverse("roadmaps:detail", args=[r]),
+        reverse("roadmaps:edit", args=[r]),
         reverse("roadmaps:print", args=[r]),
         reverse("roadmaps:export_xlsx", args=[r]),
         reverse("roadmaps:history", args=[r]),

@@ -216,3 +216,47 @@ def test_history_names_related_objects_and_filters_changes_after_approval(rm, us
     assert "9. Высокая доля обучающихся с ОВЗ" in body
     only = client_for(users.curator).get(history_url, {"after_approval": "1"}).content.decode()
     assert "В работе" in only and "Высокая доля обучающихся с ОВЗ" not in only
+
+
+def test_evidence_and_comment_forms_work_without_javascript(rm, users, client_for):
+    client = client_for(users.director)
+    url = reverse("roadmaps:evidence_add", args=[rm.own.pk])
+    page = client.get(url).content.decode()
+    assert "<html" in page and 'enctype="multipart/form-data"' in page
+    response = client.post(url, {"url": "https://school.example.ru/report"})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#item-{rm.own.pk}")
+    refused = client.post(url, {"file": SimpleUploadedFile("a.exe", b"x"), "text": "Пояснение"})
+    body = refused.content.decode()
+    assert refused.status_code == 200 and "<html" in body and "Пояснение" in body
+    curator = client_for(users.curator)
+    comment_url = reverse("roadmaps:item_comment", args=[rm.own.pk])
+    assert "<html" in curator.get(comment_url).content.decode()
+    assert curator.post(comment_url, {"text": "Принято"}).status_code == 302
+    assert rm.own.comments.get().text == "Принято"
+
+
+def test_htmx_get_of_the_evidence_form_is_a_fragment(rm, users, client_for):
+    url = reverse("roadmaps:evidence_add", args=[rm.own.pk])
+    body = client_for(users.director).get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert body.lstrip().startswith("<form") and "<html" not in body
+
+
+def test_removing_an_item_of_an_approved_roadmap_leaves_a_note(rm, users, client_for):
+    rm.roadmap.status = RoadmapStatus.APPROVED
+    rm.roadmap.save()
+    client_for(users.director).post(reverse("roadmaps:item_delete", args=[rm.own.pk]))
+    assert not RoadmapItem.objects.filter(pk=rm.own.pk).exists()
+    assert "Своя задача школы" in rm.roadmap.comments.get().text
+    assert RoadmapItem.history.filter(id=rm.own.pk, history_type="-").exists()
+
+
+def test_director_renames_the_roadmap_and_others_cannot(rm, users, client_for):
+    url = reverse("roadmaps:edit", args=[rm.roadmap.pk])
+    data = {"title": "План совместной работы", "partnership": rm.partnership.pk}
+    assert client_for(users.curator).post(url, data).status_code == 403
+    assert client_for(users.outsider_director).post(url, data).status_code == 404
+    assert client_for(users.director).post(url, data).status_code == 302
+    rm.roadmap.refresh_from_db()
+    assert rm.roadmap.title == "План совместной работы"
+    assert rm.roadmap.history.first().history_user == users.director
