@@ -177,3 +177,25 @@ def test_a_second_user_in_scope_does_not_share_the_key(world, users):
     RoleAssignmentFactory(user=other, role=Role.DIRECTOR, organisation=world.school)
     RoadmapItemFactory(roadmap=RoadmapFactory(organisation=world.school))
     assert reminders_send(kinds=["roadmap_due_soon"]).emails == 2
+
+
+def test_subject_is_not_html_escaped(world, users):
+    roadmap = RoadmapFactory(organisation=world.school)
+    RoadmapItemFactory(roadmap=roadmap, responsible_user=users.director)
+    from datetime import datetime, time
+
+    from tests.reports.factories import EventFactory, RegistrationFactory
+
+    tomorrow = timezone.make_aware(
+        datetime.combine(timezone.localdate() + timedelta(days=1), time(10))
+    )
+    event = EventFactory(
+        municipality=world.mun,
+        organiser=world.leader,
+        title='Семинар "Оценивание" & практика',
+        starts_at=tomorrow,
+    )
+    RegistrationFactory(event=event, user=users.teacher)
+    reminders_send(kinds=["event_tomorrow"])
+    assert mail.outbox[0].subject == 'Завтра: Семинар "Оценивание" & практика'
+    assert "&quot;" not in mail.outbox[0].body
