@@ -126,6 +126,26 @@ def partnership_detail_for_user(*, user: Any, pk: int) -> Partnership:
     )
 
 
+def partnership_form_initial(*, partnership: Partnership) -> dict[str, Any]:
+    """The edit form's initial values (members split by role)."""
+    members = partnership.members.all()
+    return {
+        "title": partnership.title,
+        "municipality": partnership.municipality,
+        "network": partnership.network,
+        "start_date": partnership.start_date,
+        "end_date": partnership.end_date,
+        "description": partnership.description,
+        "risk_factors": partnership.risk_factors.all(),
+        "interaction_forms": partnership.forms.all(),
+        "directions": partnership.directions.all(),
+        "resources": partnership.resources.all(),
+        "supported": [m.organisation for m in members if m.role == MemberRole.SUPPORTED],
+        "leaders": [m.organisation for m in members if m.role == MemberRole.LEADER],
+        "partners": [m.organisation for m in members if m.role == MemberRole.PARTNER],
+    }
+
+
 def can_manage_municipality(*, user: Any, municipality_id: int) -> bool:
     """Methodologist of the municipality, coordinator of its region, or an admin."""
     scope = scope_for(user)
@@ -429,6 +449,22 @@ def partner_suggestions(
     return school, ranked
 
 
+def suggestion_page(*, organisation: Organisation, top: int = 15) -> dict[str, Any]:
+    """The school's risk factors (high first), its best candidates, and the high risks that
+    no organisation of the region covers."""
+    needs, ranked = partner_suggestions(organisation=organisation, top=None)
+    factors = {f.code: f for f in RiskFactor.objects.all()}
+    covered = {code for m in ranked for code in m.factor_codes}
+    levels = sorted(needs.levels.items(), key=lambda i: (i[1] != Level.HIGH, i[0]))
+    return {
+        "matches": ranked[:top],
+        "needs": [(factors[c], level) for c, level in levels if c in factors],
+        "uncovered": [
+            factors[c] for c, level in levels if level == Level.HIGH and c not in covered
+        ],
+    }
+
+
 def unpaired_supported_schools(*, organisations: QuerySet[Organisation]) -> list[matching.School]:
     """Supported schools (current category) that are not the supported member of an open
     partnership, with their latest factor levels."""
@@ -472,6 +508,11 @@ def organisation_strengths(*, organisation: Organisation) -> dict[str, Any]:
             DeclaredStrength.objects.filter(organisation=organisation).select_related("factor")
         ),
         "profile": profile,
+        "profile_initial": {
+            "capacity": profile.capacity if profile else config.default_capacity,
+            "resources": list(profile.resources.all()) if profile else [],
+            "note": profile.note if profile else "",
+        },
         "capacity": profile.capacity if profile else config.default_capacity,
         "load": loads.get(organisation.pk, 0),
         "has_profile": bool(levels),

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from diagnostics.models import RiskFactor
 from network_portal.access.policy import (
     get_for_user_or_404,
     require,
@@ -163,23 +162,7 @@ def partnership_edit(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user, municipality_id=partnership.municipality_id
         )
     )
-    members = partnership.members.all()
-    initial = {
-        "title": partnership.title,
-        "municipality": partnership.municipality,
-        "network": partnership.network,
-        "start_date": partnership.start_date,
-        "end_date": partnership.end_date,
-        "description": partnership.description,
-        "risk_factors": partnership.risk_factors.all(),
-        "interaction_forms": partnership.forms.all(),
-        "directions": partnership.directions.all(),
-        "resources": partnership.resources.all(),
-        **{
-            f"{r}s" if r != "supported" else r: [m.organisation for m in members if m.role == r]
-            for r in MemberRole.values
-        },
-    }
+    initial = selectors.partnership_form_initial(partnership=partnership)
     form = _partnership_form(request, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -236,7 +219,7 @@ def suggest(request: HttpRequest, org_pk: int) -> HttpResponse:
         provider = get_object_or_404(
             Organisation,
             pk=form.cleaned_data["provider"],
-            municipality__region_id=school.municipality.region_id,
+            municipality__region=school.municipality.region_id,
         )
         try:
             partnership = services.suggestion_accept(
@@ -246,31 +229,12 @@ def suggest(request: HttpRequest, org_pk: int) -> HttpResponse:
                 over_capacity_reason=form.cleaned_data["over_capacity_reason"],
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+            messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("The partnership is proposed."))
             return redirect("partnerships:detail", pk=partnership.pk)
-    needs, ranked = selectors.partner_suggestions(organisation=school, top=None)
-    factors = {f.code: f for f in RiskFactor.objects.all()}
-    covered = {code for m in ranked for code in m.factor_codes}
-    return render(
-        request,
-        "partnerships/suggest.html",
-        {
-            "school": school,
-            "matches": ranked[:15],
-            "uncovered": [
-                factors[c]
-                for c, lv in sorted(needs.levels.items())
-                if lv == "high" and c not in covered
-            ],
-            "needs": [
-                (factors[c], lv)
-                for c, lv in sorted(needs.levels.items(), key=lambda i: (i[1] != "high", i[0]))
-                if c in factors
-            ],
-        },
-    )
+    context = selectors.suggestion_page(organisation=school)
+    return render(request, "partnerships/suggest.html", {"school": school, **context})
 
 
 # --- Pairing plans ---------------------------------------------------------------------------
@@ -389,41 +353,23 @@ def strengths(request: HttpRequest, org_pk: int) -> HttpResponse:
         pk=org_pk,
     )
     can_edit = _can_edit_strengths(request.user, organisation)
-    form = StrengthForm(request.POST or None, prefix="s")
     info = selectors.organisation_strengths(organisation=organisation)
+    posted = request.POST if request.method == "POST" else {}
+    form = StrengthForm(posted if "save-strength" in posted else None, prefix="s")
     profile = ProviderProfileForm(
-        request.POST or None,
-        prefix="p",
-        initial={
-            "capacity": info["capacity"],
-            "resources": info["profile"].resources.all() if info["profile"] else [],
-            "note": info["profile"].note if info["profile"] else "",
-        },
+        posted if "save-profile" in posted else None, prefix="p", initial=info["profile_initial"]
     )
-    if request.method == "POST":
+    if posted:
         require(can_edit)
-        if "save-strength" in request.POST and form.is_valid():
-            services.strength_save(
-                organisation=organisation, actor=request.user, **form.cleaned_data
-            )
-            messages.success(request, _("The experience is saved."))
+        bound = form if form.is_bound else profile
+        if bound.is_valid():
+            save = services.strength_save if bound is form else services.provider_profile_save
+            save(organisation=organisation, actor=request.user, **bound.cleaned_data)
+            messages.success(request, _("Saved."))
             return redirect("partnerships:strengths", org_pk=organisation.pk)
-        if "save-profile" in request.POST and profile.is_valid():
-            services.provider_profile_save(
-                organisation=organisation, actor=request.user, **profile.cleaned_data
-            )
-            messages.success(request, _("The capacity is saved."))
-            return redirect("partnerships:strengths", org_pk=organisation.pk)
+    context = {"organisation": organisation, "info": info, "can_edit": can_edit}
     return render(
-        request,
-        "partnerships/strengths.html",
-        {
-            "organisation": organisation,
-            "info": info,
-            "form": form,
-            "profile_form": profile,
-            "can_edit": can_edit,
-        },
+        request, "partnerships/strengths.html", {**context, "form": form, "profile_form": profile}
     )
 
 

@@ -195,3 +195,17 @@ def test_coordinator_filters_the_list_by_municipality(users, client_for, world, 
         .content.decode()
     )
     assert 'name="municipality"' not in page and other.title not in page
+
+
+def test_capacity_form_saves_and_reshows_errors_alone(users, client_for, world):
+    client = client_for(users.leader_director)
+    url = reverse("partnerships:strengths", args=[world.leader.pk])
+    bad = client.post(url, {"p-capacity": "-1", "save-profile": "1"})
+    html = bad.content.decode()
+    assert bad.status_code == 200 and 'value="-1"' in html
+    assert html.count("invalid-feedback") == 1  # the experience form is not bound, no errors
+    assert (
+        client.post(url, {"p-capacity": "4", "p-resources": [], "save-profile": "1"}).status_code
+        == 302
+    )
+    assert world.leader.provider_profile.capacity == 4
