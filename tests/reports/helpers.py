@@ -1,6 +1,6 @@
 """A school with three years of results, a risk profile twice, roadmap items and an event."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from types import SimpleNamespace
 
 from django.utils import timezone
@@ -82,4 +82,3 @@ def school_with_history(world, *, falling=True):
 
 PERIOD = {"start": date(2025, 9, 1), "end": date(2026, 8, 31)}
 EMPTY = {"start": date(2001, 1, 1), "end": date(2001, 12, 31)}
-_ = timedelta

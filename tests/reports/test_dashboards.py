@@ -11,7 +11,7 @@ from django.utils import timezone
 from network_portal.access.policy import scope_for
 from network_portal.accounts.models import Role
 from reports import dashboards
-from tests.factories import OrganisationFactory, RoleAssignmentFactory, UserFactory
+from tests.factories import OrganisationFactory, RoleAssignmentFactory
 
 from .factories import (
     CategoryAssignmentFactory,
@@ -106,4 +106,3 @@ def test_outsider_panel_shows_nothing_of_other_municipality(world, users, client
 def test_user_without_roles_gets_no_report_panels(world, users):
     assert dashboards.curator_panel(users.nobody, scope_for(users.nobody)) is None
     assert dashboards.methodologist_panel(users.nobody, scope_for(users.nobody)) is None
-    _ = UserFactory
