@@ -282,8 +282,11 @@ def roadmap_transition(*, roadmap: Roadmap, to: str, user, comment: str = "") ->
         roadmap.items.filter(changed_after_approval=True).update(changed_after_approval=False)
     roadmap._history_user = user
     roadmap.save()
-    ReviewComment.objects.create(roadmap=roadmap, author=user, kind=to, text=comment)
+    step = ReviewComment.objects.create(roadmap=roadmap, author=user, kind=to, text=comment)
     audit_log(actor=user, action=f"roadmap_{to}", obj=roadmap, previous=previous)
+    from .tasks import notify_review_step
+
+    transaction.on_commit(lambda: notify_review_step.delay(step.pk))
     return roadmap
 
 

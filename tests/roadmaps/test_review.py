@@ -160,3 +160,20 @@ def test_school_card_shows_the_roadmap_section(rm, users, client_for):
         .content.decode()
     )
     assert "Дорожная карта и вовлечённость" in body and rm.roadmap.title in body
+
+
+def test_review_steps_are_emailed(
+    rm, users, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(users.director).post(reverse("roadmaps:submit", args=[rm.roadmap.pk]))
+    assert [m.to for m in mailoutbox] == [[users.curator.email]]
+    assert "на согласовании" in mailoutbox[0].subject
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(users.curator).post(
+            reverse("roadmaps:review", args=[rm.roadmap.pk]),
+            {"decision": "return", "comment": "Добавьте сроки"},
+        )
+    returned = mailoutbox[1]
+    assert returned.to == [users.director.email] and "Добавьте сроки" in returned.body
+    assert f"/roadmaps/{rm.roadmap.pk}/" in returned.body
