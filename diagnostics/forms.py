@@ -114,6 +114,32 @@ class CycleForm(forms.Form):
         return data
 
 
+class CycleEditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    opens_on = forms.DateField(label=_("Opens on"), widget=DATE_WIDGET)
+    closes_on = forms.DateField(label=_("Closes on"), widget=DATE_WIDGET)
+    schools = forms.ModelMultipleChoiceField(
+        label=_("Schools"),
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, cycle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["schools"].queryset = (
+            Organisation.objects.schools()
+            .filter(municipality_id=cycle.municipality_id, is_active=True)
+            .order_by("short_name")
+        )
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("opens_on"), data.get("closes_on")
+        if opens and closes and closes < opens:
+            self.add_error("closes_on", _("The cycle cannot close before it opens."))
+        return data
+
+
 class ReturnForm(forms.Form):
     comment = forms.CharField(
         label=_("What should be corrected"),

@@ -217,6 +217,55 @@ def cycle_open(
     return cycle
 
 
+@transaction.atomic
+def cycle_update(
+    *,
+    cycle: Cycle,
+    title: str,
+    opens_on: datetime.date,
+    closes_on: datetime.date,
+    schools: Iterable[Organisation],
+    user: Any,
+) -> Cycle:
+    """Change a cycle's title, dates and schools. A school added gets an empty questionnaire
+    (on the cycle's instrument version); a school whose questionnaire has answers cannot be
+    removed."""
+    schools = list(schools)
+    if any(s.municipality_id != cycle.municipality_id for s in schools):
+        raise DiagnosticsError(_("All schools must belong to the cycle's municipality."))
+    wanted = {s.pk for s in schools}
+    current = dict(cycle.questionnaires.values_list("organisation_id", "pk"))
+    dropped = [org_id for org_id in current if org_id not in wanted]
+    started = list(
+        Questionnaire.objects.filter(pk__in=[current[o] for o in dropped])
+        .filter(answers__isnull=False)
+        .select_related("organisation")
+        .distinct()
+    )
+    if started:
+        raise DiagnosticsError(
+            _("These schools have already answered and cannot be removed: %(names)s")
+            % {"names": ", ".join(str(q.organisation) for q in started)}
+        )
+    Questionnaire.objects.filter(pk__in=[current[o] for o in dropped]).delete()
+    Questionnaire.objects.bulk_create(
+        Questionnaire(cycle=cycle, organisation=s, instrument_id=cycle.instrument_id)
+        for s in schools
+        if s.pk not in current
+    )
+    cycle.title, cycle.opens_on, cycle.closes_on = title, opens_on, closes_on
+    cycle.save(update_fields=["title", "opens_on", "closes_on"])
+    cycle.schools.set(schools)
+    audit_log(
+        actor=user,
+        action="diagnostics.cycle_update",
+        obj=cycle,
+        closes_on=closes_on.isoformat(),
+        schools=sorted(wanted),
+    )
+    return cycle
+
+
 def cycle_close(*, cycle: Cycle, user: Any) -> None:
     Cycle.objects.filter(pk=cycle.pk).update(status=CycleStatus.CLOSED)
     cycle.status = CycleStatus.CLOSED

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cycles/", views.cycle_list, name="cycle_list"),
     path("cycles/new/", views.cycle_create, name="cycle_create"),
     path("cycles/<int:pk>/", views.cycle_detail, name="cycle_detail"),
+    path("cycles/<int:pk>/edit/", views.cycle_edit, name="cycle_edit"),
     path(
         "cycles/<int:pk>/close/",
         views.cycle_set_status,

@@ -24,6 +24,7 @@ from schools.models import Municipality, Organisation
 
 from . import pages, selectors, services
 from .forms import (
+    CycleEditForm,
     CycleForm,
     HeatmapFilterForm,
     QuestionnaireForm,
@@ -93,6 +94,32 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "return_form": ReturnForm(),
     }
     return render(request, "diagnostics/cycle_detail.html", context)
+
+
+def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_for(request.user)
+    cycle = get_for_user_or_404(
+        selectors.cycle_list_for_user(user=request.user).filter(
+            municipality_q(scope, "municipality")
+        ),
+        pk=pk,
+    )
+    initial = {
+        "title": cycle.title,
+        "opens_on": cycle.opens_on,
+        "closes_on": cycle.closes_on,
+        "schools": list(cycle.schools.all()),
+    }
+    form = CycleEditForm(request.POST or None, initial=initial, cycle=cycle)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cycle_update(cycle=cycle, user=request.user, **form.cleaned_data)
+        except services.DiagnosticsError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The cycle is saved."))
+            return redirect("diagnostics:cycle_detail", pk=cycle.pk)
+    return render(request, "diagnostics/cycle_edit.html", {"form": form, "cycle": cycle})
 
 
 @require_POST

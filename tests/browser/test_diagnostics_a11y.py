@@ -33,6 +33,7 @@ def _pages() -> dict[str, list[tuple[str, str]]]:
             ("cycles", reverse("diagnostics:cycle_list")),
             ("cycle form", reverse("diagnostics:cycle_create")),
             ("cycle", reverse("diagnostics:cycle_detail", args=[intermediate.pk])),
+            ("cycle edit", reverse("diagnostics:cycle_edit", args=[intermediate.pk])),
             ("heatmap", reverse("diagnostics:heatmap")),
             ("profile with comparison", reverse("diagnostics:profile", args=[profile3.pk])),
             ("surveys", reverse("diagnostics:survey_list")),

@@ -114,6 +114,7 @@ ROUTES: dict[str, Route] = {
     "diagnostics:cycle_list": Route(ok=_TERRITORY_AND_OUTSIDER, other=403),
     "diagnostics:cycle_create": Route(ok=_TERRITORY_AND_OUTSIDER, other=403),
     "diagnostics:cycle_detail": Route(args={"pk": cycle}, ok=TERRITORY),
+    "diagnostics:cycle_edit": Route(args={"pk": cycle}, ok=TERRITORY),
     "diagnostics:cycle_close": Route(
         method="post", args={"pk": cycle}, ok=TERRITORY, ok_status=REDIRECT
     ),

@@ -1,5 +1,6 @@
 """Every diagnostics page: who may open it, who gets 403/404, and what bad input does."""
 
+import datetime
 import io
 
 import pytest
@@ -614,3 +615,51 @@ def test_heatmap_of_one_cycle_shows_that_cycle_s_profiles(client_for, users, wor
     other = CycleFactory(municipality=world.other_mun)
     assert client.get(url, {"cycle": other.pk}).status_code == 200  # ignored: not in scope
     assert client.get(url, {"cycle": other.pk}).context["cycle"] is None
+
+
+def test_methodologist_extends_a_cycle_and_adds_a_school(client_for, users, questionnaire, world):
+    cycle = questionnaire.cycle
+    url = reverse("diagnostics:cycle_edit", args=[cycle.pk])
+    client = client_for(users.methodologist)
+    assert client.get(url).status_code == 200
+    data = {
+        "title": cycle.title,
+        "opens_on": "2026-09-15",
+        "closes_on": "2026-12-31",
+        "schools": [world.school.pk, world.leader.pk],
+    }
+    assert client.post(url, data).status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.closes_on == datetime.date(2026, 12, 31)
+    assert set(cycle.questionnaires.values_list("organisation_id", flat=True)) == {
+        world.school.pk,
+        world.leader.pk,
+    }
+    assert client_for(users.outsider).get(url).status_code == 404
+    assert client_for(users.director).get(url).status_code == 404
+
+
+def test_a_school_that_answered_cannot_be_removed_from_the_cycle(client_for, users, questionnaire):
+    services.questionnaire_save(
+        questionnaire=questionnaire,
+        answers=dict(list(worst_answers(questionnaire.instrument).items())[:2]),
+        expected_version=0,
+        user=users.director,
+    )
+    from tests.factories import OrganisationFactory
+
+    newcomer = OrganisationFactory(municipality=questionnaire.cycle.municipality)
+    url = reverse("diagnostics:cycle_edit", args=[questionnaire.cycle_id])
+    response = client_for(users.methodologist).post(
+        url,
+        {
+            "title": "Новое название",
+            "opens_on": "2026-09-15",
+            "closes_on": "2026-12-31",
+            "schools": [newcomer.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert str(questionnaire.organisation) in " ".join(response.context["form"].non_field_errors())
+    assert Questionnaire.objects.filter(pk=questionnaire.pk).exists()
+    assert Cycle.objects.get().title != "Новое название"
