@@ -185,6 +185,21 @@ RESULTS = {
 PARTICIPANTS_SHARE = {AssessmentKind.OGE: 0.1, AssessmentKind.EGE: 0.05}
 
 
+# Where the "high results" band starts and how wide it is (ОГЭ: mark 5; ЕГЭ: 81+ points).
+HIGH_BAND = {
+    (AssessmentKind.OGE, Subject.MATH): (14.0, 10.0),
+    (AssessmentKind.OGE, Subject.RUSSIAN): (26.0, 14.0),
+    (AssessmentKind.EGE, Subject.MATH_PROFILE): (50.0, 50.0),
+    (AssessmentKind.EGE, Subject.RUSSIAN): (60.0, 50.0),
+}
+
+
+def _high_results(kind: str, subject: str, average: float, participants: int) -> int:
+    """Pupils with high results: none at weak schools, up to 60 % at the strongest."""
+    start, width = HIGH_BAND[(kind, subject)]
+    return round(participants * min(0.6, max(0.0, (average - start) / width)))
+
+
 def run() -> dict[str, int]:
     region, _ = Region.objects.update_or_create(name=REGION, defaults={"code": "99"})
     municipality, _ = Municipality.objects.update_or_create(
@@ -242,7 +257,7 @@ def run() -> dict[str, int]:
                             "participants": participants,
                             "average_score": Decimal(str(average)),
                             "below_threshold": round(participants * below_share / 100),
-                            "high_results": 0,
+                            "high_results": _high_results(kind, subject, average, participants),
                         },
                     )
     # The region's category rules keep their defaults (seed 001/002); the demo categories of

@@ -43,3 +43,19 @@ def test_demo_is_idempotent(db):
     result = demo.run()
     assert CategoryAssignment.objects.count() == count
     assert result["categories_changed"] == 0
+
+
+def test_demo_leaders_have_high_results_and_shnor_none(db):
+    from schools.models import AssessmentResult
+
+    demo.run()
+    for name, category in EXPECTED.items():
+        high = sum(
+            AssessmentResult.objects.filter(organisation__short_name=name, year=2026).values_list(
+                "high_results", flat=True
+            )
+        )
+        if category == "leader":
+            assert high > 0, name
+        if category == "shnor":
+            assert high == 0, name
