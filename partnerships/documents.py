@@ -150,9 +150,16 @@ def agreement_data_version(params: dict) -> str:
     return hashlib.sha256("|".join(stamps).encode()).hexdigest()[:32]
 
 
+def agreement_url(job) -> str:
+    from django.urls import reverse
+
+    return reverse("partnerships:agreement_detail", args=[job.params["agreement_id"]])
+
+
 AGREEMENT_DOCUMENT = DocumentKind(
     key="partnerships.agreement",
     build=build_agreement,
     can_view=can_view_agreement,
     data_version=agreement_data_version,
+    source_url=agreement_url,
 )

@@ -28,6 +28,8 @@ class DocumentKind:
     can_view: Callable[[Any, Job], bool]
     #: A digest of the data the document depends on; an unchanged one is not rebuilt.
     data_version: Callable[[dict], str] | None = None
+    #: Where the document comes from (the agreement, the report's page), for a link back.
+    source_url: Callable[[Job], str | None] | None = None
 
 
 _KINDS: dict[str, DocumentKind] = {}
@@ -36,6 +38,20 @@ _KINDS: dict[str, DocumentKind] = {}
 def register(kind: DocumentKind) -> DocumentKind:
     _KINDS[kind.key] = kind
     return kind
+
+
+def source_url(job: Job) -> str | None:
+    """The page the job's document belongs to, if its kind says so (never raises)."""
+    try:
+        kind = get_kind(job.kind)
+    except LookupError:
+        return None
+    if kind.source_url is None:
+        return None
+    try:
+        return kind.source_url(job)
+    except Exception:  # a deleted object must not break the jobs page
+        return None
 
 
 def get_kind(key: str) -> DocumentKind:

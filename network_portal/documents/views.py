@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from network_portal.access.policy import get_for_user_or_404, require
 
 from .models import Job, JobStatus
+from .registry import source_url
 from .selectors import job_can_view, job_list_for_user
 from .services import job_retry
 
@@ -26,8 +27,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for_user(request, pk)
-    template = "documents/_job_status.html" if request.htmx else "documents/job_detail.html"
-    return render(request, template, {"job": job})
+    if request.htmx:
+        return render(request, "documents/_job_status.html", {"job": job})
+    return render(request, "documents/job_detail.html", {"job": job, "source_url": source_url(job)})
 
 
 def job_download(request: HttpRequest, pk: int) -> FileResponse:

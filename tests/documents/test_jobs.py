@@ -174,3 +174,35 @@ def test_job_list_in_constant_queries(users, client_for, django_assert_num_queri
         Job.objects.create(kind="test.doc", title="a", requested_by=users.methodologist)
     with django_assert_num_queries(5):
         client.get(reverse("documents:list"))
+
+
+def test_job_page_links_back_to_its_source(users, client_for, django_capture_on_commit_callbacks):
+    registry.register(
+        DocumentKind(
+            key="test.linked",
+            build=_ok,
+            can_view=lambda u, j: False,
+            source_url=lambda job: f"/somewhere/{job.params['id']}/",
+        )
+    )
+    registry.register(
+        DocumentKind(
+            key="test.gone", build=_ok, can_view=lambda u, j: False, source_url=lambda job: 1 / 0
+        )
+    )
+    try:
+        linked = services.job_request(
+            kind="test.linked", params={"id": 7}, title="С источником", user=users.methodologist
+        )
+        gone = services.job_request(
+            kind="test.gone", params={}, title="Источник удалён", user=users.methodologist
+        )
+        client = client_for(users.methodologist)
+        assert (
+            'href="/somewhere/7/"'
+            in client.get(reverse("documents:detail", args=[linked.pk])).content.decode()
+        )
+        assert client.get(reverse("documents:detail", args=[gone.pk])).status_code == 200
+    finally:
+        registry._KINDS.pop("test.linked", None)
+        registry._KINDS.pop("test.gone", None)
