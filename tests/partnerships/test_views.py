@@ -372,3 +372,7 @@ def test_pdf_job_page_for_members(users, client_for, agreement, django_capture_o
         client_for(users.partner).get(reverse("documents:download", args=[job.pk])).status_code
         == 200
     )
+    job_page = client_for(users.partner).get(reverse("documents:detail", args=[job.pk]))
+    assert (
+        reverse("partnerships:agreement_detail", args=[agreement.pk]) in job_page.content.decode()
+    )
