@@ -290,6 +290,14 @@ def cycle_list_for_user(*, user) -> QuerySet[Cycle]:
     return Cycle.objects.filter(q).distinct().select_related("municipality", "instrument")
 
 
+def cycles_managed_by(*, user) -> QuerySet[Cycle]:
+    """Cycles the user manages: those of her municipalities (methodologist) or region
+    (coordinator). School staff and curators reach cycles only through their questionnaires."""
+    return Cycle.objects.filter(municipality_q(scope_for(user), "municipality")).select_related(
+        "municipality", "instrument"
+    )
+
+
 def questionnaire_list_for_user(*, user) -> QuerySet[Questionnaire]:
     scope = scope_for(user)
     return Questionnaire.objects.filter(organisation_q(scope, "organisation")).select_related(

@@ -82,28 +82,16 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
 
 
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cycle = get_for_user_or_404(
-        selectors.cycle_list_for_user(user=request.user).filter(
-            municipality_q(scope_for(request.user), "municipality")
-        ),
-        pk=pk,
-    )
+    cycle = get_for_user_or_404(selectors.cycles_managed_by(user=request.user), pk=pk)
     context = {
         "cycle": cycle,
         "questionnaires": selectors.questionnaire_progress(cycle=cycle),
-        "return_form": ReturnForm(),
     }
     return render(request, "diagnostics/cycle_detail.html", context)
 
 
 def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = scope_for(request.user)
-    cycle = get_for_user_or_404(
-        selectors.cycle_list_for_user(user=request.user).filter(
-            municipality_q(scope, "municipality")
-        ),
-        pk=pk,
-    )
+    cycle = get_for_user_or_404(selectors.cycles_managed_by(user=request.user), pk=pk)
     initial = {
         "title": cycle.title,
         "opens_on": cycle.opens_on,
@@ -124,13 +112,7 @@ def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def cycle_set_status(request: HttpRequest, pk: int, status: str) -> HttpResponse:
-    scope = scope_for(request.user)
-    cycle = get_for_user_or_404(
-        selectors.cycle_list_for_user(user=request.user).filter(
-            municipality_q(scope, "municipality")
-        ),
-        pk=pk,
-    )
+    cycle = get_for_user_or_404(selectors.cycles_managed_by(user=request.user), pk=pk)
     if status == CycleStatus.CLOSED:
         services.cycle_close(cycle=cycle, user=request.user)
         messages.success(request, _("The cycle is closed."))
