@@ -109,8 +109,7 @@ def plan_organisations(
     for n, row in enumerate(table.rows):
         if progress and n % 500 == 0:
             progress(int(50 * n / max(len(table.rows), 1)))
-        values, errors = _row_values(row.values, index, mapping)
-        errors = _fix_lines(errors, row.line)
+        values, errors = _row_values(row.values, index, mapping, row.line)
         target = municipality
         mun_text = _cell(row.values, index, "municipality")
         if target is None:
@@ -179,9 +178,11 @@ def plan_organisations(
     return plan
 
 
-def _row_values(row: list[str], index: dict[str, int], mapping: dict[str, str]):
-    errors: list[Issue] = []
-    line_errors = []
+def _row_values(
+    row: list[str], index: dict[str, int], mapping: dict[str, str], line: int
+) -> tuple[dict, list[Issue]]:
+    """The row's values by field, and its problems (field, Russian message)."""
+    line_errors: list[tuple[str, str]] = []
     values: dict = {}
     for name in TEXT_FIELDS:
         text = _cell(row, index, name)
@@ -221,14 +222,7 @@ def _row_values(row: list[str], index: dict[str, int], mapping: dict[str, str]):
         values.setdefault("short_name", abbreviate(values["full_name"]))
         values["full_name"] = values["full_name"][:500]
         values["kind"] = parse_kind(_cell(row, index, "kind"), values["full_name"])
-    errors = [Issue(0, mapping.get(name, name), message) for name, message in line_errors]
-    return values, errors
-
-
-def _fix_lines(issues: list[Issue], line: int) -> list[Issue]:
-    for issue in issues:
-        issue.line = line
-    return issues
+    return values, [Issue(line, mapping.get(name, name), message) for name, message in line_errors]
 
 
 def _find_municipality(text: str, municipalities: dict[str, Municipality]) -> Municipality | None:
