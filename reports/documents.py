@@ -141,7 +141,21 @@ def _version(params: dict[str, Any]) -> str:
     )
 
 
+def _source_url(job) -> str | None:
+    """A report links back to its school or partnership, else to «Мои отчёты»."""
+    from django.urls import reverse
+
+    subject, pk = job.params.get("subject"), job.params.get("id")
+    if subject == "school":
+        return reverse("schools:detail", args=[pk])
+    if subject == "partnership":
+        return reverse("partnerships:detail", args=[pk])
+    return reverse("reports:list")
+
+
 def register_kinds() -> None:
     for subject in SUBJECTS:
-        register(DocumentKind(f"{KIND_PREFIX}{subject}", _build_single, _can_view, _version))
-    register(DocumentKind(f"{KIND_PREFIX}bundle", _build_bundle, _can_view, _version))
+        register(
+            DocumentKind(f"{KIND_PREFIX}{subject}", _build_single, _can_view, _version, _source_url)
+        )
+    register(DocumentKind(f"{KIND_PREFIX}bundle", _build_bundle, _can_view, _version, _source_url))
