@@ -80,7 +80,9 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered rows of the list (all pages) as CSV or XLSX."""
     if fmt not in EXPORT_TYPES:
         raise Http404
-    _filterset, rows, year, _years, _sort = _filtered(request)
+    filterset, rows, year, _years, _sort = _filtered(request)
+    if "municipality" in filterset.errors:  # a municipality outside the user's scope
+        raise Http404
     build, content_type = EXPORT_TYPES[fmt]
     response = HttpResponse(build(exporting.export_rows(rows)), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="schools-{year or "all"}.{fmt}"'

@@ -41,7 +41,11 @@ def test_outsider_export_does_not_contain_other_municipality(users, world, clien
     client = client_for(users.outsider)
     for fmt in ("csv", "xlsx"):
         response = client.get(reverse("schools:export", args=[fmt]), {"municipality": world.mun.pk})
-        assert response.status_code == 200
+        assert response.status_code == 404
+        own = client.get(
+            reverse("schools:export", args=[fmt]), {"municipality": world.other_mun.pk}
+        )
+        assert own.status_code == 200
     csv = client.get(reverse("schools:export", args=["csv"])).content.decode("utf-8-sig")
     assert world.other_school.short_name in csv
     assert world.school.short_name not in csv
