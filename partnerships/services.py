@@ -152,8 +152,13 @@ def _record(
 
 @transaction.atomic
 def partnership_create(*, actor: Any, data: PartnershipData) -> Partnership:
-    """Propose a partnership (status «предложена»). Raises ``ValidationError`` (field → message)."""
+    """Propose a partnership (status «предложена»). Raises ``ValidationError`` (field → message).
+
+    The providers' rows are locked first, so two methodologists proposing the last free place
+    of the same leader at the same moment cannot both get it.
+    """
     providers = [*data.leaders, *data.partners]
+    _lock(providers)
     problems = partnership_problems(
         supported_ids=[o.pk for o in data.supported],
         provider_ids=[o.pk for o in providers],
@@ -186,6 +191,13 @@ def partnership_create(*, actor: Any, data: PartnershipData) -> Partnership:
     return partnership
 
 
+def _lock(organisations: Sequence[Organisation]) -> None:
+    ids = sorted(o.pk for o in organisations)  # a fixed order: no deadlock between two proposals
+    list(
+        Organisation.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk")
+    )
+
+
 def _save_members(partnership: Partnership, data: PartnershipData) -> None:
     PartnershipMember.objects.bulk_create(
         [
@@ -216,6 +228,7 @@ def partnership_update(
     if partnership.status in (PartnershipStatus.COMPLETED, PartnershipStatus.TERMINATED):
         raise ValidationError(_("A finished partnership cannot be edited."))
     providers = [*data.leaders, *data.partners]
+    _lock(providers)
     current = {m.organisation_id for m in partnership.members.all()}
     new_providers = [o for o in providers if o.pk not in current]
     problems = partnership_problems(
