@@ -26,6 +26,35 @@ from .factories import (
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = item.fixturenames
+    return (
+        "transactional_db" in fixtures
+        or "live_server" in fixtures
+        or bool(
+            marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+        )
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Transactional tests (live server, browsers, ``transaction=True``) run last.
+
+    Each one ends by emptying every table, the reference data of the data migrations (risk
+    factors, event types, the measure library …) included. pytest-django sorts them last,
+    but pytest's own reordering for session-scoped parameters (Playwright's browser) moves
+    them back, so the order is set here again, after every other plugin. Each transactional
+    test also restores the migrated data first (serialized rollback), so the next one finds
+    it too.
+    """
+    for item in items:
+        if _is_transactional(item) and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
+    items.sort(key=_is_transactional)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
     """PBKDF2 costs ~0.3 s per password; the ``users`` fixture alone sets eleven."""
