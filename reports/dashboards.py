@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from diagnostics.models import FactorLevel, Level, RiskProfile
@@ -29,6 +30,13 @@ from schools.models import Category, CategoryAssignment, Municipality, Organisat
 from .views import default_period
 
 UPCOMING_DAYS = 14
+
+
+def _fluid(svg: str) -> str:
+    """Let a server-rendered chart shrink with a phone's screen (it keeps its viewBox)."""
+    return mark_safe(svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1))  # noqa: S308
+
+
 CATEGORY_COLORS = {
     Category.SHNOR: "#dc3545",
     Category.SHNSU: "#fd7e14",
@@ -110,12 +118,14 @@ def methodologist_panel(user, scope: Scope) -> dict[str, Any] | None:
     ).order_by("-created_at")[:3]
     return {
         "municipalities": list(Municipality.objects.filter(pk__in=muns).order_by("name")),
-        "categories_chart": bar_chart(
-            title=_("Schools by category"),
-            bars=[(label, n) for label, n, _c in categories],
-            colors=[c for _l, _n, c in categories],
-            label_width=260,
-            width=480,
+        "categories_chart": _fluid(
+            bar_chart(
+                title=_("Schools by category"),
+                bars=[(label, n) for label, n, _c in categories],
+                colors=[c for _l, _n, c in categories],
+                label_width=260,
+                width=480,
+            )
         ),
         "categories": categories,
         "partnerships": [
