@@ -46,6 +46,7 @@ from .models import (
     TeacherSurvey,
     TeamMember,
 )
+from .selectors import current_instrument
 
 HIGH, MEDIUM, LOW = scoring.HIGH, scoring.MEDIUM, scoring.LOW
 ALL = range(1, 11)
@@ -270,7 +271,7 @@ def run() -> dict[str, int]:
 
     municipality = Municipality.objects.get(name=MUNICIPALITY)
     orgs = {o.short_name: o for o in Organisation.objects.filter(municipality=municipality)}
-    instrument = Instrument.objects.get(is_current=True)
+    instrument = current_instrument(region_id=municipality.region_id)
     methodist = User.objects.filter(email="methodist@demo.local").first()
     curator = User.objects.filter(email="curator@demo.local").first()
     directors = _directors(orgs)

@@ -187,11 +187,23 @@ class Instrument(models.Model):
     """One version of the self-diagnosis instrument (factors' indicators, options, thresholds).
 
     Versions are never edited once a profile may refer to them: every edit in the portal copies
-    the current version into a new one (``services.instrument_edit``), so each profile stays
-    explainable with the exact questions and weights it was computed with.
+    the region's current version into a new one (``services.instrument_edit_*``), so each
+    profile stays explainable with the exact questions and weights it was computed with. A
+    region uses its own current version, or the base one (``region`` empty) until its
+    coordinator changes something.
     """
 
     version = models.PositiveIntegerField(_("version"), unique=True)
+    #: the region whose coordinator made this version; empty — the base version of the portal
+    #: (the «500+» instrument), used by every region that has not changed it
+    region = models.ForeignKey(
+        "schools.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="diagnostic_instruments",
+        verbose_name=_("region"),
+    )
     is_current = models.BooleanField(_("current"), default=False)
     note = models.CharField(_("what changed"), max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -210,9 +222,9 @@ class Instrument(models.Model):
         ordering = ["-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_current"],
+                fields=["region"],
                 condition=models.Q(is_current=True),
-                name="diagnostics_one_current_instrument",
+                name="diagnostics_one_current_instrument_per_region",
             )
         ]
 

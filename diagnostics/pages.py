@@ -456,16 +456,23 @@ def instrument_context(request: HttpRequest, instrument: Instrument) -> dict[str
         {"factor": f, "rule": rules.get(f.code), "indicators": indicators.get(f.code, [])}
         for f in selectors.factors()
     ]
-    versions = Instrument.objects.annotate(profiles_count=Count("profiles")).select_related(
-        "created_by"
+    region_id = selectors.region_id_for(request.user)
+    current = selectors.current_instrument(region_id=region_id)
+    versions = (
+        Instrument.objects.filter(Q(region__isnull=True) | Q(region_id=region_id))
+        .annotate(profiles_count=Count("profiles"))
+        .select_related("created_by", "region")
     )
     scope = scope_for(request.user)
     return {
         "instrument": instrument,
+        "current": current,
         "factors": factors,
         "versions": versions,
         "sources": scoring.COMPUTED_SOURCES,
-        "can_edit": instrument.is_current and scope.has_role(Role.COORDINATOR),
+        "can_edit": current is not None
+        and instrument.pk == current.pk
+        and scope.has_role(Role.COORDINATOR),
     }
 
 
@@ -504,6 +511,7 @@ def indicator_form(request: HttpRequest, *, base: Instrument, factor, indicator)
             if indicator:
                 new = services.instrument_edit_indicator(
                     base=base,
+                    region_id=base.editing_region_id,
                     indicator=indicator,
                     fields=fields,
                     options=formset.options,
@@ -513,6 +521,7 @@ def indicator_form(request: HttpRequest, *, base: Instrument, factor, indicator)
             else:
                 new = services.instrument_add_question(
                     base=base,
+                    region_id=base.editing_region_id,
                     factor_id=factor.pk,
                     fields=fields,
                     options=formset.options,

@@ -254,8 +254,37 @@ def survey_list_for_user(*, user) -> QuerySet[TeacherSurvey]:
 # --- Instrument -------------------------------------------------------------------------------
 
 
-def current_instrument() -> Instrument | None:
-    return Instrument.objects.filter(is_current=True).first()
+def current_instrument(*, region_id: int | None) -> Instrument | None:
+    """The region's current instrument version, or the base one if the region has none."""
+    if region_id is not None:
+        own = Instrument.objects.filter(is_current=True, region_id=region_id).first()
+        if own is not None:
+            return own
+    return Instrument.objects.filter(is_current=True, region__isnull=True).first()
+
+
+def region_id_for(user) -> int | None:
+    """The region a user works in (coordinator, methodologist or school staff); ``None`` for
+    an administrator without a territory: the base instrument is hers to edit."""
+    scope = scope_for(user)
+    if scope.region_ids:
+        return min(scope.region_ids)
+    if scope.municipality_ids:
+        return (
+            Municipality.objects.filter(pk__in=scope.municipality_ids)
+            .values_list("region_id", flat=True)
+            .order_by("region_id")
+            .first()
+        )
+    organisation_ids = scope.organisation_ids()
+    if organisation_ids:
+        return (
+            Organisation.objects.filter(pk__in=organisation_ids)
+            .values_list("municipality__region_id", flat=True)
+            .order_by("municipality__region_id")
+            .first()
+        )
+    return None
 
 
 def instrument_with_content(*, instrument: Instrument) -> Instrument:

@@ -191,7 +191,9 @@ def cycle_open(
 ) -> Cycle:
     """Open a cycle and create an empty questionnaire per school on the current instrument;
     the directors and teams of the schools get an e-mail (after commit)."""
-    instrument = Instrument.objects.filter(is_current=True).first()
+    from .selectors import current_instrument
+
+    instrument = current_instrument(region_id=municipality.region_id)
     if instrument is None:
         raise DiagnosticsError(_("The instrument is not set up yet."))
     schools = list(schools)
@@ -481,12 +483,16 @@ def team_member_remove(*, member: TeamMember) -> None:
 # --- Instrument versions (copy-on-write) ---------------------------------------------------------
 
 
-def _new_version(*, base: Instrument, user: Any, note: str) -> tuple[Instrument, dict[int, int]]:
-    """Copy ``base`` into a new current version; returns it and old→new indicator ids."""
-    Instrument.objects.filter(pk=base.pk).update(is_current=False)
+def _new_version(
+    *, base: Instrument, region_id: int | None, user: Any, note: str
+) -> tuple[Instrument, dict[int, int]]:
+    """Copy ``base`` into the region's new current version; returns it and old→new indicator
+    ids. The base version of the portal stays current for the other regions."""
+    if base.region_id == region_id:
+        Instrument.objects.filter(pk=base.pk).update(is_current=False)
     next_version = (Instrument.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     new = Instrument.objects.create(
-        version=next_version, is_current=True, note=note, created_by=user
+        version=next_version, region_id=region_id, is_current=True, note=note, created_by=user
     )
     FactorRule.objects.bulk_create(
         FactorRule(
@@ -516,8 +522,11 @@ def _new_version(*, base: Instrument, user: Any, note: str) -> tuple[Instrument,
     return new, id_map
 
 
-def _check_current(base: Instrument) -> None:
-    if not Instrument.objects.filter(pk=base.pk, is_current=True).exists():
+def _check_current(base: Instrument, region_id: int | None) -> None:
+    from .selectors import current_instrument
+
+    current = current_instrument(region_id=region_id)
+    if current is None or current.pk != base.pk:
         raise DiagnosticsError(
             _("The instrument has been changed by someone else meanwhile; open it again.")
         )
@@ -526,6 +535,7 @@ def _check_current(base: Instrument) -> None:
 @transaction.atomic
 def instrument_edit_rule(
     *,
+    region_id: int | None,
     base: Instrument,
     factor_id: int,
     medium_from: Decimal,
@@ -533,8 +543,8 @@ def instrument_edit_rule(
     user: Any,
     note: str,
 ) -> Instrument:
-    _check_current(base)
-    new, _ids = _new_version(base=base, user=user, note=note)
+    _check_current(base, region_id)
+    new, _ids = _new_version(base=base, region_id=region_id, user=user, note=note)
     FactorRule.objects.filter(instrument=new, factor_id=factor_id).update(
         medium_from=medium_from, high_from=high_from
     )
@@ -544,6 +554,7 @@ def instrument_edit_rule(
 @transaction.atomic
 def instrument_edit_indicator(
     *,
+    region_id: int | None,
     base: Instrument,
     indicator: Indicator,
     fields: Mapping[str, Any],
@@ -555,8 +566,8 @@ def instrument_edit_indicator(
 
     ``options`` is the full new list of ``{"text", "score", "min_value"}`` in order.
     """
-    _check_current(base)
-    new, ids = _new_version(base=base, user=user, note=note)
+    _check_current(base, region_id)
+    new, ids = _new_version(base=base, region_id=region_id, user=user, note=note)
     copy = Indicator.objects.get(pk=ids[indicator.pk])
     for name, value in fields.items():
         setattr(copy, name, value)
@@ -578,6 +589,7 @@ def instrument_edit_indicator(
 @transaction.atomic
 def instrument_add_question(
     *,
+    region_id: int | None,
     base: Instrument,
     factor_id: int,
     fields: Mapping[str, Any],
@@ -585,8 +597,8 @@ def instrument_add_question(
     user: Any,
     note: str,
 ) -> Instrument:
-    _check_current(base)
-    new, _ids = _new_version(base=base, user=user, note=note)
+    _check_current(base, region_id)
+    new, _ids = _new_version(base=base, region_id=region_id, user=user, note=note)
     order = (new.indicators.filter(factor_id=factor_id).aggregate(m=Max("order"))["m"] or 0) + 1
     factor_code = RiskFactor.objects.values_list("code", flat=True).get(pk=factor_id)
     taken = set(new.indicators.values_list("code", flat=True))
@@ -610,10 +622,10 @@ def instrument_add_question(
 
 @transaction.atomic
 def instrument_remove_indicator(
-    *, base: Instrument, indicator: Indicator, user: Any, note: str
+    *, base: Instrument, region_id: int | None, indicator: Indicator, user: Any, note: str
 ) -> Instrument:
-    _check_current(base)
-    new, ids = _new_version(base=base, user=user, note=note)
+    _check_current(base, region_id)
+    new, ids = _new_version(base=base, region_id=region_id, user=user, note=note)
     Indicator.objects.filter(pk=ids[indicator.pk]).delete()
     return new
 

@@ -202,20 +202,29 @@ def heatmap(request: HttpRequest) -> HttpResponse:
 
 def instrument_detail(request: HttpRequest, version: int | None = None) -> HttpResponse:
     require(scope_for(request.user).has_role(*TERRITORY, Role.CURATOR, Role.DIRECTOR))
-    qs = Instrument.objects.all()
-    instrument = (
-        get_for_user_or_404(qs, version=version) if version else qs.filter(is_current=True).first()
-    )
-    if instrument is None:
-        raise Http404
+    if version:
+        instrument = get_for_user_or_404(Instrument.objects.all(), version=version)
+    else:
+        instrument = _editable_base(request)
     return render(
         request, "diagnostics/instrument.html", pages.instrument_context(request, instrument)
     )
 
 
+def _editable_base(request: HttpRequest) -> Instrument:
+    """The instrument version in force in the user's region (edits start from it);
+    ``editing_region_id`` is where a new version will belong."""
+    region_id = selectors.region_id_for(request.user)
+    instrument = selectors.current_instrument(region_id=region_id)
+    if instrument is None:
+        raise Http404
+    instrument.editing_region_id = region_id
+    return instrument
+
+
 @role_required(Role.COORDINATOR)
 def instrument_rule_edit(request: HttpRequest, code: int) -> HttpResponse:
-    base = get_for_user_or_404(Instrument.objects.all(), is_current=True)
+    base = _editable_base(request)
     rule = get_for_user_or_404(base.rules.select_related("factor"), factor__code=code)
     form = RuleForm(
         request.POST or None, initial={"medium_from": rule.medium_from, "high_from": rule.high_from}
@@ -223,7 +232,11 @@ def instrument_rule_edit(request: HttpRequest, code: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             new = services.instrument_edit_rule(
-                base=base, factor_id=rule.factor_id, user=request.user, **form.cleaned_data
+                base=base,
+                region_id=base.editing_region_id,
+                factor_id=rule.factor_id,
+                user=request.user,
+                **form.cleaned_data,
             )
         except services.DiagnosticsError as error:
             form.add_error(None, str(error))
@@ -237,14 +250,14 @@ def instrument_rule_edit(request: HttpRequest, code: int) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 def instrument_indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    base = get_for_user_or_404(Instrument.objects.all(), is_current=True)
+    base = _editable_base(request)
     indicator = get_for_user_or_404(base.indicators.select_related("factor"), pk=pk)
     return pages.indicator_form(request, base=base, factor=indicator.factor, indicator=indicator)
 
 
 @role_required(Role.COORDINATOR)
 def instrument_question_add(request: HttpRequest, code: int) -> HttpResponse:
-    base = get_for_user_or_404(Instrument.objects.all(), is_current=True)
+    base = _editable_base(request)
     factor = get_for_user_or_404(RiskFactor.objects.all(), code=code)
     return pages.indicator_form(request, base=base, factor=factor, indicator=None)
 
@@ -252,11 +265,12 @@ def instrument_question_add(request: HttpRequest, code: int) -> HttpResponse:
 @require_POST
 @role_required(Role.COORDINATOR)
 def instrument_indicator_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    base = get_for_user_or_404(Instrument.objects.all(), is_current=True)
+    base = _editable_base(request)
     indicator = get_for_user_or_404(base.indicators.all(), pk=pk)
     try:
         new = services.instrument_remove_indicator(
             base=base,
+            region_id=base.editing_region_id,
             indicator=indicator,
             user=request.user,
             note=_("Removed indicator %(code)s") % {"code": indicator.code},

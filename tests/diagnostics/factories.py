@@ -21,7 +21,8 @@ from tests.factories import MunicipalityFactory, OrganisationFactory
 
 
 def current_instrument() -> Instrument:
-    return Instrument.objects.get(is_current=True)
+    """The base instrument version of the portal (data migration ``0004_fill_instrument``)."""
+    return Instrument.objects.get(is_current=True, region__isnull=True)
 
 
 class CycleFactory(DjangoModelFactory):

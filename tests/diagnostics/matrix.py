@@ -65,7 +65,12 @@ def profile(objects) -> int:
 
 
 def indicator(objects) -> int:
-    return Instrument.objects.get(is_current=True).indicators.order_by("pk").first().pk
+    return (
+        Instrument.objects.get(is_current=True, region__isnull=True)
+        .indicators.order_by("pk")
+        .first()
+        .pk
+    )
 
 
 def survey(objects):

@@ -50,7 +50,7 @@ def test_cycle_open_creates_a_questionnaire_per_school_on_the_current_instrument
         schools=[world.school, world.leader],
         user=users.methodologist,
     )
-    current = Instrument.objects.get(is_current=True)
+    current = Instrument.objects.get(is_current=True, region__isnull=True)
     assert cycle.instrument == current
     assert set(cycle.questionnaires.values_list("organisation_id", "instrument_id")) == {
         (world.school.pk, current.pk),
@@ -204,7 +204,9 @@ def test_return_withdraws_the_profile_and_allows_resubmission(questionnaire, use
     assert RiskProfile.objects.count() == 1
 
 
-def test_instrument_edit_makes_a_new_version_and_old_profiles_keep_theirs(questionnaire, users):
+def test_instrument_edit_makes_a_regional_version_and_old_profiles_keep_theirs(
+    questionnaire, users, world
+):
     answers = worst_answers(questionnaire.instrument)
     services.questionnaire_save(
         questionnaire=questionnaire,
@@ -213,10 +215,11 @@ def test_instrument_edit_makes_a_new_version_and_old_profiles_keep_theirs(questi
         user=users.director,
         submit=True,
     )
-    v1 = Instrument.objects.get(is_current=True)
+    v1 = Instrument.objects.get(is_current=True, region__isnull=True)
     indicator = v1.indicators.get(code="9.1")
     v2 = services.instrument_edit_indicator(
         base=v1,
+        region_id=world.region.pk,
         indicator=indicator,
         fields={"text": "Новый текст", "weight": Decimal(2), "required": True, "help_text": ""},
         options=[{"text": "Да", "score": Decimal(0)}, {"text": "Нет", "score": Decimal(3)}],
@@ -224,7 +227,10 @@ def test_instrument_edit_makes_a_new_version_and_old_profiles_keep_theirs(questi
         note="Уточнён вопрос 9.1",
     )
     v1.refresh_from_db()
-    assert (v1.is_current, v2.is_current, v2.version) == (False, True, 2)
+    # the region has its own version now; the base one stays in force for other regions
+    assert (v1.is_current, v2.is_current, v2.version, v2.region) == (True, True, 2, world.region)
+    assert selectors.current_instrument(region_id=world.region.pk) == v2
+    assert selectors.current_instrument(region_id=None) == v1
     assert v1.indicators.get(code="9.1").text != "Новый текст"
     new = v2.indicators.get(code="9.1")
     assert (new.text, new.weight, new.options.count()) == ("Новый текст", Decimal(2), 2)
@@ -235,19 +241,44 @@ def test_instrument_edit_makes_a_new_version_and_old_profiles_keep_theirs(questi
     with pytest.raises(services.DiagnosticsError):  # editing a stale base is refused
         services.instrument_edit_rule(
             base=v1,
+            region_id=world.region.pk,
             factor_id=indicator.factor_id,
             medium_from=Decimal(30),
             high_from=Decimal(60),
             user=users.coordinator,
             note="x",
         )
+    v3 = services.instrument_edit_rule(
+        base=v2,
+        region_id=world.region.pk,
+        factor_id=indicator.factor_id,
+        medium_from=Decimal(30),
+        high_from=Decimal(60),
+        user=users.coordinator,
+        note="Ниже пороги",
+    )
+    v2.refresh_from_db()
+    assert (v2.is_current, v3.is_current) == (False, True)
+    # a new cycle of the region uses the region's version
+    cycle = services.cycle_open(
+        municipality=world.mun,
+        kind=CycleKind.INTERMEDIATE,
+        title="Промежуточная",
+        opens_on=datetime.date(2026, 12, 1),
+        closes_on=datetime.date(2026, 12, 20),
+        schools=[world.school],
+        user=users.methodologist,
+        notify=False,
+    )
+    assert cycle.instrument == v3
 
 
 def test_instrument_add_and_remove_question(users):
-    v1 = Instrument.objects.get(is_current=True)
+    v1 = Instrument.objects.get(is_current=True, region__isnull=True)
     factor_id = v1.indicators.get(code="10.1").factor_id
     v2 = services.instrument_add_question(
         base=v1,
+        region_id=None,
         factor_id=factor_id,
         fields={
             "text": "Есть ли родительский клуб?",
@@ -261,7 +292,11 @@ def test_instrument_add_and_remove_question(users):
     )
     assert v2.indicators.get(code="10.4").text == "Есть ли родительский клуб?"
     v3 = services.instrument_remove_indicator(
-        base=v2, indicator=v2.indicators.get(code="10.4"), user=users.coordinator, note="Убран"
+        base=v2,
+        region_id=None,
+        indicator=v2.indicators.get(code="10.4"),
+        user=users.coordinator,
+        note="Убран",
     )
     assert not v3.indicators.filter(code="10.4").exists()
     assert Indicator.objects.filter(instrument=v2, code="10.4").exists()

@@ -367,15 +367,17 @@ def test_coordinator_edits_thresholds_as_a_new_version(client_for, users):
     assert client.get(url).status_code == 200
     response = client.post(url, {"medium_from": "30", "high_from": "60", "note": "Ниже пороги"})
     assert response.status_code == 302
-    current = Instrument.objects.get(is_current=True)
+    current = Instrument.objects.get(
+        is_current=True, region=users.coordinator.role_assignments.get().region
+    )
     assert current.version == 2
     assert current.rules.get(factor__code=9).high_from == 60
     bad = client.post(url, {"medium_from": "70", "high_from": "60", "note": "x"})
     assert bad.status_code == 200 and bad.context["form"].errors
 
 
-def test_coordinator_edits_a_question_with_options(client_for, users):
-    v1 = Instrument.objects.get(is_current=True)
+def test_coordinator_edits_a_question_with_options(client_for, users, world):
+    v1 = Instrument.objects.get(is_current=True, region__isnull=True)
     indicator = v1.indicators.get(code="10.1")
     client = client_for(users.coordinator)
     url = reverse("diagnostics:instrument_indicator_edit", args=[indicator.pk])
@@ -396,10 +398,10 @@ def test_coordinator_edits_a_question_with_options(client_for, users):
         "options-2-score": "",
     }
     assert client.post(url, data).status_code == 302
-    new = Instrument.objects.get(is_current=True).indicators.get(code="10.1")
+    new = Instrument.objects.get(is_current=True, region=world.region).indicators.get(code="10.1")
     assert [o.text for o in new.options.all()] == ["Большинство", "Меньшинство"]
     one_option = {**data, "options-1-text": "", "options-1-score": ""}
-    old = Instrument.objects.get(is_current=True).indicators.get(code="10.1")
+    old = Instrument.objects.get(is_current=True, region=world.region).indicators.get(code="10.1")
     response = client.post(
         reverse("diagnostics:instrument_indicator_edit", args=[old.pk]), one_option
     )
@@ -408,7 +410,7 @@ def test_coordinator_edits_a_question_with_options(client_for, users):
 
 @pytest.mark.parametrize("who", ["methodologist", "curator", "director"])
 def test_only_the_coordinator_edits_the_instrument(client_for, users, who):
-    indicator = Instrument.objects.get(is_current=True).indicators.first()
+    indicator = Instrument.objects.get(is_current=True, region__isnull=True).indicators.first()
     client = client_for(getattr(users, who))
     assert client.get(reverse("diagnostics:instrument")).status_code == 200
     assert client.get(reverse("diagnostics:instrument_rule_edit", args=[1])).status_code == 403
@@ -663,3 +665,21 @@ def test_a_school_that_answered_cannot_be_removed_from_the_cycle(client_for, use
     assert str(questionnaire.organisation) in " ".join(response.context["form"].non_field_errors())
     assert Questionnaire.objects.filter(pk=questionnaire.pk).exists()
     assert Cycle.objects.get().title != "Новое название"
+
+
+def test_a_regional_version_is_used_only_in_its_region(client_for, users, world):
+    from network_portal.accounts.models import Role
+    from tests.factories import RegionFactory, RoleAssignmentFactory, UserFactory
+
+    client_for(users.coordinator).post(
+        reverse("diagnostics:instrument_rule_edit", args=[9]),
+        {"medium_from": "30", "high_from": "60", "note": "Ниже пороги"},
+    )
+    page = client_for(users.methodologist).get(reverse("diagnostics:instrument"))
+    assert page.context["instrument"].version == 2 and not page.context["can_edit"]
+    stranger = UserFactory()
+    RoleAssignmentFactory(
+        user=stranger, role=Role.COORDINATOR, region=RegionFactory(name="Южная область")
+    )
+    page = client_for(stranger).get(reverse("diagnostics:instrument"))
+    assert page.context["instrument"].version == 1 and page.context["can_edit"]
