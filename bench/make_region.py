@@ -105,7 +105,7 @@ def make_region(
         Region,
         SchoolContext,
     )
-    from schools.normalize import normalize_name
+    from schools.normalize import normalize_name, sort_key
 
     started = time.perf_counter()
     name = name or f"Бенч-область {seed} ({schools} школ)"
@@ -161,6 +161,7 @@ def make_region(
                 short_name=short,
                 full_name=full,
                 normalized_name=normalize_name(full),
+                sort_name=sort_key(short),
                 inn=_inn(prefix, counter),
                 address=f"{mun.name}, ул. Школьная, д. {rng.randint(1, 120)}",
                 director_name=f"Директор школы № {number}",
@@ -181,6 +182,7 @@ def make_region(
                         short_name=title,
                         full_name=title,
                         normalized_name=normalize_name(title),
+                        sort_name=sort_key(title),
                         inn=_inn(prefix, counter),
                     )
                 )

@@ -20,8 +20,8 @@ from .models import (
 )
 
 SORTS = {
-    "name": "short_name",
-    "-name": "-short_name",
+    "name": "sort_name",
+    "-name": "-sort_name",
     "municipality": "municipality__name",
     "-municipality": "-municipality__name",
     "kind": "kind",

@@ -88,6 +88,8 @@ class Organisation(models.Model):
     full_name = models.CharField(_("full name"), max_length=500)
     short_name = models.CharField(_("short name"), max_length=200)
     normalized_name = models.CharField(max_length=500, db_index=True, editable=False)
+    #: ``short_name`` for sorting, numbers padded (``normalize.sort_key``); kept by ``save()``.
+    sort_name = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     inn = models.CharField(
         _("INN"), max_length=12, blank=True, db_index=True, validators=[validate_inn]
     )
@@ -132,9 +134,10 @@ class Organisation(models.Model):
         return self.short_name or self.full_name
 
     def save(self, *args, **kwargs):
-        from .normalize import normalize_name
+        from .normalize import normalize_name, sort_key
 
         self.normalized_name = normalize_name(self.full_name)
+        self.sort_name = sort_key(self.short_name or self.full_name)
         super().save(*args, **kwargs)
 
     @property

@@ -15,3 +15,11 @@ def normalize_name(name: str) -> str:
     text = _NUMBER_SIGN.sub("№ ", text)
     text = _PUNCT.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def sort_key(name: str) -> str:
+    """A key that sorts names as people read them: «СОШ № 2» before «СОШ № 16»."""
+    return _DIGITS.sub(lambda m: m.group().zfill(6), normalize_name(name))[:200]

@@ -45,7 +45,7 @@ def _filtered(request: HttpRequest):
     municipalities = selectors.municipality_list_for_user(user=request.user)
     filterset = SchoolFilter(request.GET or None, queryset=queryset, municipalities=municipalities)
     sort = request.GET.get("sort", "name")
-    rows = filterset.qs.order_by(SORTS.get(sort, "short_name"), "pk")
+    rows = filterset.qs.order_by(SORTS.get(sort, "sort_name"), "pk")
     return filterset, rows, year, years, sort
 
 

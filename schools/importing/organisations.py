@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Municipality, Organisation
-from ..normalize import normalize_name
+from ..normalize import normalize_name, sort_key
 from ..validators import inn_is_valid, ogrn_is_valid
 from .reader import Table
 from .values import (
@@ -332,17 +332,19 @@ def apply_organisations(plan: Plan) -> dict[str, int]:
             if change.action == "new":
                 org = Organisation(municipality=change.record.municipality, **values)
                 org.normalized_name = normalize_name(org.full_name)
+                org.sort_name = sort_key(org.short_name or org.full_name)
                 new.append(org)
             elif change.action == "updated":
                 org = change.organisation
                 for name in change.fields:
                     setattr(org, name, values[name])
                 org.normalized_name = normalize_name(org.full_name)
+                org.sort_name = sort_key(org.short_name or org.full_name)
                 org.updated_at = now
                 updated.append(org)
         Organisation.objects.bulk_create(new, batch_size=500)
         if updated:
             Organisation.objects.bulk_update(
-                updated, [*UPDATABLE, "normalized_name", "updated_at"], batch_size=500
+                updated, [*UPDATABLE, "normalized_name", "sort_name", "updated_at"], batch_size=500
             )
     return {"created_ids": [o.pk for o in new], "updated_ids": [o.pk for o in updated]}

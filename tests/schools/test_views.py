@@ -193,3 +193,21 @@ def test_list_and_card_queries_do_not_grow(
 
 LIST_QUERIES = 8
 CARD_QUERIES = 9
+
+
+def test_list_sorts_names_as_people_read_them(users, world, client_for):
+    from schools.normalize import sort_key
+
+    assert sort_key("МОБУ «СОШ № 2»") < sort_key("МОБУ «СОШ №16»")
+    for number in (16, 2, 100):
+        OrganisationFactory(municipality=world.mun, short_name=f"МОБУ «Школа № {number}»")
+    page = (
+        client_for(users.methodologist)
+        .get(reverse("schools:list"), {"q": "Школа №"})
+        .context["page"]
+    )
+    assert [o.short_name for o in page] == [
+        "МОБУ «Школа № 2»",
+        "МОБУ «Школа № 16»",
+        "МОБУ «Школа № 100»",
+    ]
