@@ -12,7 +12,8 @@ import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from network_portal.access.policy import Scope, scope_for
@@ -65,14 +66,23 @@ def _editable_q(scope: Scope) -> Q:
     return q
 
 
+def _count_of(status: str) -> Subquery:
+    return Subquery(
+        Registration.objects.filter(event_id=OuterRef("pk"), status=status)
+        .order_by()
+        .values("event_id")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
 def with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
+    """Places taken and waiting, as correlated subqueries: computed only for the rows shown
+    (a page of 20), not grouped over every event of the municipality."""
     return queryset.annotate(
-        registered_count=Count(
-            "registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED)
-        ),
-        waiting_count=Count(
-            "registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)
-        ),
+        registered_count=Coalesce(_count_of(RegistrationStatus.REGISTERED), 0),
+        waiting_count=Coalesce(_count_of(RegistrationStatus.WAITLISTED), 0),
     )
 
 
