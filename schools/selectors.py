@@ -166,12 +166,12 @@ def school_context_for(*, organisation: Organisation, year: str | int) -> School
     return found or SchoolContext(organisation=organisation)
 
 
-def result_years(*, organisation: Organisation) -> list[int]:
-    return sorted(
-        set(
-            AssessmentResult.objects.filter(organisation=organisation).values_list(
-                "year", flat=True
-            )
-        ),
-        reverse=True,
+def data_years(*, organisation: Organisation) -> list[int]:
+    """Years with results or context, newest first: the years a category can exist for."""
+    results = AssessmentResult.objects.filter(organisation=organisation).values_list(
+        "year", flat=True
     )
+    contexts = SchoolContext.objects.filter(organisation=organisation).values_list(
+        "year", flat=True
+    )
+    return sorted(set(results) | set(contexts), reverse=True)

@@ -173,8 +173,7 @@ def category_override(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.organisation_list_for_user(user=request.user), pk=pk
     )
     require(selectors.organisation_categorisable_for_user(user=request.user).filter(pk=pk).exists())
-    years = selectors.result_years(organisation=organisation) or [request.POST.get("year")]
-    form = CategoryOverrideForm(request.POST, years=years)
+    form = CategoryOverrideForm(request.POST, years=selectors.data_years(organisation=organisation))
     if form.is_valid():
         services.category_override(
             organisation=organisation, user=request.user, **form.cleaned_data
