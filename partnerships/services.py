@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -63,7 +63,6 @@ class PartnershipData:
     description: str = ""
     network: Network | None = None
     over_capacity_reason: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def partnership_problems(
