@@ -7,8 +7,30 @@ class EventsConfig(AppConfig):
     verbose_name = _("Network events")
 
     def ready(self) -> None:
+        from network_portal.accounts.models import Role
         from network_portal.documents.registry import register
+        from network_portal.ui.dashboard import Panel, register_panel
+        from schools.card import CardSection, register_section
 
+        from .card import events_section_context, panel_context
         from .certificates import CERTIFICATE
 
         register(CERTIFICATE)
+        register_section(
+            CardSection(
+                key="events",
+                title=_("Network events"),
+                template="events/_card_section.html",
+                context=events_section_context,
+                order=60,
+            )
+        )
+        register_panel(
+            Panel(
+                key="events",
+                roles=tuple(Role.values),
+                template="events/_panel.html",
+                context=panel_context,
+                order=60,
+            )
+        )

@@ -48,3 +48,26 @@ def test_needs_without_a_planned_event(client_for, users, world, monkeypatch):
 def test_outsider_cannot_plan_another_municipality(client_for, users, world):
     response = client_for(users.outsider).get(reverse("events:planning"), {"m": world.mun.pk})
     assert response.status_code == 404
+
+
+def test_school_card_section_and_home_panel(client_for, users, world):
+    from events.card import events_section_context, panel_context
+    from network_portal.access.policy import scope_for
+
+    from .factories import RegistrationFactory
+
+    held = EventFactory(
+        organiser=world.leader,
+        status=EventStatus.HELD,
+        starts_at=timezone.now() - timedelta(days=5),
+    )
+    RegistrationFactory(event=held, user=users.teacher, attended=True)
+    request = type("R", (), {"user": users.methodologist})()
+    section = events_section_context(request, world.leader)
+    assert section["organised"] == [held] and section["organised"][0].attended_count == 1
+    assert events_section_context(request, world.school)["attended"] == 1
+    upcoming = EventFactory(organiser=world.leader)
+    RegistrationFactory(event=upcoming, user=users.teacher)
+    panel = panel_context(users.teacher, scope_for(users.teacher))
+    assert [r.event for r in panel["mine"]] == [upcoming] and panel["upcoming"] == 1
+    assert panel_context(users.outsider, scope_for(users.outsider)) is None

@@ -1,0 +1,55 @@
+"""The events section of the school card and the home-page panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from network_portal.accounts.models import RoleAssignment
+
+from .models import EventStatus, Registration, RegistrationStatus
+from .selectors import event_can_create, event_list_for_user, registrations_of_user
+
+CARD_LIMIT = 6
+
+
+def events_section_context(request: HttpRequest, organisation: Any) -> dict[str, Any] | None:
+    """Events the organisation organised (with reports) and how many its staff attended."""
+    organised = list(
+        event_list_for_user(user=request.user)
+        .filter(organiser=organisation)
+        .exclude(status__in=(EventStatus.DRAFT, EventStatus.CANCELLED))
+        .select_related("event_type", "report")
+        .annotate(attended_count=Count("registrations", filter=Q(registrations__attended=True)))
+        .order_by("-starts_at")[:CARD_LIMIT]
+    )
+    staff = RoleAssignment.objects.filter(organisation=organisation).values("user_id")
+    attended = (
+        Registration.objects.filter(user_id__in=staff, attended=True)
+        .values("event_id")
+        .distinct()
+        .count()
+    )
+    if not organised and not attended:
+        return None
+    return {"organisation": organisation, "organised": organised, "attended": attended}
+
+
+def panel_context(user: Any, scope: Any) -> dict[str, Any] | None:
+    mine = list(
+        registrations_of_user(user=user).filter(
+            status__in=(RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED),
+            event__ends_at__gte=timezone.now(),
+        )[:5]
+    )
+    upcoming = (
+        event_list_for_user(user=user)
+        .filter(status=EventStatus.PUBLISHED, starts_at__gte=timezone.now())
+        .count()
+    )
+    if not mine and not upcoming:
+        return None
+    return {"mine": mine, "upcoming": upcoming, "can_create": event_can_create(user=user)}
