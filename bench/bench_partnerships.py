@@ -1,8 +1,8 @@
 """Figures of partner matching, pairing plans and agreement PDFs at region scale (issue 6).
 
 Builds (or reuses) a region of 2,000 schools with ``bench.make_region``, gives 300 of them a
-supported category and 100 a leader category, each with a risk profile (random levels, seeded),
-then measures:
+supported category and 100 a leader category; every school gets a risk profile (random levels,
+seeded), so each one is a real candidate; then measures:
 
 * matching one supported school against the 2,000 organisations of the region — the pure
   scoring (``rank_candidates``) and the whole selector with its queries
@@ -110,6 +110,43 @@ def _prepare(summary, seed: int):
     return supported, leaders
 
 
+def _profiles_for_the_rest(summary, seed: int) -> int:
+    """Every other school of the region gets a profile too, so that matching really weighs
+    2,000 candidates with risk profiles (they are not supported: low factors count)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from diagnostics.models import FactorLevel, RiskFactor, RiskProfile
+
+    rng = random.Random(seed + 1)
+    with_profile = set(
+        RiskProfile.objects.filter(organisation_id__in=summary.school_ids).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    rest = [pk for pk in summary.school_ids if pk not in with_profile]
+    factors = list(RiskFactor.objects.order_by("code"))
+    with transaction.atomic():
+        now = timezone.now()
+        profiles = RiskProfile.objects.bulk_create(
+            [RiskProfile(organisation_id=pk, computed_at=now) for pk in rest]
+        )
+        FactorLevel.objects.bulk_create(
+            [
+                FactorLevel(
+                    profile=profile,
+                    factor=factor,
+                    level=rng.choices(["high", "medium", "low"], weights=(2, 4, 4))[0],
+                    score=0,
+                )
+                for profile in profiles
+                for factor in factors
+            ],
+            batch_size=5000,
+        )
+    return len(rest)
+
+
 def _pdf_partnership(summary, leaders, supported):
     import datetime as dt
 
@@ -164,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = make_region(seed=args.seed, schools=args.schools, municipalities=60)
     supported, leaders = _prepare(summary, args.seed)
+    _profiles_for_the_rest(summary, args.seed)
     region = Region.objects.get(pk=summary.region_id)
     school = Organisation.objects.select_related("municipality").get(pk=supported[0])
     in_region = Organisation.objects.filter(municipality__region=region)
@@ -205,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     schools = selectors.unpaired_supported_schools(organisations=in_region)
-    leader_candidates = [c for c in candidates if c.id in set(leaders)]
+    leader_candidates = selectors.plan_providers(
+        organisations=in_region, default_capacity=config.default_capacity
+    )
     t_plan_pure, plan = _timed(
         lambda: matching.plan_pairings(
             schools=schools,

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -29,6 +30,7 @@ from network_portal.access.policy import (
 )
 from network_portal.accounts.models import Role
 from schools.models import (
+    SCHOOL_KINDS,
     SUPPORTED_CATEGORIES,
     Category,
     CategoryAssignment,
@@ -227,33 +229,48 @@ def partnerships_of_organisation(*, user: Any, organisation: Organisation) -> li
 # --- Risk profiles (through diagnostics.selectors) -------------------------------------------
 
 
-def latest_levels(*, organisations: QuerySet | Iterable[int]) -> dict[int, dict[int, str]]:
+def latest_levels(
+    *, organisations: QuerySet | Iterable[int], only: Iterable[str] | None = None
+) -> dict[int, dict[int, str]]:
     """Factor levels (code → level) of each organisation's latest risk profile.
 
     For a handful of schools this goes through ``diagnostics.selectors.latest_profiles``. For a
     whole region (matching against thousands of candidates) it reads the same newest profiles
-    — same ordering — as plain values in one query: building ~20,000 model instances would
-    take most of the 300 ms budget (bench/bench_partnerships.py).
+    — same ordering — as plain values in one query, optionally ``only`` some levels (the
+    candidates need their low and high factors, not the medium ones): building ~20,000 model
+    instances would take most of the 300 ms budget (bench/bench_partnerships.py).
     """
     if not isinstance(organisations, QuerySet):
         ids = list(organisations)
-        if len(ids) <= 50:
+        if len(ids) <= 50 and only is None:
             return {
                 org_id: {fl.factor.code: fl.level for fl in profile.levels.all()}
                 for org_id, profile in latest_profiles(organisations=ids).items()
             }
         organisations = Organisation.objects.filter(pk__in=ids)
-    newest = RiskProfile.objects.filter(organisation_id=OuterRef("organisation_id")).order_by(
-        "-computed_at", "-pk"
-    )
-    profiles = RiskProfile.objects.filter(
-        organisation__in=organisations, pk=Subquery(newest.values("pk")[:1])
-    )
+    if connection.vendor == "postgresql":  # one sort instead of a subquery per profile
+        profiles = (
+            RiskProfile.objects.filter(organisation__in=organisations)
+            .order_by("organisation_id", "-computed_at", "-pk")
+            .distinct("organisation_id")
+            .values("pk")
+        )
+    else:
+        newest = RiskProfile.objects.filter(organisation_id=OuterRef("organisation_id")).order_by(
+            "-computed_at", "-pk"
+        )
+        profiles = RiskProfile.objects.filter(
+            organisation__in=organisations, pk=Subquery(newest.values("pk")[:1])
+        ).values("pk")
+    rows = FactorLevel.objects.filter(profile__in=profiles)
+    if only is not None:
+        rows = rows.filter(level__in=list(only))
+    codes = dict(RiskFactor.objects.values_list("pk", "code"))
     levels: dict[int, dict[int, str]] = defaultdict(dict)
-    for org_id, code, level in FactorLevel.objects.filter(profile__in=profiles).values_list(
-        "profile__organisation_id", "factor__code", "level"
-    ):
-        levels[org_id][code] = level
+    for org_id, factor_id, level in rows.values_list(
+        "profile__organisation_id", "factor_id", "level"
+    ).iterator(chunk_size=5000):
+        levels[org_id][codes[factor_id]] = level
     return levels
 
 
@@ -347,10 +364,8 @@ def matching_candidates(
     Derived strengths (low risk in the latest profile) count only for schools that are not
     themselves supported; a supported school offers what it *declares* (seed 001, СОШ № 3).
     """
-    orgs = list(
-        organisations.filter(is_active=True)
-        .select_related("municipality")
-        .only(
+    rows = list(
+        organisations.filter(is_active=True).values_list(
             "id",
             "short_name",
             "kind",
@@ -360,8 +375,7 @@ def matching_candidates(
             "municipality__name",
         )
     )
-    ids = [o.pk for o in orgs]
-    levels = latest_levels(organisations=organisations)
+    levels = latest_levels(organisations=organisations, only=(Level.LOW, Level.HIGH))
     categories = current_categories(organisations=organisations)
     declared: dict[int, dict[int, str]] = defaultdict(dict)
     for org_id, code, experience in DeclaredStrength.objects.filter(
@@ -384,32 +398,54 @@ def matching_candidates(
         resources[org_id].append(name)
     loads, partners_of = provider_loads()
     candidates = []
-    for org in orgs:
-        category = categories.get(org.pk)
-        own = levels.get(org.pk, {})
+    for pk, name, kind, lat, lon, municipality_id, municipality_name in rows:
+        category = categories.get(pk)
+        own = levels.get(pk, {})
         supported = category in SUPPORTED_CATEGORIES
         candidates.append(
             matching.Candidate(
-                id=org.pk,
-                name=org.short_name,
-                municipality_id=org.municipality_id,
-                municipality_name=org.municipality.name,
-                lat=_float(org.latitude),
-                lon=_float(org.longitude),
+                id=pk,
+                name=name,
+                municipality_id=municipality_id,
+                municipality_name=municipality_name,
+                lat=_float(lat),
+                lon=_float(lon),
                 low_factors=frozenset()
                 if supported
                 else frozenset(c for c, lv in own.items() if lv == Level.LOW),
-                declared=declared.get(org.pk, {}),
+                declared=declared.get(pk, {}),
                 own_high=frozenset(c for c, lv in own.items() if lv == Level.HIGH),
-                results=_results_level(category, org.is_school, bool(own)),
-                capacity=capacities.get(org.pk, default_capacity),
-                load=loads.get(org.pk, 0),
-                partners_of=frozenset(partners_of.get(org.pk, ())),
-                resources=tuple(resources.get(org.pk, ())),
+                results=_results_level(category, kind in SCHOOL_KINDS, bool(own)),
+                capacity=capacities.get(pk, default_capacity),
+                load=loads.get(pk, 0),
+                partners_of=frozenset(partners_of.get(pk, ())),
+                resources=tuple(resources.get(pk, ())),
             )
         )
-    del ids
     return candidates
+
+
+def plan_providers(
+    *, organisations: QuerySet[Organisation], default_capacity: int
+) -> list[matching.Candidate]:
+    """Candidates of a region-wide pairing plan: leader schools and organisations that offered
+    help — declared an experience or set their capacity (seed 000: the leader school «должна
+    обладать высокими … ресурсами для обеспечения эффективного взаимодействия»)."""
+    offered = set(
+        ProviderProfile.objects.filter(organisation__in=organisations).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    categories = current_categories(organisations=organisations)
+    offered |= {pk for pk, category in categories.items() if category == Category.LEADER}
+    offered |= set(
+        DeclaredStrength.objects.filter(organisation__in=organisations).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    return matching_candidates(
+        organisations=organisations.filter(pk__in=offered), default_capacity=default_capacity
+    )
 
 
 def matching_school(*, organisation: Organisation) -> matching.School:

@@ -357,13 +357,15 @@ def pairing_plan_create(
 ) -> PairingPlan:
     """Suggest partners for every unpaired supported school of a municipality or region.
 
-    Providers come from the whole region (cross-municipality pairs are marked), capacity is
-    respected and the total fit maximised (:func:`partnerships.matching.plan_pairings`)."""
+    Providers come from the whole region (cross-municipality pairs are marked): leader schools
+    and the organisations that offered help (declared experience or a capacity); capacity is
+    respected and the total fit maximised (:func:`partnerships.matching.plan_pairings`). Any
+    other school can still be chosen for one school on its suggestions page."""
     config = selectors.matching_config(region_id=region.pk)
     in_region = Organisation.objects.filter(municipality__region=region)
     territory = in_region.filter(municipality=municipality) if municipality else in_region
     schools = selectors.unpaired_supported_schools(organisations=territory)
-    candidates = selectors.matching_candidates(
+    candidates = selectors.plan_providers(
         organisations=in_region, default_capacity=config.default_capacity
     )
     result = matching.plan_pairings(
