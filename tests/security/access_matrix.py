@@ -13,6 +13,7 @@ from tests.diagnostics import matrix as diagnostics_matrix
 from tests.partnerships import matrix as partnerships_matrix
 from tests.schools import matrix as schools_matrix
 
+from . import matrix_late
 from .routes import (
     LOGGED_IN,
     LOGIN,
@@ -93,8 +94,8 @@ MATRIX: dict[str, Route] = {
     **diagnostics_matrix.ROUTES,
     # --- partnerships -------------------------------------------------------------------
     **partnerships_matrix.ROUTES,
-    # --- roadmaps -----------------------------------------------------------------------
+    # --- roadmaps, events, reports, notifications (objects and rules in matrix_late.py) -----
     "roadmaps:list": everyone(),
-    # --- events -------------------------------------------------------------------------
     "events:list": everyone(),
+    **matrix_late.ROUTES,
 }

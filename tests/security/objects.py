@@ -57,6 +57,7 @@ def build_objects(world, users) -> SimpleNamespace:
         partner_org=world.partner_org,
         other_school=world.other_school,
         director_user=users.director,
+        teacher_user=users.teacher,
     )
     _jobs(ns, users)
     return ns
