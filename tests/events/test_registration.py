@@ -33,7 +33,7 @@ def test_teacher_registers_then_the_event_is_full_and_the_next_waits(event, make
 def test_registering_twice_is_refused(event, make_teacher):
     teacher = make_teacher()
     services.registration_register(event=event, user=teacher)
-    with pytest.raises(RegistrationRefused, match="already registered"):
+    with pytest.raises(RegistrationRefused, match="уже записаны"):
         services.registration_register(event=event, user=teacher)
     assert Registration.objects.filter(event=event, user=teacher).count() == 1
 
@@ -42,14 +42,14 @@ def test_registering_after_the_deadline_is_refused(world, make_teacher):
     event = EventFactory(
         organiser=world.leader, registration_deadline=timezone.now() - timedelta(hours=1)
     )
-    with pytest.raises(RegistrationRefused, match="closed"):
+    with pytest.raises(RegistrationRefused, match="закрылась"):
         services.registration_register(event=event, user=make_teacher())
     assert not Registration.objects.exists()
 
 
 def test_registering_for_a_cancelled_event_is_refused(world, make_teacher):
     event = EventFactory(organiser=world.leader, status=EventStatus.CANCELLED)
-    with pytest.raises(RegistrationRefused, match="cancelled"):
+    with pytest.raises(RegistrationRefused, match="отменено"):
         services.registration_register(event=event, user=make_teacher())
 
 

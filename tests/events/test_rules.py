@@ -30,12 +30,12 @@ def test_registration_is_open_for_a_published_future_event():
 @pytest.mark.parametrize(
     ("overrides", "fragment"),
     [
-        ({"status": EventStatus.CANCELLED}, "cancelled"),
-        ({"status": EventStatus.DRAFT}, "published"),
-        ({"current": RegistrationStatus.REGISTERED}, "already registered"),
-        ({"current": RegistrationStatus.WAITLISTED}, "waiting list"),
-        ({"deadline": NOW - timedelta(minutes=1)}, "closed"),
-        ({"starts_at": NOW}, "closed"),
+        ({"status": EventStatus.CANCELLED}, "отменено"),
+        ({"status": EventStatus.DRAFT}, "опубликованные"),
+        ({"current": RegistrationStatus.REGISTERED}, "уже записаны"),
+        ({"current": RegistrationStatus.WAITLISTED}, "листе ожидания"),
+        ({"deadline": NOW - timedelta(minutes=1)}, "закрылась"),
+        ({"starts_at": NOW}, "закрылась"),
     ],
 )
 def test_registration_refused_with_a_reason(overrides, fragment):
