@@ -67,7 +67,7 @@ def agreement_parties(agreement: Agreement) -> list[dict[str, Any]]:
 def agreement_values(agreement: Agreement, parties: list[dict[str, Any]]) -> dict[str, str]:
     p = agreement.partnership
     sides = "\n".join(
-        f"{i}. {party['full_name']} ({party['role'].lower()}), в лице руководителя "
+        f"{i}. {party['full_name']} ({party['role'].lower()}) в лице руководителя: "
         f"{party['director']}, действующего на основании устава;"
         for i, party in enumerate(parties, start=1)
     )
