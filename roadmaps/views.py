@@ -427,9 +427,20 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
     added, factors = services.roadmap_propose_measures(
         roadmap=roadmap, user=request.user, start=timezone.localdate()
     )
-    messages.info(
-        request, _("%(n)s measures proposed for %(f)s risk factors.") % {"n": added, "f": factors}
-    )
+    if added:
+        messages.success(
+            request,
+            _("%(n)s measures proposed for %(f)s risk factors.") % {"n": added, "f": factors},
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "Nothing to propose: every high- and medium-risk factor of the "
+                "current risk profile already has measures, or the school has "
+                "no risk profile yet."
+            ),
+        )
     return redirect("roadmaps:detail", pk=roadmap.pk)
 
 

@@ -90,3 +90,11 @@ def test_coordinator_edits_the_library(users, client_for):
     assert client_for(users.coordinator).post(url, data).status_code == 302
     template.refresh_from_db()
     assert template.task == "Новая мера" and not template.with_leader
+
+
+def test_propose_without_a_profile_says_why(world, users, client_for):
+    roadmap = roadmap_create(organisation=world.school, title="П", user=users.director).roadmap
+    response = client_for(users.director).post(
+        reverse("roadmaps:propose", args=[roadmap.pk]), follow=True
+    )
+    assert "Предлагать нечего" in response.content.decode()
