@@ -199,3 +199,12 @@ def test_subject_is_not_html_escaped(world, users):
     reminders_send(kinds=["event_tomorrow"])
     assert mail.outbox[0].subject == 'Завтра: Семинар "Оценивание" & практика'
     assert "&quot;" not in mail.outbox[0].body
+
+
+def test_beat_runs_the_loop_as_a_celery_task(due_item, settings):
+    from network_portal.notifications.tasks import send_reminders
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-reminders"]
+    assert entry["task"] == send_reminders.name
+    assert send_reminders.apply().get() >= 1
+    assert send_reminders.apply().get() == 0
