@@ -28,7 +28,8 @@ class EventsConfig(AppConfig):
         register_panel(
             Panel(
                 key="events",
-                roles=tuple(Role.values),
+                # the other roles see events in their reports panels (reports.dashboards)
+                roles=(Role.PARTNER,),
                 template="events/_panel.html",
                 context=panel_context,
                 order=60,

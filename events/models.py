@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _private_storage():
@@ -23,10 +24,10 @@ class EventStatus(models.TextChoices):
 class Audience(models.TextChoices):
     """Who an event is for (DOMAIN.md: педагоги, обучающиеся, родители, администрация)."""
 
-    TEACHERS = "teachers", _("Teachers")
-    STUDENTS = "students", _("Students")
-    PARENTS = "parents", _("Parents")
-    ADMINISTRATION = "administration", _("School administration")
+    TEACHERS = "teachers", pgettext_lazy("audience", "Teachers")
+    STUDENTS = "students", pgettext_lazy("audience", "Students")
+    PARENTS = "parents", pgettext_lazy("audience", "Parents")
+    ADMINISTRATION = "administration", pgettext_lazy("audience", "School administration")
 
 
 #: Audience -> boolean column of :class:`Event` (plain columns filter and index everywhere).
