@@ -11,6 +11,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor, TeacherNeed
 from partnerships.models import Partnership
@@ -286,7 +287,7 @@ class MaterialForm(forms.Form):
 
 class GroupRegistrationForm(forms.Form):
     teachers = forms.ModelMultipleChoiceField(
-        label=_("Teachers"),
+        label=pgettext_lazy("audience", "Teachers"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one teacher.")},
