@@ -64,6 +64,21 @@ def _fast_password_hashing():
 
 
 @pytest.fixture(autouse=True)
+def _portal_language():
+    """Every test starts in the portal's language, Russian, whatever the previous one left.
+
+    A management command ends with translations deactivated (English) and a request leaves
+    Russian active, so without this a message assertion would depend on the test order.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager_unless_marked_broker(request):
     """Tasks run in-process even when ``CELERY_BROKER_URL`` is set (as in CI).
 
