@@ -32,7 +32,7 @@ DOMAIN_DIRS := schools diagnostics partnerships roadmaps events reports \
 ROOT_IGNORE := .venv bench tests staticfiles media private_media test-artifacts static \
 	$(DOMAIN_DIRS) $(APP_CATALOGS)
 
-.PHONY: demo test lint format install check messages compilemessages test-browser clean
+.PHONY: demo test lint format install check messages compilemessages test-browser test-a11y load clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,15 @@ test: lint check
 
 test-browser: install
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# Access matrix, security settings, accessibility (axe, HTML checker, 360 px) and faults.
+test-a11y: install
+	$(PY) -m pytest tests/a11y tests/security tests/faults $(PYTEST_ARGS)
+
+# gunicorn (2 workers) on PostgreSQL with a 2,000-school region: req/s, p50/p95/p99, errors.
+load: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal_load} \
+		$(PY) -m bench.load.run $(LOAD_ARGS)
 
 messages: install
 	@for dir in $(CATALOGS); do \
