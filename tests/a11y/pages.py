@@ -9,12 +9,55 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.urls import reverse
+from django.utils import timezone
+
+from diagnostics.models import Questionnaire
+from events.models import Event
+from roadmaps.models import Roadmap
+from schools.models import Organisation
 
 Page = tuple[str, str | Callable[[], str]]
+
+
+def _demo_school() -> Organisation:
+    return Organisation.objects.get(
+        short_name__contains="СОШ № 5", municipality__name__startswith="Северогорск"
+    )
+
+
+def _school_card() -> str:
+    return reverse("schools:detail", args=[_demo_school().pk])
+
+
+def _school_edit() -> str:
+    return reverse("schools:edit", args=[_demo_school().pk])
+
+
+def _roadmap() -> str:
+    roadmap = Roadmap.objects.filter(organisation=_demo_school()).order_by("pk").first()
+    return reverse("roadmaps:detail", args=[roadmap.pk])
+
+
+def _questionnaire() -> str:
+    questionnaire = (
+        Questionnaire.objects.filter(organisation=_demo_school()).order_by("-pk").first()
+    )
+    return reverse("diagnostics:questionnaire", args=[questionnaire.pk])
+
+
+def _upcoming_event() -> str:
+    event = (
+        Event.objects.filter(status="published", starts_at__gt=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+    return reverse("events:detail", args=[event.pk])
+
 
 ANONYMOUS: list[Page] = [
     ("login", "accounts:login"),
     ("password reset", "accounts:password_reset"),
+    ("public announcements", "events:public_index"),
 ]
 
 #: The sections of the navigation; each role's home page and sections are checked.
@@ -34,13 +77,27 @@ ACCOUNT_FORMS: list[Page] = [
     ("password change form", "accounts:password_change"),
 ]
 
+#: The main forms and pages of each role's work.
 ROLES: dict[str, list[Page]] = {
     "admin@demo.local": [("home", "ui:home")],
-    "coordinator@demo.local": SECTIONS,
-    "methodist@demo.local": SECTIONS,
-    "curator@demo.local": SECTIONS,
-    "director@demo.local": SECTIONS + ACCOUNT_FORMS,
-    "teacher@demo.local": SECTIONS,
+    "coordinator@demo.local": [*SECTIONS, ("category rules form", "schools:rules")],
+    "methodist@demo.local": [
+        *SECTIONS,
+        ("school card", _school_card),
+        ("import form", "schools:import_new"),
+        ("new cycle form", "diagnostics:cycle_create"),
+        ("new partnership form", "partnerships:create"),
+        ("new event form", "events:create"),
+    ],
+    "curator@demo.local": [*SECTIONS, ("reports", "reports:list")],
+    "director@demo.local": [
+        *SECTIONS,
+        *ACCOUNT_FORMS,
+        ("school edit form", _school_edit),
+        ("questionnaire", _questionnaire),
+        ("roadmap", _roadmap),
+    ],
+    "teacher@demo.local": [*SECTIONS, ("event", _upcoming_event)],
     "partner@demo.local": SECTIONS,
 }
 
