@@ -34,6 +34,7 @@ class UserAdmin(BaseUserAdmin):
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
+        changed = {obj.pk: list(fields) for obj, fields in formset.changed_objects}
         for obj in formset.deleted_objects:
             audit_log(
                 actor=request.user,
@@ -56,4 +57,14 @@ class UserAdmin(BaseUserAdmin):
                 )
             else:
                 obj.save()
+                if isinstance(obj, RoleAssignment) and obj.pk in changed:
+                    # Changing the role or scope of a row in place is a grant too.
+                    audit_log(
+                        actor=request.user,
+                        action="role.change",
+                        obj=obj.user,
+                        role=obj.role,
+                        scope=str(obj.scope_object),
+                        fields=changed[obj.pk],
+                    )
         formset.save_m2m()

@@ -99,3 +99,81 @@ def test_password_reset_request_logs_no_email(client, users, all_logs):
     client.post(reverse("accounts:password_reset"), {"email": users.teacher.email})
     text = "\n".join(r.getMessage() for r in all_logs.records)
     assert users.teacher.email not in text
+
+
+def _role_formset(user, request, data: dict):
+    from django.contrib import admin
+
+    from network_portal.accounts.admin import RoleAssignmentInline
+
+    formset_class = RoleAssignmentInline(type(user), admin.site).get_formset(request, user)
+    prefix = formset_class.get_default_prefix()
+    payload = {f"{prefix}-{k}": v for k, v in data.items()}
+    return formset_class(payload, instance=user, prefix=prefix)
+
+
+def test_role_grant_and_revocation_in_the_admin_are_audited(rf, users, world):
+    """Through the admin's own inline formset and ``UserAdmin.save_formset``."""
+    from django.contrib import admin
+
+    from network_portal.accounts.models import RoleAssignment, User
+
+    user_admin = admin.site._registry[User]
+    request = rf.post("/admin/")
+    request.user = users.admin
+    person = users.nobody
+    grant = _role_formset(
+        person,
+        request,
+        {
+            "TOTAL_FORMS": "1",
+            "INITIAL_FORMS": "0",
+            "0-role": "director",
+            "0-organisation": str(world.school.pk),
+            "0-user": str(person.pk),
+        },
+    )
+    assert grant.is_valid(), grant.errors
+    user_admin.save_formset(request, None, grant, change=True)
+    event = _only_event("role.grant")
+    assert event.actor == users.admin
+    assert event.object_id == str(person.pk)
+    assert event.data["role"] == "director"
+    assignment = RoleAssignment.objects.get(user=person)
+    assert assignment.granted_by == users.admin
+
+    change = _role_formset(
+        person,
+        request,
+        {
+            "TOTAL_FORMS": "1",
+            "INITIAL_FORMS": "1",
+            "0-id": str(assignment.pk),
+            "0-user": str(person.pk),
+            "0-role": "director",
+            "0-organisation": str(world.leader.pk),
+        },
+    )
+    assert change.is_valid(), change.errors
+    user_admin.save_formset(request, None, change, change=True)
+    changed = _only_event("role.change")
+    assert changed.actor == users.admin
+    assert "organisation" in changed.data["fields"]
+
+    revoke = _role_formset(
+        person,
+        request,
+        {
+            "TOTAL_FORMS": "1",
+            "INITIAL_FORMS": "1",
+            "0-id": str(assignment.pk),
+            "0-user": str(person.pk),
+            "0-role": "director",
+            "0-organisation": str(world.leader.pk),
+            "0-DELETE": "on",
+        },
+    )
+    assert revoke.is_valid(), revoke.errors
+    user_admin.save_formset(request, None, revoke, change=True)
+    assert _only_event("role.revoke").actor == users.admin
+    assert not RoleAssignment.objects.filter(user=person).exists()
