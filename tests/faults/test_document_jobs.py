@@ -151,13 +151,17 @@ def test_a_duplicate_delivery_builds_once(users, flaky, django_capture_on_commit
 def dead_broker():
     """Celery really publishing, to a Redis port where nothing listens."""
     conf = celery_app.conf
-    saved = conf.task_always_eager, conf.broker_url, conf.broker_transport_options
+    keys = ("task_always_eager", "broker_url", "broker_write_url", "broker_read_url")
+    keys += ("broker_transport_options",)
+    saved = {key: conf[key] for key in keys}
     conf.task_always_eager = False
-    conf.broker_url = "redis://127.0.0.1:1/0"
+    # With a real broker configured (CI), Celery also fixed the read/write URLs from it.
+    conf.broker_url = conf.broker_write_url = conf.broker_read_url = "redis://127.0.0.1:1/0"
     conf.broker_transport_options = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
     _drop_connections()
     yield
-    conf.task_always_eager, conf.broker_url, conf.broker_transport_options = saved
+    for key, value in saved.items():
+        conf[key] = value
     _drop_connections()
 
 
