@@ -109,6 +109,22 @@ def material(objects) -> int:
     ).pk
 
 
+def registered_event(objects) -> int:
+    """An upcoming event the teacher of world.school is registered for."""
+
+    def make():
+        upcoming = EventFactory(organiser=objects.school, title="Семинар-маркер с записью")
+        Registration.objects.create(
+            event=upcoming,
+            user=objects.teacher_user,
+            status=RegistrationStatus.REGISTERED,
+            queued_at=timezone.now(),
+        )
+        return upcoming
+
+    return _cached(objects, "late_registered_event", make).pk
+
+
 def past_event(objects) -> int:
     """A held event that the teacher attended: certificate pages have something to show."""
 
@@ -210,8 +226,10 @@ ROUTES: dict[str, Route] = {
     "events:publish": _ev(method="post", ok_status=REDIRECT),
     "events:cancel": _ev(method="post"),  # no reason given: the form again
     "events:register": _ev(EV_READERS, method="post", ok_status=REDIRECT),
-    # Nobody is registered for this event, so there is nothing to cancel: 404 for all.
-    "events:unregister": Route(method="post", args=_E),
+    # Only the registered teacher has a registration to cancel; the others have none (404).
+    "events:unregister": Route(
+        method="post", args={"pk": registered_event}, ok=("teacher",), ok_status=REDIRECT
+    ),
     "events:registrations": _ev((*EV_MANAGERS, "leader_director")),
     "events:attendance": _ev(),
     "events:sign_in_sheet": _ev(),
