@@ -63,6 +63,24 @@ def _fast_password_hashing():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test database; its migrated contents kept where every test finds them.
+
+    Django keeps the serialized contents (for serialized rollback) on the connection object of
+    the thread that created the database. Playwright's sync API runs the tests that follow it
+    in another context with its own connection object, which would lack them, so each
+    transactional test after a browser test would start with empty reference tables.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            type(connection)._test_serialized_contents = contents
+
+
 @pytest.fixture(autouse=True)
 def _portal_language():
     """Every test starts in the portal's language, Russian, whatever the previous one left.
