@@ -5,6 +5,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
+from network_portal.documents.storage import private_storage as _private_storage
+
 
 class RiskFactor(models.Model):
     """One of the ten «500+» risk factors (reference data, ``0002_fill_risk_factors``)."""
@@ -175,12 +178,6 @@ class FactorLevel(models.Model):
 
 
 # --- The instrument: versioned, copy-on-write reference data ------------------------------
-
-
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class Instrument(models.Model):

@@ -7,11 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
+# Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
+from network_portal.documents.storage import private_storage as _private_storage
 
 
 class EventStatus(models.TextChoices):

@@ -7,11 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-def _private_storage():
-    from network_portal.documents.storage import PrivateStorage
-
-    return PrivateStorage()
+# Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
+from network_portal.documents.storage import private_storage as _private_storage
 
 
 class PartnershipStatus(models.TextChoices):

@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+# Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
+from network_portal.documents.storage import private_storage as _private_storage
+
 
 class ProgrammeModule(models.TextChoices):
     """The modules of a programme of transition to effective work (seed 000)."""
@@ -248,12 +251,6 @@ class EvidenceKind(models.TextChoices):
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
     return f"roadmaps/evidence/{instance.item_id}/{filename}"
-
-
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 class Evidence(models.Model):

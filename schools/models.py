@@ -7,11 +7,13 @@ A *year* here is the calendar year in which a school year ends and its exams are
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+# Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
+from network_portal.documents.storage import private_storage as _private_storage
 
 from .validators import validate_inn, validate_ogrn
 
@@ -442,10 +444,6 @@ class CategoryRules(models.Model):
 
     def __str__(self) -> str:
         return str(self.region)
-
-
-def _private_storage():
-    return storages["private"]
 
 
 class ImportKind(models.TextChoices):

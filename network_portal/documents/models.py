@@ -4,11 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-def _private_storage():
-    from .storage import PrivateStorage
-
-    return PrivateStorage()
+from .storage import private_storage as _private_storage  # named in the migrations
 
 
 class JobStatus(models.TextChoices):

@@ -10,9 +10,3 @@ from .objects import build_objects
 @pytest.fixture
 def objects(world, users) -> SimpleNamespace:
     return build_objects(world, users)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """A dozen users per test: the real hasher would spend most of the run hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

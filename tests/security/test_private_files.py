@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import storages
 from django.db import models
 from django.views.static import serve
 
@@ -56,20 +56,24 @@ def _file_fields() -> list[tuple[str, models.FileField]]:
 
 
 def test_every_file_field_stores_into_private_storage():
-    """Evidence, scans, certificates, documents: none may land in the public MEDIA_ROOT."""
+    """Evidence, scans, certificates, documents: none may land in the public MEDIA_ROOT.
+
+    Each field's storage must be the :class:`PrivateStorage` proxy, which looks up
+    ``STORAGES["private"]`` on every use: a storage object resolved when the model class was
+    built would keep its first location (tests would then write into the project folder).
+    """
     fields = _file_fields()
     assert any(label == "documents.Job.file" for label, _ in fields)
     wrong = {}
     for label, field in fields:
         storage = field.storage
-        private_root = configured.PRIVATE_MEDIA_ROOT
-        if isinstance(storage, PrivateStorage):
-            # resolved at each use to STORAGES["private"] (tests point it at a temp folder)
-            storage, private_root = storage._target(), storages["private"].location
-        location = Path(getattr(storage, "location", ""))
-        if not isinstance(storage, FileSystemStorage) or not _inside(location, private_root):
-            wrong[label] = str(location) or repr(storage)
-    assert not wrong, f"File fields outside PRIVATE_MEDIA_ROOT (use storages['private']): {wrong}"
+        if not isinstance(storage, PrivateStorage):
+            wrong[label] = repr(storage)
+            continue
+        location = Path(storage._target().location)
+        if not _inside(location, storages["private"].location):
+            wrong[label] = str(location)
+    assert not wrong, f"File fields not on the private storage proxy: {wrong}"
 
 
 def test_no_url_pattern_serves_files_from_disk():
