@@ -1,17 +1,11 @@
 """Accessibility (axe), valid HTML (Nu checker) and a 360 px phone width for every diagnostics
 page, opened as the demo role that uses it (the shared a11y test covers only the landing page)."""
 
-import os
-from pathlib import Path
-
-import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from diagnostics.models import Cycle, CycleKind, Questionnaire, RiskProfile, TeacherSurvey
 from schools.models import Organisation
-from tests.a11y.test_pages import ARTIFACTS, _check_page, _login, _slug
-from tests.a11y.validator import ValidatorUnavailable, validate, vnu_jar
+from tests.a11y.walk import audit_pages, require_validator
 
 
 def _pages() -> dict[str, list[tuple[str, str]]]:
@@ -57,32 +51,6 @@ def _pages() -> dict[str, list[tuple[str, str]]]:
 
 
 def test_diagnostics_pages_are_accessible_valid_and_fit_a_phone(browser, live_server, demo):
-    try:
-        vnu_jar()
-    except ValidatorUnavailable as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"the HTML validator cannot run: {exc}")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    axe = Axe()
-    problems: list[str] = []
-    html_files: dict[Path, str] = {}
-    for email, pages in _pages().items():
-        context = browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow")
-        page = context.new_page()
-        _login(page, live_server.url, email)
-        for label, path in pages:
-            name = f"diagnostics {email.split('@')[0]} {label}"
-            html = _check_page(page, axe, live_server.url + path, name, problems)
-            if html:
-                target = ARTIFACTS / f"{_slug(name)}.html"
-                target.write_text(html, encoding="utf-8")
-                html_files[target] = name
-        context.close()
-    for message in validate(list(html_files)):
-        source = Path(message.get("url", "").removeprefix("file:"))
-        problems.append(
-            f"{html_files.get(source, source.name)}: HTML line {message.get('lastLine')}: "
-            f"{message['message']} «{message.get('extract', '').strip()}»"
-        )
+    require_validator()
+    problems = audit_pages(browser, live_server.url, _pages().items(), prefix="diagnostics ")
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
