@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from network_portal.documents.uploads import DOCUMENTS, validate_upload
 from schools.models import Category, Municipality, Organisation
 
 from . import scoring
@@ -341,11 +341,8 @@ class StageForm(forms.Form):
 
     def clean_evidence_file(self):
         file = self.cleaned_data.get("evidence_file")
-        if file and file.size > settings.UPLOAD_MAX_SIZE:
-            raise forms.ValidationError(
-                _("The file is too large: at most %(mb)s MB.")
-                % {"mb": settings.UPLOAD_MAX_SIZE // (1024 * 1024)}
-            )
+        if file:
+            validate_upload(file, extensions=DOCUMENTS)
         return file
 
     def clean(self):

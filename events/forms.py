@@ -3,40 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor, TeacherNeed
+from network_portal.documents.uploads import DOCUMENTS, validate_upload
 from partnerships.models import Partnership
 from roadmaps.models import RoadmapItem
 
 from .models import Audience, Event, EventType
 
-MATERIAL_EXTENSIONS = [
-    ".pdf",
-    ".doc",
-    ".docx",
-    ".odt",
-    ".ppt",
-    ".pptx",
-    ".odp",
-    ".xls",
-    ".xlsx",
-    ".ods",
-    ".txt",
-    ".rtf",
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".zip",
-]
+MATERIAL_EXTENSIONS = (*DOCUMENTS, ".zip")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -263,19 +244,7 @@ class MaterialForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data.get("file")
         if upload:
-            if upload.size > settings.UPLOAD_MAX_SIZE:
-                raise forms.ValidationError(
-                    _("The file is %(size)s; the limit is %(limit)s.")
-                    % {
-                        "size": filesizeformat(upload.size),
-                        "limit": filesizeformat(settings.UPLOAD_MAX_SIZE),
-                    }
-                )
-            if Path(upload.name).suffix.lower() not in MATERIAL_EXTENSIONS:
-                raise forms.ValidationError(
-                    _("Files of this type are not accepted. Allowed: %(types)s.")
-                    % {"types": ", ".join(MATERIAL_EXTENSIONS)}
-                )
+            validate_upload(upload, extensions=MATERIAL_EXTENSIONS)
         return upload
 
     def clean(self):

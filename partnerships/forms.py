@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor
+from network_portal.documents.uploads import SCANS, validate_upload
 from schools.models import Municipality, Organisation
 
-from . import agreement_text, uploads
+from . import agreement_text
 from .models import (
     AgreementKind,
     DeclaredStrength,
@@ -266,25 +265,7 @@ class ScanForm(forms.Form):
 
     def clean_scan(self):
         upload = self.cleaned_data["scan"]
-        head = upload.read(16)
-        upload.seek(0)
-        max_size = settings.UPLOAD_MAX_SIZE
-        problem = uploads.scan_problem(
-            name=upload.name, head=head, size=upload.size, max_size=max_size
-        )
-        messages = {
-            "empty": _("The file is empty."),
-            "size": _("The file is too large: %(size)s, at most %(max)s.")
-            % {"size": filesizeformat(upload.size), "max": filesizeformat(max_size)},
-            "extension": _("Only PDF, JPEG and PNG files can be uploaded."),
-            "content": _(
-                "The file «%(name)s» is not what its extension says: upload a real PDF, JPEG "
-                "or PNG scan."
-            )
-            % {"name": upload.name},
-        }
-        if problem:
-            raise forms.ValidationError(messages[problem])
+        validate_upload(upload, extensions=SCANS)
         return upload
 
 

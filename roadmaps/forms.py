@@ -4,24 +4,16 @@ re-shows what was typed."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from network_portal.documents.uploads import DOCUMENTS, validate_upload
 
 from .models import ItemStatus, MeasureTemplate, Rating, RoadmapItem
 from .services import parse_decimal
 
-#: Evidence files people actually have: documents, tables, presentations, photos, scans.
-ALLOWED_EVIDENCE_EXTENSIONS = (
-    ".pdf", ".doc", ".docx", ".odt", ".rtf", ".txt",
-    ".xls", ".xlsx", ".ods", ".csv",
-    ".ppt", ".pptx", ".odp",
-    ".jpg", ".jpeg", ".png",
-)  # fmt: skip
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -223,25 +215,7 @@ class EvidenceForm(forms.Form):
         upload = self.cleaned_data.get("file")
         if not upload:
             return None
-        extension = Path(upload.name).suffix.lower()
-        if extension not in ALLOWED_EVIDENCE_EXTENSIONS:
-            raise forms.ValidationError(
-                _("Files of type «%(ext)s» are not accepted. Allowed: %(allowed)s."),
-                params={
-                    "ext": extension or "?",
-                    "allowed": ", ".join(e.lstrip(".") for e in ALLOWED_EVIDENCE_EXTENSIONS),
-                },
-                code="file_type",
-            )
-        if upload.size > settings.UPLOAD_MAX_SIZE:
-            raise forms.ValidationError(
-                _("The file is %(size)s; the limit is %(limit)s."),
-                params={
-                    "size": filesizeformat(upload.size),
-                    "limit": filesizeformat(settings.UPLOAD_MAX_SIZE),
-                },
-                code="file_size",
-            )
+        validate_upload(upload, extensions=DOCUMENTS)
         return upload
 
     def clean(self):

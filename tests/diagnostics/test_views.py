@@ -537,6 +537,15 @@ def test_curator_records_a_stage_with_a_private_file(client_for, users, world, s
     )
     no_evidence = client_for(users.curator).post(url, {"stage": 3, "reached_on": "2026-11-01"})
     assert no_evidence.status_code == 200 and no_evidence.context["form"].non_field_errors()
+    program = SimpleUploadedFile("приказ.pdf", b"MZ\x90\x00", "application/pdf")
+    refused = client.post(
+        url,
+        {"stage": 3, "reached_on": "2026-11-01", "evidence": "Программа", "evidence_file": program},
+    )
+    assert refused.status_code == 200
+    assert "не соответствует своему расширению" in refused.content.decode()
+    assert "Программа" in refused.content.decode()
+    assert StageRecord.objects.count() == 1
 
 
 def test_stage_permissions(client_for, users, world):

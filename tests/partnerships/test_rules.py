@@ -2,7 +2,7 @@
 
 import pytest
 
-from partnerships import agreement_text, transitions, uploads
+from partnerships import agreement_text, transitions
 from partnerships.services import partnership_problems
 
 T = transitions
@@ -92,27 +92,6 @@ def test_agreement_text_escapes_everything_and_fills_placeholders():
 
 def test_unknown_placeholders_are_reported():
     assert agreement_text.unknown_placeholders("{стороны} {sides} {предмет}") == ["sides"]
-
-
-@pytest.mark.parametrize(
-    ("name", "head", "problem"),
-    [
-        ("scan.pdf", b"%PDF-1.7\n", None),
-        ("scan.JPG", b"\xff\xd8\xff\xe0\x00\x10JFIF", None),
-        ("scan.png", b"\x89PNG\r\n\x1a\n\x00", None),
-        ("scan.pdf", b"\x89PNG\r\n\x1a\n\x00", "content"),
-        ("scan.pdf", b"MZ\x90\x00", "content"),
-        ("scan.docx", b"PK\x03\x04", "extension"),
-        ("scan.exe", b"%PDF-1.7", "extension"),
-    ],
-)
-def test_scan_is_checked_by_content(name, head, problem):
-    assert uploads.scan_problem(name=name, head=head, size=100, max_size=1000) == problem
-
-
-def test_scan_size_limit_and_empty_file():
-    assert uploads.scan_problem(name="a.pdf", head=b"%PDF-", size=1001, max_size=1000) == "size"
-    assert uploads.scan_problem(name="a.pdf", head=b"", size=0, max_size=1000) == "empty"
 
 
 def test_partnership_problems_in_russian():

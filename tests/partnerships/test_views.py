@@ -201,7 +201,7 @@ def test_scan_upload_checks_content_and_serves_privately(users, client_for, agre
     agreement.refresh_from_db()
     assert not agreement.scan
     exe = SimpleUploadedFile("scan.exe", PDF)
-    assert "только файлы PDF, JPEG и PNG" in client.post(url, {"scan": exe}).content.decode()
+    assert "Файлы типа «exe» не принимаются" in client.post(url, {"scan": exe}).content.decode()
     settings.UPLOAD_MAX_SIZE = 10
     assert (
         "слишком большой"

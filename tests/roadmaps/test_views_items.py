@@ -157,7 +157,8 @@ def test_evidence_file_link_and_comment_are_attached_inline(rm, users, client_fo
 
 @pytest.mark.parametrize("name,size,message", [
     ("virus.exe", 10, "не принимаются"),
-    ("big.pdf", 2048, "ограничение"),
+    ("big.pdf", 2048, "слишком большой"),
+    ("отчёт.pdf", 10, "не соответствует своему расширению"),
 ])  # fmt: skip
 def test_bad_evidence_files_are_refused_with_a_message(
     rm, users, client_for, settings, name, size, message
