@@ -389,6 +389,8 @@ def heatmap_xlsx(context: dict[str, Any]) -> HttpResponse:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from network_portal.ui.spreadsheets import workbook_text_only
+
     fills = {
         "high": PatternFill("solid", fgColor="F8D7DA"),
         "medium": PatternFill("solid", fgColor="FFE5D0"),
@@ -434,6 +436,7 @@ def heatmap_xlsx(context: dict[str, Any]) -> HttpResponse:
         ws.column_dimensions[chr(ord("D") + index)].width = 18
     ws.freeze_panes = "B3"
     buffer = io.BytesIO()
+    workbook_text_only(wb)
     wb.save(buffer)
     response = HttpResponse(
         buffer.getvalue(),

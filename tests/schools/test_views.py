@@ -64,6 +64,23 @@ def test_export_has_filtered_rows(users, world, client_for):
     assert xlsx.content[:2] == b"PK"
 
 
+def test_export_keeps_a_typed_formula_as_text(users, world, client_for):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    Organisation.objects.filter(pk=world.school.pk).update(
+        address='=HYPERLINK("https://x.example")'
+    )
+    client = client_for(users.methodologist)
+    text = client.get(reverse("schools:export", args=["csv"])).content.decode("utf-8-sig")
+    assert ';"\'=HYPERLINK(""https://x.example"")";' in text
+    xlsx = client.get(reverse("schools:export", args=["xlsx"])).content
+    cells = [c for row in load_workbook(BytesIO(xlsx)).active.iter_rows() for c in row]
+    address = next(c for c in cells if str(c.value).startswith("=HYPERLINK"))
+    assert address.data_type == "s"
+
+
 def test_director_edits_contacts_of_own_school_only(users, world, client_for):
     client = client_for(users.director)
     url = reverse("schools:edit", args=[world.school.pk])
