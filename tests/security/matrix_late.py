@@ -184,7 +184,9 @@ ROUTES: dict[str, Route] = {
     # --- roadmaps ---------------------------------------------------------------------
     "roadmaps:overview": Route(**_TERRITORY_PAGE),
     "roadmaps:create": Route(
-        ok=("admin", "director", "leader_director", "outsider_director"), other=403
+        ok=("admin", "director", "leader_director", "outsider_director"),
+        other=403,
+        data={"title": "Программа перехода в эффективный режим работы", "start": "2026-09-01"},
     ),
     "roadmaps:library": Route(**_TERRITORY_PAGE),
     "roadmaps:library_add": Route(ok=("admin", "coordinator"), other=403),

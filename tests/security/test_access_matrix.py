@@ -145,6 +145,35 @@ def test_access_matrix(name, objects, clients):
     assert not problems, f"{route.method.upper()} {url}\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize(
+    "name", [n for n in PORTAL_NAMES if MATRIX.get(n, Route()).method == "get"]
+)
+def test_a_post_to_a_page_gets_no_further_than_its_get(name, objects, clients):
+    """Forms answer GET and POST in one view: a POST must be refused exactly like the GET.
+
+    Those refused (login, 403, 404) get the same refusal, or 405 from a page that takes no
+    POST; those allowed may send a form, even an empty one, without a server error (an empty
+    form comes back with its errors). Each request is rolled back.
+    """
+    route = MATRIX.get(name)
+    if route is None:
+        pytest.fail(f"{name} has no access-matrix entry. {HOW_TO}")
+    url = reverse(name, kwargs=route.kwargs(objects)) + (f"?{route.query}" if route.query else "")
+    problems = []
+    for actor in ACTORS:
+        expected = route.expected_for(actor)
+        for htmx in [False, True] if route.htmx else [False]:
+            response = _request(clients[actor], "post", url, route.post_data(objects), htmx)
+            label = f"{actor}{' (htmx)' if htmx else ''}"
+            if expected in (LOGIN, ADMIN_LOGIN, 403, 404):
+                if not (_matches(response, expected) or response.status_code == 405):
+                    problems.append(f"{label}: expected {expected}, got {_describe(response)}")
+            elif response.status_code >= 500:
+                problems.append(f"{label}: expected no server error, got {_describe(response)}")
+            problems += [f"{label}: {p}" for p in _leaks(route, objects, response)]
+    assert not problems, f"POST {url}\n" + "\n".join(problems)
+
+
 # --- the admin: one rule for all of its pages ------------------------------------------------
 
 
