@@ -32,15 +32,21 @@ DOMAIN_DIRS := schools diagnostics partnerships roadmaps events reports \
 ROOT_IGNORE := .venv bench tests staticfiles media private_media test-artifacts static \
 	$(DOMAIN_DIRS) $(APP_CATALOGS)
 
-.PHONY: demo test lint format install check messages compilemessages test-browser test-a11y load clean
+.PHONY: demo test lint format install install-dev check messages compilemessages test-browser test-a11y load clean
 
+# The demo needs only the portal's own dependencies; lint and tests add the `dev` extra.
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install --quiet -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
@@ -48,30 +54,30 @@ demo: install
 	@echo "Портал: http://$(DEMO_ADDRESS)  (остановить: Ctrl+C)"
 	$(DEMO_ENV) $(PY) manage.py runserver $(DEMO_ADDRESS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: install
+format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-check: install
+check: install-dev
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
 test: lint check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-browser: install
+test-browser: install-dev
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 # Access matrix, security settings, accessibility (axe, HTML checker, 360 px) and faults.
-test-a11y: install
+test-a11y: install-dev
 	$(PY) -m pytest tests/a11y tests/security tests/faults $(PYTEST_ARGS)
 
 # gunicorn (2 workers) on PostgreSQL with a 2,000-school region: req/s, p50/p95/p99, errors.
-load: install
+load: install-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal_load} \
 		$(PY) -m bench.load.run $(LOAD_ARGS)
 
