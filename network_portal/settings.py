@@ -214,7 +214,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
-        "frame-ancestors": [SELF],
+        "frame-ancestors": [NONE],  # as X_FRAME_OPTIONS = "DENY"; the embed page allows all
         "form-action": [SELF],
         "base-uri": [SELF],
         "object-src": [NONE],

@@ -64,6 +64,8 @@ def test_portal_runs_in_production_mode_with_its_services():
     assert "@db:5432/portal" in env["DATABASE_URL"]
     assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")  # no secret in the repository
+    # production refuses to start without a real mail server; compose must not fake one
+    assert env["EMAIL_URL"].startswith("${EMAIL_URL:?")
 
 
 def test_dockerfile():

@@ -98,7 +98,7 @@ def test_embed_is_framable_but_other_pages_are_not(client, world, events):
     assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
     listing = client.get(reverse("events:public_list", args=[world.mun.pk]))
     assert listing.headers["X-Frame-Options"] == "DENY"
-    assert "frame-ancestors 'self'" in listing.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in listing.headers["Content-Security-Policy"]
     assert "&lt;iframe" in listing.text  # the snippet to copy
 
 
