@@ -45,6 +45,8 @@ class Record:
     municipality: Municipality
     key: str
     coordinates: set = field(default_factory=set)
+    #: Name fields typed in the file (not derived from another column).
+    given_names: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -159,6 +161,9 @@ def plan_organisations(
         else:
             records[key] = Record([row.line], values, target, key)
             records[key].coordinates.add((values.get("latitude"), values.get("longitude")))
+        records[key].given_names.update(
+            name for name in ("full_name", "short_name") if _cell(row.values, index, name)
+        )
     for record in records.values():
         if len(record.coordinates) > 1:
             plan.issues.append(
@@ -273,7 +278,6 @@ def _match(plan: Plan, records: list[Record], mapping: dict[str, str]) -> None:
             if values.get(name) and values[name] in by[name]:
                 org = by[name][values[name]]
                 break
-        by_name = org is None
         if org is None and values.get("full_name"):
             org = by["name"].get((record.municipality.pk, normalize_name(values["full_name"])))
         if org is None:
@@ -309,10 +313,36 @@ def _match(plan: Plan, records: list[Record], mapping: dict[str, str]) -> None:
             )
             plan.invalid_lines.update(record.lines)
             continue
-        # A name match does not rename: the registry's spelling wins unless an identifier matched.
-        fields = [f for f in UPDATABLE if not (by_name and f in ("full_name", "short_name"))]
-        changed = [f for f in fields if f in values and _differs(org, f, values[f])]
+        changed = [f for f in UPDATABLE if f in values and _differs(org, f, values[f])]
+        changed = _name_changes(org, values, changed, given=record.given_names)
         plan.changes.append(Change("updated" if changed else "unchanged", record, org, changed))
+
+
+def _name_changes(
+    org: Organisation, values: dict, changed: list[str], *, given: set[str]
+) -> list[str]:
+    """Names change only on a real rename, never on spelling alone.
+
+    A file's spelling of a name (quote characters, spaces, case) often differs from the
+    registry's; such a row is matched by the normalised name, or by an identifier on the next
+    import. If spelling alone renamed, the second import of the same file would rename what the
+    first did not (issue 4: importing a file twice changes nothing). So a name typed in the
+    file replaces the registry's only when their normalised forms differ, and a short name
+    derived from the full name (``abbreviate``) only comes with a rename of the full name.
+    """
+
+    def differs(name: str) -> bool:
+        return normalize_name(values[name]) != normalize_name(getattr(org, name))
+
+    renamed = "full_name" in given and differs("full_name")
+    keep = []
+    for name in changed:
+        if name == "full_name" and not renamed:
+            continue
+        if name == "short_name" and not (differs(name) if name in given else renamed):
+            continue
+        keep.append(name)
+    return keep
 
 
 def _differs(org: Organisation, name: str, value) -> bool:

@@ -111,6 +111,25 @@ def test_matching_by_inn_then_name_never_duplicates(world):
     assert world.school.full_name.endswith("(новое имя)")
 
 
+def test_spelling_of_a_name_alone_never_renames(world):
+    """Quotes, spaces and case differ, the ИНН matches: the registry's spelling is kept, so the
+    first import is already what every later import of the file finds (zero changes)."""
+    world.school.full_name, world.school.short_name = "МОБУ «СОШ № 5»", "СОШ № 5"
+    world.school.save()
+    text = f'Наименование;ИНН\nмобу "СОШ  №5";{world.school.inn}\n'
+    for _attempt in range(2):
+        run = _run(text, mun=world.mun)
+        assert run.counts["unchanged"] == 1 and run.counts["updated"] == 0
+    world.school.refresh_from_db()
+    assert (world.school.full_name, world.school.short_name) == ("МОБУ «СОШ № 5»", "СОШ № 5")
+    # A short name typed in the file is the school's own choice: it replaces the registry's.
+    text = f"Наименование;Краткое наименование;ИНН\nМОБУ «СОШ № 5»;Школа № 5;{world.school.inn}\n"
+    assert _run(text, mun=world.mun).counts["updated"] == 1
+    assert _run(text, mun=world.mun).counts["updated"] == 0
+    world.school.refresh_from_db()
+    assert world.school.short_name == "Школа № 5"
+
+
 def test_school_of_another_municipality_is_a_conflict_not_moved(world):
     text = f"Наименование;ИНН\nЧужая школа;{world.other_school.inn}\n"
     run = _run(text, mun=world.mun, skip_invalid=True)

@@ -1,22 +1,23 @@
-"""The real Moscow open-data files import with the counts their README states."""
+"""The real Moscow open-data files import with the counts their README states.
+
+The files are vendored byte for byte in ``tests/data/moscow/`` (open data, see its README for
+provenance, licence and checksums), so these tests run on every clone and in CI.
+"""
 
 import io
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from schools.models import AssessmentResult, ImportRun, Municipality, Organisation, Region
 
-MOSCOW = Path(settings.BASE_DIR).parent / "shared" / "data" / "real" / "moscow"
+MOSCOW = Path(__file__).resolve().parent.parent / "data" / "moscow"
 SCHOOLS = MOSCOW / "data-20130909T0800.csv"
 LYCEUMS = MOSCOW / "data-20131031T1206-structure-20131031T1206.csv"
 GYMNASIUMS = MOSCOW / "data-20131031T1325-structure-20131031T1325.csv"
 EGE = MOSCOW / "data-9722-2016-10-31.csv"
-
-pytestmark = pytest.mark.skipif(not MOSCOW.is_dir(), reason="the Moscow fixtures are absent")
 
 
 @pytest.fixture
@@ -106,6 +107,33 @@ def test_ege_file_imports_626_organisations_by_ogrn_and_their_results(moscow):
     call_command("import_results", str(EGE), kind="ege", year=2016, stdout=io.StringIO())
     again = ImportRun.objects.latest("pk")
     assert again.counts["unchanged"] == 626 and again.counts["new"] == 0
+
+
+def test_ege_file_imported_twice_as_organisations_reports_zero_changes(moscow):
+    """13 ЕГЭ rows match registry schools by name (spelt differently) and get their ОГРН; the
+    second import matches them by ОГРН and must not rename them to the file's spelling."""
+    _import_schools(SCHOOLS)
+    first = _import_schools(EGE)
+    assert first.counts["new"] == 613 and first.counts["updated"] == 13
+    before = list(Organisation.objects.order_by("pk").values_list("pk", "full_name", "updated_at"))
+    again = _import_schools(EGE)
+    assert again.counts["new"] == 0 and again.counts["updated"] == 0
+    assert again.counts["unchanged"] == 626
+    after = list(Organisation.objects.order_by("pk").values_list("pk", "full_name", "updated_at"))
+    assert after == before
+
+
+def test_vendored_files_are_the_published_bytes():
+    """tests/data/.gitattributes keeps git from touching line ends (one file is CRLF)."""
+    import hashlib
+
+    checksums = {
+        line.split()[1]: line.split()[0]
+        for line in (MOSCOW / "README.md").read_text().split("```")[-2].strip().splitlines()
+    }
+    assert len(checksums) == 4
+    for name, digest in checksums.items():
+        assert hashlib.sha256((MOSCOW / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_ege_year_column_must_match_the_chosen_year(moscow):
