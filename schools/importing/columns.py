@@ -7,7 +7,7 @@ The Moscow ЕГЭ file (data.mos.ru 7719028495, «Результаты ЕГЭ»)
 ``PASSER_UNDER_160`` that, despite its name, counts graduates with **160 points or more** over
 three subjects: in all 626 rows ``PASSES_OVER_220 <= PASSER_UNDER_160 <= PASSED_NUMBER_FULL``,
 and in 146 rows ``PASSES_OVER_220 + PASSER_UNDER_160`` exceeds the number of graduates, which
-is impossible for a count below 160 (``shared/data/real/moscow/README.md``). We therefore map it
+is impossible for a count below 160 (``tests/data/moscow/README.md``). We therefore map it
 to ``middle_or_above`` and never to ``below_threshold``: storing it as "below the threshold"
 would brand the strongest Moscow schools as failing. The file has no below-threshold figure at
 all, so its rows give the ЕГЭ total (subject «Все предметы») without one.

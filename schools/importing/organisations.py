@@ -111,6 +111,10 @@ def plan_organisations(
     for n, row in enumerate(table.rows):
         if progress and n % 500 == 0:
             progress(int(50 * n / max(len(table.rows), 1)))
+        if row.error:  # more or fewer values than columns: no value can be trusted
+            plan.issues.append(Issue(row.line, row.error_column, row.error, code="row_width"))
+            plan.invalid_lines.add(row.line)
+            continue
         values, errors = _row_values(row.values, index, mapping, row.line)
         target = municipality
         mun_text = _cell(row.values, index, "municipality")

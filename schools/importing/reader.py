@@ -2,12 +2,19 @@
 separators, or XLSX. Pure functions over bytes; no database.
 
 What is tolerated (each case occurs in the real Moscow files, see
-``shared/data/real/moscow/README.md``): a UTF-8 byte-order mark, cp1251, ``;``/``,``/tab,
+``tests/data/moscow/README.md``): a UTF-8 byte-order mark, cp1251, ``;``/``,``/tab,
 CRLF or no final newline, a trailing separator on every line (an empty unnamed last column),
 and *unescaped* quotes inside quoted fields (``"Лицей № 1546 "Плехановец"",``). For the last,
-a line that a strict parser rejects is re-read with the rule "a quoted field ends only at a
-``"`` followed by separator + ``"``, by two separators or by the end of the line", and the row
-is reported as recovered.
+a line that a strict parser rejects, or whose number of values differs from the header's, is
+re-read with the rule "a quoted field ends only at a ``"`` followed by separator + ``"``, by
+two separators or by the end of the line", and the row is reported as recovered.
+
+What is *not* tolerated: a row with more or fewer values than the header has columns that the
+recovery cannot read either (``Школа;ул. Мира; 5;123`` under a three-column header: the
+separator inside the address shifts every later value). Cutting or padding such a row would
+import «ул. Мира» as the address and «5» as the phone, so the row carries ``error`` (a Russian
+message) and ``error_column``, and the import reports it as invalid with its line.
+Empty values after the last named column are not extra values (a trailing separator).
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ class Row:
     line: int  # 1-based line (CSV) or row (XLSX) in the file, header included
     values: list[str]
     recovered: bool = False  # unescaped quotes were repaired
+    #: Why the row cannot be read as the header says (wrong number of values); "" when it can.
+    error: str = ""
+    error_column: str = ""
 
 
 @dataclass
@@ -104,32 +114,85 @@ def parse_csv_text(text: str, *, encoding: str = "", delimiter: str | None = Non
         raise ImportFileError(_("The file is empty."))
     sep = delimiter or detect_delimiter(text)
     try:
-        raw = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
-        lines = list(range(1, len(raw) + 1))
-        recovered: list[int] = []
+        raw, lines, recovered = _parse_strict(text, sep)
     except csv.Error:
         raw, lines, recovered = _parse_lines_recovering(text, sep)
-    table = _to_table(raw, lines, recovered)
+    table = _to_table(raw, lines, recovered, counted=True)
     table.encoding, table.delimiter = encoding, sep
     return table
+
+
+def _physical_lines(text: str) -> list[str]:
+    """The lines as ``csv.reader`` counts them (``\n``, ``\r\n`` or ``\r``), without ends."""
+    return [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
+
+
+def _header_width(values: list[str]) -> int:
+    width = len(values)
+    while width and not values[width - 1].strip():
+        width -= 1
+    return width
+
+
+def _fits(values: list[str], width: int) -> bool:
+    """As many values as the header has columns; empty ones after them do not count."""
+    return len(values) >= width and not any(v.strip() for v in values[width:])
+
+
+def _parse_strict(text: str, sep: str) -> tuple[list[list[str]], list[int], list[int]]:
+    """The whole text with a strict parser, each record with the line it starts on; a
+    one-line record with the wrong number of values gets a chance with the recovery rule."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    raw, lines, spans = [], [], []
+    start = 1
+    for values in reader:
+        raw.append(values)
+        lines.append(start)
+        spans.append(reader.line_num == start)
+        start = reader.line_num + 1
+    recovered: list[int] = []
+    header = next((i for i, values in enumerate(raw) if any(v.strip() for v in values)), None)
+    if header is None:
+        return raw, lines, recovered
+    width = _header_width(raw[header])
+    physical: list[str] | None = None
+    for i in range(header + 1, len(raw)):
+        values = raw[i]
+        if not values or _fits(values, width) or not spans[i]:
+            continue
+        if physical is None:
+            physical = _physical_lines(text)
+        line = physical[lines[i] - 1]
+        if '"' in line:
+            candidate = split_recovering(line, sep)
+            if _fits(candidate, width):
+                raw[i] = candidate
+                recovered.append(lines[i])
+    return raw, lines, recovered
 
 
 def _parse_lines_recovering(text: str, sep: str) -> tuple[list[list[str]], list[int], list[int]]:
     """Line by line: strict parse where possible, the quote-recovery rule where not."""
     raw, lines, recovered = [], [], []
-    expected: int | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    width: int | None = None
+    for number, line in enumerate(_physical_lines(text), start=1):
         if not line.strip():
             continue
         try:
             values = next(csv.reader([line], delimiter=sep, strict=True))
-            if expected is not None and len(values) != expected:
-                raise csv.Error("field count")
         except csv.Error:
-            values = split_recovering(line, sep)
-            recovered.append(number)
-        if expected is None:
-            expected = len(values)
+            values = None
+        if width is None:
+            values = values if values is not None else split_recovering(line, sep)
+            width = _header_width(values)
+        elif values is None or not _fits(values, width):
+            candidate = split_recovering(line, sep)
+            # Recovered only if the rule reads the row as the header says; otherwise the row
+            # is reported with its wrong number of values (``_to_table``).
+            if values is None or _fits(candidate, width):
+                values = candidate
+            if _fits(candidate, width):
+                recovered.append(number)
         raw.append(values)
         lines.append(number)
     return raw, lines, recovered
@@ -165,7 +228,11 @@ def split_recovering(line: str, sep: str) -> list[str]:
     return values
 
 
-def _to_table(raw: list[list[str]], lines: list[int], recovered: list[int]) -> Table:
+def _to_table(
+    raw: list[list[str]], lines: list[int], recovered: list[int], *, counted: bool
+) -> Table:
+    """Header and rows; ``counted`` (CSV) makes a short row an error too: in a CSV file a
+    missing value is a missing separator, in XLSX only an empty cell."""
     # Skip leading blank rows; the first non-blank row is the header.
     start = 0
     while start < len(raw) and not any(v.strip() for v in raw[start]):
@@ -184,10 +251,50 @@ def _to_table(raw: list[list[str]], lines: list[int], recovered: list[int]) -> T
         if not any(v.strip() for v in values):
             continue
         cells = [v.strip() for v in values[:width]] + [""] * (width - len(values))
-        rows.append(Row(line=line, values=cells, recovered=line in recovered))
+        row = Row(line=line, values=cells, recovered=line in recovered)
+        row.error, row.error_column = _width_problem(values, headers, counted=counted)
+        rows.append(row)
     if not rows:
         raise ImportFileError(_("The file has column names but no data rows."))
     return Table(headers=headers, rows=rows, recovered_lines=recovered)
+
+
+def _width_problem(values: list[str], headers: list[str], *, counted: bool) -> tuple[str, str]:
+    """A Russian message and the column when the row does not fit the header, else blanks."""
+    width = len(headers)
+    extra = next((i for i in range(width, len(values)) if values[i].strip()), None)
+    if extra is not None:
+        value = values[extra].strip()
+        if len(value) > 40:
+            value = value[:39] + "…"
+        if not counted:
+            from openpyxl.utils import get_column_letter
+
+            return (
+                _(
+                    "«%(value)s» is in a column without a header; name the column or delete the value."
+                )
+                % {"value": value},
+                _("column %(letter)s (no header)") % {"letter": get_column_letter(extra + 1)},
+            )
+        return (
+            _(
+                "The row has %(count)s values, the header %(width)s columns: «%(value)s» has no "
+                "column. Is there a separator inside a value? Put such a value in quotes."
+            )
+            % {"count": _header_width(values), "width": width, "value": value},
+            _("column %(number)s (no header)") % {"number": extra + 1},
+        )
+    if counted and len(values) < width:
+        return (
+            _(
+                "The row has %(count)s values, the header %(width)s columns: the values from "
+                "«%(column)s» on are missing. Is a separator missing, or a line broken?"
+            )
+            % {"count": len(values), "width": width, "column": headers[len(values)]},
+            headers[len(values)],
+        )
+    return "", ""
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -205,7 +312,7 @@ def _read_xlsx(data: bytes) -> Table:
         raw.append([_cell_text(v) for v in values])
         lines.append(number)
     workbook.close()
-    table = _to_table(raw, lines, [])
+    table = _to_table(raw, lines, [], counted=False)
     table.encoding, table.delimiter = "xlsx", ""
     return table
 

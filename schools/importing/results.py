@@ -95,6 +95,10 @@ def plan_results(
     for n, row in enumerate(table.rows):
         if progress and n % 500 == 0:
             progress(int(50 * n / max(len(table.rows), 1)))
+        if row.error:  # more or fewer values than columns: no value can be trusted
+            plan.issues.append(Issue(row.line, row.error_column, row.error, code="row_width"))
+            plan.invalid_lines.add(row.line)
+            continue
         errors: list[tuple[str, str]] = []
         org = _find(row.values, index, orgs, errors, cell)
         values: dict = {}
@@ -160,7 +164,8 @@ def plan_results(
 def _organisations(table: Table, index: dict[str, int], municipality_ids) -> dict[str, dict]:
     def column(name: str) -> set[str]:
         i = index.get(name)
-        return {clean_text(r.values[i]) for r in table.rows if i is not None} - {""}
+        rows = (r for r in table.rows if not r.error)
+        return {clean_text(r.values[i]) for r in rows if i is not None} - {""}
 
     inns = {parse_identifier(v) for v in column("inn")}
     ogrns = {parse_identifier(v) for v in column("ogrn")}

@@ -59,6 +59,65 @@ def test_recovery_rule_keeps_inner_quotes():
     assert split_recovering(line, ",") == ["1", 'Лицей № 1546 "Плехановец"', "ул. Шухова", "", "x"]
 
 
+def test_row_with_an_extra_value_is_reported_not_cut(world):
+    """``ул. Мира; 5`` holds the separator: the row has one value too many. Cutting it to the
+    header would import «ул. Мира» as the address and «5» as the phone."""
+    text = (
+        "Наименование;Адрес;Телефон\n"
+        "МОБУ «СОШ № 41»;ул. Мира; 5;123\n"
+        "МОБУ «СОШ № 42»;ул. Лесная, 2;456\n"
+    )
+    run = _run(text, mun=world.mun)
+    assert run.status == "rejected" and run.counts["invalid"] == 1
+    issue = run.issues[0]
+    assert issue["line"] == 2 and issue["column"] == "столбец 4 (без заголовка)"
+    assert issue["message"] == (
+        "Значений в строке: 4, столбцов в заголовке: 3; значению «123» нет столбца. "
+        "Нет ли разделителя внутри значения? Заключите такое значение в кавычки."
+    )
+    assert not Organisation.objects.filter(full_name__contains="СОШ № 41").exists()
+    _run(text, mun=world.mun, skip_invalid=True)
+    assert not Organisation.objects.filter(full_name__contains="СОШ № 41").exists()
+    assert Organisation.objects.get(full_name__contains="СОШ № 42").phone == "456"
+
+
+def test_row_with_a_missing_value_is_reported_with_the_column(world):
+    text = "Наименование;Адрес;Телефон\nМОБУ «СОШ № 43»;ул. Мира, 5\n"
+    run = _run(text, mun=world.mun)
+    assert run.status == "rejected" and run.counts["invalid"] == 1
+    assert run.issues[0]["line"] == 2 and run.issues[0]["column"] == "Телефон"
+    assert "нет значений начиная со столбца «Телефон»" in run.issues[0]["message"]
+
+
+def test_trailing_separator_and_recoverable_quotes_are_not_extra_values():
+    table = read_table(
+        'name,adress,phone\n"Лицей № 1 "Взлёт"","ул. Мира, 5","1"\n"Школа","ул. Нова",""\n'.encode(),
+        file_name="a.csv",
+    )
+    assert [r.error for r in table.rows] == ["", ""]
+    assert table.rows[0].values == ['Лицей № 1 "Взлёт"', "ул. Мира, 5", "1"]
+    table = read_table("a;b;\n1;2;\n3;4;;\n".encode(), file_name="a.csv")
+    assert [r.error for r in table.rows] == ["", ""]
+
+
+def test_results_row_with_an_extra_value_is_reported(world):
+    run = _results(f"ИНН;Участников\n{world.school.inn};40;12\n", world)
+    assert run.counts["invalid"] == 1 and run.issues[0]["column"] == "столбец 3 (без заголовка)"
+    assert not AssessmentResult.objects.exists()
+
+
+def test_xlsx_value_in_a_column_without_header_is_reported(world):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["ИНН", "Полное наименование"])
+    sheet.append([int(INN_A), "МОБУ «СОШ № 7»", "примечание"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    run = _run(buffer.getvalue(), mun=world.mun, name="schools.xlsx")
+    assert run.counts["invalid"] == 1 and run.issues[0]["column"] == "столбец C (без заголовка)"
+    assert "«примечание»" in run.issues[0]["message"]
+
+
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [
