@@ -96,7 +96,7 @@ def test_trailing_separator_and_recoverable_quotes_are_not_extra_values():
     )
     assert [r.error for r in table.rows] == ["", ""]
     assert table.rows[0].values == ['Лицей № 1 "Взлёт"', "ул. Мира, 5", "1"]
-    table = read_table("a;b;\n1;2;\n3;4;;\n".encode(), file_name="a.csv")
+    table = read_table(b"a;b;\n1;2;\n3;4;;\n", file_name="a.csv")
     assert [r.error for r in table.rows] == ["", ""]
 
 
