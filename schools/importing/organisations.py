@@ -277,10 +277,10 @@ def _match(plan: Plan, records: list[Record], mapping: dict[str, str]) -> None:
         by["name"].setdefault((org.municipality_id, org.normalized_name), org)
     for record in records:
         values = record.values
-        org = None
+        org, matched_by = None, "full_name"
         for name in ("inn", "ogrn", "code"):
             if values.get(name) and values[name] in by[name]:
-                org = by[name][values[name]]
+                org, matched_by = by[name][values[name]], name
                 break
         if org is None and values.get("full_name"):
             org = by["name"].get((record.municipality.pk, normalize_name(values["full_name"])))
@@ -301,7 +301,7 @@ def _match(plan: Plan, records: list[Record], mapping: dict[str, str]) -> None:
             plan.issues.append(
                 Issue(
                     record.lines[0],
-                    "",
+                    mapping.get(matched_by, ""),
                     _(
                         "«%(name)s» is already registered in «%(other)s», not in «%(target)s»; "
                         "the row was not imported (organisations are never moved by an import)."

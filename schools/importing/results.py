@@ -64,7 +64,7 @@ class ResultPlan:
         for change in self.changes:
             counts[change.action] += 1
         counts["invalid"] = len(self.invalid_lines)
-        counts["conflicts"] = 0
+        counts["conflicts"] = sum(1 for i in self.issues if i.severity == "conflict")
         counts["warnings"] = sum(1 for i in self.issues if i.severity == "warning")
         counts["rows"] = self.total_rows
         return counts
@@ -90,7 +90,8 @@ def plan_results(
         return clean_text(row[i]) if i is not None and i < len(row) else ""
 
     plan = ResultPlan(total_rows=len(table.rows))
-    orgs = _organisations(table, index, municipality_ids)
+    allowed = set(municipality_ids) if municipality_ids is not None else None
+    orgs = _organisations(table, index, allowed)
     parsed = []
     for n, row in enumerate(table.rows):
         if progress and n % 500 == 0:
@@ -100,7 +101,25 @@ def plan_results(
             plan.invalid_lines.add(row.line)
             continue
         errors: list[tuple[str, str]] = []
-        org = _find(row.values, index, orgs, errors, cell)
+        org, matched_by = _find(row.values, index, orgs, errors, cell)
+        if org is not None and allowed is not None and org.municipality_id not in allowed:
+            # Identifiers are looked up in the whole registry: a school of another
+            # municipality is a conflict, never «not in the registry» (issue 4).
+            plan.issues.append(
+                Issue(
+                    row.line,
+                    mapping.get(matched_by, ""),
+                    _(
+                        "«%(name)s» is registered in «%(other)s», not in the municipality of "
+                        "this import; its results were not imported."
+                    )
+                    % {"name": org, "other": org.municipality},
+                    "conflict",
+                    "other_municipality",
+                )
+            )
+            plan.invalid_lines.add(row.line)
+            continue
         values: dict = {}
         for name in RESULT_VALUES:
             try:
@@ -171,22 +190,39 @@ def _organisations(table: Table, index: dict[str, int], municipality_ids) -> dic
     ogrns = {parse_identifier(v) for v in column("ogrn")}
     codes = column("code")
     names = {normalize_name(v) for v in column("full_name")}
-    query = Q(inn__in=inns) | Q(ogrn__in=ogrns) | Q(code__in=codes) | Q(normalized_name__in=names)
-    queryset = Organisation.objects.filter(query).only(
-        "pk", "inn", "ogrn", "code", "normalized_name", "municipality_id", "short_name"
-    )
+    # Identifiers name one organisation wherever it is; a name only within the municipality
+    # (every district has its «СОШ № 1»).
+    by_name = Q(normalized_name__in=names)
     if municipality_ids is not None:
-        queryset = queryset.filter(municipality_id__in=list(municipality_ids))
+        by_name &= Q(municipality_id__in=list(municipality_ids))
+    query = Q(inn__in=inns) | Q(ogrn__in=ogrns) | Q(code__in=codes) | by_name
+    queryset = (
+        Organisation.objects.filter(query)
+        .select_related("municipality")
+        .only(
+            "pk",
+            "inn",
+            "ogrn",
+            "code",
+            "normalized_name",
+            "municipality_id",
+            "short_name",
+            "full_name",
+            "municipality__name",
+        )
+    )
     by: dict[str, dict] = {"inn": {}, "ogrn": {}, "code": {}, "name": {}}
     for org in queryset:
         for name in ("inn", "ogrn", "code"):
             if getattr(org, name):
                 by[name].setdefault(getattr(org, name), org)
-        by["name"].setdefault(org.normalized_name, []).append(org)
+        if municipality_ids is None or org.municipality_id in municipality_ids:
+            by["name"].setdefault(org.normalized_name, []).append(org)
     return by
 
 
-def _find(row, index, orgs, errors, cell) -> Organisation | None:
+def _find(row, index, orgs, errors, cell) -> tuple[Organisation | None, str]:
+    """The organisation of the row and the field that found it (``None`` and an error)."""
     for name, check in (("inn", inn_is_valid), ("ogrn", ogrn_is_valid), ("code", None)):
         text = parse_identifier(cell(row, name)) if name != "code" else cell(row, name)
         if not text:
@@ -200,14 +236,14 @@ def _find(row, index, orgs, errors, cell) -> Organisation | None:
                     % {"label": label, "value": text},
                 )
             )
-            return None
+            return None, name
         if text in orgs[name]:
-            return orgs[name][text]
+            return orgs[name][text], name
     name = cell(row, "full_name")
     if name:
         found = orgs["name"].get(normalize_name(name), [])
         if len(found) == 1:
-            return found[0]
+            return found[0], "full_name"
         if len(found) > 1:
             errors.append(
                 (
@@ -215,14 +251,14 @@ def _find(row, index, orgs, errors, cell) -> Organisation | None:
                     _("Several organisations are called «%(name)s»; add the INN.") % {"name": name},
                 )
             )
-            return None
+            return None, "full_name"
     errors.append(
         (
             "full_name" if "full_name" in index else "inn",
             _("The organisation is not in the registry (import it first)."),
         )
     )
-    return None
+    return None, ""
 
 
 def _match_results(plan: ResultPlan, parsed: list, kind: str, mapping: dict[str, str]) -> None:

@@ -194,8 +194,24 @@ def test_school_of_another_municipality_is_a_conflict_not_moved(world):
     run = _run(text, mun=world.mun, skip_invalid=True)
     assert run.counts["conflicts"] == 1
     assert run.issues[0]["code"] == "other_municipality"
+    assert run.issues[0]["column"] == "ИНН" and run.issues[0]["line"] == 2
     world.other_school.refresh_from_db()
     assert world.other_school.municipality == world.other_mun
+
+
+def test_results_of_a_school_of_another_municipality_are_a_conflict(world):
+    """The ИНН names a school of another municipality: a conflict, not «нет в реестре»."""
+    text = f"ИНН;Предмет;Участников\n{world.other_school.inn};Математика;40\n"
+    run = _results(text, world, skip_invalid=True)
+    assert run.counts["conflicts"] == 1 and run.counts["invalid"] == 1
+    issue = run.issues[0]
+    assert issue["severity"] == "conflict" and issue["code"] == "other_municipality"
+    assert issue["column"] == "ИНН" and issue["line"] == 2
+    assert issue["message"] == (
+        f"«{world.other_school}» числится в «{world.other_mun}», а не в муниципалитете этого "
+        "импорта; её результаты не загружены."
+    )
+    assert not AssessmentResult.objects.exists()
 
 
 def _results(text, world, **kw):
