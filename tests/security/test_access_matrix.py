@@ -27,6 +27,10 @@ ALL_URLS = list(iter_urls())
 NAMED = sorted({u.name for u in ALL_URLS if u.name})
 ADMIN_NAMES = [n for n in NAMED if n.startswith("admin:")]
 PORTAL_NAMES = [n for n in NAMED if not n.startswith("admin:")]
+ERROR_HEADINGS = {
+    403: '<h1 class="h3">Доступ запрещён</h1>',
+    404: '<h1 class="h3">Страница не найдена</h1>',
+}
 HOW_TO = (
     "Add an entry for it to MATRIX in tests/security/access_matrix.py: who may open it (ok), "
     "what the others get (other=404 outside their scope, 403 visible but not theirs) and how "
@@ -90,6 +94,13 @@ def _leaks(route: Route, objects, response) -> list[str]:
     """A refusal must not carry the object's data; a page must not link to public media."""
     body = _body(response)
     problems = []
+    if response.status_code in (403, 404) and body and not route.public:
+        # A refusal is the portal's error page and nothing else: a view that rendered its
+        # own page with a refusal status could carry data the matrix cannot name. (Public
+        # pages answer in their own layout, without the portal's navigation.)
+        heading = ERROR_HEADINGS[response.status_code]
+        if heading not in body:
+            problems.append(f"refusal is not the {response.status_code} page («{heading}» missing)")
     if response.status_code in (403, 404):
         for obj in route.objects_named(objects):
             for text in {str(obj), html.escape(str(obj))}:
