@@ -177,3 +177,100 @@ def test_role_grant_and_revocation_in_the_admin_are_audited(rf, users, world):
     user_admin.save_formset(request, None, revoke, change=True)
     assert _only_event("role.revoke").actor == users.admin
     assert not RoleAssignment.objects.filter(user=person).exists()
+
+
+# --- privileges in the admin ----------------------------------------------------------------
+
+
+def _user_change_payload(person, **changes) -> dict:
+    """The admin's change form of ``person`` as the browser would post it, with ``changes``."""
+    from django.forms.models import model_to_dict
+
+    values = model_to_dict(
+        person,
+        fields=["email", "last_name", "first_name", "middle_name", "position", "phone"],
+    )
+    payload = {k: v or "" for k, v in values.items()}
+    for flag in ("is_active", "is_staff", "is_superuser"):
+        if changes.get(flag, getattr(person, flag)):
+            payload[flag] = "on"
+    payload["groups"] = [str(g.pk) for g in changes.get("groups", person.groups.all())]
+    joined = person.date_joined
+    payload.update({"date_joined_0": f"{joined:%Y-%m-%d}", "date_joined_1": f"{joined:%H:%M:%S}"})
+    payload.update({"last_login_0": "", "last_login_1": ""})
+    prefix = "role_assignments"
+    payload.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    roles = list(person.role_assignments.all())
+    payload[f"{prefix}-TOTAL_FORMS"] = payload[f"{prefix}-INITIAL_FORMS"] = str(len(roles))
+    for n, ra in enumerate(roles):
+        payload[f"{prefix}-{n}-id"] = str(ra.pk)
+        payload[f"{prefix}-{n}-user"] = str(person.pk)
+        payload[f"{prefix}-{n}-role"] = ra.role
+        for field in ("region", "municipality", "organisation"):
+            payload[f"{prefix}-{n}-{field}"] = str(getattr(ra, f"{field}_id") or "")
+    return payload
+
+
+def test_staff_superuser_and_group_changes_in_the_admin_are_audited(client, users):
+    from django.contrib.auth.models import Group
+
+    person = users.director
+    editors = Group.objects.create(name="Редакторы справочников")
+    client.force_login(users.admin)
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+    response = client.post(
+        url,
+        _user_change_payload(person, is_staff=True, is_superuser=True, groups=[editors]),
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    person.refresh_from_db()
+    assert person.is_staff and person.is_superuser
+    assert list(person.groups.all()) == [editors]
+    for action in ("user.is_staff", "user.is_superuser"):
+        event = _only_event(action)
+        assert event.actor == users.admin
+        assert event.object_id == str(person.pk)
+        assert (event.data["before"], event.data["after"]) == (False, True)
+    groups = _only_event("user.groups")
+    assert groups.actor == users.admin
+    assert (groups.data["before"], groups.data["after"]) == ([], ["Редакторы справочников"])
+
+    # Taking the privileges away is recorded as well; saving without a change records nothing.
+    response = client.post(
+        url, _user_change_payload(person, is_staff=False, is_superuser=False, groups=[])
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="user.is_staff").count() == 2
+    latest = AuditEvent.objects.filter(action="user.groups").order_by("-pk").first()
+    assert (latest.data["before"], latest.data["after"]) == (["Редакторы справочников"], [])
+    before = AuditEvent.objects.count()
+    person.refresh_from_db()
+    assert client.post(url, _user_change_payload(person)).status_code == 302
+    assert AuditEvent.objects.count() == before
+
+
+def test_deleting_a_user_in_the_admin_records_their_roles(client, users, world):
+    person = users.director
+    pk = person.pk
+    client.force_login(users.admin)
+    response = client.post(
+        reverse("admin:accounts_user_delete", args=[pk]), {"post": "yes"}, follow=False
+    )
+    assert response.status_code == 302
+    event = _only_event("user.delete")
+    assert event.actor == users.admin
+    assert event.object_id == str(pk)
+    assert event.data["roles"] == [{"role": "director", "scope": str(world.school)}]
+
+
+def test_deleting_users_from_the_admin_list_is_audited_for_each(client, users):
+    doomed = [users.teacher, users.curator]
+    client.force_login(users.admin)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [u.pk for u in doomed], "post": "yes"},
+    )
+    assert response.status_code == 302
+    events = AuditEvent.objects.filter(action="user.delete")
+    assert sorted(e.object_id for e in events) == sorted(str(u.pk) for u in doomed)
+    assert all(e.actor == users.admin and e.data["roles"] for e in events)
