@@ -1,6 +1,7 @@
 """Two workers running the reminder loop at the same moment never send a reminder twice.
 
-Needs PostgreSQL (real row locks and concurrent transactions); CI runs it there.
+Needs PostgreSQL (real row locks and concurrent transactions): skipped locally on SQLite, a
+failure in CI, which runs on PostgreSQL.
 """
 
 import threading
@@ -15,11 +16,13 @@ from network_portal.notifications.models import Notification, NotificationStatus
 from network_portal.notifications.services import reminders_send
 from tests.factories import UserFactory
 from tests.reports.factories import RoadmapFactory, RoadmapItemFactory
+from tests.tools import missing
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL: set DATABASE_URL to a PostgreSQL database",
-)
+
+@pytest.fixture(autouse=True)
+def _postgresql():
+    if connection.vendor != "postgresql":
+        missing("needs PostgreSQL: set DATABASE_URL to a PostgreSQL database")
 
 
 @pytest.mark.django_db(transaction=True)
