@@ -9,24 +9,38 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.db.models import Q
 from django.utils import translation
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from network_portal.documents.registry import BuiltFile, DocumentKind
 from network_portal.documents.rendering import render_pdf
 
 from . import agreement_text
+from .matching import in_sentence
 from .models import Agreement, MemberRole
 
-ROLE_LABELS = {
-    MemberRole.SUPPORTED: "Поддерживаемая школа",
-    MemberRole.LEADER: "Школа-лидер",
-    MemberRole.PARTNER: "Партнёр",
+#: A party's role as the list of parties says it, inside a sentence: «(школа-лидер)».
+ROLE_IN_SENTENCE = {
+    MemberRole.SUPPORTED: pgettext_lazy("agreement party", "supported school"),
+    MemberRole.LEADER: pgettext_lazy("agreement party", "leader school"),
+    MemberRole.PARTNER: pgettext_lazy("agreement party", "partner"),
 }
+ROLE_ORDER = list(ROLE_IN_SENTENCE)
 
 
 def _date(d) -> str:
     return date_format(d, "«j» E Y года") if d else "—"
+
+
+def signature_name(full_name: str) -> str:
+    """«Морозов Дмитрий Андреевич» → «Морозов Д. А.», as a signature line is written."""
+    parts = full_name.split()
+    if len(parts) < 2 or any(p.endswith(".") for p in parts[1:]):
+        return full_name
+    return " ".join([parts[0], *(f"{p[0]}." for p in parts[1:3])])
 
 
 def _load(agreement_id: int) -> Agreement:
@@ -46,17 +60,19 @@ def _load(agreement_id: int) -> Agreement:
 def agreement_parties(agreement: Agreement) -> list[dict[str, Any]]:
     members = sorted(
         agreement.partnership.members.all(),
-        key=lambda m: (list(ROLE_LABELS).index(m.role), m.organisation.short_name),
+        key=lambda m: (ROLE_ORDER.index(m.role), m.organisation.short_name),
     )
     return [
         {
-            "role": ROLE_LABELS[m.role],
+            "role": m.get_role_display(),
+            "role_in_sentence": str(ROLE_IN_SENTENCE[m.role]),
             "short_name": m.organisation.short_name,
             "full_name": m.organisation.full_name,
             "inn": m.organisation.inn or "—",
             "ogrn": m.organisation.ogrn or "—",
             "address": m.organisation.address or "—",
             "director": m.organisation.director_name or "—",
+            "signature": signature_name(m.organisation.director_name or ""),
             "phone": m.organisation.phone,
             "email": m.organisation.email,
         }
@@ -67,8 +83,16 @@ def agreement_parties(agreement: Agreement) -> list[dict[str, Any]]:
 def agreement_values(agreement: Agreement, parties: list[dict[str, Any]]) -> dict[str, str]:
     p = agreement.partnership
     sides = "\n".join(
-        f"{i}. {party['full_name']} ({party['role'].lower()}) в лице руководителя: "
-        f"{party['director']}, действующего на основании устава;"
+        _(
+            "%(n)s. %(name)s (%(role)s), represented by its head %(director)s, acting on the "
+            "basis of the charter;"
+        )
+        % {
+            "n": i,
+            "name": party["full_name"],
+            "role": party["role_in_sentence"],
+            "director": party["director"],
+        }
         for i, party in enumerate(parties, start=1)
     )
     return {
@@ -78,10 +102,11 @@ def agreement_values(agreement: Agreement, parties: list[dict[str, Any]]) -> dic
         "стороны": sides,
         "предмет": agreement.subject,
         "обязательства": agreement.obligations,
-        "ресурсы": agreement.resources_text or ", ".join(r.name.lower() for r in p.resources.all()),
+        "ресурсы": agreement.resources_text
+        or ", ".join(in_sentence(r.name) for r in p.resources.all()),
         "формы": "; ".join(f.name for f in p.forms.all()) or "—",
         "направления": "; ".join(d.name for d in p.directions.all()) or "—",
-        "факторы": "; ".join(f.name.lower() for f in p.risk_factors.all()) or "—",
+        "факторы": "; ".join(in_sentence(f.name) for f in p.risk_factors.all()) or "—",
         "начало": _date(agreement.valid_from),
         "окончание": _date(agreement.valid_until),
     }
@@ -90,7 +115,7 @@ def agreement_values(agreement: Agreement, parties: list[dict[str, Any]]) -> dic
 def agreement_document_context(agreement: Agreement) -> dict[str, Any]:
     from .services import agreement_template_for
 
-    template = agreement_template_for(agreement.kind)
+    template = agreement_template_for(agreement.kind, region_id=agreement.municipality.region_id)
     parties = agreement_parties(agreement)
     values = agreement_values(agreement, parties)
     return {
@@ -126,7 +151,7 @@ def agreement_data_version(params: dict) -> str:
 
     agreement = (
         Agreement.objects.filter(pk=params.get("agreement_id"))
-        .select_related("partnership")
+        .select_related("partnership", "municipality")
         .first()
     )
     if agreement is None:
@@ -140,12 +165,14 @@ def agreement_data_version(params: dict) -> str:
                 "organisation_id", "role", "organisation__updated_at"
             )
         ),
-        str(
-            AgreementTemplate.objects.filter(kind=agreement.kind)
-            .values_list("updated_at", flat=True)
-            .first()
+        *sorted(
+            str(v)
+            for v in AgreementTemplate.objects.filter(
+                Q(region__isnull=True) | Q(region_id=agreement.municipality.region_id),
+                kind=agreement.kind,
+            ).values_list("pk", "updated_at")
         ),
-        "v1",
+        "v2",
     ]
     return hashlib.sha256("|".join(stamps).encode()).hexdigest()[:32]
 

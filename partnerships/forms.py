@@ -82,8 +82,12 @@ class PartnershipForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed only when a leader or partner has no free places."),
     )
+    #: The version the person saw (optimistic locking; see ``services.partnership_update``).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, municipalities, organisations, **kwargs):
+        """``organisations``: those the person may put into the partnership (the territory
+        they manage, see ``selectors.member_organisations_for_user``)."""
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = municipalities
         orgs = organisations.select_related("municipality").order_by("short_name")
@@ -114,6 +118,9 @@ class PartnershipForm(forms.Form):
 
 
 class NetworkForm(forms.ModelForm):
+    #: The version the person saw (optimistic locking; see ``services.network_save``).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Network
         fields = ("name", "model", "municipality", "coordinator", "members", "description")
@@ -121,6 +128,8 @@ class NetworkForm(forms.ModelForm):
 
     def __init__(self, *args, municipalities, organisations, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
         self.fields["municipality"].queryset = municipalities
         orgs = organisations.order_by("short_name")
         self.fields["coordinator"].queryset = orgs
@@ -272,6 +281,11 @@ class ScanForm(forms.Form):
 class AgreementTemplateForm(forms.Form):
     title = forms.CharField(label=_("Document title"), max_length=300)
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 24}))
+
+    def __init__(self, *args, disabled: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.disabled = disabled
 
     def clean_body(self):
         body = self.cleaned_data["body"]

@@ -12,7 +12,7 @@ with disabilities and learning-failure risks → СОШ № 9; СОШ № 2 → 
 The score adds up the covered high (and medium) factors, the results level, proximity and the
 free capacity, and is expressed as a percentage of what an ideal candidate would get for this
 school, so that it reads as a "fit" and a threshold means the same thing for every school.
-Every term is turned into a sentence of the explanation.
+Every term is turned into a sentence of the explanation (gettext, the partnerships catalog).
 """
 
 from __future__ import annotations
@@ -21,8 +21,12 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-from scipy.optimize import linear_sum_assignment
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+# numpy and scipy (≈ 64 MB) are imported by :func:`plan_pairings` only: every other process —
+# the web workers' other pages, the report worker — never needs them.
 
 HIGH = "high"
 MEDIUM = "medium"
@@ -30,9 +34,11 @@ LOW = "low"
 
 RESULTS_SHARE = {HIGH: 1.0, MEDIUM: 0.5, LOW: 0.0}
 RESULTS_LABEL = {
-    HIGH: "стабильно высокие (школа-лидер)",
-    MEDIUM: "средние",
-    LOW: "низкие (школа сама в категории поддержки, партнёр по заявленному опыту)",
+    HIGH: gettext_lazy("consistently high (a leader school)"),
+    MEDIUM: gettext_lazy("average"),
+    LOW: gettext_lazy(
+        "low (the school is itself in a support category; a partner for its declared experience)"
+    ),
 }
 
 
@@ -127,15 +133,6 @@ def _distance(school: School, candidate: Candidate) -> float | None:
     return haversine_km(school.lat, school.lon, candidate.lat, candidate.lon)
 
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
 def _ideal(school: School, weights: Weights) -> float:
     need = sum(
         weights.high if level == HIGH else weights.medium
@@ -207,52 +204,79 @@ def match_score(
 
 
 def explain(m: Match) -> tuple[str, ...]:
-    """The reasons of a match in Russian: each covered factor and how, results, distance, load."""
+    """The reasons of a match (in the active language, Russian in the portal): each covered
+    factor and how, results, resources, distance, load."""
     c = m.candidate
     reasons = [_coverage_sentence(cov, own_high=cov.code in c.own_high) for cov in m.covered]
     if c.results in RESULTS_LABEL:
-        reasons.append("Результаты: " + RESULTS_LABEL[c.results] + ".")
+        reasons.append(_("Results: %(level)s.") % {"level": RESULTS_LABEL[c.results]})
     if c.resources:
-        reasons.append("Может предоставить ресурсы: " + ", ".join(c.resources).lower() + ".")
-    if m.distance_km is not None:
-        where = (
-            "тот же муниципалитет"
-            if m.same_municipality
-            else f"другой муниципалитет ({c.municipality_name})"
+        reasons.append(
+            _("Can share resources: %(kinds)s.")
+            % {"kinds": ", ".join(in_sentence(r) for r in c.resources)}
         )
-        km = f"{m.distance_km:.1f}".replace(".", ",")
-        reasons.append(f"Расстояние: {km} км, {where}.")
+    if m.distance_km is not None:
+        km = number_format(round(m.distance_km, 1), decimal_pos=1)
+        if m.same_municipality:
+            reasons.append(_("Distance: %(km)s km, the same municipality.") % {"km": km})
+        else:
+            reasons.append(
+                _("Distance: %(km)s km, another municipality (%(municipality)s).")
+                % {"km": km, "municipality": c.municipality_name}
+            )
     else:
         reasons.append(
-            "Тот же муниципалитет."
+            _("The same municipality.")
             if m.same_municipality
-            else f"Другой муниципалитет ({c.municipality_name}), расстояние неизвестно."
+            else _("Another municipality (%(municipality)s), distance unknown.")
+            % {"municipality": c.municipality_name}
         )
     load = c.capacity - m.free_capacity
     if m.already_partner:
-        reasons.append(f"Уже работает с этой школой; нагрузка {c.load} из {c.capacity}.")
-    elif m.free_capacity > 0:
-        places = _plural(m.free_capacity, "школу", "школы", "школ")
         reasons.append(
-            f"Нагрузка: {load} из {c.capacity} (может поддержать ещё {m.free_capacity} {places})."
+            _("Already works with this school; load %(load)s of %(capacity)s.")
+            % {"load": c.load, "capacity": c.capacity}
+        )
+    elif m.free_capacity > 0:
+        reasons.append(
+            ngettext(
+                "Load: %(load)s of %(capacity)s (can support %(free)s more school).",
+                "Load: %(load)s of %(capacity)s (can support %(free)s more schools).",
+                m.free_capacity,
+            )
+            % {"load": load, "capacity": c.capacity, "free": m.free_capacity}
         )
     else:
-        reasons.append(f"Нагрузка: {load} из {c.capacity} — свободных мест нет.")
+        reasons.append(
+            _("Load: %(load)s of %(capacity)s — no free places.")
+            % {"load": load, "capacity": c.capacity}
+        )
     return tuple(reasons)
 
 
+def in_sentence(name: str) -> str:
+    """A reference name inside a sentence: its capital first letter lowered, unless the first
+    word is an abbreviation («Высокая доля обучающихся с ОВЗ» → «высокая доля обучающихся с
+    ОВЗ», «ИКТ-оснащение» stays). Abbreviations inside are never touched."""
+    letters = [ch for ch in (name.split(maxsplit=1) or [""])[0] if ch.isalpha()]
+    if len(letters) > 1 and all(ch.isupper() for ch in letters[:2]):
+        return name
+    return name[:1].lower() + name[1:]
+
+
 def _coverage_sentence(c: Coverage, *, own_high: bool) -> str:
-    level = "высокий" if c.school_level == HIGH else "средний"
+    values = {"factor": c.name, "experience": c.experience}
     if c.how == "declared":
-        how = f"заявленный опыт: {c.experience}"
+        how = _("declared experience: %(experience)s") % values
     elif c.how == "derived":
-        how = "низкий риск по этому фактору в последнем рисковом профиле"
+        how = _("a low risk in this factor in its latest risk profile")
     else:
-        how = f"заявленный опыт: {c.experience}; низкий риск в последнем профиле"
-    note = (
-        " (в собственном профиле фактор пока высокий)" if own_high and c.how == "declared" else ""
-    )
-    return f"«{c.name}» (у школы {level} риск) — {how}{note}."
+        how = _("declared experience: %(experience)s; a low risk in its latest profile") % values
+    if own_high and c.how == "declared":
+        how = _("%(how)s (the factor is still high in its own profile)") % {"how": how}
+    if c.school_level == HIGH:
+        return _("«%(factor)s» (a high risk at the school) — %(how)s.") % {**values, "how": how}
+    return _("«%(factor)s» (a medium risk at the school) — %(how)s.") % {**values, "how": how}
 
 
 def rank_candidates(
@@ -307,6 +331,9 @@ def plan_pairings(
     """
     if not schools:
         return []
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     slots: list[int] = []  # column -> candidate index
     for j, c in enumerate(candidates):
         slots.extend([j] * max(0, c.capacity - c.load))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
@@ -43,7 +44,7 @@ class Partnership(models.Model):
     )
     organisations = models.ManyToManyField(
         "schools.Organisation",
-        through="PartnershipMember",
+        through="partnerships.PartnershipMember",
         related_name="partnerships",
         verbose_name=_("members"),
     )
@@ -86,6 +87,8 @@ class Partnership(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    #: Optimistic locking of the edit form: every edit increments it; a stale one is refused.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("partnership")
@@ -301,6 +304,17 @@ class Network(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    #: Optimistic locking of the edit form, as for partnerships.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("network")
@@ -586,9 +600,22 @@ class PairingRow(models.Model):
 
 class AgreementTemplate(models.Model):
     """The editable text of an agreement kind (placeholders like ``{стороны}``; see
-    :mod:`partnerships.agreement_text`)."""
+    :mod:`partnerships.agreement_text`).
 
-    kind = models.CharField(_("kind"), max_length=20, choices=AgreementKind.choices, unique=True)
+    A row without a region is the portal's default (migration ``0006``, edited by an
+    administrator); a regional coordinator edits a copy of their own region, so one region's
+    wording never changes another's agreements."""
+
+    region = models.ForeignKey(
+        "schools.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+        help_text=_("Empty for the default text of every region."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AgreementKind.choices)
     title = models.CharField(_("document title"), max_length=300)
     body = models.TextField(_("text"))
     updated_by = models.ForeignKey(
@@ -605,9 +632,20 @@ class AgreementTemplate(models.Model):
         verbose_name = _("agreement template")
         verbose_name_plural = _("agreement templates")
         ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind"], name="partnerships_template_region_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(region__isnull=True),
+                name="partnerships_template_default_kind",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.get_kind_display()
+        kind = self.get_kind_display()
+        return f"{kind} ({self.region})" if self.region_id else str(kind)
 
 
 class AgreementCounter(models.Model):
@@ -628,3 +666,15 @@ class AgreementCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id}/{self.year}: {self.last}"
+
+
+# --- History of edits --------------------------------------------------------------------------
+# Registered here, after the through model of the members exists (simple-history copies its
+# fields). The services write one record per edit (see ``partnerships.history``); status
+# changes are told by :class:`StatusChange`, which also keeps the reason.
+register(
+    Partnership,
+    excluded_fields=["updated_at", "created_at", "created_by"],
+    m2m_fields=["organisations", "risk_factors", "forms", "directions", "resources"],
+)
+register(Network, excluded_fields=["updated_at", "created_at"], m2m_fields=["members"])

@@ -69,9 +69,19 @@ _ROLE_ORDER = Case(
 
 
 def partnership_list_for_user(*, user: Any) -> QuerySet[Partnership]:
-    """Partnerships of the user's territory, or those their organisations are members of."""
+    """Partnerships of the user's territory, or those their organisations are members of.
+
+    The territory's are those kept by its municipalities and those in which one of its
+    organisations takes part (a leader school of the municipality supporting a school of a
+    neighbouring one): its methodologist sees what its school's director sees."""
     scope = scope_for(user)
     q = municipality_q(scope, "municipality")
+    if scope.region_ids or scope.municipality_ids:
+        q |= Q(
+            pk__in=PartnershipMember.objects.filter(
+                organisation_q(scope, "organisation", roles=TERRITORY_ROLES)
+            ).values("partnership_id")
+        )
     member_orgs = scope.organisation_ids(*MEMBER_ROLES)
     if member_orgs:
         q |= Q(
@@ -145,6 +155,7 @@ def partnership_form_initial(*, partnership: Partnership) -> dict[str, Any]:
         "supported": [m.organisation for m in members if m.role == MemberRole.SUPPORTED],
         "leaders": [m.organisation for m in members if m.role == MemberRole.LEADER],
         "partners": [m.organisation for m in members if m.role == MemberRole.PARTNER],
+        "version": partnership.version,
     }
 
 
@@ -169,10 +180,25 @@ def managed_regions(*, user: Any) -> QuerySet[Region]:
     return Region.objects.filter(pk__in=scope.region_ids)
 
 
+def territory_regions(*, user: Any) -> QuerySet[Region]:
+    """The regions of a coordinator, and those of a methodologist's municipalities."""
+    scope = scope_for(user)
+    return Region.objects.filter(
+        Q(pk__in=scope.region_ids)
+        | Q(pk__in=Municipality.objects.filter(pk__in=scope.municipality_ids).values("region"))
+    ).order_by("pk")
+
+
 def member_organisation_ids(*, user: Any, partnership: Partnership) -> set[int]:
     """The member organisations on whose behalf the user may agree (their director/partner)."""
     own = scope_for(user).organisation_ids(Role.DIRECTOR, Role.PARTNER)
     return {m.organisation_id for m in partnership.members.all() if m.organisation_id in own}
+
+
+def member_organisations_for_user(*, user: Any) -> QuerySet[Organisation]:
+    """Organisations the user may put into a partnership or a network: those of the territory
+    they manage — a methodologist's municipality, a coordinator's region (all for an admin)."""
+    return Organisation.objects.filter(organisation_q(scope_for(user), roles=TERRITORY_ROLES))
 
 
 def organisation_list_for_user(*, user: Any) -> QuerySet[Organisation]:
@@ -485,15 +511,25 @@ def partner_suggestions(
     return school, ranked
 
 
-def suggestion_page(*, organisation: Organisation, top: int = 15) -> dict[str, Any]:
-    """The school's risk factors (high first), its best candidates, and the high risks that
-    no organisation of the region covers."""
+def suggestion_page(
+    *, organisation: Organisation, user: Any = None, top: int = 15
+) -> dict[str, Any]:
+    """The school's risk factors (high first), its best candidates, the high risks that no
+    organisation of the region covers, and which candidates ``user`` may propose: those of
+    the territory they manage (another municipality's are proposed by the coordinator)."""
     needs, ranked = partner_suggestions(organisation=organisation, top=None)
+    shown = ranked[:top]
+    proposable = set(
+        member_organisations_for_user(user=user)
+        .filter(pk__in=[m.candidate.id for m in shown])
+        .values_list("pk", flat=True)
+    )
     factors = {f.code: f for f in RiskFactor.objects.all()}
     covered = {code for m in ranked for code in m.factor_codes}
     levels = sorted(needs.levels.items(), key=lambda i: (i[1] != Level.HIGH, i[0]))
     return {
-        "matches": ranked[:top],
+        "matches": shown,
+        "proposable": proposable,
         "needs": [(factors[c], level) for c, level in levels if c in factors],
         "uncovered": [
             factors[c] for c, level in levels if level == Level.HIGH and c not in covered

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from network_portal.documents.services import job_request
 from schools.models import Municipality, Organisation, Region
 
 from . import matching, selectors, transitions
+from .history import history_off, snapshot
 from .models import (
     Agreement,
     AgreementCounter,
@@ -64,6 +66,27 @@ class PartnershipData:
     network: Network | None = None
     over_capacity_reason: str = ""
 
+    @property
+    def providers(self) -> list[Organisation]:
+        return [*self.leaders, *self.partners]
+
+    @property
+    def members(self) -> set[tuple[int, str]]:
+        """(organisation id, role) of every member."""
+        return (
+            {(o.pk, MemberRole.SUPPORTED) for o in self.supported}
+            | {(o.pk, MemberRole.LEADER) for o in self.leaders}
+            | {(o.pk, MemberRole.PARTNER) for o in self.partners}
+        )
+
+
+class StalePartnershipError(Exception):
+    """Somebody else saved the partnership (or the network) since the form was opened."""
+
+    def __init__(self, current: Any):
+        super().__init__("stale")
+        self.current = current
+
 
 def partnership_problems(
     *,
@@ -73,11 +96,26 @@ def partnership_problems(
     end_date: dt.date | None,
     over_capacity: Sequence[str],
     over_capacity_reason: str,
+    supported_elsewhere: Sequence[str] = (),
+    municipality_name: str = "",
+    outside_scope: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, str]:
-    """The rule checks of a partnership as field → message (pure; the form shows them)."""
+    """The rule checks of a partnership as field → message (pure; the form shows them).
+
+    ``supported_elsewhere``: supported schools of another municipality than the partnership's
+    (a partnership is kept by the municipality of its supported schools, so that their own
+    methodologist sees and manages it). ``outside_scope``: field → members the person may not
+    commit, being outside the territory they manage.
+    """
     problems: dict[str, str] = {}
     if not supported_ids:
         problems["supported"] = _("A partnership needs at least one supported school.")
+    elif supported_elsewhere:
+        problems["supported"] = _(
+            "%(names)s belongs to another municipality than the partnership (%(municipality)s). "
+            "A partnership is kept by the municipality of its supported schools: choose it in "
+            "the «Municipality» field, or propose a separate partnership there."
+        ) % {"names": ", ".join(supported_elsewhere), "municipality": municipality_name}
     if not provider_ids:
         problems["leaders"] = _("Choose at least one leader school or partner.")
     both = set(supported_ids) & set(provider_ids)
@@ -85,6 +123,12 @@ def partnership_problems(
         problems["leaders"] = _(
             "An organisation cannot be paired with itself: each member takes one role."
         )
+    for name, names in (outside_scope or {}).items():
+        if names and name not in problems:
+            problems[name] = _(
+                "%(names)s is outside the territory you manage. A pair with an organisation "
+                "of another municipality is proposed by the regional coordinator."
+            ) % {"names": ", ".join(names)}
     if start_date and end_date and end_date < start_date:
         problems["end_date"] = _("The end date is before the start date.")
     if over_capacity and not over_capacity_reason.strip():
@@ -93,6 +137,41 @@ def partnership_problems(
             "exceed it, or choose another partner."
         ) % {"names": ", ".join(over_capacity)}
     return problems
+
+
+def _scope_facts(
+    *, actor: Any, data: PartnershipData, keep: frozenset[int] = frozenset()
+) -> dict[str, Any]:
+    """The arguments of :func:`partnership_problems` that depend on who proposes.
+
+    ``actor`` ``None`` is the system (demo data, benchmarks): no territory to respect. A
+    member already in the partnership (``keep``) may stay even when the editor could not
+    have added it (a coordinator's cross-municipality pair edited by a methodologist).
+    """
+    elsewhere = [str(o) for o in data.supported if o.municipality_id != data.municipality.pk]
+    facts: dict[str, Any] = {
+        "supported_elsewhere": elsewhere,
+        "municipality_name": str(data.municipality),
+    }
+    if actor is None:
+        return facts
+    if not selectors.can_manage_municipality(user=actor, municipality_id=data.municipality.pk):
+        raise PermissionDenied
+    wanted = [o for o in [*data.supported, *data.providers] if o.pk not in keep]
+    allowed = set(
+        selectors.member_organisations_for_user(user=actor)
+        .filter(pk__in=[o.pk for o in wanted])
+        .values_list("pk", flat=True)
+    )
+    facts["outside_scope"] = {
+        name: [str(o) for o in orgs if o.pk not in allowed and o.pk not in keep]
+        for name, orgs in (
+            ("supported", data.supported),
+            ("leaders", data.leaders),
+            ("partners", data.partners),
+        )
+    }
+    return facts
 
 
 def providers_over_capacity(
@@ -118,6 +197,28 @@ def providers_over_capacity(
         for org in providers
         if loads.get(org.pk, 0) + 1 > capacities.get(org.pk, config.default_capacity)
     ]
+
+
+def _existing_pair(*, data: PartnershipData) -> Partnership | None:
+    """An open partnership in which a supported school already works with one of the
+    providers: a second one would be a duplicate (a suggestion clicked twice, a stale plan)."""
+    supported = [o.pk for o in data.supported]
+    providers = [o.pk for o in data.providers]
+    return (
+        Partnership.objects.filter(
+            status__in=selectors.OPEN_STATUSES,
+            pk__in=PartnershipMember.objects.filter(
+                organisation_id__in=supported, role=MemberRole.SUPPORTED
+            ).values("partnership_id"),
+        )
+        .filter(
+            pk__in=PartnershipMember.objects.filter(
+                organisation_id__in=providers, role__in=selectors.PROVIDER_ROLES
+            ).values("partnership_id")
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def _record(
@@ -153,11 +254,13 @@ def _record(
 def partnership_create(*, actor: Any, data: PartnershipData) -> Partnership:
     """Propose a partnership (status «предложена»). Raises ``ValidationError`` (field → message).
 
-    The providers' rows are locked first, so two methodologists proposing the last free place
-    of the same leader at the same moment cannot both get it.
+    The members' rows are locked first, so two methodologists proposing the last free place
+    of the same leader at the same moment cannot both get it, and the same pair cannot be
+    proposed twice (a suggestion clicked twice, two plans approved at once). ``actor`` may only
+    use the municipality and the organisations of the territory they manage.
     """
-    providers = [*data.leaders, *data.partners]
-    _lock(providers)
+    providers = data.providers
+    _lock([*data.supported, *providers])
     problems = partnership_problems(
         supported_ids=[o.pk for o in data.supported],
         provider_ids=[o.pk for o in providers],
@@ -165,10 +268,23 @@ def partnership_create(*, actor: Any, data: PartnershipData) -> Partnership:
         end_date=data.end_date,
         over_capacity=providers_over_capacity(providers=providers),
         over_capacity_reason=data.over_capacity_reason,
+        **_scope_facts(actor=actor, data=data),
     )
     if problems:
         raise ValidationError(problems)
-    partnership = Partnership.objects.create(
+    existing = _existing_pair(data=data)
+    if existing is not None:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: _(
+                    "These organisations already work together in the partnership "
+                    "«%(title)s» (%(status)s): open it and add what is missing instead of "
+                    "proposing another one."
+                )
+                % {"title": existing.title, "status": existing.get_status_display().lower()}
+            }
+        )
+    partnership = Partnership(
         title=data.title,
         municipality=data.municipality,
         start_date=data.start_date,
@@ -178,7 +294,11 @@ def partnership_create(*, actor: Any, data: PartnershipData) -> Partnership:
         over_capacity_reason=data.over_capacity_reason.strip(),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    _save_members(partnership, data)
+    with history_off(partnership):
+        partnership.save()
+        _save_members(partnership, data)
+        _save_lists(partnership, data)
+    snapshot(partnership, actor=actor)
     _record(
         actor=actor,
         action="propose",
@@ -191,27 +311,25 @@ def partnership_create(*, actor: Any, data: PartnershipData) -> Partnership:
 
 
 def _lock(organisations: Sequence[Organisation]) -> None:
-    ids = sorted(o.pk for o in organisations)  # a fixed order: no deadlock between two proposals
+    ids = sorted({o.pk for o in organisations})  # a fixed order: no deadlock between proposals
     list(
         Organisation.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk")
     )
 
 
-def _save_members(partnership: Partnership, data: PartnershipData) -> None:
+def _save_members(
+    partnership: Partnership, data: PartnershipData, *, existing: Iterable[int] = ()
+) -> None:
+    """Create the members of ``data`` that are not among the ``existing`` member rows."""
+    have = set(existing)
     PartnershipMember.objects.bulk_create(
-        [
-            PartnershipMember(partnership=partnership, organisation=o, role=MemberRole.SUPPORTED)
-            for o in data.supported
-        ]
-        + [
-            PartnershipMember(partnership=partnership, organisation=o, role=MemberRole.LEADER)
-            for o in data.leaders
-        ]
-        + [
-            PartnershipMember(partnership=partnership, organisation=o, role=MemberRole.PARTNER)
-            for o in data.partners
-        ]
+        PartnershipMember(partnership=partnership, organisation_id=org_id, role=role)
+        for org_id, role in sorted(data.members)
+        if (org_id, role) not in have
     )
+
+
+def _save_lists(partnership: Partnership, data: PartnershipData) -> None:
     partnership.risk_factors.set(data.risk_factors)
     partnership.forms.set(data.forms)
     partnership.directions.set(data.directions)
@@ -220,15 +338,25 @@ def _save_members(partnership: Partnership, data: PartnershipData) -> None:
 
 @transaction.atomic
 def partnership_update(
-    *, partnership: Partnership, actor: Any, data: PartnershipData
+    *, partnership: Partnership, actor: Any, data: PartnershipData, version: int | None = None
 ) -> Partnership:
-    """Edit a partnership that is not finished. Changing members resets their agreement."""
-    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
-    if partnership.status in (PartnershipStatus.COMPLETED, PartnershipStatus.TERMINATED):
+    """Edit a partnership that is not finished.
+
+    ``version`` is the version the editor saw: if somebody saved the partnership since,
+    :class:`StalePartnershipError` is raised and nothing is written. Members who stay in the
+    same role keep their agreement; when organisations join (or change role) an agreed or
+    active partnership goes back to «предложена», because the newcomers have not agreed to it
+    — recorded in its history with who joined.
+    """
+    locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if version is not None and locked.version != version:
+        raise StalePartnershipError(locked)
+    if locked.status in (PartnershipStatus.COMPLETED, PartnershipStatus.TERMINATED):
         raise ValidationError(_("A finished partnership cannot be edited."))
-    providers = [*data.leaders, *data.partners]
-    _lock(providers)
-    current = {m.organisation_id for m in partnership.members.all()}
+    providers = data.providers
+    _lock([*data.supported, *providers])
+    rows = {(m.organisation_id, m.role): m for m in locked.members.all()}
+    current = {org_id for org_id, _role in rows}
     new_providers = [o for o in providers if o.pk not in current]
     problems = partnership_problems(
         supported_ids=[o.pk for o in data.supported],
@@ -236,39 +364,45 @@ def partnership_update(
         start_date=data.start_date,
         end_date=data.end_date,
         over_capacity=providers_over_capacity(providers=new_providers),
-        over_capacity_reason=data.over_capacity_reason or partnership.over_capacity_reason,
+        over_capacity_reason=data.over_capacity_reason or locked.over_capacity_reason,
+        **_scope_facts(actor=actor, data=data, keep=frozenset(current)),
     )
     if problems:
         raise ValidationError(problems)
     for name in ("title", "municipality", "start_date", "end_date", "description", "network"):
-        setattr(partnership, name, getattr(data, name))
+        setattr(locked, name, getattr(data, name))
     if data.over_capacity_reason.strip():
-        partnership.over_capacity_reason = data.over_capacity_reason.strip()
-    partnership.save()
-    wanted = {o.pk for o in [*data.supported, *providers]}
-    if wanted != current or any(
-        m.role != _role_in(data, m.organisation_id) for m in partnership.members.all()
-    ):
-        partnership.members.all().delete()
-        _save_members(partnership, data)
-    else:
-        partnership.risk_factors.set(data.risk_factors)
-        partnership.forms.set(data.forms)
-        partnership.directions.set(data.directions)
-        partnership.resources.set(data.resources)
-    audit_log(actor=actor, action="partnership.update", obj=partnership)
-    return partnership
-
-
-def _role_in(data: PartnershipData, org_id: int) -> str | None:
-    for role, orgs in (
-        (MemberRole.SUPPORTED, data.supported),
-        (MemberRole.LEADER, data.leaders),
-        (MemberRole.PARTNER, data.partners),
-    ):
-        if any(o.pk == org_id for o in orgs):
-            return role
-    return None
+        locked.over_capacity_reason = data.over_capacity_reason.strip()
+    joined = data.members - set(rows)
+    old_status = locked.status
+    if joined and old_status in (PartnershipStatus.AGREED, PartnershipStatus.ACTIVE):
+        locked.status = PartnershipStatus.PROPOSED
+    locked.version += 1
+    with history_off(locked):
+        locked.save()
+        PartnershipMember.objects.filter(
+            pk__in=[m.pk for key, m in rows.items() if key not in data.members]
+        ).delete()
+        _save_members(locked, data, existing=rows)
+        _save_lists(locked, data)
+    snapshot(locked, actor=actor)
+    audit_log(actor=actor, action="partnership.update", obj=locked)
+    if locked.status != old_status:
+        names = dict(
+            Organisation.objects.filter(pk__in=[o for o, _r in joined]).values_list(
+                "pk", "short_name"
+            )
+        )
+        _record(
+            actor=actor,
+            action="members_changed",
+            old=old_status,
+            new=locked.status,
+            partnership=locked,
+            reason=_("New members have to agree: %(names)s.")
+            % {"names": ", ".join(sorted(names[o] for o, _r in joined))},
+        )
+    return locked
 
 
 def partnership_actors(*, user: Any, partnership: Partnership) -> set[str]:
@@ -309,7 +443,10 @@ def partnership_transition(
         if not transitions.all_members_agreed(agreed):
             return locked
     locked.status = t.target
-    fields = ["status", "updated_at"]
+    # The status is not in the edit form, but the dates are: an edit opened before this
+    # change must not put them back.
+    locked.version += 1
+    fields = ["status", "version", "updated_at"]
     if t.target == PartnershipStatus.ACTIVE and locked.start_date is None:
         locked.start_date = timezone.localdate()
         fields.append("start_date")
@@ -320,6 +457,7 @@ def partnership_transition(
         today = timezone.localdate()
         locked.end_date = max(today, locked.start_date) if locked.start_date else today
         fields.append("end_date")
+    locked._history_user = actor if getattr(actor, "is_authenticated", False) else None
     locked.save(update_fields=fields)
     _record(actor=actor, action=action, old=old, new=t.target, reason=reason, partnership=locked)
     return locked
@@ -331,7 +469,10 @@ def partnership_transition(
 def suggestion_accept(
     *, school: Organisation, provider: Organisation, actor: Any, over_capacity_reason: str = ""
 ) -> Partnership:
-    """One click on a suggestion: a proposed pair addressing the factors the provider covers."""
+    """One click on a suggestion: a proposed pair addressing the factors the provider covers.
+
+    Clicked twice (or by two people at once), the second click is refused: the pair exists
+    (:func:`partnership_create` locks both schools and looks for it)."""
     _school, ranked = selectors.partner_suggestions(organisation=school, top=None)
     match = next((m for m in ranked if m.candidate.id == provider.pk), None)
     codes = match.factor_codes if match else []
@@ -357,7 +498,9 @@ def pairing_plan_create(
 ) -> PairingPlan:
     """Suggest partners for every unpaired supported school of a municipality or region.
 
-    Providers come from the whole region (cross-municipality pairs are marked): leader schools
+    Providers come from the territory the author manages — the whole region for the regional
+    coordinator (cross-municipality pairs are marked), the methodologist's own municipality
+    (or municipalities) otherwise, so that every row can be approved by them: leader schools
     and the organisations that offered help (declared experience or a capacity); capacity is
     respected and the total fit maximised (:func:`partnerships.matching.plan_pairings`). Any
     other school can still be chosen for one school on its suggestions page."""
@@ -365,8 +508,13 @@ def pairing_plan_create(
     in_region = Organisation.objects.filter(municipality__region=region)
     territory = in_region.filter(municipality=municipality) if municipality else in_region
     schools = selectors.unpaired_supported_schools(organisations=territory)
+    providers = in_region
+    if actor is not None:
+        providers = in_region.filter(
+            pk__in=selectors.member_organisations_for_user(user=actor).values("pk")
+        )
     candidates = selectors.plan_providers(
-        organisations=in_region, default_capacity=config.default_capacity
+        organisations=providers, default_capacity=config.default_capacity
     )
     result = matching.plan_pairings(
         schools=schools,
@@ -451,7 +599,12 @@ def pairing_row_update(*, row: PairingRow, provider_id: int | None, include: boo
 def pairing_plan_approve(
     *, plan: PairingPlan, actor: Any, over_capacity_reason: str = ""
 ) -> list[Partnership]:
-    """Create the proposed partnerships of every included row, all or nothing."""
+    """Create the proposed partnerships of every included row, all or nothing.
+
+    A plan is a snapshot: by the time it is approved a school may have been paired elsewhere
+    (a suggestion accepted, another plan approved). Every member of every row is locked
+    first, in one fixed order, then each school is checked again; a row whose school is no
+    longer unpaired refuses the whole approval with its name, so it can be unticked."""
     plan = PairingPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("The plan is already approved."))
@@ -462,6 +615,26 @@ def pairing_plan_approve(
     )
     if not rows:
         raise ValidationError(_("No rows are selected."))
+    _lock([o for row in rows for o in (row.supported, row.provider)])
+    paired = dict(
+        PartnershipMember.objects.filter(
+            role=MemberRole.SUPPORTED,
+            partnership__status__in=selectors.OPEN_STATUSES,
+            organisation_id__in=[row.supported_id for row in rows],
+        ).values_list("organisation_id", "partnership__title")
+    )
+    stale = [row for row in rows if row.supported_id in paired]
+    if stale:
+        raise ValidationError(
+            [
+                _(
+                    "Row «%(school)s»: the school has been paired since the plan was made "
+                    "(«%(title)s»). Untick the row and approve again."
+                )
+                % {"school": row.supported, "title": paired[row.supported_id]}
+                for row in stale
+            ]
+        )
     created = []
     try:
         for row in rows:
@@ -501,10 +674,22 @@ def pairing_plan_approve(
 
 
 @transaction.atomic
-def network_save(*, form: Any, actor: Any) -> Network:
-    """Save a validated ``NetworkForm`` (the coordinator is always a member too)."""
-    network = form.save()
-    network.members.add(network.coordinator)
+def network_save(*, form: Any, actor: Any, version: int | None = None) -> Network:
+    """Save a validated ``NetworkForm`` (the coordinator is always a member too).
+
+    ``version`` is the version the editor saw; a network saved by somebody else since raises
+    :class:`StalePartnershipError` and nothing is written."""
+    network = form.instance
+    if network.pk is not None:
+        locked = Network.objects.select_for_update().get(pk=network.pk)
+        if version is not None and locked.version != version:
+            raise StalePartnershipError(locked)
+        network.version = locked.version + 1
+    network.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    with history_off(network):
+        network = form.save()
+        network.members.add(network.coordinator)
+    snapshot(network, actor=actor)
     audit_log(actor=actor, action="network.save", obj=network, model=network.model)
     return network
 
@@ -631,17 +816,37 @@ def agreement_request_pdf(*, agreement: Agreement, user: Any) -> Job:
 
 @transaction.atomic
 def agreement_upload_scan(*, agreement: Agreement, upload: Any, actor: Any) -> Agreement:
-    """Store the signed scan (already checked by the form) in private storage."""
-    old = agreement.scan.name if agreement.scan else ""
-    agreement.scan.save(upload.name, upload, save=False)
-    agreement.scan_name = upload.name[:200]
-    agreement.scan_uploaded_at = timezone.now()
-    agreement.save(update_fields=["scan", "scan_name", "scan_uploaded_at", "updated_at"])
-    if old and old != agreement.scan.name:
-        storage = agreement.scan.storage
+    """Store the signed scan (already checked by the form) in private storage.
+
+    While the agreement is a draft a wrong upload may be replaced; once it is signed the scan
+    is the evidence of the signature and is never replaced or deleted."""
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if locked.status != AgreementStatus.DRAFT:
+        raise ValidationError(
+            {
+                "scan": _(
+                    "The agreement is «%(status)s»: its signed scan cannot be replaced. "
+                    "If the document itself changes, terminate it and prepare a new one."
+                )
+                % {"status": locked.get_status_display().lower()}
+            }
+        )
+    old = locked.scan.name if locked.scan else ""
+    locked.scan.save(upload.name, upload, save=False)
+    locked.scan_name = upload.name[:200]
+    locked.scan_uploaded_at = timezone.now()
+    locked.save(update_fields=["scan", "scan_name", "scan_uploaded_at", "updated_at"])
+    if old and old != locked.scan.name:
+        storage = locked.scan.storage
         transaction.on_commit(lambda: storage.delete(old))
-    audit_log(actor=actor, action="agreement.upload_scan", obj=agreement, file=agreement.scan_name)
-    return agreement
+    audit_log(
+        actor=actor,
+        action="agreement.upload_scan",
+        obj=locked,
+        file=locked.scan_name,
+        replaced=bool(old),
+    )
+    return locked
 
 
 def agreement_actors(*, user: Any, agreement: Agreement) -> set[str]:
@@ -682,16 +887,33 @@ def agreements_expire(*, today: dt.date | None = None) -> int:
     return count
 
 
-def agreement_template_save(*, kind: str, title: str, body: str, actor: Any) -> AgreementTemplate:
+def agreement_template_save(
+    *, kind: str, title: str, body: str, actor: Any, region: Region | None
+) -> AgreementTemplate:
+    """Save the text of an agreement kind for one region (``None``: the portal's default,
+    which only an administrator edits)."""
     template, _created = AgreementTemplate.objects.update_or_create(
-        kind=kind, defaults={"title": title.strip(), "body": body, "updated_by": actor}
+        region=region,
+        kind=kind,
+        defaults={"title": title.strip(), "body": body, "updated_by": actor},
     )
-    audit_log(actor=actor, action="agreement_template.save", obj=template)
+    audit_log(
+        actor=actor,
+        action="agreement_template.save",
+        obj=template,
+        region=region.pk if region else None,
+    )
     return template
 
 
-def agreement_template_for(kind: str) -> AgreementTemplate:
-    template = AgreementTemplate.objects.filter(kind=kind).first()
+def agreement_template_for(kind: str, *, region_id: int | None = None) -> AgreementTemplate:
+    """The region's own text of the kind, else the portal's default, else a minimal one."""
+    templates = AgreementTemplate.objects.filter(kind=kind).filter(
+        Q(region__isnull=True) | Q(region_id=region_id)
+    )
+    template = min(templates, key=lambda t: t.region_id is None, default=None)
     if template is None:
-        template = AgreementTemplate(kind=kind, title=AgreementKind(kind).label, body="{предмет}")
+        template = AgreementTemplate(
+            kind=kind, region_id=region_id, title=AgreementKind(kind).label, body="{предмет}"
+        )
     return template

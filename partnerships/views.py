@@ -21,7 +21,7 @@ from network_portal.access.policy import (
 from network_portal.accounts.models import Role
 from schools.models import Organisation
 
-from . import selectors, services, transitions
+from . import history, selectors, services, transitions
 from .agreement_text import PLACEHOLDERS
 from .forms import (
     AcceptSuggestionForm,
@@ -101,23 +101,26 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "partnership": partnership,
             "actions": actions,
             "can_manage": transitions.TERRITORY in actors,
-            "history": partnership.status_changes.select_related("actor"),
+            "history": history.partnership_history(partnership=partnership),
             "agreements": partnership.agreements.select_related("document_job"),
             "roles": MemberRole,
         },
     )
 
 
-def _partnership_form(request, data=None, initial=None):
+def _partnership_form(request, data=None, initial=None, partnership=None):
+    """The form offers the organisations of the territory the user manages; an edited
+    partnership's own members stay on offer (a coordinator's cross-municipality pair)."""
+    organisations = selectors.member_organisations_for_user(user=request.user)
+    if partnership is not None:
+        organisations = organisations | Organisation.objects.filter(
+            pk__in=[m.organisation_id for m in partnership.members.all()]
+        )
     return PartnershipForm(
         data,
         initial=initial,
         municipalities=selectors.managed_municipalities(user=request.user),
-        organisations=Organisation.objects.filter(
-            municipality__region__in=selectors.managed_municipalities(user=request.user).values(
-                "region"
-            )
-        ),
+        organisations=organisations.distinct(),
     )
 
 
@@ -139,6 +142,14 @@ def _data(form) -> services.PartnershipData:
         network=d["network"],
         over_capacity_reason=d["over_capacity_reason"],
     )
+
+
+def _with_version(data, version: int):
+    """The typed input again, now carrying the current version: saving it once more is a
+    deliberate overwrite of the other person's change."""
+    data = data.copy()
+    data["version"] = str(version)
+    return data
 
 
 @role_required(*TERRITORY)
@@ -163,20 +174,39 @@ def partnership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     initial = selectors.partnership_form_initial(partnership=partnership)
-    form = _partnership_form(request, request.POST or None, initial=initial)
+    form = _partnership_form(request, request.POST or None, initial, partnership)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.partnership_update(
-                partnership=partnership, actor=request.user, data=_data(form)
+            saved = services.partnership_update(
+                partnership=partnership,
+                actor=request.user,
+                data=_data(form),
+                version=form.cleaned_data["version"],
+            )
+        except services.StalePartnershipError as exc:
+            conflict = history.partnership_conflict_message(
+                partnership=partnership, seen_version=form.cleaned_data["version"]
+            )
+            form = _partnership_form(
+                request, _with_version(request.POST, exc.current.version), initial, partnership
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
-            messages.success(request, _("The partnership is saved."))
+            messages.success(request, _partnership_saved_message(partnership, saved))
             return redirect("partnerships:detail", pk=partnership.pk)
-    return render(
-        request, "partnerships/partnership_form.html", {"form": form, "partnership": partnership}
-    )
+    context = {"form": form, "partnership": partnership, "conflict": conflict}
+    return render(request, "partnerships/partnership_form.html", context)
+
+
+def _partnership_saved_message(before, after) -> str:
+    if after.status != before.status:
+        return _(
+            "The partnership is saved. New members joined it, so it is «%(status)s» again: "
+            "they have to agree to it (or approve it once more)."
+        ) % {"status": after.get_status_display()}
+    return _("The partnership is saved.")
 
 
 @require_POST
@@ -233,7 +263,7 @@ def suggest(request: HttpRequest, org_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The partnership is proposed."))
             return redirect("partnerships:detail", pk=partnership.pk)
-    context = selectors.suggestion_page(organisation=school)
+    context = selectors.suggestion_page(organisation=school, user=request.user)
     return render(request, "partnerships/suggest.html", {"school": school, **context})
 
 
@@ -439,20 +469,40 @@ def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         )
     else:
         require(scope_for(request.user).has_role(*TERRITORY))
+    form = _network_form(request, request.POST or None, network)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            network = services.network_save(
+                form=form, actor=request.user, version=form.cleaned_data["version"]
+            )
+        except services.StalePartnershipError as exc:
+            conflict = history.network_conflict_message(
+                network=exc.current, seen_version=form.cleaned_data["version"]
+            )
+            form = _network_form(
+                request, _with_version(request.POST, exc.current.version), exc.current
+            )
+        else:
+            messages.success(request, _("The network is saved."))
+            return redirect("partnerships:network_detail", pk=network.pk)
+    return render(
+        request,
+        "partnerships/network_form.html",
+        {"form": form, "network": network, "conflict": conflict},
+    )
+
+
+def _network_form(request: HttpRequest, data, network) -> NetworkForm:
     municipalities = selectors.managed_municipalities(user=request.user)
-    form = NetworkForm(
-        request.POST or None,
+    return NetworkForm(
+        data,
         instance=network,
         municipalities=municipalities,
         organisations=Organisation.objects.filter(
             municipality__region__in=municipalities.values("region")
         ),
     )
-    if request.method == "POST" and form.is_valid():
-        network = services.network_save(form=form, actor=request.user)
-        messages.success(request, _("The network is saved."))
-        return redirect("partnerships:network_detail", pk=network.pk)
-    return render(request, "partnerships/network_form.html", {"form": form, "network": network})
 
 
 def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -555,11 +605,15 @@ def agreement_scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
     require(bool(services.agreement_actors(user=request.user, agreement=agreement)))
     form = ScanForm(request.POST, request.FILES)
     if form.is_valid():
-        services.agreement_upload_scan(
-            agreement=agreement, upload=form.cleaned_data["scan"], actor=request.user
-        )
-        messages.success(request, _("The signed scan is uploaded."))
-        return redirect("partnerships:agreement_detail", pk=agreement.pk)
+        try:
+            services.agreement_upload_scan(
+                agreement=agreement, upload=form.cleaned_data["scan"], actor=request.user
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("The signed scan is uploaded."))
+            return redirect("partnerships:agreement_detail", pk=agreement.pk)
     return render(
         request,
         "partnerships/agreement_detail.html",
@@ -607,16 +661,28 @@ def agreement_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*TERRITORY)
 def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
+    """The agreement text of the user's region. Methodologists read it; the regional
+    coordinator edits it (for their region only); an administrator edits the portal's default
+    that regions without their own text use."""
     if kind not in AgreementKind.values:
         raise Http404
-    template = services.agreement_template_for(kind)
+    scope = scope_for(request.user)
+    region = None if scope.is_admin else selectors.territory_regions(user=request.user).first()
+    can_edit = scope.is_admin or bool(scope.region_ids)
+    template = services.agreement_template_for(kind, region_id=region.pk if region else None)
     form = AgreementTemplateForm(
-        request.POST or None, initial={"title": template.title, "body": template.body}
+        request.POST or None,
+        initial={"title": template.title, "body": template.body},
+        disabled=not can_edit,
     )
-    if request.method == "POST" and form.is_valid():
-        services.agreement_template_save(kind=kind, actor=request.user, **form.cleaned_data)
-        messages.success(request, _("The template is saved."))
-        return redirect("partnerships:template_edit", kind=kind)
+    if request.method == "POST":
+        require(can_edit)
+        if form.is_valid():
+            services.agreement_template_save(
+                kind=kind, actor=request.user, region=region, **form.cleaned_data
+            )
+            messages.success(request, _("The template is saved."))
+            return redirect("partnerships:template_edit", kind=kind)
     return render(
         request,
         "partnerships/template_form.html",
@@ -625,5 +691,8 @@ def template_edit(request: HttpRequest, kind: str) -> HttpResponse:
             "kind": AgreementKind(kind),
             "placeholders": PLACEHOLDERS,
             "kinds": AgreementKind.choices,
+            "can_edit": can_edit,
+            "region": region,
+            "is_default": template.region_id is None,
         },
     )

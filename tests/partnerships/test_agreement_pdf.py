@@ -76,7 +76,8 @@ def test_edited_template_changes_the_document_and_is_rendered_safely(
         kind="cooperation",
         title="Соглашение о сетевом взаимодействии",
         body="# Особые условия\n\n{{ settings.SECRET_KEY }} {% debug %} <img src=x> {предмет}",
-        actor=users.methodologist,
+        actor=users.coordinator,
+        region=agreement.municipality.region,
     )
     with django_capture_on_commit_callbacks(execute=True):
         second = services.agreement_request_pdf(agreement=agreement, user=users.methodologist)

@@ -255,8 +255,8 @@ def test_agreement_form_gives_the_next_number(users, client_for, partnership):
     assert Agreement.objects.count() == 1
 
 
-def test_template_edit_refuses_unknown_placeholders(users, client_for):
-    client = client_for(users.methodologist)
+def test_template_edit_refuses_unknown_placeholders(users, client_for, world):
+    client = client_for(users.coordinator)
     url = reverse("partnerships:template_edit", args=["cooperation"])
     response = client.post(url, {"title": "Соглашение", "body": "{стороны} {sides}"})
     assert "Неизвестные подстановки: {sides}." in response.content.decode()
@@ -264,8 +264,41 @@ def test_template_edit_refuses_unknown_placeholders(users, client_for):
         client.post(url, {"title": "Соглашение", "body": "# Предмет\n\n{предмет}"}).status_code
         == 302
     )
-    assert AgreementTemplate.objects.get(kind="cooperation").body.startswith("# Предмет")
+    mine = AgreementTemplate.objects.get(kind="cooperation", region=world.region)
+    assert mine.body.startswith("# Предмет")
     assert client_for(users.director).get(url).status_code == 403
+
+
+def test_methodologist_reads_the_template_but_may_not_change_it(users, client_for):
+    url = reverse("partnerships:template_edit", args=["cooperation"])
+    client = client_for(users.outsider)  # a methodologist, of another municipality too
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Изменяет его региональный координатор." in text and "disabled" in text
+    before = list(AgreementTemplate.objects.values_list("pk", "title", "body"))
+    refused = client.post(url, {"title": "Мой текст", "body": "{предмет}"})
+    assert refused.status_code == 403
+    assert list(AgreementTemplate.objects.values_list("pk", "title", "body")) == before
+
+
+def test_coordinator_edits_only_the_own_regions_agreements(users, client_for, world):
+    from partnerships.documents import agreement_document_context
+    from tests.factories import MunicipalityFactory
+
+    default = AgreementTemplate.objects.get(kind="cooperation", region=None)
+    url = reverse("partnerships:template_edit", args=["cooperation"])
+    client_for(users.coordinator).post(url, {"title": "Соглашение области", "body": "{предмет}"})
+    default.refresh_from_db()
+    assert default.title != "Соглашение области"  # the other regions' text is untouched
+    ours = AgreementFactory(partnership=pair(supported=world.school, provider=world.leader))
+    far_mun = MunicipalityFactory(name="Дальний округ")  # in another region
+    far_school = OrganisationFactory(municipality=far_mun)
+    theirs = AgreementFactory(
+        partnership=pair(supported=far_school, provider=OrganisationFactory(municipality=far_mun))
+    )
+    assert agreement_document_context(ours)["title"] == "Соглашение области"
+    assert agreement_document_context(theirs)["title"] == default.title
 
 
 def test_member_director_agrees_through_the_page(users, client_for, world):
@@ -296,7 +329,7 @@ def test_director_declares_experience_of_own_school_only(users, client_for, worl
         reverse("partnerships:strengths", args=[world.school.pk]),
         {"s-factor": 9, "s-experience": "x", "save-strength": "1"},
     )
-    assert other.status_code in (403, 404)
+    assert other.status_code == 404  # another school of the municipality: not even visible
     assert not world.school.declared_strengths.exists()
 
 

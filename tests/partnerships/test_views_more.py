@@ -25,7 +25,9 @@ def test_methodologist_creates_a_resource_centre_network(users, client_for, worl
     assert response.url == reverse("partnerships:network_detail", args=[network.pk])
     assert set(network.members.all()) == {world.school, world.leader, world.partner_org}
     page = client.get(reverse("partnerships:networks")).content.decode()
-    assert "Ресурсный центр округа" in page and "Ресурсный центр" in page
+    assert "Ресурсный центр округа" in page
+    # the model's label, on the network's line (the name alone would contain it too)
+    assert "Ресурсный центр · координатор: ГАПОУ «Колледж»" in page
 
 
 def test_network_pages_are_scoped(users, client_for, world):
@@ -169,7 +171,7 @@ def test_suggestions_name_the_high_risks_nobody_covers(users, client_for, world)
         .content.decode()
     )
     assert "Ни у одной организации региона нет подтверждённого опыта по факторам" in page
-    assert "низкое качество преодоления языковых и культурных барьеров" in page
+    assert "«Низкое качество преодоления языковых и культурных барьеров»" in page
     assert world.leader.short_name in page
 
 
