@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Subquery
 from django.http import HttpRequest
 
 from network_portal.access.policy import Scope
@@ -11,22 +12,40 @@ from network_portal.accounts.models import Role
 from schools.models import Organisation
 
 from . import selectors
-from .models import CycleStatus, QuestionnaireStatus, TeacherSurvey
+from .models import CycleStatus, FactorLevel, QuestionnaireStatus, RiskProfile, TeacherSurvey
 from .pages import can_set_stage
+
+_LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def current_levels(request: HttpRequest, organisation: Organisation) -> list[FactorLevel]:
+    """The levels of the school's newest profile (each with ``factor`` and ``profile.cycle``),
+    in one query, read once per request: the profile section and the partnerships section
+    (derived strengths) both show them. Empty when the school has no profile."""
+    memo = request.__dict__.setdefault("_diagnostics_levels", {})
+    if organisation.pk not in memo:
+        newest = (
+            RiskProfile.objects.filter(organisation_id=organisation.pk)
+            .order_by("-computed_at", "-pk")
+            .values("pk")[:1]
+        )
+        memo[organisation.pk] = list(
+            FactorLevel.objects.filter(profile_id=Subquery(newest))
+            .select_related("factor", "profile__cycle")
+            .defer("explanation")
+        )
+    return memo[organisation.pk]
 
 
 def profile_section(request: HttpRequest, organisation: Organisation) -> dict[str, Any] | None:
-    """The current profile's levels, high risks first (two queries)."""
+    """The current profile's levels, high risks first (one query)."""
     if not organisation.is_school:
         return None
-    profile = selectors.current_profile_for(organisation=organisation)
-    order = {"high": 0, "medium": 1, "low": 2}
-    levels = (
-        sorted(profile.levels.all(), key=lambda lv: (order[lv.level], lv.factor.code))
-        if profile
-        else []
+    levels = sorted(
+        current_levels(request, organisation),
+        key=lambda lv: (_LEVEL_ORDER[lv.level], lv.factor.code),
     )
-    return {"profile": profile, "levels": levels}
+    return {"profile": levels[0].profile if levels else None, "levels": levels}
 
 
 def stages_section(request: HttpRequest, organisation: Organisation) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from network_portal.access.policy import scope_for
 from network_portal.accounts.models import Role
 from network_portal.ui.charts import bar_chart
 from schools.models import Category, CategoryAssignment, Organisation
+from schools.selectors import organisation_allowed
 
 from . import scoring, selectors, services
 from .forms import IndicatorForm, OptionFormSet, QuestionnaireForm
@@ -560,15 +561,7 @@ def survey_school_for(user, survey: TeacherSurvey) -> Organisation:
 
 
 def can_set_stage(user, school: Organisation) -> bool:
-    scope = scope_for(user)
-    return (
-        scope.is_admin
-        or school.municipality_id in scope.municipality_ids
-        or school.pk in scope.organisation_ids(Role.CURATOR)
-        or (
-            bool(scope.region_ids)
-            and Organisation.objects.filter(
-                pk=school.pk, municipality__region_id__in=scope.region_ids
-            ).exists()
-        )
+    """Its curator, the methodologist of its municipality, the coordinator of its region."""
+    return organisation_allowed(
+        user=user, organisation=school, roles=(Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR)
     )

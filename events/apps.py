@@ -12,7 +12,7 @@ class EventsConfig(AppConfig):
         from network_portal.ui.dashboard import Panel, register_panel
         from schools.card import CardSection, register_section
 
-        from .card import events_section_context, panel_context
+        from .card import card_facts, events_section_context, panel_context
         from .certificates import CERTIFICATE
 
         register(CERTIFICATE)
@@ -22,6 +22,7 @@ class EventsConfig(AppConfig):
                 title=_("Network events"),
                 template="events/_card_section.html",
                 context=events_section_context,
+                facts=card_facts,
                 order=60,
             )
         )

@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from network_portal.accounts.models import RoleAssignment
+from schools.card import section_facts
 
 from .models import EventStatus, Registration, RegistrationStatus
 from .selectors import event_can_create, event_list_for_user, registrations_of_user
 
 CARD_LIMIT = 6
+
+
+def card_facts(request: HttpRequest) -> dict[str, Any]:
+    """How many network events the organisation's staff attended, read with the organisation
+    (schools/card.py): a count of distinct events over the staff's registrations."""
+    staff = RoleAssignment.objects.filter(organisation_id=OuterRef(OuterRef("pk"))).values(
+        "user_id"
+    )
+    events = (
+        Registration.objects.filter(user_id__in=staff, attended=True)
+        .order_by()
+        .values("event_id")
+        .distinct()
+    )
+    return {"attended": _CountOf(events)}
+
+
+class _CountOf(Subquery):
+    """``SELECT COUNT(*)`` over a subquery's rows (its distinct events)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _rows)"
+    output_field = IntegerField()
 
 
 def events_section_context(request: HttpRequest, organisation: Any) -> dict[str, Any] | None:
@@ -26,13 +49,7 @@ def events_section_context(request: HttpRequest, organisation: Any) -> dict[str,
         .annotate(attended_count=Count("registrations", filter=Q(registrations__attended=True)))
         .order_by("-starts_at")[:CARD_LIMIT]
     )
-    staff = RoleAssignment.objects.filter(organisation=organisation).values("user_id")
-    attended = (
-        Registration.objects.filter(user_id__in=staff, attended=True)
-        .values("event_id")
-        .distinct()
-        .count()
-    )
+    attended = section_facts(request, organisation, "events")["attended"]
     if not organised and not attended:
         return None
     return {"organisation": organisation, "organised": organised, "attended": attended}

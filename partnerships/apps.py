@@ -12,7 +12,7 @@ class PartnershipsConfig(AppConfig):
         from network_portal.ui.dashboard import Panel, register_panel
         from schools.card import CardSection, register_section
 
-        from .card import partnerships_section_context
+        from .card import card_facts, partnerships_section_context
         from .documents import AGREEMENT_DOCUMENT
         from .selectors import panel_context
 
@@ -23,6 +23,7 @@ class PartnershipsConfig(AppConfig):
                 title=_("Partnerships"),
                 template="partnerships/_card_section.html",
                 context=partnerships_section_context,
+                facts=card_facts,
                 order=40,
             )
         )

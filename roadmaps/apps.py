@@ -11,16 +11,15 @@ class RoadmapsConfig(AppConfig):
         from network_portal.ui.dashboard import Panel, register_panel
         from schools.card import CardSection, register_section
 
-        from . import selectors
+        from . import card, selectors
 
         register_section(
             CardSection(
                 key="roadmaps",
                 title=_("Roadmap and engagement"),
                 template="roadmaps/_card_section.html",
-                context=lambda request, organisation: selectors.card_context(
-                    user=request.user, organisation=organisation
-                ),
+                context=card.roadmaps_section_context,
+                facts=card.card_facts,
                 order=40,
             )
         )

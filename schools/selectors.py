@@ -42,6 +42,35 @@ def organisation_categorisable_for_user(*, user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(organisation_q(scope_for(user), roles=TERRITORY_ROLES))
 
 
+def organisation_allowed(
+    *, user: Any, organisation: Organisation, roles: tuple[str, ...] | None = None
+) -> bool:
+    """``organisation_q(scope_for(user), roles=roles)`` for one organisation already in
+    memory, without a query: the school card checks its edit and section rights this way.
+
+    Needs ``organisation.municipality`` loaded for a coordinator (her region). Kept in step
+    with ``network_portal.access.policy.organisation_q`` by
+    ``tests/schools/test_selectors.py``.
+    """
+    scope = scope_for(user)
+    if scope.is_admin:
+        return True
+    allowed = set(roles) if roles is not None else None
+    if (
+        scope.region_ids
+        and (allowed is None or Role.COORDINATOR in allowed)
+        and organisation.municipality.region_id in scope.region_ids
+    ):
+        return True
+    if (
+        scope.municipality_ids
+        and (allowed is None or Role.METHODOLOGIST in allowed)
+        and organisation.municipality_id in scope.municipality_ids
+    ):
+        return True
+    return organisation.pk in scope.organisation_ids(*(allowed or ()))
+
+
 def municipality_list_for_user(*, user: Any) -> QuerySet[Municipality]:
     return Municipality.objects.filter(municipality_q(scope_for(user))).select_related("region")
 

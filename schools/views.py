@@ -14,7 +14,7 @@ from network_portal.access.policy import get_for_user_or_404, require, role_requ
 from network_portal.accounts.models import Role
 
 from . import exporting, selectors, services
-from .card import sections_for
+from .card import sections_for, with_section_facts
 from .forms import (
     SORTS,
     CategoryOverrideForm,
@@ -89,31 +89,42 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_for_user_or_404(
-        selectors.organisation_list_for_user(user=request.user).select_related(
-            "municipality__region"
-        ),
-        pk=pk,
+def _card_organisation(request: HttpRequest, pk: int):
+    """The card's organisation through the policy, with the facts of every section read in
+    the same query (``schools/card.py``)."""
+    queryset = selectors.organisation_list_for_user(user=request.user).select_related(
+        "municipality__region"
     )
-    scope = scope_for(request.user)
+    return get_for_user_or_404(with_section_facts(request, queryset), pk=pk)
+
+
+def _card(request: HttpRequest, organisation, *, override_form=None) -> HttpResponse:
+    """The school card; ``override_form`` is a bound form that failed, shown with its errors
+    and everything that was typed."""
     context = selectors.school_card_context(organisation=organisation)
-    years = sorted({r.year for r in context["results"]} | {c.year for c in context["contexts"]})
-    can_categorise = organisation.is_school and scope.has_role(*TERRITORY)
+    can_categorise = organisation.is_school and selectors.organisation_allowed(
+        user=request.user, organisation=organisation, roles=selectors.TERRITORY_ROLES
+    )
+    if can_categorise and override_form is None:
+        years = {r.year for r in context["results"]} | {c.year for c in context["contexts"]}
+        override_form = CategoryOverrideForm(years=sorted(years, reverse=True))
     return render(
         request,
         "schools/card.html",
         {
             "organisation": organisation,
             **context,
-            "can_edit": scope.has_role(*TERRITORY, Role.DIRECTOR)
-            and selectors.organisation_editable_for_user(user=request.user).filter(pk=pk).exists(),
-            "override_form": CategoryOverrideForm(years=reversed(years))
-            if can_categorise
-            else None,
+            "can_edit": selectors.organisation_allowed(
+                user=request.user, organisation=organisation, roles=selectors.EDITOR_ROLES
+            ),
+            "override_form": override_form if can_categorise else None,
             "sections": _render_sections(request, organisation),
         },
     )
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _card(request, _card_organisation(request, pk))
 
 
 def _render_sections(request: HttpRequest, organisation) -> list[dict]:
@@ -169,21 +180,18 @@ def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def category_override(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_for_user_or_404(
-        selectors.organisation_list_for_user(user=request.user), pk=pk
+    organisation = _card_organisation(request, pk)
+    require(
+        selectors.organisation_allowed(
+            user=request.user, organisation=organisation, roles=selectors.TERRITORY_ROLES
+        )
     )
-    require(selectors.organisation_categorisable_for_user(user=request.user).filter(pk=pk).exists())
     form = CategoryOverrideForm(request.POST, years=selectors.data_years(organisation=organisation))
-    if form.is_valid():
-        services.category_override(
-            organisation=organisation, user=request.user, **form.cleaned_data
-        )
-        messages.success(
-            request, _("The category is set by hand; the reason is kept in the history.")
-        )
-    else:
-        errors = "; ".join(e for errs in form.errors.values() for e in errs)
-        messages.error(request, _("The category was not changed: %(errors)s") % {"errors": errors})
+    if not form.is_valid():
+        # The card again, the form open with its errors and the reason as typed.
+        return _card(request, organisation, override_form=form)
+    services.category_override(organisation=organisation, user=request.user, **form.cleaned_data)
+    messages.success(request, _("The category is set by hand; the reason is kept in the history."))
     return redirect("schools:detail", pk=pk)
 
 

@@ -1,0 +1,40 @@
+"""Selectors of the schools registry that other code relies on for access decisions."""
+
+import pytest
+
+from network_portal.access.policy import organisation_q, scope_for
+from network_portal.accounts.models import Role
+from schools.models import Organisation
+from schools.selectors import EDITOR_ROLES, TERRITORY_ROLES, organisation_allowed
+
+ROLE_SETS = [
+    None,
+    EDITOR_ROLES,
+    TERRITORY_ROLES,
+    (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR),
+    (Role.PARTNER,),
+]
+
+
+@pytest.mark.parametrize("roles", ROLE_SETS)
+def test_organisation_allowed_agrees_with_the_policy_for_every_user(users, world, roles):
+    """The card decides rights in Python (no query); it must say what ``organisation_q``
+    says, for every role of the shared fixture and every organisation."""
+    organisations = list(Organisation.objects.select_related("municipality"))
+    for name, user in vars(users).items():
+        allowed = set(
+            Organisation.objects.filter(organisation_q(scope_for(user), roles=roles)).values_list(
+                "pk", flat=True
+            )
+        )
+        for org in organisations:
+            assert organisation_allowed(user=user, organisation=org, roles=roles) == (
+                org.pk in allowed
+            ), (name, org, roles)
+
+
+def test_organisation_allowed_makes_no_query(users, world, django_assert_num_queries):
+    org = Organisation.objects.select_related("municipality").get(pk=world.school.pk)
+    scope_for(users.coordinator)
+    with django_assert_num_queries(0):
+        assert organisation_allowed(user=users.coordinator, organisation=org)
