@@ -299,6 +299,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # network_portal.notifications: each reminder is sent once; failures retried by the next run.
     "send-reminders": {"task": "notifications.send_reminders", "schedule": timedelta(hours=1)},
+    # network_portal.documents: jobs whose worker died or whose message was lost are queued again.
+    "recover-document-jobs": {
+        "task": "documents.recover_jobs",
+        "schedule": timedelta(minutes=5),
+    },
     # partnerships: signed agreements past their term become «истекло».
     "expire-agreements": {"task": "partnerships.expire_agreements", "schedule": timedelta(hours=6)},
 }

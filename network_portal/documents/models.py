@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .storage import private_storage as _private_storage  # named in the migrations
@@ -23,7 +24,10 @@ class Job(models.Model):
         _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
     progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    #: Why the job failed, in words the requester understands (shown to everyone who sees it).
     error = models.TextField(_("error"), blank=True)
+    #: The exception behind a failure, for administrators only (the page shows it to staff).
+    error_detail = models.TextField(_("technical details"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     file = models.FileField(
         _("file"), storage=_private_storage, upload_to="documents/%Y/%m/", blank=True
@@ -38,6 +42,9 @@ class Job(models.Model):
         verbose_name=_("requested by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    #: When the job was last put in the queue (requested, retried or recovered): a job queued
+    #: longer than ``services.STALE_AFTER`` ago lost its message and is sent again.
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

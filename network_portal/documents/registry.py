@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from .models import Job
 
 
+class DocumentBuildError(Exception):
+    """A build failure whose message is meant for the requester: translated, no internals.
+
+    A kind's ``build`` raises it for a failure it can explain («the participant has not
+    attended»); any other exception is logged and shown as a generic reason.
+    """
+
+
 @dataclass(frozen=True)
 class BuiltFile:
     name: str
@@ -22,7 +30,8 @@ class BuiltFile:
 @dataclass(frozen=True)
 class DocumentKind:
     key: str
-    #: Builds the file of a job (may call ``job_set_progress``); raises on failure.
+    #: Builds the file of a job (may call ``job_set_progress``); raises on failure
+    #: (:class:`DocumentBuildError` with a message for the requester, when it can say why).
     build: Callable[[Job], BuiltFile]
     #: Whether a user may see and download a job of this kind (besides its requester).
     can_view: Callable[[Any, Job], bool]

@@ -9,8 +9,16 @@ folder (``tests/conftest.py``), without the fields keeping a stale location.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.utils.deconstruct import deconstructible
 
@@ -59,3 +67,77 @@ class PrivateStorage(Storage):
 def private_storage() -> Storage:
     """For ``FileField(storage=private_storage)``."""
     return PrivateStorage()
+
+
+# --- Storing a generated file whole -----------------------------------------------------------
+
+#: Where a file being written waits until it is complete (inside the storage, on the same disk).
+PARTIAL_DIR = "documents/partial"
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV}
+
+
+def _write(handle, content: bytes) -> None:
+    """One place for the write itself (a fault test interrupts it half-way)."""
+    handle.write(content)
+
+
+def store_complete(storage: Storage, name: str, content: bytes) -> str:
+    """Save ``content`` under ``name`` (or a free variant of it) and return the stored name.
+
+    On a local disk the bytes go to a temporary file in :data:`PARTIAL_DIR` first and are
+    hard-linked into place only when complete, so the final name never holds a partial file.
+    A worker stopped in the middle removes its temporary file (``finally``); one killed outright
+    leaves it for :func:`partial_files_sweep`. Object storages (S3 …) publish an upload only
+    once it is complete, so they get a plain ``save``.
+    """
+    try:
+        partial_dir = Path(storage.path(PARTIAL_DIR))
+    except NotImplementedError:
+        return storage.save(name, ContentFile(content))
+    partial_dir.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=partial_dir, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            _write(handle, content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        mode = getattr(storage, "file_permissions_mode", None)
+        if mode is not None:
+            os.chmod(partial, mode)
+        while True:
+            stored = storage.get_available_name(name)
+            target = Path(storage.path(stored))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(partial, target)  # atomic, and never replaces another job's file
+            except FileExistsError:
+                continue  # taken meanwhile: ask for another free name
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+                return storage.save(name, ContentFile(content))  # a disk without hard links
+            return stored
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+
+
+def partial_files_sweep(storage: Storage, *, older_than: timedelta) -> int:
+    """Delete temporary files left by killed workers; returns how many were removed.
+
+    A file younger than ``older_than`` may still be being written and is kept.
+    """
+    try:
+        partial_dir = Path(storage.path(PARTIAL_DIR))
+    except NotImplementedError:
+        return 0
+    if not partial_dir.is_dir():
+        return 0
+    limit = time.time() - older_than.total_seconds()
+    removed = 0
+    for path in partial_dir.glob("*.part"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+    return removed

@@ -1,7 +1,9 @@
 """Document jobs under faults: a failing build, a worker killed mid-way, a dead broker.
 
 A job must end either *ready with a complete file* or *failed with its reason and a retry*;
-never half-built, never served broken, never stuck where nobody can retry it.
+never half-built, never served broken, never stuck where nobody can retry it. A job left
+behind by a dead worker is recovered by the beat task ``documents.recover_jobs``, which the
+tests run as Celery would, never by calling ``job_run`` by hand.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from django.utils import timezone
 
 from network_portal import celery_app
 from network_portal.documents import services
+from network_portal.documents import storage as document_storage
 from network_portal.documents.models import Job, JobStatus
 from network_portal.documents.registry import BuiltFile, DocumentKind, register
+from network_portal.documents.tasks import recover_jobs
 
 PDF = b"%PDF-1.4\n% a complete test document\n%%EOF\n"
 
@@ -53,6 +57,17 @@ def _files_in_private_storage() -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
+def _partial_files() -> list[Path]:
+    return [p for p in _files_in_private_storage() if document_storage.PARTIAL_DIR in str(p)]
+
+
+def _beat_after_stale(django_capture_on_commit_callbacks) -> dict:
+    """Time passes beyond ``STALE_AFTER``; beat's recovery task runs (its re-queued build too)."""
+    later = timezone.now() + services.STALE_AFTER + timedelta(minutes=1)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        return recover_jobs.delay().get()
+
+
 def _request(user, django_capture_on_commit_callbacks) -> Job:
     with django_capture_on_commit_callbacks(execute=True):
         job = services.job_request(
@@ -68,10 +83,16 @@ def test_transient_error_fails_the_job_with_its_reason_and_retry_builds_it(
     flaky.failures = [OperationalError("could not connect to server: Connection refused")]
     job = _request(users.director, django_capture_on_commit_callbacks)
     assert job.status == JobStatus.FAILED
-    assert "Connection refused" in job.error
+    assert job.error == (
+        "Во время формирования документа база данных была недоступна. "
+        "Повторите попытку через несколько минут."
+    )
+    assert "Connection refused" in job.error_detail  # for the administrators
     assert not job.file
     client.force_login(users.director)
     assert client.get(reverse("documents:download", args=[job.pk])).status_code == 404
+    page = client.get(reverse("documents:detail", args=[job.pk])).content.decode()
+    assert "база данных была недоступна" in page and "Connection refused" not in page
     # The database is back: the user presses "retry".
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("documents:retry", args=[job.pk]))
@@ -85,8 +106,8 @@ def test_transient_error_fails_the_job_with_its_reason_and_retry_builds_it(
     assert b"".join(download.streaming_content) == PDF
 
 
-def test_worker_killed_mid_build_leaves_no_file_and_the_job_is_claimed_again_later(
-    users, flaky, django_capture_on_commit_callbacks
+def test_worker_killed_mid_build_leaves_no_file_and_the_beat_queues_the_job_again(
+    users, client, flaky, django_capture_on_commit_callbacks
 ):
     # SystemExit is what a worker being stopped raises; `except Exception` does not catch it.
     flaky.failures = [SystemExit(1)]
@@ -97,46 +118,87 @@ def test_worker_killed_mid_build_leaves_no_file_and_the_job_is_claimed_again_lat
     assert job.status == JobStatus.RUNNING
     assert not job.file
     assert set(_files_in_private_storage()) == before
-    # A redelivery soon after does nothing: the job is still someone's.
+    # REJECT_ON_WORKER_LOST redelivers at once: it does nothing, the job is still someone's.
     services.job_run(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING
     assert flaky.calls == 1
-    # After STALE_AFTER the job is claimable again and is built completely.
-    with time_machine.travel(timezone.now() + services.STALE_AFTER + timedelta(minutes=1)):
-        services.job_run(job_id=job.pk)
+    client.force_login(users.director)
+    polled = client.get(reverse("documents:detail", args=[job.pk]), headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 2s"' in polled.content.decode()
+    # Before STALE_AFTER the beat leaves it alone (it may still be building) …
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recover_jobs.delay().get()["requeued"] == 0
+    # … after it, the beat's recovery task queues it again and it is built completely.
+    assert _beat_after_stale(django_capture_on_commit_callbacks)["requeued"] == 1
     job.refresh_from_db()
     assert job.status == JobStatus.READY
     assert job.attempts == 2
     with job.file.open("rb") as fh:
         assert fh.read() == PDF
+    polled = client.get(reverse("documents:detail", args=[job.pk]), headers={"HX-Request": "true"})
+    assert "hx-trigger" not in polled.content.decode() and "Скачать" in polled.content.decode()
 
 
-def test_worker_killed_while_storing_never_serves_a_partial_file(
+def test_worker_stopped_while_writing_the_file_leaves_no_file_at_all(
     users, client, flaky, monkeypatch, django_capture_on_commit_callbacks
 ):
-    storage = Job._meta.get_field("file").storage
+    before = set(_files_in_private_storage())
 
-    def die_half_way(name, content, max_length=None):
-        path = Path(storage.path(name))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.read()[:10])  # the kill comes in the middle of the write
+    def die_half_way(handle, content):
+        handle.write(content[:10])  # the stop comes in the middle of the write
+        handle.flush()
         raise SystemExit(1)
 
-    monkeypatch.setattr(storage, "save", die_half_way)
+    monkeypatch.setattr(document_storage, "_write", die_half_way)
     with pytest.raises(SystemExit):
         _request(users.director, django_capture_on_commit_callbacks)
     job = Job.objects.get(kind="tests.faults.flaky")
-    assert job.status != JobStatus.READY
+    assert job.status == JobStatus.RUNNING and not job.file
+    assert set(_files_in_private_storage()) == before, "a half-written file stayed on disk"
     client.force_login(users.director)
     assert client.get(reverse("documents:download", args=[job.pk])).status_code == 404
     monkeypatch.undo()
-    with time_machine.travel(timezone.now() + services.STALE_AFTER + timedelta(minutes=1)):
-        services.job_run(job_id=job.pk)
+    _beat_after_stale(django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert job.status == JobStatus.READY
     response = client.get(reverse("documents:download", args=[job.pk]))
     assert b"".join(response.streaming_content) == PDF
+    assert set(_files_in_private_storage()) - before == {Path(job.file.path)}
+
+
+def test_worker_killed_outright_while_writing_leaves_only_a_temporary_file_the_beat_removes(
+    users, client, flaky, monkeypatch, django_capture_on_commit_callbacks
+):
+    """SIGKILL runs no ``finally``: the half-written bytes stay — under a temporary name that
+    is never served, until the beat sweeps it; the final name only ever holds a whole file."""
+    before = set(_files_in_private_storage())
+
+    def killed_half_way(handle, content):
+        handle.write(content[:10])
+        handle.flush()
+        raise SystemExit(1)
+
+    monkeypatch.setattr(document_storage, "_write", killed_half_way)
+    monkeypatch.setattr(document_storage.os, "unlink", lambda path: None)  # no cleanup ran
+    with pytest.raises(SystemExit):
+        _request(users.director, django_capture_on_commit_callbacks)
+    monkeypatch.undo()
+    job = Job.objects.get(kind="tests.faults.flaky")
+    left = set(_files_in_private_storage()) - before
+    assert left and all(p in _partial_files() for p in left), left
+    assert all(p.read_bytes() == PDF[:10] for p in left)
+    assert not job.file
+    with django_capture_on_commit_callbacks(execute=True):
+        soon = recover_jobs.delay().get()
+    assert soon["partial_files"] == 0, "a fresh temporary file may still be being written"
+    assert all(p.exists() for p in left)
+    assert _beat_after_stale(django_capture_on_commit_callbacks)["partial_files"] == len(left)
+    job.refresh_from_db()
+    assert job.status == JobStatus.READY
+    assert set(_files_in_private_storage()) - before == {Path(job.file.path)}
+    with job.file.open("rb") as fh:
+        assert fh.read() == PDF
 
 
 def test_a_duplicate_delivery_builds_once(users, flaky, django_capture_on_commit_callbacks):
