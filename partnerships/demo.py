@@ -8,12 +8,14 @@ Seed 001 (справка о сетевом взаимодействии упра
   адаптивность);
 * СОШ № 47 is left without a partner — the pairing plan has something to suggest.
 
-Idempotent: everything is found by natural keys (titles, organisation + factor, kind).
+Idempotent: everything is found by natural keys (titles, organisation + factor, kind), and a
+second run writes nothing — a row is saved (and a history snapshot written) only when it differs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -21,6 +23,7 @@ from django.utils import timezone
 from diagnostics.models import RiskFactor
 from schools.models import Municipality, Organisation
 
+from .history import history_off, snapshot
 from .models import (
     Agreement,
     AgreementKind,
@@ -194,6 +197,45 @@ NETWORKS = [
 ]
 
 
+def _upsert(model, lookup: dict[str, Any], values: dict[str, Any]):
+    """Create the row, or write only the ``values`` that differ: ``update_or_create`` would
+    save every time, moving ``updated_at`` and writing a history snapshot."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        return model.objects.create(**lookup, **values), True
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, values[name])
+    if changed:
+        row.save(update_fields=changed + (["updated_at"] if hasattr(row, "updated_at") else []))
+    return row, False
+
+
+def _set(manager, objects) -> bool:
+    """Set a many-to-many list when it differs; True if it did."""
+    wanted = {o.pk for o in objects}
+    if set(manager.values_list("pk", flat=True)) == wanted:
+        return False
+    manager.set(objects)
+    return True
+
+
+def _members(partnership: Partnership, wanted: dict[int, str]) -> bool:
+    """Members (organisation id → role) as wanted; True if any row was written."""
+    have = dict(partnership.members.values_list("organisation_id", "role"))
+    if have == wanted:
+        return False
+    partnership.members.exclude(organisation_id__in=wanted).delete()
+    for org_id, role in wanted.items():
+        if org_id not in have:
+            PartnershipMember.objects.create(
+                partnership=partnership, organisation_id=org_id, role=role
+            )
+        elif have[org_id] != role:
+            partnership.members.filter(organisation_id=org_id).update(role=role)
+    return True
+
+
 def run() -> dict[str, int]:
     municipality = Municipality.objects.get(name=MUNICIPALITY)
     orgs = {o.short_name: o for o in Organisation.objects.filter(municipality=municipality)}
@@ -201,27 +243,31 @@ def run() -> dict[str, int]:
 
     for name, entries in STRENGTHS.items():
         for code, experience, evidence in entries:
-            DeclaredStrength.objects.update_or_create(
-                organisation=orgs[name],
-                factor=factors[code],
-                defaults={"experience": experience, "evidence": evidence},
+            _upsert(
+                DeclaredStrength,
+                {"organisation": orgs[name], "factor": factors[code]},
+                {"experience": experience, "evidence": evidence},
             )
     resources = list(ResourceKind.objects.all())
     for name, capacity in CAPACITIES.items():
-        profile, _ = ProviderProfile.objects.update_or_create(
-            organisation=orgs[name], defaults={"capacity": capacity}
-        )
-        profile.resources.set(resources[:3])
+        profile, _ = _upsert(ProviderProfile, {"organisation": orgs[name]}, {"capacity": capacity})
+        _set(profile.resources, resources[:3])
 
     networks = {}
     schools = [o for o in orgs.values() if o.is_school]
     for name, model, coordinator, description in NETWORKS:
-        network, _ = Network.objects.update_or_create(
-            municipality=municipality,
-            name=name,
-            defaults={"model": model, "coordinator": orgs[coordinator], "description": description},
-        )
-        network.members.set(schools)
+        network = Network.objects.filter(municipality=municipality, name=name).first()
+        network = network or Network(municipality=municipality, name=name)
+        values = {"model": model, "coordinator": orgs[coordinator], "description": description}
+        changed = network.pk is None or any(getattr(network, k) != v for k, v in values.items())
+        with history_off(network):
+            if changed:
+                for key, value in values.items():
+                    setattr(network, key, value)
+                network.save()
+            changed |= _set(network.members, schools)
+        if changed:
+            snapshot(network, actor=None)
         networks[name] = network
 
     forms = list(FormOfInteraction.objects.all())
@@ -229,34 +275,46 @@ def run() -> dict[str, int]:
     main_network = networks[NETWORKS[0][0]]
     created = 0
     for title, status, supported, leaders, partners, codes, form_prefixes, start in PARTNERSHIPS:
-        partnership, was_created = Partnership.objects.update_or_create(
-            title=title,
-            municipality=municipality,
-            defaults={
-                "status": status,
-                "start_date": start,
-                "end_date": END if start else None,
-                "network": main_network,
-                "description": "Пара сформирована по рисковым профилям управленческих команд "
-                "(информационная справка информационно-методического отдела).",
-            },
-        )
-        created += was_created
-        for role, names in (
-            (MemberRole.SUPPORTED, supported),
-            (MemberRole.LEADER, leaders),
-            (MemberRole.PARTNER, partners),
-        ):
-            for name in names:
-                PartnershipMember.objects.update_or_create(
-                    partnership=partnership, organisation=orgs[name], defaults={"role": role}
+        values = {
+            "status": status,
+            "start_date": start,
+            "end_date": END if start else None,
+            "network": main_network,
+            "description": "Пара сформирована по рисковым профилям управленческих команд "
+            "(информационная справка информационно-методического отдела).",
+        }
+        partnership = Partnership.objects.filter(title=title, municipality=municipality).first()
+        was_created = partnership is None
+        partnership = partnership or Partnership(title=title, municipality=municipality)
+        changed = was_created or any(getattr(partnership, k) != v for k, v in values.items())
+        with history_off(partnership):
+            if changed:
+                for key, value in values.items():
+                    setattr(partnership, key, value)
+                partnership.save()
+            wanted = {
+                orgs[name].pk: role
+                for role, names in (
+                    (MemberRole.SUPPORTED, supported),
+                    (MemberRole.LEADER, leaders),
+                    (MemberRole.PARTNER, partners),
                 )
-        partnership.risk_factors.set([factors[c] for c in codes])
-        partnership.forms.set(
-            [f for f in forms if any(f.name.startswith(p) for p in form_prefixes)]
-        )
-        partnership.directions.set(directions[:2])
-        partnership.resources.set(resources[:4])
+                for name in names
+            }
+            changed |= _members(partnership, wanted)
+            for manager, objects in (
+                (partnership.risk_factors, [factors[c] for c in codes]),
+                (
+                    partnership.forms,
+                    [f for f in forms if any(f.name.startswith(p) for p in form_prefixes)],
+                ),
+                (partnership.directions, directions[:2]),
+                (partnership.resources, resources[:4]),
+            ):
+                changed |= _set(manager, objects)
+        if changed:
+            snapshot(partnership, actor=None)
+        created += was_created
         if was_created:
             _history(partnership, status)
 

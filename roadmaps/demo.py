@@ -1,7 +1,8 @@
 """Demo roadmap of МОБУ «СОШ № 5» (seed 001: many students with disabilities and at risk of
 failure, paired with СОШ № 9): built from its risk profile, some items done with evidence, some
 in progress, one overdue, submitted to the curator with comments and a quarter rating; and an
-open engagement concern about СОШ № 3. Idempotent: found by natural keys."""
+open engagement concern about СОШ № 3. Idempotent: found by natural keys, and a second run
+writes nothing."""
 
 from __future__ import annotations
 
@@ -186,16 +187,18 @@ def run() -> dict[str, int | str]:
         roadmap.save(update_fields=["partnership"])
     today = timezone.localdate()
     previous = today.replace(day=1) - timedelta(days=80)
-    QuarterRating.objects.update_or_create(
-        roadmap=roadmap,
-        year=previous.year,
-        quarter=(previous.month - 1) // 3 + 1,
-        defaults={
-            "rating": Rating.AMBER,
-            "reason": "Три меры выполнены, но одна просрочена и нет плана по работе с родителями.",
-            "rated_by": curator,
-        },
-    )
+    rating = {
+        "rating": Rating.AMBER,
+        "reason": "Три меры выполнены, но одна просрочена и нет плана по работе с родителями.",
+        "rated_by": curator,
+    }
+    quarter = {"roadmap": roadmap, "year": previous.year, "quarter": (previous.month - 1) // 3 + 1}
+    existing = QuarterRating.objects.filter(**quarter).first()
+    if existing is None:
+        QuarterRating.objects.create(**quarter, **rating)
+    elif any(getattr(existing, k) != v for k, v in rating.items()):
+        # ``update_or_create`` would save every time, and ``rated_at`` moves on each save
+        QuarterRating.objects.filter(pk=existing.pk).update(**rating, rated_at=timezone.now())
     silent = schools.get(SILENT_SCHOOL)
     if silent is not None and methodist is not None:
         EngagementConcern.objects.get_or_create(

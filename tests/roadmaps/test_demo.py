@@ -48,3 +48,40 @@ def test_demo_roadmap_is_built_without_partnership_and_profile():
     assert result["partnership"] is False and roadmap.partnership is None
     codes = set(roadmap.items.values_list("risk_factor__code", flat=True))
     assert codes == {3, 6, 9, 10}  # seed 001's factors of СОШ № 5 when there is no profile
+
+
+def _rows(app_labels: set[str]) -> dict[str, dict]:
+    """{model: {pk: {column: value}}} of every model (history tables included) of the apps."""
+    from django.apps import apps
+
+    rows = {}
+    for model in apps.get_models():
+        if model._meta.app_label in app_labels:
+            names = [f.attname for f in model._meta.concrete_fields]
+            rows[model._meta.label] = {
+                row[model._meta.pk.attname]: row for row in model._default_manager.values(*names)
+            }
+    return rows
+
+
+def test_second_seed_leaves_roadmaps_and_partnerships_rows_untouched():
+    """Not even ``rated_at`` or ``updated_at`` moves, and no history snapshot is added."""
+    _seed()
+    first = _rows({"partnerships", "roadmaps"})
+    assert first["roadmaps.QuarterRating"] and first["partnerships.HistoricalPartnership"]
+    _seed()
+    second = _rows({"partnerships", "roadmaps"})
+    changed = {
+        label: sorted(
+            {
+                column
+                for pk in rows.keys() & second[label].keys()
+                for column, value in rows[pk].items()
+                if second[label][pk][column] != value
+            }
+        )
+        or f"{len(second[label]) - len(rows)} rows added"
+        for label, rows in first.items()
+        if rows != second[label]
+    }
+    assert not changed
