@@ -11,7 +11,7 @@ from network_portal.access.policy import Scope
 from network_portal.accounts.models import Role
 from schools.models import Organisation
 
-from . import selectors
+from . import selectors, services
 from .models import CycleStatus, FactorLevel, QuestionnaireStatus, RiskProfile, TeacherSurvey
 from .pages import can_set_stage
 
@@ -65,12 +65,13 @@ def home_panel(user, scope: Scope) -> dict[str, Any] | None:
     from django.db.models import Count, Q
     from django.utils import timezone
 
+    today = timezone.localdate()
     to_fill = [
         q
         for q in selectors.questionnaires_to_fill_for(user=user)
-        if q.status != QuestionnaireStatus.SUBMITTED and q.cycle.status == CycleStatus.OPEN
+        if q.status != QuestionnaireStatus.SUBMITTED
+        and services.cycle_refusal(cycle=q.cycle, today=today, status=q.status) is None
     ]
-    today = timezone.localdate()
     surveys = []
     if scope.has_role(Role.TEACHER) and not scope.is_admin:
         surveys = list(

@@ -128,10 +128,17 @@ def cycle_list_context(request: HttpRequest) -> dict[str, Any]:
 # --- Questionnaire -------------------------------------------------------------------------------
 
 
+def questionnaire_refusal(questionnaire: Questionnaire) -> str | None:
+    """Why the cycle takes no answers for this questionnaire today (``None``: it does)."""
+    return services.cycle_refusal(
+        cycle=questionnaire.cycle, today=timezone.localdate(), status=questionnaire.status
+    )
+
+
 def questionnaire_editable(user, questionnaire: Questionnaire) -> bool:
     return (
         questionnaire.status != QuestionnaireStatus.SUBMITTED
-        and questionnaire.cycle.status == CycleStatus.OPEN
+        and questionnaire_refusal(questionnaire) is None
         and selectors.can_fill(user=user, questionnaire=questionnaire)
     )
 
@@ -168,6 +175,9 @@ def questionnaire_context(
         "groups": groups,
         "editable": editable,
         "can_fill": selectors.can_fill(user=user, questionnaire=questionnaire),
+        "refusal": questionnaire_refusal(questionnaire)
+        if questionnaire.status != QuestionnaireStatus.SUBMITTED
+        else None,
         "profile": RiskProfile.objects.filter(questionnaire=questionnaire).first(),
         "missing_ids": {i.id for items in missing.values() for i in items},
         "can_return": questionnaire.status == QuestionnaireStatus.SUBMITTED

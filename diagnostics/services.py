@@ -283,6 +283,40 @@ def cycle_reopen(*, cycle: Cycle, user: Any) -> None:
 # --- Questionnaires ----------------------------------------------------------------------------
 
 
+def cycle_refusal(
+    *, cycle: Cycle, today: datetime.date, status: str = QuestionnaireStatus.DRAFT
+) -> str | None:
+    """Why the cycle takes no answers today (a Russian message), or ``None`` when it does.
+
+    The cycle's dates are its window, both days included: before ``opens_on`` nothing can be
+    saved yet, after ``closes_on`` nothing more — the methodologist extends the window by
+    editing the cycle's dates, or closes the cycle early. A questionnaire she *returned* for
+    correction may be corrected after the closing date while the cycle is open (she asked for
+    it). Dates are checked at every save rather than by closing cycles overnight, so the
+    status a methodologist set is never changed behind her back.
+    """
+    if cycle.status != CycleStatus.OPEN:
+        return _("The cycle «%(cycle)s» has been closed: answers are no longer accepted.") % {
+            "cycle": cycle.title
+        }
+    if today < cycle.opens_on:
+        return _(
+            "The cycle «%(cycle)s» opens on %(date)s: answers cannot be saved before that day."
+        ) % {"cycle": cycle.title, "date": _date(cycle.opens_on)}
+    if today > cycle.closes_on and status != QuestionnaireStatus.RETURNED:
+        return _(
+            "The cycle «%(cycle)s» closed on %(date)s: answers are no longer accepted. Ask the "
+            "municipal methodologist to extend the cycle if the school still has to answer."
+        ) % {"cycle": cycle.title, "date": _date(cycle.closes_on)}
+    return None
+
+
+def _date(day: datetime.date) -> str:
+    from django.utils.formats import date_format
+
+    return date_format(day, "j E Y")
+
+
 @transaction.atomic
 def questionnaire_save(
     *,
@@ -294,18 +328,17 @@ def questionnaire_save(
 ) -> Questionnaire:
     """Save the answers as a draft (and, with ``submit``, submit and compute the profile).
 
-    Refused, with nothing written, when the cycle is closed, the questionnaire was already
+    Refused, with nothing written, when the cycle is closed or outside its dates
+    (:func:`cycle_refusal`), the questionnaire was already
     submitted, someone saved it since the form was opened (``expected_version`` is stale), an
     option does not belong to its question, or — on submit — required questions are missing.
     """
     locked = (
         Questionnaire.objects.select_for_update().select_related("cycle").get(pk=questionnaire.pk)
     )
-    if locked.cycle.status != CycleStatus.OPEN:
-        raise CycleClosed(
-            _("The cycle «%(cycle)s» has been closed: answers are no longer accepted.")
-            % {"cycle": locked.cycle.title}
-        )
+    refusal = cycle_refusal(cycle=locked.cycle, today=timezone.localdate(), status=locked.status)
+    if refusal:
+        raise CycleClosed(refusal)
     if locked.status == QuestionnaireStatus.SUBMITTED:
         raise DiagnosticsError(_("The questionnaire has already been submitted."))
     if locked.version != expected_version:

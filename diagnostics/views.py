@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -86,6 +87,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "cycle": cycle,
         "questionnaires": selectors.questionnaire_progress(cycle=cycle),
+        "refusal": services.cycle_refusal(cycle=cycle, today=timezone.localdate()),
     }
     return render(request, "diagnostics/cycle_detail.html", context)
 

@@ -33,8 +33,9 @@ class CycleFactory(DjangoModelFactory):
     municipality = factory.SubFactory(MunicipalityFactory)
     kind = CycleKind.ENTRY
     title = factory.Sequence(lambda n: f"Входная диагностика {n}")
-    opens_on = datetime.date(2026, 9, 15)
-    closes_on = datetime.date(2026, 12, 15)
+    # Open today: a cycle takes answers only between its dates (services.cycle_refusal).
+    opens_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=30))
+    closes_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=60))
     instrument = factory.LazyFunction(current_instrument)
 
 

@@ -421,6 +421,64 @@ def test_closed_survey_refuses_answers(world):
         )
 
 
+def _answer_on(questionnaire, user, day, *, submit=False):
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.localdate", return_value=day):
+        return services.questionnaire_save(
+            questionnaire=questionnaire,
+            answers=worst_answers(questionnaire.instrument),
+            expected_version=questionnaire.version,
+            user=user,
+            submit=submit,
+        )
+
+
+def test_answers_are_refused_before_the_cycle_opens_and_after_it_closes(questionnaire, users):
+    """The cycle's dates are its window, both days included (seed 002: a cycle has dates)."""
+    cycle = questionnaire.cycle
+    day = datetime.timedelta(days=1)
+    with pytest.raises(services.CycleClosed) as early:
+        _answer_on(questionnaire, users.director, cycle.opens_on - day)
+    assert str(early.value) == (
+        f"Цикл «{cycle.title}» открывается {_ru_date(cycle.opens_on)}: до этого дня ответы "
+        "не сохраняются."
+    )
+    with pytest.raises(services.CycleClosed) as late:
+        _answer_on(questionnaire, users.director, cycle.closes_on + day, submit=True)
+    assert str(late.value) == (
+        f"Цикл «{cycle.title}» закрылся {_ru_date(cycle.closes_on)}: ответы больше не "
+        "принимаются. Если школе ещё нужно ответить, попросите муниципального методиста "
+        "продлить цикл."
+    )
+    questionnaire.refresh_from_db()
+    assert questionnaire.version == 0 and not questionnaire.answers.exists()
+    assert not RiskProfile.objects.exists()
+    # the first and the last day are inside the window
+    _answer_on(questionnaire, users.director, cycle.opens_on)
+    questionnaire.refresh_from_db()
+    _answer_on(questionnaire, users.director, cycle.closes_on, submit=True)
+    assert RiskProfile.objects.filter(questionnaire=questionnaire).exists()
+
+
+def test_a_returned_questionnaire_may_be_corrected_after_the_closing_date(questionnaire, users):
+    cycle = questionnaire.cycle
+    _answer_on(questionnaire, users.director, cycle.closes_on, submit=True)
+    services.questionnaire_return(
+        questionnaire=questionnaire, comment="Проверьте 9.2", user=users.methodologist
+    )
+    questionnaire.refresh_from_db()
+    after = cycle.closes_on + datetime.timedelta(days=3)
+    _answer_on(questionnaire, users.director, after, submit=True)
+    questionnaire.refresh_from_db()
+    assert questionnaire.status == QuestionnaireStatus.SUBMITTED
+
+
+def _ru_date(day: datetime.date) -> str:
+    months = "января февраля марта апреля мая июня июля августа сентября октября ноября декабря"
+    return f"{day.day} {months.split()[day.month - 1]} {day.year}"
+
+
 def test_questionnaire_progress_counts_answers(questionnaire, users):
     answers = dict(list(worst_answers(questionnaire.instrument).items())[:4])
     services.questionnaire_save(
@@ -439,8 +497,8 @@ def test_cycle_open_and_return_email_the_director(
             municipality=world.mun,
             kind=CycleKind.ENTRY,
             title="Входная 2026/27",
-            opens_on=datetime.date(2026, 9, 1),
-            closes_on=datetime.date(2026, 10, 1),
+            opens_on=datetime.date.today() - datetime.timedelta(days=1),
+            closes_on=datetime.date.today() + datetime.timedelta(days=30),
             schools=[world.school],
             user=users.methodologist,
         )

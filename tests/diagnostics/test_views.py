@@ -225,6 +225,51 @@ def test_cycle_closed_meanwhile_keeps_the_answers_on_the_page(client_for, users,
     assert not Questionnaire.objects.get().answers.exists()
 
 
+def test_cycle_past_its_closing_date_refuses_the_save_and_keeps_the_answers(
+    client_for, users, questionnaire
+):
+    answers = worst_answers(questionnaire.instrument)
+    url = reverse("diagnostics:questionnaire", args=[questionnaire.pk])
+    client = client_for(users.director)
+    assert client.get(url).context["editable"]
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    Cycle.objects.filter(pk=questionnaire.cycle_id).update(closes_on=yesterday)
+    response = client.post(url, post_answers(questionnaire, answers, action="submit"))
+    assert response.status_code == 200
+    [error] = response.context["form"].non_field_errors()
+    assert error.startswith(f"Цикл «{questionnaire.cycle.title}» закрылся ")
+    assert "попросите муниципального методиста продлить цикл" in error
+    key, value = next(iter(answers.items()))
+    assert response.context["form"][f"q_{key}"].value() == str(value)
+    assert not Questionnaire.objects.get().answers.exists()
+    # Opened again, the page says so before anything is typed.
+    page = client.get(url)
+    assert not page.context["editable"]
+    assert "больше не принимаются" in page.content.decode()
+    # The methodologist sees it on the cycle, and extends it; the school answers again.
+    detail = client_for(users.methodologist).get(
+        reverse("diagnostics:cycle_detail", args=[questionnaire.cycle_id])
+    )
+    assert "больше не принимаются" in detail.content.decode()
+    Cycle.objects.filter(pk=questionnaire.cycle_id).update(
+        closes_on=datetime.date.today() + datetime.timedelta(days=7)
+    )
+    assert (
+        client_for(users.director).post(url, post_answers(questionnaire, answers)).status_code
+        == 302
+    )
+
+
+def test_cycle_not_open_yet_shows_when_it_opens(client_for, users, questionnaire):
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    Cycle.objects.filter(pk=questionnaire.cycle_id).update(opens_on=tomorrow)
+    page = client_for(users.director).get(
+        reverse("diagnostics:questionnaire", args=[questionnaire.pk])
+    )
+    assert not page.context["editable"]
+    assert "до этого дня ответы не сохраняются" in page.content.decode()
+
+
 @pytest.mark.parametrize("who", ["curator", "teacher", "methodologist"])
 def test_others_in_scope_read_but_cannot_save(client_for, users, questionnaire, who):
     client = client_for(getattr(users, who))
