@@ -4,7 +4,9 @@ Profiles follow seed 001:
 
 * supported schools — high risks where the seed names them: СОШ № 5 — ОВЗ (9) and learning
   failure (6); СОШ № 2 — teachers' competence (3) and ОВЗ (9); ООШ № 1 and О(С)ОШ № 14 — 5, 1,
-  3, 9, 6, 8, 10; СОШ № 47 — 5, 1, 3, 9, 6 and language barriers (7, 20 % non-native);
+  3, 9, 6, 8, 10; СОШ № 47 — 5, 1, 3, 9, 6 and language barriers (7, 20 % non-native); these
+  three also teacher shortage (2: the seed puts them in the risk zone for «дефицит
+  педагогических кадров», and their context has 2–4 vacancies);
 * leader schools — a low level exactly in what they pass on: СОШ № 9 — 9 and 6 (partner of
   СОШ № 5), Гимназия № 1 — 10 and 3 (partner of СОШ № 3), СОШ № 4 — 1 (ICT), СОШ № 16 — 4
   and 8; elsewhere medium, so matching by strengths is unambiguous;
@@ -54,9 +56,10 @@ ALL = range(1, 11)
 SUPPORTED_HIGH = {
     "МОБУ «СОШ № 5»": {9, 6},
     "МОБУ «СОШ № 2»": {3, 9},
-    "МОБУ «ООШ № 1»": {5, 1, 3, 9, 6, 8, 10},
-    "МКОУ «О(С)ОШ № 14»": {5, 1, 3, 9, 6, 8, 10},
-    "МОБУ «СОШ № 47»": {5, 1, 3, 9, 6, 7},
+    # seed 001 also puts these three in the risk zone for teacher shortage (factor 2)
+    "МОБУ «ООШ № 1»": {5, 1, 2, 3, 9, 6, 8, 10},
+    "МКОУ «О(С)ОШ № 14»": {5, 1, 2, 3, 9, 6, 8, 10},
+    "МОБУ «СОШ № 47»": {5, 1, 2, 3, 9, 6, 7},
 }
 LEADER_LOW = {
     "МОБУ «СОШ № 9»": {9, 6},
