@@ -352,8 +352,11 @@ def test_command_without_municipality_uses_the_file_column_and_dry_run_changes_n
     path.write_text(
         "Наименование;Муниципалитет\nМОБУ «СОШ № 43»;Неизвестный округ\n", encoding="utf-8"
     )
+    out = io.StringIO()
     with pytest.raises(CommandError, match="Ошибочных строк: 1"):
-        call_command("import_schools", str(path), stdout=io.StringIO())
+        call_command("import_schools", str(path), stdout=out)
     assert "Неизвестный округ" in ImportRun.objects.latest("pk").issues[0]["message"]
+    # Each problem is printed in Russian: «строка 2 [Муниципалитет]: …», not «line 2».
+    assert "  строка 2 [Муниципалитет]: Муниципалитета «Неизвестный округ»" in out.getvalue()
     with pytest.raises(CommandError, match="не найден"):
         call_command("import_schools", str(tmp_path / "missing.csv"), stdout=io.StringIO())

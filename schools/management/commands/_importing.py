@@ -67,7 +67,12 @@ def run_command(
     shown = run.issues if limit is None else run.issues[:limit]
     for issue in shown:
         column = f" [{issue['column']}]" if issue["column"] else ""
-        out.write(f"  {_('line')} {issue['line']}{column}: {issue['message']}")
+        # A whole sentence for the translators: xgettext does not read ``_()`` in f-strings.
+        out.write(
+            "  "
+            + _("line %(line)s%(column)s: %(message)s")
+            % {"line": issue["line"], "column": column, "message": issue["message"]}
+        )
     if limit is not None and len(run.issues) > limit:
         out.write(
             _("  … and %(count)s more (use -v 2 to see all)") % {"count": len(run.issues) - limit}
