@@ -90,9 +90,13 @@ def import_run_list_for_user(*, user: Any) -> QuerySet[ImportRun]:
     return runs.filter(municipality_q(scope, "municipality") | Q(created_by_id=scope.user_id))
 
 
-def category_years() -> list[int]:
+def category_years_for_user(*, user: Any) -> list[int]:
+    """Years with a current category among the organisations the user sees, newest first
+    (the year filter of the list must not reveal years that only other territories have)."""
     return list(
-        CategoryAssignment.objects.filter(is_current=True)
+        CategoryAssignment.objects.filter(
+            organisation_q(scope_for(user), "organisation"), is_current=True
+        )
         .order_by("-year")
         .values_list("year", flat=True)
         .distinct()

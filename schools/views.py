@@ -34,7 +34,7 @@ TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
 
 
 def _filtered(request: HttpRequest):
-    years = selectors.category_years()
+    years = selectors.category_years_for_user(user=request.user)
     try:
         year = int(request.GET.get("year") or (years[0] if years else 0)) or None
     except ValueError:

@@ -38,3 +38,26 @@ def test_organisation_allowed_makes_no_query(users, world, django_assert_num_que
     scope_for(users.coordinator)
     with django_assert_num_queries(0):
         assert organisation_allowed(user=users.coordinator, organisation=org)
+
+
+def test_category_years_are_those_of_the_users_schools(users, world):
+    from schools.selectors import category_years_for_user
+
+    from .factories import CategoryAssignmentFactory
+
+    CategoryAssignmentFactory(organisation=world.school, year=2025)
+    CategoryAssignmentFactory(organisation=world.other_school, year=2019)
+    assert category_years_for_user(user=users.methodologist) == [2025]
+    assert category_years_for_user(user=users.outsider) == [2019]
+    assert category_years_for_user(user=users.coordinator) == [2025, 2019]
+    assert category_years_for_user(user=users.nobody) == []
+
+
+def test_list_offers_no_year_that_only_another_municipality_has(users, world, client_for):
+    from django.urls import reverse
+
+    from .factories import CategoryAssignmentFactory
+
+    CategoryAssignmentFactory(organisation=world.other_school, year=2019)
+    response = client_for(users.methodologist).get(reverse("schools:list"))
+    assert 2019 not in response.context["years"]
