@@ -4,24 +4,28 @@ One run:
 
 1. every registered kind's selector yields :class:`~.registry.Reminder` tuples (bounded queries);
 2. reminders of switched-off kinds and of users without an address are dropped;
-3. a :class:`~.models.Notification` row is inserted for each, or skipped if it exists (the
-   unique key kind + recipient + object + due date) — insert-or-skip;
-4. rows still to send (pending, failed, or stuck in *sending* longer than ``STALE_AFTER`` after a
-   crashed worker) are claimed with a conditional ``UPDATE`` that stamps this run's token, so two
-   workers running at once never claim the same row;
-5. the claimed rows of one recipient and kind become one e-mail (a person with five items due
-   gets one letter, not five); after the SMTP server accepts it the rows are marked *sent*; if it
-   refuses or times out they are marked *failed* with the error and the next run retries them.
+3. in batches of ``BATCH`` reminders, the :class:`~.models.Notification` rows of exactly
+   those keys are read, the missing ones inserted (insert-or-skip: the unique key kind +
+   recipient + object + due date makes a row another worker inserted meanwhile a no-op), and
+   the rows still to send (pending, failed, or stuck in *sending* longer than ``STALE_AFTER``
+   after a crashed worker) claimed with a conditional ``UPDATE`` that stamps this run's token,
+   so two workers running at once never claim the same row;
+4. the claimed rows of one recipient and kind become one e-mail (a person with five items due
+   gets one letter, not five); the rows of accepted e-mails are marked *sent*, those the SMTP
+   server refused or timed out on *failed* with the exception class and SMTP code (never the
+   address), and the next run retries them.
 
-The query count grows with the number of 1 000-row batches and with the number of e-mails (each
-accepted e-mail is marked sent at once, so that a crash can resend at most that one letter after
-``STALE_AFTER``) — never with the number of items: a region's 12 700 reminders went out as
-3 400 letters (see ``bench/README.md``).
+Queries: three per batch of 1 000 reminders plus one ``UPDATE`` per ``MARK_EVERY`` e-mails —
+never one per item or per e-mail, and independent of how many rows earlier runs left behind.
+The outcomes are also written in a ``finally``, so a stopped worker loses none; a worker killed
+outright can leave at most ``MARK_EVERY`` accepted letters in *sending*, which go again after
+``STALE_AFTER`` (see ``bench/README.md`` for a region's figures).
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -31,7 +35,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,7 +48,10 @@ logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=30)
 MAX_ATTEMPTS = 10
+#: Reminders per batch of insert-or-skip and claim (three queries each).
 BATCH = 1000
+#: Sent e-mails whose rows are marked in one ``UPDATE`` (see :class:`_Marks`).
+MARK_EVERY = 25
 
 
 @dataclass
@@ -98,6 +105,137 @@ def _claimable(now) -> Q:
     )
 
 
+def _is_claimable(status: str, claimed_at, attempts: int, now) -> bool:
+    """:func:`_claimable` in Python, for rows already read."""
+    if attempts >= MAX_ATTEMPTS:
+        return False
+    if status in (NotificationStatus.PENDING, NotificationStatus.FAILED):
+        return True
+    return status == NotificationStatus.SENDING and claimed_at < now - STALE_AFTER
+
+
+def _claim(reminders: list[Reminder], *, now, token: str) -> None:
+    """Insert-or-skip the rows of one batch of reminders and claim those still to send.
+
+    Three queries per batch, whatever the history: only the rows of these keys are read (a
+    superset by kind, recipient, object and due date, narrowed in Python), never every row in
+    a date window — long-overdue items would make that window the whole history.
+    """
+    keys = {r.key for r in reminders}
+
+    def rows() -> dict[tuple, tuple]:
+        found = {}
+        for pk, kind, rid, obj, due, status, claimed_at, attempts in Notification.objects.filter(
+            kind__in={k[0] for k in keys},
+            recipient_id__in={k[1] for k in keys},
+            object_key__in={k[2] for k in keys},
+            due_date__in={k[3] for k in keys},
+        ).values_list(
+            "pk",
+            "kind",
+            "recipient_id",
+            "object_key",
+            "due_date",
+            "status",
+            "claimed_at",
+            "attempts",
+        ):
+            if (kind, rid, obj, due) in keys:
+                found[(kind, rid, obj, due)] = (pk, status, claimed_at, attempts)
+        return found
+
+    known = rows()
+    missing = [r for r in reminders if r.key not in known]
+    if missing:
+        # insert-or-skip: the unique key makes a row inserted meanwhile by another worker a no-op
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    kind=r.kind,
+                    recipient_id=r.recipient_id,
+                    object_key=r.object_key,
+                    due_date=r.due_date,
+                )
+                for r in missing
+            ],
+            ignore_conflicts=True,
+            batch_size=BATCH,
+        )
+        known = rows()  # the new rows' primary keys (ignore_conflicts returns none)
+    to_claim = [
+        pk
+        for pk, status, claimed_at, attempts in known.values()
+        if _is_claimable(status, claimed_at, attempts, now)
+    ]
+    if to_claim:
+        # the condition again in SQL: a row another worker claimed meanwhile stays theirs
+        Notification.objects.filter(_claimable(now), pk__in=to_claim).update(
+            status=NotificationStatus.SENDING,
+            claimed_at=now,
+            claim_token=token,
+            attempts=F("attempts") + 1,
+        )
+
+
+def _error_text(exc: BaseException) -> str:
+    """What is logged and stored about a failed e-mail: the exception class and the SMTP
+    reply code(s). Never the exception's text: for a refused recipient that is the address."""
+    codes: set[int] = set()
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = {code for code, _msg in exc.recipients.values()}
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        codes = {exc.smtp_code}
+    name = exc.__class__.__name__
+    return f"{name} ({', '.join(str(c) for c in sorted(codes))})" if codes else name
+
+
+class _Marks:
+    """Outcomes of sent e-mails, written in one ``UPDATE`` per ``MARK_EVERY`` e-mails.
+
+    :meth:`flush` also runs in a ``finally``, so a worker that is stopped (or hits an error)
+    records every letter that went out; only one killed outright can leave up to
+    ``MARK_EVERY`` accepted letters in *sending*, to be sent again after ``STALE_AFTER``.
+    """
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.sent: list[tuple[list[int], str]] = []
+        self.failed: dict[str, list[int]] = defaultdict(list)
+        self.pending = 0
+
+    def add_sent(self, pks: list[int], subject: str) -> None:
+        self.sent.append((pks, subject[:300]))
+        self._count()
+
+    def add_failed(self, pks: list[int], error: str) -> None:
+        self.failed[error].extend(pks)
+        self._count()
+
+    def _count(self) -> None:
+        self.pending += 1
+        if self.pending >= MARK_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.sent:
+            sent_at = timezone.now()
+            # one UPDATE for all: the subject of each row comes from a CASE over its pk
+            whens = [When(pk__in=pks, then=Value(subject)) for pks, subject in self.sent]
+            Notification.objects.filter(
+                pk__in=[pk for pks, _ in self.sent for pk in pks], claim_token=self.token
+            ).update(
+                status=NotificationStatus.SENT,
+                sent_at=sent_at,
+                subject=Case(*whens, default=F("subject")),
+                last_error="",
+            )
+        for error, pks in self.failed.items():
+            Notification.objects.filter(pk__in=pks, claim_token=self.token).update(
+                status=NotificationStatus.FAILED, last_error=error
+            )
+        self.sent, self.failed, self.pending = [], defaultdict(list), 0
+
+
 def reminders_send(
     *, today: date | None = None, kinds: Iterable[str] | None = None, connection=None
 ) -> SendResult:
@@ -116,40 +254,9 @@ def reminders_send(
     if not wanted:
         return result
     now = timezone.now()
-    due_dates = [r.due_date for r in wanted.values()]
-    window = Notification.objects.filter(
-        kind__in={r.kind for r in wanted.values()},
-        due_date__gte=min(due_dates),
-        due_date__lte=max(due_dates),
-    )
-    known = set(window.values_list("kind", "recipient_id", "object_key", "due_date"))
-    # insert-or-skip: the unique key makes a row inserted meanwhile by another worker a no-op
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                kind=r.kind,
-                recipient_id=r.recipient_id,
-                object_key=r.object_key,
-                due_date=r.due_date,
-            )
-            for key, r in wanted.items()
-            if key not in known
-        ],
-        ignore_conflicts=True,
-        batch_size=BATCH,
-    )
-    open_rows = window.filter(_claimable(now), attempts__lt=MAX_ATTEMPTS).values_list(
-        "pk", "kind", "recipient_id", "object_key", "due_date"
-    )
-    to_claim = [pk for pk, *key in open_rows if tuple(key) in wanted]
     token = uuid.uuid4().hex
-    for chunk in _chunks(to_claim):
-        Notification.objects.filter(_claimable(now), pk__in=chunk).update(
-            status=NotificationStatus.SENDING,
-            claimed_at=now,
-            claim_token=token,
-            attempts=F("attempts") + 1,
-        )
+    for batch in _chunks(list(wanted.values())):
+        _claim(batch, now=now, token=token)
     groups: dict[tuple[int, str], list[tuple[int, Reminder]]] = defaultdict(list)
     for pk, *key in Notification.objects.filter(
         claim_token=token, status=NotificationStatus.SENDING
@@ -159,28 +266,25 @@ def reminders_send(
     if not groups:
         return result
     connection = connection or get_connection(fail_silently=False)
-    for (recipient_id, kind_key), rows in sorted(groups.items()):
-        pks = [pk for pk, _ in rows]
-        user = users[recipient_id]
-        try:
-            subject = _send_one(user, kind_key, [r for _, r in rows], connection)
-        except Exception as exc:  # SMTP refused, timed out, template error: retry next run
-            logger.warning("Reminder %s to user %s failed: %s", kind_key, recipient_id, exc)
-            Notification.objects.filter(pk__in=pks, claim_token=token).update(
-                status=NotificationStatus.FAILED,
-                last_error=f"{exc.__class__.__name__}: {exc}"[:2000],
-            )
-            result.failed += len(pks)
-            result.errors.append(f"{kind_key} → {user['email']}: {exc.__class__.__name__}")
-            continue
-        Notification.objects.filter(pk__in=pks, claim_token=token).update(
-            status=NotificationStatus.SENT,
-            sent_at=timezone.now(),
-            subject=subject[:300],
-            last_error="",
-        )
-        result.emails += 1
-        result.notifications += len(pks)
+    marks = _Marks(token)
+    try:
+        for (recipient_id, kind_key), rows in sorted(groups.items()):
+            pks = [pk for pk, _ in rows]
+            user = users[recipient_id]
+            try:
+                subject = _send_one(user, kind_key, [r for _, r in rows], connection)
+            except Exception as exc:  # SMTP refused, timed out, template error: retry next run
+                error = _error_text(exc)
+                logger.warning("Reminder %s to user %s failed: %s", kind_key, recipient_id, error)
+                marks.add_failed(pks, error)
+                result.failed += len(pks)
+                result.errors.append(f"{kind_key} → user {recipient_id}: {error}")
+                continue
+            marks.add_sent(pks, subject)
+            result.emails += 1
+            result.notifications += len(pks)
+    finally:
+        marks.flush()
     return result
 
 

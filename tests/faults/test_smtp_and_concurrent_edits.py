@@ -8,12 +8,15 @@ SQLite, which serialises writers; a failure in CI, which runs on PostgreSQL).
 
 from __future__ import annotations
 
+import logging
 import socket
+import socketserver
 import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -75,6 +78,66 @@ def test_smtp_down_leaves_the_reminder_pending_then_it_goes_once(
     assert len(mail.outbox) == 1
     row.refresh_from_db()
     assert row.status == NotificationStatus.SENT
+
+
+class RefusingRecipients(socketserver.StreamRequestHandler):
+    """A real (tiny) SMTP server that knows no mailbox: ``RCPT TO`` gets 550."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self.reply("220 mail.school5.test ESMTP")
+        for raw in self.rfile:
+            command = raw.decode(errors="replace").strip().upper()
+            if command.startswith(("EHLO", "HELO")):
+                self.reply("250 mail.school5.test")
+            elif command.startswith("RCPT"):
+                self.reply(
+                    "550 5.1.1 <"
+                    + raw.decode().split("<", 1)[-1].split(">")[0]
+                    + ">: no such mailbox"
+                )
+            elif command.startswith("QUIT"):
+                self.reply("221 bye")
+                return
+            else:  # MAIL, RSET, NOOP
+                self.reply("250 OK")
+
+
+@pytest.fixture
+def refusing_smtp():
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), RefusingRecipients)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_refused_recipient_leaves_no_address_in_logs_errors_or_output(
+    due_item, users, settings, refusing_smtp, caplog, capsys
+):
+    """For ``SMTPRecipientsRefused`` the exception's text *is* the address: the loop logs and
+    stores only the class and the SMTP code, and the command prints no address either."""
+    caplog.set_level(logging.DEBUG)
+    _smtp(settings, refusing_smtp)
+    email = users.director.email
+    call_command("send_reminders", kind=[KIND])
+    out, err = capsys.readouterr()
+    row = Notification.objects.get(kind=KIND)
+    assert row.status == NotificationStatus.FAILED
+    assert row.last_error == "SMTPRecipientsRefused (550)"
+    assert "failed 1, will be retried" in out
+    assert "SMTPRecipientsRefused (550)" in err
+    logged = "\n".join(
+        f"{r.name} {r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records
+    )
+    assert "SMTPRecipientsRefused (550)" in logged
+    for text in (out, err, logged, row.last_error):
+        assert email not in text
+        assert email.split("@")[0] not in text
 
 
 @pytest.mark.django_db(transaction=True)

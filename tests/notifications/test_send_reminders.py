@@ -208,3 +208,85 @@ def test_beat_runs_the_loop_as_a_celery_task(due_item, settings):
     assert entry["task"] == send_reminders.name
     assert send_reminders.apply().get() >= 1
     assert send_reminders.apply().get() == 0
+
+
+# --- bounded queries, whatever the history -------------------------------------------------
+
+
+def _people_with_due_items(world, n: int) -> list:
+    roadmap = RoadmapFactory(organisation=world.school)
+    people = [UserFactory() for _ in range(n)]
+    for k, person in enumerate(people):
+        RoadmapItemFactory(
+            roadmap=roadmap,
+            responsible_user=person,
+            due_date=timezone.localdate() + timedelta(days=1 + k % 5),
+        )
+    return people
+
+
+def _history(users, rows: int) -> None:
+    """Reminders sent long ago (two years of overdue items): earlier runs' rows."""
+    today = timezone.localdate()
+    Notification.objects.bulk_create(
+        Notification(
+            kind="roadmap_due_soon",
+            recipient=users.director,
+            object_key=f"item:old{k}",
+            due_date=today - timedelta(days=k % 730),
+            status=NotificationStatus.SENT,
+            attempts=1,
+        )
+        for k in range(rows)
+    )
+
+
+def test_the_loop_runs_the_same_number_of_queries_for_2_or_24_emails_and_any_history(
+    world, users, django_assert_num_queries
+):
+    """Not one query per e-mail, and a long history is not read (only the keys due now)."""
+    _people_with_due_items(world, 2)
+    with django_assert_num_queries(QUERIES_FIRST_RUN):
+        assert reminders_send(kinds=["roadmap_due_soon"]).emails == 2
+    _people_with_due_items(world, 22)
+    _history(users, 3000)
+    with django_assert_num_queries(QUERIES_FIRST_RUN):
+        assert reminders_send(kinds=["roadmap_due_soon"]).emails == 22
+    with django_assert_num_queries(QUERIES_SECOND_RUN):
+        assert reminders_send(kinds=["roadmap_due_soon"]).emails == 0
+    assert len(mail.outbox) == 24
+
+
+#: collect (the selector) + recipients and preferences + read/insert/read/claim a batch + read
+#: the claimed rows + one UPDATE marking the e-mails sent.
+QUERIES_FIRST_RUN = 10
+#: collect + recipients and preferences + read the batch (nothing to insert, nothing to claim)
+#: + read the claimed rows (none).
+QUERIES_SECOND_RUN = 6
+
+
+def test_a_worker_stopped_half_way_records_the_letters_that_went_out(world, settings):
+    """Outcomes are written in batches, and also when the worker is stopped (``finally``)."""
+    people = _people_with_due_items(world, 5)
+
+    class StoppedAfterTwo:
+        sent = 0
+
+        def send_messages(self, messages):
+            if StoppedAfterTwo.sent == 2:
+                raise SystemExit(1)
+            StoppedAfterTwo.sent += 1
+            mail.outbox.extend(messages)
+            return len(messages)
+
+    with pytest.raises(SystemExit):
+        reminders_send(kinds=["roadmap_due_soon"], connection=StoppedAfterTwo())
+    statuses = sorted(Notification.objects.values_list("status", flat=True))
+    assert statuses.count(NotificationStatus.SENT) == 2
+    assert statuses.count(NotificationStatus.SENDING) == 3
+    # the next run after the stale timeout sends the three others, and nothing twice
+    Notification.objects.filter(status=NotificationStatus.SENDING).update(
+        claimed_at=timezone.now() - STALE_AFTER - timedelta(minutes=1)
+    )
+    assert reminders_send(kinds=["roadmap_due_soon"]).emails == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
