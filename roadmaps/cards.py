@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape as html_escape
 
-from django.template.defaultfilters import filesizeformat, floatformat
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from .models import ItemStatus, ProgrammeModule, RoadmapItem
+from .rules import number_text
 
 _PK = 987654321
 
@@ -36,7 +37,7 @@ def _esc(value) -> str:
 
 
 def _number(value) -> str:
-    return floatformat(value, "-2")
+    return number_text(value)
 
 
 def actual_display(item: RoadmapItem) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from network_portal.documents.uploads import DOCUMENTS, validate_upload
 
 from .models import ItemStatus, MeasureTemplate, Rating, RoadmapItem
+from .rules import number_text
 from .services import parse_decimal
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -31,7 +32,7 @@ def _clean_actual(*, raw: str, target_value) -> tuple[Decimal | None, str]:
                     "The target «%(target)s» is a number: enter the actual value as a number, "
                     "for example 12 or 12,5."
                 ),
-                params={"target": target_value},
+                params={"target": number_text(target_value)},
                 code="not_a_number",
             ) from None
         return None, raw[:300]
@@ -41,6 +42,7 @@ def _clean_actual(*, raw: str, target_value) -> tuple[Decimal | None, str]:
 
 
 class RoadmapCreateForm(forms.Form):
+    school = forms.ModelChoiceField(label=_("School"), queryset=None, required=False)
     title = forms.CharField(label=_("Title"), max_length=300)
     partnership = forms.ModelChoiceField(
         label=_("Partnership"),
@@ -63,10 +65,31 @@ class RoadmapCreateForm(forms.Form):
     )
     start = forms.DateField(label=_("Measures start on"), widget=DATE_WIDGET)
 
-    def __init__(self, *args, partnerships, **kwargs):
+    def __init__(self, *args, partnerships, schools=None, **kwargs):
+        """``schools``: the schools to choose from when the user may write the roadmaps of
+        several; ``None`` for a director of one school (the field is left out)."""
         super().__init__(*args, **kwargs)
         self.fields["partnership"].queryset = partnerships
         self.fields["start"].initial = timezone.localdate()
+        if schools is None:
+            del self.fields["school"]
+        else:
+            self.fields["school"].queryset = schools
+            self.fields["school"].required = True
+            self.fields["school"].label_from_instance = lambda o: o.short_name
+
+    def clean(self):
+        data = super().clean()
+        school, partnership = data.get("school"), data.get("partnership")
+        if "school" in self.fields and school and partnership:
+            supported = partnership.members.filter(organisation=school, role="supported")
+            if not supported.exists():
+                self.add_error(
+                    "partnership",
+                    _("The school %(school)s is not the supported school of this partnership.")
+                    % {"school": school.short_name},
+                )
+        return data
 
 
 class RoadmapForm(forms.Form):
@@ -125,6 +148,8 @@ class ItemForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["actual"].initial = _actual_initial(self.instance)
+            if self.instance.target_value is not None:  # «12,5», not «12,50»
+                self.initial["target_value"] = number_text(self.instance.target_value)
 
     def clean(self):
         data = super().clean()
@@ -152,12 +177,8 @@ class ItemForm(forms.ModelForm):
 
 
 def _actual_initial(item: RoadmapItem) -> str:
-    from django.utils.formats import number_format
-
     if item.actual_value is not None:
-        return number_format(
-            item.actual_value.normalize() if item.actual_value % 1 else int(item.actual_value)
-        )
+        return number_text(item.actual_value)
     return item.actual_text
 
 

@@ -276,6 +276,9 @@ class Evidence(models.Model):
     )
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
+    #: Additions and removals of evidence are part of the item's history (selectors.item_history).
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")

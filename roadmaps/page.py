@@ -22,6 +22,7 @@ from .cards import card_labels, prepare_cards
 from .forms import CommentForm, ConcernForm, RatingForm, ReviewForm
 from .gantt import STATUS_COLORS, GanttRow, gantt_chart
 from .models import ItemStatus, ProgrammeModule, Roadmap, RoadmapItem, RoadmapStatus
+from .rules import number_text
 
 
 def roadmap_for(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
@@ -50,7 +51,11 @@ def conflict_message(current: RoadmapItem) -> str:
     last = current.history.select_related("history_user").first()
     who = last.history_user.get_full_name() if last and last.history_user else _("someone")
     when = date_format(timezone.localtime(last.history_date), "d.m.Y H:i") if last else ""
-    actual = current.actual_value if current.actual_value is not None else current.actual_text
+    actual = (
+        number_text(current.actual_value)
+        if current.actual_value is not None
+        else current.actual_text
+    )
     return _(
         "Not saved: %(who)s changed this item at %(when)s while you were editing it. Now: "
         "status «%(status)s», actual value «%(actual)s». Your input is kept below — check it "
@@ -61,6 +66,14 @@ def conflict_message(current: RoadmapItem) -> str:
         "status": current.get_status_display(),
         "actual": actual if actual not in (None, "") else "—",
     }
+
+
+def with_version(data, version: int):
+    """The typed input of a refused stale save, now carrying the current version: once the
+    person has seen the other change, saving the same form again is a deliberate overwrite."""
+    data = data.copy()
+    data["version"] = str(version)
+    return data
 
 
 def _decorate(items: list[RoadmapItem], perms, today) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils.formats import number_format
 
 from .models import CLOSED_ITEM_STATUSES, ItemStatus, item_is_overdue
 
@@ -84,3 +87,12 @@ def draft_schedule(*, start: date, durations: list[int]) -> list[tuple[date, dat
 
 def is_closed(status: str) -> bool:
     return status in CLOSED_ITEM_STATUSES
+
+
+def number_text(value) -> str:
+    """A stored number as the active language writes it, without trailing zeros: «12,5», «10»,
+    «0» in Russian — never «12.50» or «0.00». Empty for ``None``."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    return number_format(value.normalize() if value % 1 else int(value))

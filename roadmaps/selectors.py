@@ -15,6 +15,7 @@ from network_portal.accounts.models import Role
 from .models import (
     EngagementConcern,
     Evidence,
+    EvidenceKind,
     ItemStatus,
     MeasureTemplate,
     ProgrammeModule,
@@ -23,7 +24,7 @@ from .models import (
     Roadmap,
     RoadmapItem,
 )
-from .rules import Progress, progress_by, progress_of
+from .rules import Progress, number_text, progress_by, progress_of
 
 #: Roles that read a school's roadmaps through the school (territory, curator, its director).
 READER_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR)
@@ -108,35 +109,19 @@ def roadmap_permissions(*, user, roadmap: Roadmap) -> RoadmapPermissions:
 
 
 def current_factor_levels(*, organisation) -> list[tuple[Any, str]]:
-    """(risk factor, level) of the school's current risk profile, most severe first.
+    """(risk factor, level) of the school's current risk profile, most severe first; empty
+    when the school has no profile yet (or there is no school)."""
+    from diagnostics.selectors import current_profile_for
 
-    An adapter over diagnostics: its selector ``current_profile_for`` when present, else the
-    latest computed ``RiskProfile``. Empty when the school has no profile yet.
-    """
-    from diagnostics import models as dm
-
-    try:
-        from diagnostics.selectors import current_profile_for
-    except ImportError:
-        current_profile_for = None
-    profile = None
-    if current_profile_for is not None:
-        try:
-            profile = current_profile_for(organisation=organisation)
-        except Exception:
-            profile = None
-    if profile is None:
-        profile = (
-            dm.RiskProfile.objects.filter(organisation=organisation)
-            .order_by("-computed_at")
-            .first()
-        )
+    if organisation is None:
+        return []
+    profile = current_profile_for(organisation=organisation)
     if profile is None:
         return []
     rank = {"high": 0, "medium": 1, "low": 2}
-    levels = dm.FactorLevel.objects.filter(profile=profile).select_related("factor")
     return sorted(
-        ((fl.factor, fl.level) for fl in levels), key=lambda p: (rank.get(p[1], 3), p[0].code)
+        ((fl.factor, fl.level) for fl in profile.levels.all()),
+        key=lambda p: (rank.get(p[1], 3), p[0].code),
     )
 
 
@@ -160,6 +145,18 @@ def leader_of(*, partnership) -> Any | None:
     return member.organisation if member else None
 
 
+def roadmap_schools_for_user(*, user) -> QuerySet:
+    """Schools the user may start a roadmap for: the director's own school (or schools); any
+    school for an administrator. The school's team writes its roadmap (issue 7)."""
+    from schools.models import Organisation
+
+    scope = scope_for(user)
+    schools = Organisation.objects.schools().select_related("municipality")
+    if scope.is_admin:
+        return schools.order_by("short_name")
+    return schools.filter(pk__in=scope.organisation_ids(Role.DIRECTOR)).order_by("short_name")
+
+
 def partnerships_for_school(*, organisation) -> QuerySet:
     """Partnerships in which the school is the supported member (a roadmap may belong to one)."""
     from partnerships.models import MemberRole, Partnership
@@ -167,6 +164,19 @@ def partnerships_for_school(*, organisation) -> QuerySet:
     return Partnership.objects.filter(
         members__organisation=organisation, members__role=MemberRole.SUPPORTED
     ).order_by("title")
+
+
+def partnerships_for_schools(*, organisations: QuerySet) -> QuerySet:
+    """Partnerships in which one of the schools is the supported member."""
+    from partnerships.models import MemberRole, Partnership
+
+    return (
+        Partnership.objects.filter(
+            members__organisation__in=organisations, members__role=MemberRole.SUPPORTED
+        )
+        .distinct()
+        .order_by("title")
+    )
 
 
 def roadmap_items(*, roadmap: Roadmap, pk: int | None = None) -> list[RoadmapItem]:
@@ -353,13 +363,23 @@ def card_context(*, user, organisation) -> dict[str, Any] | None:
 
 @dataclass
 class HistoryEntry:
-    record: Any
+    """One line of a roadmap's history: an item added, changed or removed, or a piece of
+    evidence added to an item or removed from it."""
+
+    when: Any
+    user: Any
+    task: str
+    kind: str  # "added" | "changed" | "removed" | "evidence_added" | "evidence_removed"
     changes: list[tuple[str, str, str]]  # field label, before, after
     after_approval: bool
+    evidence: str = ""
 
 
 def item_history(*, roadmap: Roadmap) -> list[HistoryEntry]:
-    """Every recorded change of the roadmap's items, newest first, with before → after."""
+    """Every recorded change of the roadmap's items, newest first, with before → after.
+
+    Removed items keep their history (simple-history's «-» record says who removed them);
+    evidence added or removed (its own history) appears on the item it belongs to."""
     records = list(
         RoadmapItem.history.filter(roadmap_id=roadmap.pk)
         .select_related("history_user")
@@ -372,12 +392,19 @@ def item_history(*, roadmap: Roadmap) -> list[HistoryEntry]:
     }
     skip = {"version", "changed_after_approval", "created_at", "updated_at", "position"}
     names = _relation_names(records)
+
+    def after_approval(when, flag: bool = False) -> bool:
+        return bool(roadmap.approved_at and when > roadmap.approved_at) or flag
+
     entries: list[HistoryEntry] = []
     previous: dict[int, Any] = {}
+    tasks: dict[int, str] = {}
     for record in records:
         prev = previous.get(record.id)
+        previous[record.id] = record
+        tasks[record.id] = record.task
         changes: list[tuple[str, str, str]] = []
-        if prev is not None:
+        if prev is not None and record.history_type == "~":
             delta = record.diff_against(prev, excluded_fields=skip)
             for change in delta.changes:
                 changes.append(
@@ -387,21 +414,51 @@ def item_history(*, roadmap: Roadmap) -> list[HistoryEntry]:
                         _display(change.field, change.new, names),
                     )
                 )
-        previous[record.id] = record
-        if prev is not None and not changes:
-            continue
+            if not changes:
+                continue
+        kind = {"+": "added", "-": "removed"}.get(record.history_type, "changed")
         entries.append(
             HistoryEntry(
-                record=record,
+                when=record.history_date,
+                user=record.history_user,
+                task=record.task,
+                kind=kind,
                 changes=changes,
-                after_approval=bool(
-                    roadmap.approved_at and record.history_date > roadmap.approved_at
-                )
-                or record.changed_after_approval,
+                after_approval=after_approval(record.history_date, record.changed_after_approval),
             )
         )
-    entries.sort(key=lambda e: e.record.history_date, reverse=True)
+    evidence = Evidence.history.filter(
+        item_id__in=list(tasks), history_type__in=("+", "-")
+    ).select_related("history_user")
+    for record in evidence:
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                user=record.history_user,
+                task=tasks.get(record.item_id, ""),
+                kind="evidence_added" if record.history_type == "+" else "evidence_removed",
+                changes=[],
+                after_approval=after_approval(record.history_date),
+                evidence=_evidence_text(record),
+            )
+        )
+    entries.sort(key=lambda e: e.when, reverse=True)
     return entries
+
+
+def _evidence_text(record) -> str:
+    from django.template.defaultfilters import filesizeformat
+    from django.utils.translation import gettext as _
+
+    if record.kind == EvidenceKind.FILE:
+        return _("file «%(name)s» (%(size)s)") % {
+            "name": record.file_name,
+            "size": filesizeformat(record.file_size),
+        }
+    if record.kind == EvidenceKind.LINK:
+        return _("link %(url)s") % {"url": record.url}
+    text = record.text if len(record.text) <= 200 else record.text[:199] + "…"
+    return _("comment «%(text)s»") % {"text": text}
 
 
 def _relation_names(records: list) -> dict[str, dict[int, str]]:
@@ -432,7 +489,7 @@ def _relation_names(records: list) -> dict[str, dict[int, str]]:
 
 
 def _display(name: str, value, names: dict[str, dict[int, str]]) -> str:
-    from django.utils.formats import date_format, number_format
+    from django.utils.formats import date_format
 
     if value in (None, ""):
         return "—"
@@ -442,7 +499,7 @@ def _display(name: str, value, names: dict[str, dict[int, str]]) -> str:
     if isinstance(value, date):
         return date_format(value, "d.m.Y")
     if field_.get_internal_type() == "DecimalField":
-        return number_format(value.normalize() if value % 1 else int(value))
+        return number_text(value)
     if field_.is_relation:
         return names.get(name, {}).get(value, f"#{value}")
     return str(value)

@@ -210,31 +210,28 @@ def item_delete(*, item: RoadmapItem, user) -> None:
 def evidence_add(
     *, item: RoadmapItem, user, upload=None, url: str = "", text: str = ""
 ) -> list[Evidence]:
-    """Attach evidence: a file (private storage), a link and/or a comment."""
-    added = []
+    """Attach evidence: a file (private storage), a link and/or a comment. Each is recorded
+    in the item's history with who added it."""
+    pieces = []
+    if upload is not None:
+        pieces.append(
+            Evidence(
+                kind=EvidenceKind.FILE,
+                file=upload,
+                file_name=upload.name[:255],
+                file_size=upload.size,
+            )
+        )
+    if url:
+        pieces.append(Evidence(kind=EvidenceKind.LINK, url=url))
+    if text:
+        pieces.append(Evidence(kind=EvidenceKind.COMMENT, text=text))
     with transaction.atomic():
-        if upload is not None:
-            added.append(
-                Evidence.objects.create(
-                    item=item,
-                    kind=EvidenceKind.FILE,
-                    file=upload,
-                    file_name=upload.name[:255],
-                    file_size=upload.size,
-                    added_by=user,
-                )
-            )
-        if url:
-            added.append(
-                Evidence.objects.create(item=item, kind=EvidenceKind.LINK, url=url, added_by=user)
-            )
-        if text:
-            added.append(
-                Evidence.objects.create(
-                    item=item, kind=EvidenceKind.COMMENT, text=text, added_by=user
-                )
-            )
-    return added
+        for evidence in pieces:
+            evidence.item, evidence.added_by = item, user
+            evidence._history_user = user
+            evidence.save()
+    return pieces
 
 
 def item_comment(*, item: RoadmapItem, user, text: str) -> ReviewComment:

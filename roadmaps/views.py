@@ -41,6 +41,7 @@ from .page import (
     organisations_for,
     render_detail,
     roadmap_for,
+    with_version,
 )
 
 
@@ -80,17 +81,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "roadmaps/overview.html", {"rows": rows, "totals": totals})
 
 
-@role_required(Role.DIRECTOR)
 def create(request: HttpRequest) -> HttpResponse:
-    from schools.models import Organisation
-
-    school_id = scope_for(request.user).organisation_ids(Role.DIRECTOR)
-    school = get_object_or_404(Organisation, pk=min(school_id)) if school_id else None
-    partnerships = selectors.partnerships_for_school(organisation=school)
-    form = RoadmapCreateForm(request.POST or None, partnerships=partnerships)
+    """A new roadmap of the director's school; who may start one for several schools (an
+    administrator, a director of two schools) chooses the school first."""
+    schools = selectors.roadmap_schools_for_user(user=request.user)
+    first_two = [*schools[:2]]  # (``list`` is this module's list view)
+    require(bool(first_two))
+    school = first_two[0] if len(first_two) == 1 else None
+    form = RoadmapCreateForm(
+        request.POST or None,
+        partnerships=selectors.partnerships_for_schools(organisations=schools),
+        schools=None if school else schools,
+    )
     if request.method == "POST" and form.is_valid():
         result = services.roadmap_create(
-            organisation=school,
+            organisation=school or form.cleaned_data["school"],
             title=form.cleaned_data["title"],
             partnership=form.cleaned_data["partnership"],
             from_profile=form.cleaned_data["from_profile"],
@@ -193,6 +198,11 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except services.StaleItemError as exc:
             conflict = conflict_message(exc.current)
+            form = ItemForm(
+                with_version(request.POST, exc.current.version),
+                instance=item,
+                organisations=organisations_for(roadmap),
+            )
         else:
             messages.success(request, _("The item is saved."))
             return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item.pk}")
@@ -231,6 +241,7 @@ def item_quick(request: HttpRequest, pk: int) -> HttpResponse:
             form = None
         except services.StaleItemError as exc:
             notice = ("danger", conflict_message(exc.current))
+            form = QuickUpdateForm(with_version(request.POST, exc.current.version), item=item)
     return item_fragment(request, roadmap, perms, item.pk, quick_form=form, notice=notice)
 
 
