@@ -2,12 +2,16 @@
 СОШ № 5 (ОВЗ and learning failure risks) with attendance and a report, and upcoming events —
 one nearly full (3 places, 2 taken), so that registration and the waiting list can be tried.
 
-Idempotent: events are found by (municipality, title); dates are relative to today.
+Idempotent: events are found by (municipality, title), registrations by (event, person); a
+second run writes only what differs and leaves unchanged rows untouched. Dates are relative
+to today; a registration's ``queued_at`` (its place in the waiting list) is set only when the
+registration is created.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.apps import apps
 from django.utils import timezone
@@ -119,6 +123,24 @@ def _at(days: int, moment: time) -> datetime:
     )
 
 
+def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], *, create_only=()):
+    """Create the row, or write the ``values`` that differ (``create_only`` ones never):
+    ``update_or_create`` would save every time and move ``updated_at``."""
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        return model.objects.create(**lookup, **values), True
+    changed = [
+        name
+        for name, value in values.items()
+        if name not in create_only and getattr(row, name) != value
+    ]
+    for name in changed:
+        setattr(row, name, values[name])
+    if changed:
+        row.save()
+    return row, False
+
+
 def run() -> dict[str, int]:
     from network_portal.accounts.models import User
     from schools.demo import MUNICIPALITY
@@ -154,10 +176,10 @@ def run() -> dict[str, int]:
     events = {}
     for (title, kind, organiser, days, start, end, place, online, capacity, audience, needs,
          factors, status, description) in EVENTS:  # fmt: skip
-        event, _created = Event.objects.update_or_create(
-            municipality=municipality,
-            title=title,
-            defaults={
+        event, _created = _upsert(
+            Event,
+            {"municipality": municipality, "title": title},
+            {
                 "event_type": types.get(kind),
                 "organiser": organisations.get(organiser, fallback),
                 "starts_at": _at(days, start),
@@ -183,18 +205,20 @@ def run() -> dict[str, int]:
         past.roadmap_items.set(items)
     for key in ("teacher", "director"):
         if key in users:
-            Registration.objects.update_or_create(
-                event=past,
-                user=users[key],
-                defaults={
+            _upsert(
+                Registration,
+                {"event": past, "user": users[key]},
+                {
                     "status": RegistrationStatus.REGISTERED,
                     "attended": True,
                     "queued_at": past.starts_at - timedelta(days=7),
                 },
+                create_only=("queued_at",),
             )
-    EventReport.objects.update_or_create(
-        event=past,
-        defaults={
+    _upsert(
+        EventReport,
+        {"event": past},
+        {
             "summary": REPORT[0],
             "results": REPORT[1],
             "other_participants": 6,
@@ -210,12 +234,13 @@ def run() -> dict[str, int]:
     nearly_full = events[NEARLY_FULL]
     for offset, key in enumerate(("director", "curator")[: NEARLY_FULL_CAPACITY - 1]):
         if key in users:
-            Registration.objects.update_or_create(
-                event=nearly_full,
-                user=users[key],
-                defaults={
+            _upsert(
+                Registration,
+                {"event": nearly_full, "user": users[key]},
+                {
                     "status": RegistrationStatus.REGISTERED,
                     "queued_at": timezone.now() - timedelta(days=3 - offset),
                 },
+                create_only=("queued_at",),
             )
     return {"events": len(events)}

@@ -6,19 +6,36 @@ from datetime import datetime, time
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor, TeacherNeed
 from network_portal.documents.uploads import DOCUMENTS, validate_upload
-from partnerships.models import Partnership
 from roadmaps.models import RoadmapItem
 
 from .models import Audience, Event, EventType
 
 MATERIAL_EXTENSIONS = (*DOCUMENTS, ".zip")
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+#: What ``<input type="date">`` / ``type="time"`` accept as a value (RFC 3339), whatever the
+#: language: without it Django would print «12.12.2026», which the browser drops.
+DATE_FORMAT = "%Y-%m-%d"
+TIME_FORMAT = "%H:%M"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATE_FORMAT)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=TIME_FORMAT)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -72,19 +89,15 @@ class EventForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(
-        label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Starts at"), widget=TimeInput())
     end_date = forms.DateField(
         label=_("End date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("For events over several days (a summer school, an internship)."),
     )
-    end_time = forms.TimeField(
-        label=_("Ends at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    end_time = forms.TimeField(label=_("Ends at"), widget=TimeInput())
     place = forms.CharField(label=_("Place (address, room)"), max_length=500, required=False)
     online_url = forms.URLField(
         label=_("Online link"),
@@ -114,18 +127,24 @@ class EventForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
 
-    def __init__(self, *args, organisers, **kwargs):
+    #: The version of the event the person opened (optimistic locking, see ``event_update``).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, organisers, partnerships, roadmap_items, **kwargs):
+        """The choices come from the selectors, scoped by the user
+        (``events.selectors.event_form_choices``)."""
         super().__init__(*args, **kwargs)
         self.fields["organiser"].queryset = organisers.order_by("short_name")
-        municipality_ids = organisers.values("municipality_id")
-        self.fields["partnership"].queryset = Partnership.objects.filter(
-            municipality_id__in=municipality_ids
-        ).order_by("title")
-        self.fields["roadmap_items"].queryset = (
-            RoadmapItem.objects.filter(roadmap__organisation__municipality_id__in=municipality_ids)
-            .select_related("roadmap__organisation")
-            .order_by("roadmap__organisation__short_name", "due_date", "pk")
-        )
+        self.fields["partnership"].queryset = partnerships.order_by("title")
+        self.fields["roadmap_items"].queryset = roadmap_items.select_related(
+            "roadmap__organisation"
+        ).order_by("roadmap__organisation__short_name", "due_date", "pk")
+
+    def version_refresh(self, version: int) -> None:
+        """After a refused save: keep everything typed, but let the next save overwrite the
+        version now stored (the person has seen the other change)."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = str(version)
 
     @staticmethod
     def initial_for(event: Event) -> dict[str, Any]:
@@ -153,6 +172,7 @@ class EventForm(forms.Form):
                 else None
             ),
             "description": event.description,
+            "version": event.version,
         }
 
     def clean(self) -> dict[str, Any]:
@@ -182,7 +202,58 @@ class EventForm(forms.Form):
         organiser, partnership = data.get("organiser"), data.get("partnership")
         if organiser and partnership and partnership.municipality_id != organiser.municipality_id:
             self.add_error("partnership", _("The partnership belongs to another municipality."))
+        self._check_roadmap_items(organiser, partnership, data.get("roadmap_items") or [])
         return data
+
+    def _check_roadmap_items(self, organiser, partnership, items) -> None:
+        """Items of the chosen partnership's roadmaps only; without a partnership, items of
+        roadmaps of the organiser's municipality."""
+        for item in items:
+            roadmap = item.roadmap
+            if partnership is not None and roadmap.partnership_id != partnership.pk:
+                self.add_error(
+                    "roadmap_items",
+                    _(
+                        "«%(item)s» is an item of another roadmap, not of the partnership "
+                        "«%(partnership)s». Choose the items of this partnership or another "
+                        "partnership."
+                    )
+                    % {"item": item.task, "partnership": partnership.title},
+                )
+            elif (
+                partnership is None
+                and organiser is not None
+                and roadmap.organisation.municipality_id != organiser.municipality_id
+            ):
+                self.add_error(
+                    "roadmap_items",
+                    _("«%(item)s» is an item of a roadmap of another municipality.")
+                    % {"item": item.task},
+                )
+
+    def conflict_message(self, current: Event) -> str:
+        """Why the save was refused: who changed the event and when, and the stored values of
+        the fields that differ from what this person typed (the other person's change)."""
+        stored = self.initial_for(current)
+        differences = []
+        for name, field in self.fields.items():
+            if name == "version" or name not in stored:
+                continue
+            typed = _comparable(self.cleaned_data.get(name))
+            if typed != _comparable(stored[name]):
+                differences.append(f"{field.label} — {_shown(field, stored[name])}")
+        who = current.updated_by
+        message = _(
+            "Not saved: %(who)s changed this event at %(when)s while you were editing it "
+            "(status now: «%(status)s»)."
+        ) % {
+            "who": (who.get_full_name() or who.email) if who else _("someone"),
+            "when": formats.date_format(timezone.localtime(current.updated_at), "d.m.Y H:i"),
+            "status": current.get_status_display(),
+        }
+        if differences:
+            message += " " + _("Saved now: %(changes)s.") % {"changes": "; ".join(differences)}
+        return message + " " + _("Your input is kept below — check it and save again.")
 
     def event_data(self) -> dict[str, Any]:
         """The cleaned values in the shape of the ``Event`` fields (for the services)."""
@@ -202,6 +273,42 @@ class EventForm(forms.Form):
             "registration_deadline": d.get("registration_deadline"),
             "description": d.get("description") or "",
         }
+
+
+def _comparable(value: Any) -> Any:
+    """Typed and stored values in one shape: primary keys, sorted lists, no empty strings."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, (list, tuple, set)) or hasattr(value, "values_list"):
+        return sorted(_comparable(v) for v in value)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(second=0, microsecond=0, tzinfo=None)
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    return None if value in ("", None) else value
+
+
+def _shown(field: forms.Field, value: Any) -> str:
+    """A stored value as the form shows it (names, not keys; dates as typed in Russia)."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(field, forms.ModelChoiceField):
+        manager = field.queryset.model._default_manager
+        keys = value if isinstance(value, (list, tuple)) else [value]
+        objects = manager.filter(pk__in=keys)
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            return ", ".join(field.label_from_instance(o) for o in objects)
+        return ", ".join(str(o) for o in objects)
+    if isinstance(field, forms.MultipleChoiceField):
+        labels = dict(field.choices)
+        return ", ".join(str(labels.get(v, v)) for v in value)
+    if isinstance(value, datetime):
+        return formats.date_format(timezone.localtime(value), "d.m.Y H:i")
+    if isinstance(value, time):
+        return value.strftime(TIME_FORMAT)
+    if hasattr(value, "strftime"):
+        return formats.date_format(value, "d.m.Y")
+    return str(value)
 
 
 def _aware(day, moment: time) -> datetime:
@@ -289,10 +396,10 @@ class PublicFilterForm(EventFilterForm):
     date_from = forms.DateField(
         label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        widget=DateInput(attrs={"class": "form-control"}),
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        widget=DateInput(attrs={"class": "form-control"}),
     )

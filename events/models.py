@@ -12,10 +12,11 @@ from network_portal.documents.storage import private_storage as _private_storage
 
 
 class EventStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
-    CANCELLED = "cancelled", _("Cancelled")
-    HELD = "held", _("Held")
+    # A context of their own: other catalogs translate a bare "Draft" as «Проект» (agreements).
+    DRAFT = "draft", pgettext_lazy("event status", "Draft")
+    PUBLISHED = "published", pgettext_lazy("event status", "Published")
+    CANCELLED = "cancelled", pgettext_lazy("event status", "Cancelled")
+    HELD = "held", pgettext_lazy("event status", "Held")
 
 
 class Audience(models.TextChoices):
@@ -40,8 +41,8 @@ class EventType(models.Model):
     """Kinds of network events (reference data, ``0003_fill_event_types``)."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=150)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name = models.CharField(pgettext_lazy("event type", "name"), max_length=150)
+    position = models.PositiveSmallIntegerField(pgettext_lazy("event type", "position"), default=0)
 
     class Meta:
         verbose_name = _("event type")
@@ -117,6 +118,17 @@ class Event(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
+    #: Optimistic locking: every change through the services increments it; an edit form
+    #: saved with a stale version is refused (``services.event_update``).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("network event")

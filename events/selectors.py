@@ -12,12 +12,25 @@ import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from network_portal.access.policy import Scope, scope_for
 from network_portal.accounts.models import Role, RoleAssignment, User
+from partnerships.models import Partnership
+from partnerships.selectors import partnership_list_for_user
+from roadmaps.models import RoadmapItem
+from roadmaps.selectors import roadmap_items_for_user
 from schools.models import Organisation
 
 from . import rules
@@ -120,6 +133,35 @@ def organiser_choices_for_user(*, user: Any) -> QuerySet[Organisation]:
     )
 
 
+def event_form_choices(*, user: Any, event: Event | None = None) -> dict[str, QuerySet]:
+    """What the event form offers: the organisers the user may name, and the partnerships and
+    roadmap items the user may see (the partnerships' and roadmaps' own scoping: a director
+    sees her school's, a methodologist her municipality's) within those organisers'
+    municipalities. An edited event keeps the links it already has, so an edit by a director
+    does not drop a partnership the methodologist chose."""
+    organisers = organiser_choices_for_user(user=user)
+    municipality_ids = organisers.values("municipality_id")
+    partnership_q = Q(
+        pk__in=partnership_list_for_user(user=user)
+        .filter(municipality_id__in=municipality_ids)
+        .values("pk")
+    )
+    item_q = Q(
+        pk__in=roadmap_items_for_user(user=user)
+        .filter(roadmap__organisation__municipality_id__in=municipality_ids)
+        .values("pk")
+    )
+    if event is not None and event.pk:
+        if event.partnership_id:
+            partnership_q |= Q(pk=event.partnership_id)
+        item_q |= Q(pk__in=event.roadmap_items.values("pk"))
+    return {
+        "organisers": organisers,
+        "partnerships": Partnership.objects.filter(partnership_q),
+        "roadmap_items": RoadmapItem.objects.filter(item_q),
+    }
+
+
 def event_overview_for_user(
     *, user: Any, event_type: str = "", audience: str = "", upcoming: bool = True
 ) -> QuerySet[Event]:
@@ -177,12 +219,14 @@ def event_registrations(*, event: Event) -> QuerySet[Registration]:
     )
 
 
-def attendees_with_organisations(*, event: Event) -> list[Registration]:
-    """Registered people with the name of their organisation, for the sign-in sheet."""
+def attendees_with_organisations(*, event: Event, pk: int | None = None) -> list[Registration]:
+    """Registered people with the name of their organisation, for the sign-in sheet and the
+    check-in list (``pk``: the one row the check-in button swaps)."""
+    queryset = Registration.objects.filter(event=event, status=RegistrationStatus.REGISTERED)
+    if pk is not None:
+        queryset = queryset.filter(pk=pk)
     registrations = list(
-        Registration.objects.filter(event=event, status=RegistrationStatus.REGISTERED)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name", "pk")
+        queryset.select_related("user").order_by("user__last_name", "user__first_name", "pk")
     )
     names: dict[int, str] = {}
     for user_id, name in RoleAssignment.objects.filter(
@@ -260,12 +304,19 @@ def public_event(*, pk: int) -> Event | None:
     )
 
 
+def feed_since(*, today: date | None = None) -> datetime:
+    """The start of the feeds' window: local midnight a year ago. Aligned to a day, so a feed
+    changes only with its rows or at midnight, never between two requests by itself."""
+    today = today or timezone.localdate()
+    return timezone.make_aware(datetime.combine(today - FEED_PAST, datetime.min.time()))
+
+
 def public_feed_events(*, municipality_id: int) -> QuerySet[Event]:
     return (
         Event.objects.filter(
             municipality_id=municipality_id,
             status__in=PUBLIC_STATUSES,
-            ends_at__gte=timezone.now() - FEED_PAST,
+            ends_at__gte=feed_since(),
         )
         .select_related("event_type", "organiser")
         .order_by("starts_at", "pk")
@@ -277,7 +328,7 @@ def personal_feed_registrations(*, user_id: int) -> QuerySet[Registration]:
         Registration.objects.filter(
             user_id=user_id,
             status__in=ACTIVE,
-            event__ends_at__gte=timezone.now() - FEED_PAST,
+            event__ends_at__gte=feed_since(),
         )
         .exclude(event__status=EventStatus.DRAFT)
         .select_related("event", "event__event_type", "event__organiser")
@@ -285,25 +336,61 @@ def personal_feed_registrations(*, user_id: int) -> QuerySet[Registration]:
     )
 
 
-def feed_fingerprint(queryset: QuerySet) -> tuple[str, datetime | None]:
-    """ETag and Last-Modified of a feed in one aggregate query: rows, their last change.
+def feed_last_modified(
+    *, changes: list[datetime | None], left_window: datetime | None
+) -> datetime | None:
+    """The last moment a feed changed: the newest change of a row that is or was in it, or
+    the midnight at which the newest event that aged out of the window left it."""
+    moments = [m for m in changes if m]
+    if left_window is not None:
+        day = timezone.localdate(left_window + FEED_PAST) + timedelta(days=1)
+        moments.append(timezone.make_aware(datetime.combine(day, datetime.min.time())))
+    return max(moments) if moments else None
 
-    ``updated_at`` of events and registrations moves on every edit, so a changed, added or
-    removed row changes the fingerprint.
-    """
-    model = queryset.model
-    if model is Registration:
-        stats = queryset.aggregate(
-            n=Count("pk"), changed=Max("updated_at"), event_changed=Max("event__updated_at")
-        )
-        moments = [m for m in (stats["changed"], stats["event_changed"]) if m]
-    else:
-        stats = queryset.aggregate(n=Count("pk"), changed=Max("updated_at"))
-        moments = [stats["changed"]] if stats["changed"] else []
-    last = max(moments) if moments else None
-    day = timezone.localdate().isoformat()  # past/future moves daily (the window slides)
-    raw = f"{stats['n']}:{last.isoformat() if last else '-'}:{day}"
+
+def _fingerprint(count: int, last: datetime | None) -> tuple[str, datetime | None]:
+    day = timezone.localdate().isoformat()  # also refreshes renamed organisers and types daily
+    raw = f"{count}:{last.isoformat() if last else '-'}:{day}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32], last
+
+
+def public_feed_fingerprint(*, municipality_id: int) -> tuple[str, datetime | None]:
+    """ETag and Last-Modified of the municipality feed in one aggregate query.
+
+    The rows counted are the feed's; the last change is taken over every event that is *or
+    was* in it — a cancelled event leaves the feed, but its ``updated_at`` moved when it
+    was cancelled, so a client asking with only If-Modified-Since gets the new feed, not a
+    304 (drafts never were in it). An event that aged out of the window moves it too.
+    """
+    since = feed_since()
+    stats = Event.objects.filter(municipality_id=municipality_id).aggregate(
+        n=Count("pk", filter=Q(status__in=PUBLIC_STATUSES, ends_at__gte=since)),
+        # not limited to the window: an edit that moves an event out of it changes the feed
+        changed=Max("updated_at", filter=~Q(status=EventStatus.DRAFT)),
+        left=Max("ends_at", filter=Q(status__in=PUBLIC_STATUSES, ends_at__lt=since)),
+    )
+    last = feed_last_modified(changes=[stats["changed"]], left_window=stats["left"])
+    return _fingerprint(stats["n"], last)
+
+
+def personal_feed_fingerprint(*, user_id: int) -> tuple[str, datetime | None]:
+    """The same for a personal feed: a cancelled registration leaves the feed, but its
+    ``updated_at`` moved, so every registration of the person counts for the last change,
+    and only the active ones for the number of rows."""
+    since = feed_since()
+    published = ~Q(event__status=EventStatus.DRAFT)
+    stats = Registration.objects.filter(user_id=user_id).aggregate(
+        n=Count("pk", filter=published & Q(status__in=ACTIVE, event__ends_at__gte=since)),
+        changed=Max("updated_at"),
+        event_changed=Max("event__updated_at", filter=published),
+        left=Max(
+            "event__ends_at", filter=published & Q(status__in=ACTIVE, event__ends_at__lt=since)
+        ),
+    )
+    last = feed_last_modified(
+        changes=[stats["changed"], stats["event_changed"]], left_window=stats["left"]
+    )
+    return _fingerprint(stats["n"], last)
 
 
 def calendar_token_user_id(*, key: str) -> int | None:
@@ -390,11 +477,55 @@ def planning_municipalities_for_user(*, user: Any) -> QuerySet:
     ).order_by("name")
 
 
-def event_reports_for_partnership(*, partnership_id: int) -> QuerySet[Event]:
-    """Held events of a partnership with their reports (for the partnership page)."""
+#: How many events the partnership and roadmap pages list (the newest first).
+SERVED_LIMIT = 20
+
+
+def _attended_count() -> Coalesce:
+    return Coalesce(
+        Subquery(
+            Registration.objects.filter(event_id=OuterRef("pk"), attended=True)
+            .order_by()
+            .values("event_id")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def _served(queryset: QuerySet[Event]) -> QuerySet[Event]:
     return (
-        Event.objects.filter(partnership_id=partnership_id, status=EventStatus.HELD)
-        .select_related("report", "event_type")
-        .annotate(attended_count=Count("registrations", filter=Q(registrations__attended=True)))
-        .order_by("-starts_at")
+        queryset.exclude(status=EventStatus.CANCELLED)
+        .select_related("event_type", "organiser", "report")
+        .annotate(attended_count=_attended_count())
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def events_for_partnership(*, user: Any, partnership_id: int) -> list[Event]:
+    """The events that served a partnership — held ones with their reports, and those
+    planned — as far as the user may see them (drafts only on the organiser's side). Two
+    queries whatever the number of events (issue 8, item 3: the report is attached to the
+    partnership)."""
+    queryset = event_list_for_user(user=user).filter(partnership_id=partnership_id)
+    return list(_served(queryset)[:SERVED_LIMIT])
+
+
+def events_for_roadmap(*, user: Any, roadmap_id: int) -> list[Event]:
+    """The events that served items of a roadmap, each with the items it served
+    (``served_items``), as far as the user may see them. Two queries."""
+    items = RoadmapItem.objects.filter(roadmap_id=roadmap_id)
+    queryset = event_list_for_user(user=user).filter(
+        pk__in=Event.roadmap_items.through.objects.filter(
+            roadmapitem__roadmap_id=roadmap_id
+        ).values("event_id")
+    )
+    return list(
+        _served(queryset).prefetch_related(
+            Prefetch(
+                "roadmap_items", queryset=items.order_by("position", "pk"), to_attr="served_items"
+            )
+        )[:SERVED_LIMIT]
     )

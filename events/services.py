@@ -16,11 +16,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from network_portal.access.policy import scope_for
+from network_portal.accounts.models import RoleAssignment
 from network_portal.audit.services import audit_log
 
 from . import rules
@@ -43,7 +45,23 @@ class EventChangeRefused(ValidationError):
     """An edit the rules refuse; carries field errors for the form."""
 
 
+class EventEditConflict(Exception):
+    """Somebody changed the event after the form was opened; ``current`` is the stored state."""
+
+    def __init__(self, current: Event):
+        super().__init__(f"event {current.pk} is at version {current.version}")
+        self.current = current
+
+
+#: Statuses in which the event itself (not its report or attendance) may still be edited.
+EDITABLE_STATUSES = (EventStatus.DRAFT, EventStatus.PUBLISHED)
+
+
 # --- Events -------------------------------------------------------------------------------
+
+
+def _author(user: Any) -> Any | None:
+    return user if user is not None and user.is_authenticated else None
 
 
 def _apply(event: Event, data: dict[str, Any]) -> None:
@@ -62,10 +80,11 @@ def event_create(
     roadmap_items: Iterable = (),
     risk_factors: Iterable = (),
 ) -> Event:
-    event = Event(created_by=user if user.is_authenticated else None, status=EventStatus.DRAFT)
+    author = _author(user)
+    event = Event(created_by=author, updated_by=author, status=EventStatus.DRAFT)
     _apply(event, dict(data))
     event.municipality_id = event.organiser.municipality_id
-    event.full_clean(exclude=["created_by"])
+    event.full_clean(exclude=["created_by", "updated_by"])
     event.save()
     event.roadmap_items.set(roadmap_items)
     event.risk_factors.set(risk_factors)
@@ -77,13 +96,28 @@ def event_update(
     event: Event,
     user: Any,
     data: dict[str, Any],
+    version: int | None = None,
     roadmap_items: Iterable | None = None,
     risk_factors: Iterable | None = None,
 ) -> Event:
     """Save an edit. A capacity below the number registered is refused with the numbers; a
-    larger one moves people up from the waiting list."""
+    larger one moves people up from the waiting list.
+
+    ``version`` is the version the editor saw (the edit form always passes it): if anybody
+    changed the event since — an edit, publishing, cancelling — nothing is written and
+    :class:`EventEditConflict` carries the stored event, so the form shows the other change
+    and keeps what was typed. ``None`` (a change not made from a form) skips the check.
+    """
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
+        if version is not None and locked.version != version:
+            raise EventEditConflict(
+                Event.objects.select_related("event_type", "organiser", "updated_by").get(
+                    pk=event.pk
+                )
+            )
+        if locked.status not in EDITABLE_STATUSES:
+            raise EventChangeRefused(_("A held or cancelled event can no longer be edited."))
         registered = _registered_count(locked)
         new_capacity = data.get("capacity", locked.capacity)
         message = rules.capacity_error(capacity=new_capacity, registered=registered)
@@ -91,7 +125,9 @@ def event_update(
             raise EventChangeRefused({"capacity": [message]})
         _apply(locked, dict(data))
         locked.municipality_id = locked.organiser.municipality_id
-        locked.full_clean(exclude=["created_by"])
+        locked.full_clean(exclude=["created_by", "updated_by"])
+        locked.version += 1
+        locked.updated_by = _author(user)
         locked.save()
         if roadmap_items is not None:
             locked.roadmap_items.set(roadmap_items)
@@ -105,7 +141,10 @@ def event_publish(*, event: Event, user: Any) -> Event:
     if event.status != EventStatus.DRAFT:
         raise EventChangeRefused(_("Only a draft can be published."))
     Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT).update(
-        status=EventStatus.PUBLISHED, updated_at=timezone.now()
+        status=EventStatus.PUBLISHED,
+        updated_at=timezone.now(),
+        updated_by=_author(user),
+        version=F("version") + 1,
     )
     event.refresh_from_db()
     return event
@@ -119,7 +158,11 @@ def event_cancel(*, event: Event, user: Any, reason: str) -> Event:
         locked = Event.objects.select_for_update().get(pk=event.pk)
         locked.status = EventStatus.CANCELLED
         locked.cancellation_reason = reason
-        locked.save(update_fields=["status", "cancellation_reason", "updated_at"])
+        locked.updated_by = _author(user)
+        locked.version += 1
+        locked.save(
+            update_fields=["status", "cancellation_reason", "updated_at", "updated_by", "version"]
+        )
         audit_log(actor=user, action="event.cancel", obj=locked, reason=reason)
         from .tasks import notify_event_cancelled
 
@@ -133,7 +176,9 @@ def event_mark_held(*, event: Event, user: Any, now: datetime | None = None) -> 
         raise EventChangeRefused(_("Only a published event can be marked as held."))
     if event.starts_at > now:
         raise EventChangeRefused(_("The event has not started yet."))
-    Event.objects.filter(pk=event.pk).update(status=EventStatus.HELD, updated_at=now)
+    Event.objects.filter(pk=event.pk).update(
+        status=EventStatus.HELD, updated_at=now, updated_by=_author(user), version=F("version") + 1
+    )
     event.refresh_from_db()
     return event
 
@@ -198,14 +243,17 @@ def _place(event: Event, user: Any, *, by: Any | None, now: datetime) -> tuple[R
     return existing, False
 
 
+def _audience_refusal(event: Event) -> str:
+    return _("This event is for %(audience)s: registration on the portal is not open to you.") % {
+        "audience": ", ".join(str(a) for a in event.get_audience_display())
+    }
+
+
 def registration_register(*, event: Event, user: Any, now: datetime | None = None) -> Registration:
     """A person registers themself: a place while there is one, else the waiting list."""
     now = now or timezone.now()
     if not rules.audience_admits(roles=scope_for(user).roles, audience=event.audience):
-        raise RegistrationRefused(
-            _("This event is for %(audience)s: registration on the portal is not open to you.")
-            % {"audience": ", ".join(str(a) for a in event.get_audience_display())}
-        )
+        raise RegistrationRefused(_audience_refusal(event))
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         registration, _created = _place(locked, user, by=None, now=now)
@@ -225,10 +273,26 @@ def registration_register_group(
     """An organiser or director registers several teachers at once (in the order given);
     those who do not fit go to the waiting list, those already in are skipped with the reason."""
     now = now or timezone.now()
+    users = list(users)
+    roles: dict[int, set[str]] = {}
+    for user_id, role in RoleAssignment.objects.filter(
+        user_id__in=[u.pk for u in users]
+    ).values_list("user_id", "role"):
+        roles.setdefault(user_id, set()).add(role)
     registered, waitlisted, skipped = [], [], []
     with transaction.atomic():
         locked = Event.objects.select_for_update().get(pk=event.pk)
         for person in users:
+            # the same audience rule as for registering oneself (a teacher for a parents' evening)
+            if not rules.audience_admits(roles=roles.get(person.pk, ()), audience=locked.audience):
+                skipped.append(
+                    (
+                        person,
+                        _("the event is for %(audience)s.")
+                        % {"audience": ", ".join(str(a) for a in locked.get_audience_display())},
+                    )
+                )
+                continue
             try:
                 registration, _created = _place(locked, person, by=by, now=now)
             except RegistrationRefused as refused:

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ from .forms import (
     MaterialForm,
     ReportForm,
 )
-from .models import Event, EventMaterial, EventReport, Registration
+from .models import Event, EventMaterial, EventReport, Registration, RegistrationStatus
 from .rules import RegistrationRefused
 from .services import EventChangeRefused
 
@@ -76,13 +77,18 @@ def event_list(request: HttpRequest) -> HttpResponse:
     return render(request, "events/event_list.html", context)
 
 
+def _event_form(request: HttpRequest, *, event: Event | None = None, initial=None) -> EventForm:
+    choices = selectors.event_form_choices(user=request.user, event=event)
+    return EventForm(request.POST or None, initial=initial, **choices)
+
+
 def event_create(request: HttpRequest) -> HttpResponse:
     require(selectors.event_can_create(user=request.user))
+    initial = {"audience": ["teachers"], "partnership": request.GET.get("partnership")}
     organisers = selectors.organiser_choices_for_user(user=request.user)
-    initial = {"audience": ["teachers"]}
     if organisers.count() == 1:
         initial["organiser"] = organisers.get().pk
-    form = EventForm(request.POST or None, organisers=organisers, initial=initial)
+    form = _event_form(request, initial=initial)
     if form.is_valid():
         event = services.event_create(
             user=request.user,
@@ -98,20 +104,23 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 
 def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Saved only over the version the person opened; otherwise the other change is shown and
+    everything typed stays in the form."""
     event = _editable_event(request, pk)
-    organisers = selectors.organiser_choices_for_user(user=request.user)
-    form = EventForm(
-        request.POST or None, organisers=organisers, initial=EventForm.initial_for(event)
-    )
+    form = _event_form(request, event=event, initial=EventForm.initial_for(event))
     if form.is_valid():
         try:
             services.event_update(
                 event=event,
                 user=request.user,
                 data=form.event_data(),
+                version=form.cleaned_data["version"] or 0,
                 roadmap_items=form.cleaned_data["roadmap_items"],
                 risk_factors=form.cleaned_data["risk_factors"],
             )
+        except services.EventEditConflict as conflict:
+            form.add_error(None, form.conflict_message(conflict.current))
+            form.version_refresh(conflict.current.version)
         except EventChangeRefused as refused:
             form.add_error(None, refused)
         else:
@@ -129,6 +138,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     counts = selectors.with_counts(Event.objects.filter(pk=event.pk)).values(
         "registered_count", "waiting_count"
     )[0]
+    can_edit = selectors.event_can_edit(user=request.user, event=event)
     context = {
         "event": event,
         "counts": counts,
@@ -137,7 +147,10 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else max(0, event.capacity - counts["registered_count"]),
         "registration": registration,
         "waiting_position": registration and selectors.waiting_position(registration=registration),
-        "can_edit": selectors.event_can_edit(user=request.user, event=event),
+        "can_edit": can_edit,
+        # as the public page says: the link is for those who hold a place (and the organisers)
+        "show_online_url": can_edit
+        or (registration is not None and registration.status == RegistrationStatus.REGISTERED),
         "can_group": selectors.group_registration_allowed(user=request.user, event=event),
         "certificate_ready": registration is not None
         and services.certificate_available(registration=registration),
@@ -207,7 +220,16 @@ def unregister(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Your registration is cancelled."))
     except RegistrationRefused as refused:
         _refused(request, refused)
-    return redirect(request.POST.get("next") or reverse("events:detail", args=[pk]))
+    return redirect(_safe_next(request, default=reverse("events:detail", args=[pk])))
+
+
+def _safe_next(request: HttpRequest, *, default: str) -> str:
+    """The ``next`` address of a form if it points into the portal, else ``default``."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and safe else default
 
 
 # --- Organiser: registrations, attendance, report, materials ---------------------------------
@@ -271,7 +293,9 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
                 return HttpResponse(" ".join(refused.messages), status=409)
             _refused(request, refused)
         if request.htmx:
-            return render(request, "events/_checkin_row.html", {"event": event, "r": registration})
+            row = selectors.attendees_with_organisations(event=event, pk=registration.pk)
+            context = {"event": event, "r": row[0] if row else registration}
+            return render(request, "events/_checkin_row.html", context)
         return redirect(f"{reverse('events:attendance', args=[pk])}#r{registration.pk}")
     rows = selectors.attendees_with_organisations(event=event)
     context = {"event": event, "rows": rows, "attended": sum(r.attended for r in rows)}

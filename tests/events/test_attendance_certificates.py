@@ -47,6 +47,18 @@ def test_check_in_with_htmx_returns_the_row(client_for, users, today_event, regi
     assert registration.attended
 
 
+def test_check_in_row_keeps_the_organisation_after_the_htmx_swap(
+    client_for, users, world, today_event, registration
+):
+    url = reverse("events:attendance", args=[today_event.pk])
+    client = client_for(users.methodologist)
+    assert "МОБУ «СОШ № 5»" in client.get(url).text
+    response = client.post(
+        url, {"registration": registration.pk, "attended": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert "МОБУ «СОШ № 5»" in response.text and "Присутствует" in response.text
+
+
 def test_check_in_without_js_redirects_back(client_for, users, today_event, registration):
     client = client_for(users.leader_director)
     url = reverse("events:attendance", args=[today_event.pk])

@@ -143,3 +143,15 @@ def test_unregistering_after_the_start_is_refused(world, make_teacher):
         services.registration_cancel(
             registration=registration, now=registration.event.starts_at + timedelta(minutes=1)
         )
+
+
+def test_group_registration_keeps_to_the_audience(world, make_teacher, users):
+    parents_evening = EventFactory(organiser=world.leader, for_teachers=False, for_parents=True)
+    teacher = make_teacher()
+    result = services.registration_register_group(
+        event=parents_evening, users=[teacher], by=users.director
+    )
+    assert result.registered == [] and result.waitlisted == []
+    ((person, reason),) = result.skipped
+    assert person == teacher and "предназначено для аудитории «Родители»" in reason
+    assert not Registration.objects.filter(event=parents_evening).exists()

@@ -116,3 +116,39 @@ def test_registering_twice_shows_a_russian_message(client_for, users, event):
     response = client.post(reverse("events:register", args=[event.pk]), follow=True)
     assert "Вы уже записаны" in response.text
     assert event.registrations.count() == 1
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "https:evil.example", "javascript:x"]
+)
+def test_unregister_never_redirects_off_the_portal(client_for, users, event, target):
+    RegistrationFactory(event=event, user=users.teacher)
+    response = client_for(users.teacher).post(
+        reverse("events:unregister", args=[event.pk]), {"next": target}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("events:detail", args=[event.pk])
+
+
+def test_unregister_goes_back_to_a_portal_page(client_for, users, event):
+    RegistrationFactory(event=event, user=users.teacher)
+    response = client_for(users.teacher).post(
+        reverse("events:unregister", args=[event.pk]), {"next": "/events/?when=past"}
+    )
+    assert response.status_code == 302 and response.url == "/events/?when=past"
+
+
+def test_russian_labels_are_the_events_own(client_for, users, world, draft, event):
+    """Other catalogs translate the same English words differently («Проект», «Полное
+    наименование», «Участников», «Проверка»); the events pages use their own context."""
+    methodologist = client_for(users.methodologist)
+    assert "Черновик" in methodologist.get(reverse("events:detail", args=[draft.pk])).text
+    assert draft.get_status_display() == "Черновик"
+    RegistrationFactory(event=event, user=users.teacher)
+    sheet = methodologist.get(reverse("events:sign_in_sheet", args=[event.pk])).text
+    assert ">ФИО<" in sheet and "Полное наименование" not in sheet
+    assert ">Ответственный<" not in sheet and "Ответственный:" in sheet
+    page = methodologist.get(reverse("events:registrations", args=[event.pk])).text
+    assert '<h1 class="h3">Участники</h1>' in page and "Участников" not in page
+    verify = methodologist.get(reverse("events:public_certificate_check")).text
+    assert ">Проверить</button>" in verify
