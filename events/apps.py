@@ -36,3 +36,25 @@ class EventsConfig(AppConfig):
                 order=60,
             )
         )
+        # the events that served a partnership / a roadmap's items, on their pages
+        from partnerships.sections import PageSection
+        from partnerships.sections import register_section as register_page_section
+
+        from .sections import partnership_events_context, roadmap_events_context
+
+        register_page_section(
+            PageSection(
+                page="partnership",
+                key="events",
+                template="events/_served_events.html",
+                context=partnership_events_context,
+            )
+        )
+        register_page_section(
+            PageSection(
+                page="roadmap",
+                key="events",
+                template="events/_served_events.html",
+                context=roadmap_events_context,
+            )
+        )

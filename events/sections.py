@@ -1,0 +1,29 @@
+"""The events sections of the partnership and roadmap pages (``partnerships.sections``).
+
+Issue 8, item 3: the report after an event is attached to the partnership and to the roadmap
+items it served — so both pages list those events with their reports, scoped by the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .selectors import event_can_create, events_for_partnership, events_for_roadmap
+
+
+def partnership_events_context(request: HttpRequest, partnership: Any) -> dict[str, Any]:
+    return {
+        "served_events": events_for_partnership(user=request.user, partnership_id=partnership.pk),
+        "served_items": False,
+        "partnership": partnership,
+        "can_create": event_can_create(user=request.user),
+    }
+
+
+def roadmap_events_context(request: HttpRequest, roadmap: Any) -> dict[str, Any] | None:
+    events = events_for_roadmap(user=request.user, roadmap_id=roadmap.pk)
+    if not events:  # most items are not events: no empty section on every roadmap
+        return None
+    return {"served_events": events, "served_items": True, "can_create": False}
