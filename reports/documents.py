@@ -56,21 +56,47 @@ def report_school_ids(*, subject: str, pk: int) -> list[int]:
     return supported_school_ids_for_municipality(municipality_id=pk)
 
 
+def report_sources(*, subject: str, pk: int, period: Period) -> dict[str, Any]:
+    """Everything the context of a report is built from, in a bounded number of queries.
+
+    The one loader behind both the report (:func:`report_context`) and its data version
+    (:func:`_version`), so the version cannot miss something the report prints.
+    """
+    with translation.override(settings.LANGUAGE_CODE):  # labels loaded with the rows
+        sources: dict[str, Any] = {
+            "data": report_data_load(
+                organisation_ids=report_school_ids(subject=subject, pk=pk), period=period
+            )
+        }
+        if subject == "partnership":
+            sources["partnership"] = partnership_header(partnership_id=pk)
+        elif subject == "municipality":
+            sources["municipality"] = Municipality.objects.get(pk=pk).name
+    return sources
+
+
 def report_context(
-    *, subject: str, pk: int, period: Period, printed_by: str, printed_at: datetime
+    *,
+    subject: str,
+    pk: int,
+    period: Period,
+    printed_by: str,
+    printed_at: datetime,
+    sources: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Load the rows of a report (bounded queries) and build its context (pure)."""
-    data = report_data_load(
-        organisation_ids=report_school_ids(subject=subject, pk=pk), period=period
-    )
-    common = {"data": data, "period": period, "printed_by": printed_by, "printed_at": printed_at}
+    """Build the context of a report (pure) from its sources (loaded here unless given)."""
+    sources = sources or report_sources(subject=subject, pk=pk, period=period)
+    common = {
+        "data": sources["data"],
+        "period": period,
+        "printed_by": printed_by,
+        "printed_at": printed_at,
+    }
     if subject == "school":
         return school_report_context(**common)
     if subject == "partnership":
-        return partnership_report_context(
-            partnership=partnership_header(partnership_id=pk), **common
-        )
-    return municipality_report_context(municipality=Municipality.objects.get(pk=pk).name, **common)
+        return partnership_report_context(partnership=sources["partnership"], **common)
+    return municipality_report_context(municipality=sources["municipality"], **common)
 
 
 def report_render(context: dict[str, Any]) -> bytes:
@@ -131,13 +157,20 @@ def _can_view(user, job) -> bool:
 
 
 def _version(params: dict[str, Any]) -> str:
+    """The data version of a report: a digest of the same sources its context is built from,
+    who prints it and the day overdue items are judged by (the period's end, or today)."""
     period = Period.from_params(params)
-    if params["subject"] == "bundle":
-        ids = params["ids"]
+    subject = params["subject"]
+    if subject == "bundle":
+        # One load for all the schools holds every row of each school's own report.
+        with translation.override(settings.LANGUAGE_CODE):
+            sources = {"data": report_data_load(organisation_ids=params["ids"], period=period)}
     else:
-        ids = report_school_ids(subject=params["subject"], pk=params["id"])
+        sources = report_sources(subject=subject, pk=params["id"], period=period)
+    sources["subject"] = (subject, params.get("id"))
+    sources["printed_by"] = _printed_by(params.get("user"))
     return report_data_version(
-        organisation_ids=ids, period=period, extra=f"{params['subject']}:{params.get('id')}"
+        sources=sources, period=period, judged_on=min(period.end, timezone.localdate())
     )
 
 

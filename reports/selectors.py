@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Q
 
 from diagnostics.models import FactorLevel, RiskFactor, RiskProfile
 from events.models import Event, Registration, RegistrationStatus
@@ -70,9 +70,10 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
     ids = list(organisation_ids)
     years = period.years
     data = ReportData()
+    # Every query has a full order: the same rows give the same report and the same version.
     data.schools = list(
         Organisation.objects.filter(pk__in=ids)
-        .order_by("short_name")
+        .order_by("short_name", "pk")
         .values(
             "id",
             "short_name",
@@ -87,7 +88,7 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
         CategoryAssignment.objects.filter(
             organisation_id__in=ids, is_current=True, year__lte=years[-1]
         )
-        .order_by("organisation_id", "year")
+        .order_by("organisation_id", "year", "pk")
         .values("organisation_id", "year", "category")
     ):
         data.categories[row["organisation_id"]] = row  # the newest year wins
@@ -106,7 +107,9 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
             year__in=years,
             kind__in=GIA_KINDS,
             subject__in=GIA_SUBJECTS,
-        ).values(
+        )
+        .order_by("organisation_id", "year", "kind", "subject", "pk")
+        .values(
             "organisation_id",
             "year",
             "kind",
@@ -120,27 +123,33 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
         f["id"]: f for f in RiskFactor.objects.order_by("code").values("id", "code", "name")
     }
     profiles = list(
-        RiskProfile.objects.filter(
-            organisation_id__in=ids, computed_at__date__lte=period.end
-        ).values("id", "organisation_id", "computed_at", "cycle__title", "cycle__kind")
+        RiskProfile.objects.filter(organisation_id__in=ids, computed_at__date__lte=period.end)
+        .order_by("computed_at", "pk")
+        .values("id", "organisation_id", "computed_at", "cycle__title", "cycle__kind")
     )
     levels = defaultdict(dict)
-    for lv in FactorLevel.objects.filter(profile_id__in=[p["id"] for p in profiles]).values(
-        "profile_id", "factor_id", "level", "score"
+    for lv in (
+        FactorLevel.objects.filter(profile_id__in=[p["id"] for p in profiles])
+        .order_by("profile_id", "factor_id", "pk")
+        .values("profile_id", "factor_id", "level", "score")
     ):
         levels[lv["profile_id"]][lv["factor_id"]] = lv
     for p in sorted(profiles, key=lambda p: p["computed_at"]):
         p["levels"] = levels.get(p["id"], {})
         data.profiles.setdefault(p["organisation_id"], []).append(p)
     partnership_ids = set()
-    for m in PartnershipMember.objects.filter(organisation_id__in=ids).values(
-        "organisation_id",
-        "role",
-        "partnership_id",
-        "partnership__title",
-        "partnership__status",
-        "partnership__start_date",
-        "partnership__end_date",
+    for m in (
+        PartnershipMember.objects.filter(organisation_id__in=ids)
+        .order_by("organisation_id", "partnership__title", "partnership_id", "pk")
+        .values(
+            "organisation_id",
+            "role",
+            "partnership_id",
+            "partnership__title",
+            "partnership__status",
+            "partnership__start_date",
+            "partnership__end_date",
+        )
     ):
         partnership_ids.add(m["partnership_id"])
         data.memberships.setdefault(m["organisation_id"], []).append(m)
@@ -148,6 +157,7 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
     for m in (
         PartnershipMember.objects.filter(partnership_id__in=partnership_ids)
         .exclude(organisation_id__in=ids, role="supported")
+        .order_by("partnership_id", "role", "organisation__short_name", "pk")
         .values("partnership_id", "organisation__short_name", "role")
     ):
         partners[m["partnership_id"]].append(m)
@@ -185,7 +195,7 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
             starts_at__date__lte=period.end,
         )
         .exclude(status__in=["draft", "cancelled"])
-        .order_by("starts_at")
+        .order_by("starts_at", "pk")
         .values(
             "id",
             "title",
@@ -200,15 +210,23 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
     event_ids = [e["id"] for e in data.events]
     # A participant counts for the school where the user holds a role (teachers, directors).
     user_orgs = defaultdict(set)
-    for ra in RoleAssignment.objects.filter(
-        organisation_id__in=ids, role__in=[Role.TEACHER, Role.DIRECTOR]
-    ).values("user_id", "organisation_id"):
+    for ra in (
+        RoleAssignment.objects.filter(
+            organisation_id__in=ids, role__in=[Role.TEACHER, Role.DIRECTOR]
+        )
+        .order_by("pk")
+        .values("user_id", "organisation_id")
+    ):
         user_orgs[ra["user_id"]].add(ra["organisation_id"])
-    for reg in Registration.objects.filter(
-        event_id__in=event_ids,
-        user_id__in=list(user_orgs),
-        status=RegistrationStatus.REGISTERED,
-    ).values("event_id", "user_id", "attended"):
+    for reg in (
+        Registration.objects.filter(
+            event_id__in=event_ids,
+            user_id__in=list(user_orgs),
+            status=RegistrationStatus.REGISTERED,
+        )
+        .order_by("pk")
+        .values("event_id", "user_id", "attended")
+    ):
         for org in user_orgs[reg["user_id"]]:
             acc = data.attendance.setdefault(
                 (reg["event_id"], org), {"registered": 0, "attended": 0}
@@ -231,19 +249,23 @@ def _reviews_and_concerns(ids: list[int], period: Period) -> tuple[list[dict], l
         return [], []
     labels = dict(rating_model._meta.get_field("rating").choices)
     reviews = []
-    for r in rating_model.objects.filter(
-        roadmap__organisation_id__in=ids,
-        year__gte=period.start.year,
-        year__lte=period.end.year,
-    ).values(
-        "roadmap__organisation_id",
-        "roadmap__title",
-        "year",
-        "quarter",
-        "rating",
-        "reason",
-        "rated_by__first_name",
-        "rated_by__last_name",
+    for r in (
+        rating_model.objects.filter(
+            roadmap__organisation_id__in=ids,
+            year__gte=period.start.year,
+            year__lte=period.end.year,
+        )
+        .order_by("year", "quarter", "roadmap_id", "pk")
+        .values(
+            "roadmap__organisation_id",
+            "roadmap__title",
+            "year",
+            "quarter",
+            "rating",
+            "reason",
+            "rated_by__first_name",
+            "rated_by__last_name",
+        )
     ):
         first_month = 3 * (r["quarter"] - 1) + 1
         quarter_start = date(r["year"], first_month, 1)
@@ -277,7 +299,7 @@ def _reviews_and_concerns(ids: list[int], period: Period) -> tuple[list[dict], l
             organisation_id__in=ids,
             raised_at__date__lte=period.end,
         )
-        .order_by("raised_at")
+        .order_by("raised_at", "pk")
         .values("organisation_id", "raised_at", "text", "resolved_at", "resolution")
     ]
     return sorted(reviews, key=lambda r: r["sort"]), concerns
@@ -318,12 +340,12 @@ def partnership_header(*, partnership_id: int) -> dict[str, Any]:
     p = Partnership.objects.select_related("municipality").get(pk=partnership_id)
     members = list(
         p.members.select_related("organisation")
-        .order_by("role", "organisation__short_name")
+        .order_by("role", "organisation__short_name", "pk")
         .values("organisation__short_name", "role")
     )
     agreements = list(
         Agreement.objects.filter(partnership_id=partnership_id)
-        .order_by("date")
+        .order_by("date", "pk")
         .values("kind", "number", "date", "valid_until", "status")
     )
     factors = list(p.risk_factors.order_by("code").values("code", "name"))
@@ -344,46 +366,29 @@ def partnership_header(*, partnership_id: int) -> dict[str, Any]:
 # --- Data version ---------------------------------------------------------------------------
 
 
-def report_data_version(*, organisation_ids: list[int], period: Period, extra: str = "") -> str:
-    """A digest of the source rows (counts, newest update, sums) a report is built from.
+def report_data_version(*, sources: dict[str, Any], period: Period, judged_on: date) -> str:
+    """A digest of everything a report is built from: ``sources`` as the context builders get
+    them (the :class:`ReportData` of :func:`report_data_load`, the partnership header, the
+    municipality's name, who prints it), the period and the day the report judges overdue
+    items by.
 
-    An unchanged digest means an unchanged report, which is then not rebuilt. Six aggregate
-    queries, whatever the number of schools.
+    Computed from the very rows the report prints, not from a separate list of tables, so a
+    new section (or a new field in one) cannot be forgotten here: any change of what the PDF
+    shows gives another digest and the report is rebuilt; an unchanged digest means the same
+    PDF, which is then not rebuilt.
     """
-    ids = list(organisation_ids)
-    parts: list[Any] = [sorted(ids), period.as_params(), extra]
-    parts.append(
-        AssessmentResult.objects.filter(organisation_id__in=ids).aggregate(
-            n=Count("pk"),
-            m=Max("pk"),
-            s=Sum("average_score"),
-            b=Sum("below_threshold"),
-            p=Sum("participants"),
-        )
-    )
-    parts.append(
-        CategoryAssignment.objects.filter(organisation_id__in=ids).aggregate(
-            n=Count("pk"), m=Max("created_at")
-        )
-    )
-    parts.append(
-        RiskProfile.objects.filter(organisation_id__in=ids).aggregate(
-            n=Count("pk"), m=Max("computed_at")
-        )
-    )
-    parts.append(
-        RoadmapItem.objects.filter(roadmap__organisation_id__in=ids).aggregate(
-            n=Count("pk"), m=Max("updated_at")
-        )
-    )
-    parts.append(
-        Event.objects.filter(
-            Q(organiser_id__in=ids) | Q(partnership__members__organisation_id__in=ids)
-        ).aggregate(n=Count("pk"), m=Max("updated_at"), r=Max("registrations__updated_at"))
-    )
-    parts.append(
-        Partnership.objects.filter(members__organisation_id__in=ids).aggregate(
-            n=Count("pk"), m=Max("updated_at")
-        )
-    )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    payload = _canonical({"sources": sources, "period": period, "judged_on": judged_on})
+    return hashlib.sha256(repr(payload).encode()).hexdigest()[:32]
+
+
+def _canonical(value: Any) -> Any:
+    """Plain, order-independent data for hashing (dict keys sorted; lists keep their order)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return _canonical({f.name: getattr(value, f.name) for f in fields(value)})
+    if isinstance(value, dict):
+        return sorted((repr(k), _canonical(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(repr(v) for v in value)
+    return repr(value)
