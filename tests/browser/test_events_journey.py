@@ -116,3 +116,21 @@ def test_public_pages_and_feed_answer_without_login(page, live_server):
     assert response.ok
     calendar = icalendar.Calendar.from_ical(response.body())
     assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == [f"Семинар: {event.title}"]
+
+
+def test_organiser_opens_an_event_and_saves_it_unchanged(demo, page, login, live_server):
+    """The browser posts back what the edit page gave it: dates and times included."""
+    event = Event.objects.get(title=NEARLY_FULL)
+    before = (event.starts_at, event.ends_at, event.registration_deadline, event.capacity)
+    login(page, "methodist@demo.local")
+    _open_event(page, live_server, event)
+    page.get_by_role("link", name="Изменить").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Изменение мероприятия")
+    assert page.locator("input[name=date]").input_value() == timezone.localtime(
+        event.starts_at
+    ).strftime("%Y-%m-%d")
+    page.get_by_role("button", name="Сохранить").click()
+    expect(page.get_by_text("Изменения сохранены")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/events/{event.pk}/")
+    event.refresh_from_db()
+    assert (event.starts_at, event.ends_at, event.registration_deadline, event.capacity) == before
