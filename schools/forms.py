@@ -104,6 +104,25 @@ class OrganisationForm(forms.ModelForm):
                 if name not in self.DIRECTOR_FIELDS:
                     del self.fields[name]
 
+    def _unique_identifier(self, name: str, message: str) -> str:
+        # The constraint would say it too, but as an error of the whole form: say it here,
+        # next to the field.
+        value = self.cleaned_data.get(name, "")
+        others = Organisation.objects.exclude(pk=self.instance.pk)
+        if value and others.filter(**{name: value}).exists():
+            raise forms.ValidationError(message, code="unique")
+        return value
+
+    def clean_inn(self) -> str:
+        return self._unique_identifier(
+            "inn", _("An organisation with this INN is already registered.")
+        )
+
+    def clean_ogrn(self) -> str:
+        return self._unique_identifier(
+            "ogrn", _("An organisation with this OGRN is already registered.")
+        )
+
 
 class SchoolContextForm(forms.ModelForm):
     class Meta:

@@ -131,6 +131,22 @@ class Organisation(models.Model):
         verbose_name_plural = _("organisations")
         ordering = ["short_name"]
         indexes = [models.Index(fields=["municipality", "kind"])]
+        # An ИНН or ОГРН names one legal entity: never two organisations with the same one
+        # (many partners have neither, so only non-empty values are unique).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inn"],
+                condition=~models.Q(inn=""),
+                name="schools_organisation_inn_unique",
+                violation_error_message=_("An organisation with this INN is already registered."),
+            ),
+            models.UniqueConstraint(
+                fields=["ogrn"],
+                condition=~models.Q(ogrn=""),
+                name="schools_organisation_ogrn_unique",
+                violation_error_message=_("An organisation with this OGRN is already registered."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.short_name or self.full_name
@@ -453,6 +469,7 @@ class ImportKind(models.TextChoices):
 
 class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Uploaded")
+    CHECKING = "checking", _("Checking the rows")
     PREVIEWED = "previewed", _("Checked")
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

@@ -193,13 +193,53 @@ def _store_plan(run: ImportRun, plan) -> None:
     run.issues = [i.as_dict() for i in sorted(plan.issues, key=lambda i: (i.line, i.column))]
 
 
-def import_run_preview(*, run: ImportRun, table: Table | None = None, municipality_ids=None):
-    """Check every row without writing; store counts and issues on the run."""
-    plan = _plan(run, table or _table_of(run), municipality_ids=municipality_ids)
+#: Files up to this many rows are checked at once when the columns are confirmed; larger ones
+#: by a Celery task whose progress the check page shows (issue 4: 5,000-row files).
+IMPORT_CHECK_SYNC_ROWS = 1000
+
+
+def import_run_preview(
+    *, run: ImportRun, table: Table | None = None, municipality_ids=None, progress=None
+):
+    """Check every row without writing; store counts and issues on the run (the check page
+    shows what is stored: the file is read once per check, not on every visit)."""
+    plan = _plan(run, table or _table_of(run), municipality_ids=municipality_ids, progress=progress)
     _store_plan(run, plan)
-    run.status = ImportStatus.PREVIEWED
-    run.save(update_fields=["counts", "issues", "status", "mapping"])
+    run.status, run.progress, run.error = ImportStatus.PREVIEWED, 100, ""
+    run.save(update_fields=["counts", "issues", "status", "progress", "error"])
     return plan
+
+
+def import_run_check(*, run: ImportRun) -> None:
+    """The columns are confirmed: check the rows now (small file) or in the background.
+
+    Raises ``ImportFileError`` (a Russian message) when a small file cannot be checked; a large
+    one's failure is stored on the run (``error``, back to the columns step).
+    """
+    if run.total_rows <= IMPORT_CHECK_SYNC_ROWS:
+        import_run_preview(run=run)
+        return
+    from .tasks import check_import
+
+    run.status, run.progress, run.error = ImportStatus.CHECKING, 0, ""
+    run.counts, run.issues = {}, []
+    run.save(update_fields=["status", "progress", "error", "counts", "issues"])
+    transaction.on_commit(lambda: check_import.delay(run.pk))
+
+
+def import_run_check_in_background(*, run: ImportRun) -> None:
+    """The Celery side of :func:`import_run_check`, with progress for the check page."""
+    try:
+        import_run_preview(run=run, progress=lambda p: _set_progress(run.pk, 2 * p))
+    except ImportFileError as exc:
+        run.status, run.error = ImportStatus.UPLOADED, str(exc)
+        run.save(update_fields=["status", "error"])
+
+
+def import_run_can_apply(*, run: ImportRun) -> bool:
+    """Checked and not imported yet — or refused because of invalid rows, which the user may
+    still import without them (the stored file is checked again when applied)."""
+    return bool(run.file) and run.status in (ImportStatus.PREVIEWED, ImportStatus.REJECTED)
 
 
 def _set_progress(run_id: int, percent: int) -> None:
@@ -266,17 +306,24 @@ def import_run_apply(
 def import_run_queue(*, run: ImportRun, skip_invalid: bool) -> None:
     from .tasks import run_import
 
+    if not import_run_can_apply(run=run):
+        raise ImportFileError(_("This import cannot be started again."))
     run.skip_invalid = skip_invalid
     run.status = ImportStatus.QUEUED
     run.progress = 0
-    run.save(update_fields=["skip_invalid", "status", "progress"])
+    run.error = ""
+    run.finished_at = None
+    run.save(update_fields=["skip_invalid", "status", "progress", "error", "finished_at"])
     transaction.on_commit(lambda: run_import.delay(run.pk))
 
 
 def import_run_save_mapping(*, run: ImportRun, mapping: dict[str, str]) -> None:
+    """Confirm the columns and check the rows with them (a new mapping, a new check)."""
     run.mapping = {field: header for field, header in mapping.items() if header in run.headers}
     import_check_mapping(kind=run.kind, mapping=run.mapping)
-    run.save(update_fields=["mapping"])
+    run.status, run.counts, run.issues = ImportStatus.UPLOADED, {}, []
+    run.save(update_fields=["mapping", "status", "counts", "issues"])
+    import_run_check(run=run)
 
 
 # --- categories -------------------------------------------------------------------------------

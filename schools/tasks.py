@@ -29,6 +29,24 @@ def run_import(run_id: int) -> None:
         raise
 
 
+@shared_task(name="schools.check_import", acks_late=True)
+def check_import(run_id: int) -> None:
+    """Check a large file's rows once (the preview), with progress."""
+    from .services import import_run_check_in_background
+
+    run = ImportRun.objects.filter(pk=run_id, status=ImportStatus.CHECKING).first()
+    if run is None:  # a duplicate delivery, or the columns were changed meanwhile
+        return
+    try:
+        import_run_check_in_background(run=run)
+    except Exception:
+        ImportRun.objects.filter(pk=run_id).update(
+            status=ImportStatus.FAILED,
+            error=_("Internal error during the check; please tell the administrator."),
+        )
+        raise
+
+
 @shared_task(name="schools.recompute_categories", acks_late=True)
 def recompute_categories(organisation_ids=None, region_id=None) -> dict:
     from .services import categories_recompute

@@ -27,7 +27,6 @@ from .forms import (
     SchoolFilter,
 )
 from .importing.reader import ImportFileError
-from .models import ImportStatus
 
 PAGE_SIZE = 50
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
@@ -281,20 +280,19 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The stored check of the file (computed once, when the columns were confirmed) and the
+    import button; a rejected import comes back here to import the valid rows."""
     run = _run_for(request, pk)
     form = ImportApplyForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid() and run.status == ImportStatus.PREVIEWED:
-        services.import_run_queue(run=run, skip_invalid=form.cleaned_data["skip_invalid"])
-        return redirect("schools:import_detail", pk=run.pk)
-    error = None
-    if run.status in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED):
+    if request.method == "POST" and form.is_valid():
         try:
-            services.import_run_preview(run=run)
+            services.import_run_queue(run=run, skip_invalid=form.cleaned_data["skip_invalid"])
         except ImportFileError as exc:
-            error = str(exc)
-    return render(
-        request, "schools/import_preview.html", {"run": run, "form": form, "error": error}
-    )
+            messages.error(request, str(exc))
+        return redirect("schools:import_detail", pk=run.pk)
+    template = "schools/_import_check.html" if request.htmx else "schools/import_preview.html"
+    context = {"run": run, "form": form, "can_apply": services.import_run_can_apply(run=run)}
+    return render(request, template, context)
 
 
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -275,6 +275,7 @@ def _match(plan: Plan, records: list[Record], mapping: dict[str, str]) -> None:
             if value:
                 by[name].setdefault(value, org)
         by["name"].setdefault((org.municipality_id, org.normalized_name), org)
+    claimed: dict[tuple[str, str], tuple[int, int | None]] = {}
     for record in records:
         values = record.values
         org, matched_by = None, "full_name"
@@ -294,6 +295,8 @@ def _match(plan: Plan, records: list[Record], mapping: dict[str, str]) -> None:
                     )
                 )
                 plan.invalid_lines.update(record.lines)
+                continue
+            if not _identifiers_free(plan, record, None, by, claimed, mapping):
                 continue
             plan.changes.append(Change("new", record))
             continue
@@ -317,9 +320,49 @@ def _match(plan: Plan, records: list[Record], mapping: dict[str, str]) -> None:
             )
             plan.invalid_lines.update(record.lines)
             continue
+        if not _identifiers_free(plan, record, org, by, claimed, mapping):
+            continue
         changed = [f for f in UPDATABLE if f in values and _differs(org, f, values[f])]
         changed = _name_changes(org, values, changed, given=record.given_names)
         plan.changes.append(Change("updated" if changed else "unchanged", record, org, changed))
+
+
+def _identifiers_free(
+    plan: Plan,
+    record: Record,
+    org: Organisation | None,
+    by: dict[str, dict],
+    claimed: dict[tuple[str, str], tuple[int, int | None]],
+    mapping: dict[str, str],
+) -> bool:
+    """An ИНН or ОГРН names one organisation: a row that would give another organisation's
+    identifier to this one (matched by the other identifier), or the same identifier as an
+    earlier row of the file, is a conflict — reported, not imported (both are unique)."""
+    for name, label in (("inn", _("INN")), ("ogrn", _("OGRN"))):
+        value = record.values.get(name)
+        if not value:
+            continue
+        owner = by[name].get(value)
+        if owner is not None and (org is None or owner.pk != org.pk):
+            message = _(
+                "%(label)s %(value)s already belongs to «%(other)s»; the row was not imported."
+            ) % {"label": label, "value": value, "other": owner}
+        elif (name, value) in claimed and (org is None or claimed[(name, value)][1] != org.pk):
+            message = _(
+                "%(label)s %(value)s is also given on line %(line)s for another organisation; "
+                "the row was not imported."
+            ) % {"label": label, "value": value, "line": claimed[(name, value)][0]}
+        else:
+            continue
+        plan.issues.append(
+            Issue(record.lines[0], mapping.get(name, ""), message, "conflict", "identifier_taken")
+        )
+        plan.invalid_lines.update(record.lines)
+        return False
+    for name in ("inn", "ogrn"):
+        if record.values.get(name):
+            claimed[(name, record.values[name])] = (record.lines[0], org.pk if org else None)
+    return True
 
 
 def _name_changes(

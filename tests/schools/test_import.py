@@ -1,6 +1,7 @@
 """Import of organisations and results: bad input, matching, conflicts, the wizard."""
 
 import io
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -189,6 +190,49 @@ def test_spelling_of_a_name_alone_never_renames(world):
     assert world.school.short_name == "Школа № 5"
 
 
+def _ogrn(n: int) -> str:
+    base = f"1022900{n:05d}"
+    return base + str(int(base) % 11 % 10)
+
+
+def test_an_identifier_of_another_organisation_is_a_conflict_not_a_crash(world):
+    """ИНН and ОГРН are unique: a row matched by its ИНН whose ОГРН belongs to another
+    school, or two rows of one file with the same ОГРН, are reported and nothing is written."""
+    world.leader.ogrn = _ogrn(1)
+    world.leader.save()
+    text = (
+        "Наименование;ИНН;ОГРН\n"
+        f"{world.school.full_name};{world.school.inn};{_ogrn(1)}\n"
+        f"МОБУ «СОШ № 51»;{INN_A};{_ogrn(2)}\n"
+        f"МОБУ «СОШ № 52»;{INN_B};{_ogrn(2)}\n"
+    )
+    run = _run(text, mun=world.mun)
+    assert run.status == "rejected" and run.counts["conflicts"] == 2
+    lines = {i["line"]: i for i in run.issues}
+    assert lines[2]["column"] == "ОГРН" and lines[2]["code"] == "identifier_taken"
+    assert lines[2]["message"] == (
+        f"ОГРН {_ogrn(1)} уже принадлежит организации «{world.leader}»; строка не загружена."
+    )
+    assert lines[4]["message"] == (
+        f"ОГРН {_ogrn(2)} уже указан в строке 3 для другой организации; строка не загружена."
+    )
+    run = _run(text, mun=world.mun, skip_invalid=True)
+    assert run.status == "done" and run.counts["new"] == 1
+    world.school.refresh_from_db()
+    assert world.school.ogrn == "" and Organisation.objects.filter(ogrn=_ogrn(2)).count() == 1
+
+
+def test_inn_and_ogrn_are_unique_when_given(world):
+    from django.db import IntegrityError, transaction
+
+    OrganisationFactory(municipality=world.mun, inn="", ogrn="")
+    OrganisationFactory(municipality=world.mun, inn="", ogrn="")  # many partners have neither
+    for field, value in (("inn", valid_inn(900)), ("ogrn", _ogrn(3))):
+        OrganisationFactory(municipality=world.mun, **{"inn": "", field: value})
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OrganisationFactory(municipality=world.other_mun, **{"inn": "", field: value})
+
+
 def test_school_of_another_municipality_is_a_conflict_not_moved(world):
     text = f"Наименование;ИНН\nЧужая школа;{world.other_school.inn}\n"
     run = _run(text, mun=world.mun, skip_invalid=True)
@@ -295,6 +339,95 @@ def test_wizard_upload_mapping_preview_apply(
         reverse("schools:import_detail", args=[run.pk]), headers={"HX-Request": "true"}
     )
     assert b"import-status" in page.content
+
+
+def _upload(client, world, content: bytes, name="школы.csv"):
+    upload = SimpleUploadedFile(name, content, content_type="text/csv")
+    client.post(
+        reverse("schools:import_new"),
+        {"kind": "schools", "municipality": world.mun.pk, "file": upload},
+    )
+    return ImportRun.objects.latest("pk")
+
+
+def test_preview_is_computed_once_not_on_every_visit(
+    users, world, client_for, django_assert_max_num_queries
+):
+    client = client_for(users.methodologist)
+    run = _upload(client, world, f"Наименование;ИНН\nМОБУ «СОШ № 61»;{INN_A}\n".encode())
+    client.post(reverse("schools:import_mapping", args=[run.pk]), run.mapping)
+    run.refresh_from_db()
+    assert run.status == "previewed" and run.counts["new"] == 1
+    url = reverse("schools:import_preview", args=[run.pk])
+    client.get(url)
+    # The page shows what is stored: the file is neither read nor checked again.
+    with (
+        mock.patch("schools.services.read_table", side_effect=AssertionError("read")),
+        django_assert_max_num_queries(6),
+    ):
+        response = client.get(url)
+    assert response.context["run"].counts["new"] == 1
+    assert "Пока ничего не сохранено" in response.content.decode()
+
+
+def test_large_file_is_checked_by_a_task_with_progress(
+    users, world, client_for, django_capture_on_commit_callbacks, settings
+):
+    from schools import services
+
+    client = client_for(users.methodologist)
+    rows = "".join(f"МОБУ «Школа № {i}»;ул. Новая, {i}\n" for i in range(1, 1202))
+    run = _upload(client, world, f"Наименование;Адрес\n{rows}".encode())
+    assert run.total_rows == 1201 > services.IMPORT_CHECK_SYNC_ROWS
+    seen = []
+    real = services._set_progress
+
+    def spy(run_id, percent):
+        seen.append(percent)
+        real(run_id, percent)
+
+    with mock.patch("schools.services._set_progress", spy):
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            client.post(reverse("schools:import_mapping", args=[run.pk]), run.mapping)
+        run.refresh_from_db()
+        assert run.status == "checking" and run.progress == 0
+        page = client.get(reverse("schools:import_preview", args=[run.pk]))
+        assert 'hx-trigger="every 1s"' in page.content.decode()
+        assert "Пока ничего не сохранено" in page.content.decode()
+        for callback in queued:
+            callback()  # the Celery task (eager in tests)
+    run.refresh_from_db()
+    assert run.status == "previewed" and run.counts["new"] == 1201
+    assert seen and max(seen) < 100 and seen == sorted(seen)
+    fragment = client.get(
+        reverse("schools:import_preview", args=[run.pk]), headers={"HX-Request": "true"}
+    )
+    assert b"hx-trigger" not in fragment.content and b'id="import-check"' in fragment.content
+
+
+def test_rejected_import_goes_back_to_the_check_to_import_the_valid_rows(
+    users, world, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(users.methodologist)
+    text = f"Наименование;ИНН\nМОБУ «СОШ № 62»;{BAD_INN}\nМОБУ «СОШ № 63»;{INN_B}\n"
+    run = _upload(client, world, text.encode())
+    client.post(reverse("schools:import_mapping", args=[run.pk]), run.mapping)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("schools:import_preview", args=[run.pk]), {})  # not ticked
+    run.refresh_from_db()
+    assert run.status == "rejected" and not Organisation.objects.filter(inn=INN_B).exists()
+    detail = client.get(reverse("schools:import_detail", args=[run.pk])).content.decode()
+    assert "Вернуться к проверке: загрузить верные строки без ошибочных" in detail
+    page = client.get(reverse("schools:import_preview", args=[run.pk]))
+    assert page.context["can_apply"] and 'name="skip_invalid"' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("schools:import_preview", args=[run.pk]), {"skip_invalid": "on"})
+    run.refresh_from_db()
+    assert run.status == "done" and Organisation.objects.filter(inn=INN_B).exists()
+    # A finished import cannot be started again.
+    client.post(reverse("schools:import_preview", args=[run.pk]), {"skip_invalid": "on"})
+    run.refresh_from_db()
+    assert run.status == "done"
 
 
 def test_wizard_shows_file_errors_and_saves_nothing(users, world, client_for):

@@ -92,6 +92,20 @@ def test_director_edits_contacts_of_own_school_only(users, world, client_for):
     assert client.get(reverse("schools:edit", args=[world.leader.pk])).status_code == 404
 
 
+def test_editing_an_inn_already_registered_is_refused_in_russian(users, world, client_for):
+    url = reverse("schools:edit", args=[world.leader.pk])
+    client = client_for(users.methodologist)
+    data = {**client.get(url).context["form"].initial, "inn": world.school.inn}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["inn"] == [
+        "Организация с таким ИНН уже зарегистрирована."
+    ]
+    world.leader.refresh_from_db()
+    assert world.leader.inn != world.school.inn
+
+
 def test_teacher_sees_card_but_may_not_edit(users, world, client_for):
     client = client_for(users.teacher)
     assert client.get(reverse("schools:detail", args=[world.school.pk])).status_code == 200
