@@ -104,8 +104,8 @@ def agreement_values(agreement: Agreement, parties: list[dict[str, Any]]) -> dic
         "обязательства": agreement.obligations,
         "ресурсы": agreement.resources_text
         or ", ".join(in_sentence(r.name) for r in p.resources.all()),
-        "формы": "; ".join(f.name for f in p.forms.all()) or "—",
-        "направления": "; ".join(d.name for d in p.directions.all()) or "—",
+        "формы": "; ".join(in_sentence(f.name) for f in p.forms.all()) or "—",
+        "направления": "; ".join(in_sentence(d.name) for d in p.directions.all()) or "—",
         "факторы": "; ".join(in_sentence(f.name) for f in p.risk_factors.all()) or "—",
         "начало": _date(agreement.valid_from),
         "окончание": _date(agreement.valid_until),

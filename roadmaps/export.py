@@ -7,9 +7,6 @@ from io import BytesIO
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from network_portal.ui.spreadsheets import workbook_text_only
 
@@ -17,6 +14,11 @@ from .models import Roadmap, RoadmapItem
 
 
 def roadmap_xlsx(*, roadmap: Roadmap, items: list[RoadmapItem]) -> bytes:
+    # openpyxl pulls in numpy: imported on export only, not by every process loading the URLs
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     today = timezone.localdate()
     book = Workbook()
     sheet = book.active

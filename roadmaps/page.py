@@ -125,13 +125,16 @@ def _charts(summary: selectors.RoadmapSummary) -> dict[str, Any]:
 
 
 def _gantt(items: list[RoadmapItem], today) -> str:
+    # labels translated once, not once per item
+    notes = {value: str(label) for value, label in ItemStatus.choices}
+    overdue = _("overdue")
     rows = [
         GanttRow(
             label=item.task,
             start=item.start_date,
             end=item.due_date,
             color=STATUS_COLORS["overdue" if item.is_late else item.status],
-            note=_("overdue") if item.is_late else item.get_status_display(),
+            note=overdue if item.is_late else notes.get(item.status, item.status),
         )
         for item in items
     ]
@@ -148,7 +151,7 @@ def detail_context(request: HttpRequest, roadmap: Roadmap, perms, **forms: Any) 
     for item in shown:
         for name, value in item_forms.get(item.pk, {}).items():
             setattr(item, name, value)
-    prepare_cards(shown)
+    prepare_cards(shown, perms=perms, request=request)
     factors = sorted({i.risk_factor for i in items if i.risk_factor}, key=lambda f: f.code)
     concerns = list(selectors.open_concerns(organisation_ids=[roadmap.organisation_id]))
     return {
@@ -231,7 +234,7 @@ def _fragment_context(request, roadmap, perms, item_pk, *, notice=None, **forms)
     item.notice = notice
     for name, value in forms.items():
         setattr(item, name, value)
-    prepare_cards([item])
+    prepare_cards([item], perms=perms, request=request)
     return {
         "item": item,
         "roadmap": roadmap,

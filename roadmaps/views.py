@@ -227,6 +227,7 @@ def item_quick(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
     roadmap, perms = roadmap_for(request, item.roadmap_id)
     require(perms.can_update_item(item))
+    item.roadmap = roadmap  # already read: the save needs its status
     form = QuickUpdateForm(request.POST, item=item)
     notice = None
     if form.is_valid():

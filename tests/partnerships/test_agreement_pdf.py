@@ -105,10 +105,36 @@ def test_failed_build_shows_the_reason_and_retry(
     page = client.get(
         reverse("partnerships:agreement_detail", args=[agreement.pk])
     ).content.decode()
-    assert "Шрифт не найден" in page and reverse("documents:retry", args=[job.pk]) in page
+    # the requester reads a Russian reason, not the exception (logged, shown to staff only)
+    assert "Документ не удалось сформировать из-за внутренней ошибки" in page
+    assert "Шрифт не найден" not in page
+    assert reverse("documents:retry", args=[job.pk]) in page
     assert client.get(reverse("documents:download", args=[job.pk])).status_code == 404
     monkeypatch.undo()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("documents:retry", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == JobStatus.READY
+
+
+def test_pdf_keeps_abbreviations_and_each_signature_on_one_line(
+    users, agreement, world, django_capture_on_commit_callbacks
+):
+    from diagnostics.models import RiskFactor
+
+    agreement.partnership.risk_factors.set(RiskFactor.objects.filter(code__in=[9]))
+    world.leader.director_name = "Морозов Дмитрий Андреевич"
+    world.leader.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.agreement_request_pdf(agreement=agreement, user=users.methodologist)
+    job.refresh_from_db()
+    text = _pdf_text(job.file.path)
+    assert "снижение рисков: высокая доля обучающихся с ОВЗ." in text
+    assert "овз" not in text
+    assert "(школа-лидер) в лице руководителя Морозов Дмитрий Андреевич" in text
+    pdftotext = require_tool("pdftotext")
+    lines = subprocess.run(  # noqa: S603 — our own file and a fixed tool
+        [pdftotext, "-layout", str(job.file.path), "-"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    signatures = [line.split("/")[1].strip() for line in lines if "_____ /" in line]
+    assert signatures[:2] == ["Орлова Е. С.", "Морозов Д. А."]  # whole, not wrapped
