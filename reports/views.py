@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import get_for_user_or_404, require, scope_for
 from network_portal.accounts.models import Role
-from network_portal.documents.models import Job
+from network_portal.documents.models import Job, JobStatus
 from schools.models import Municipality, Region
 
 from .access import (
@@ -25,7 +25,7 @@ from .access import (
 )
 from .documents import KIND_PREFIX
 from .exports import impact_export_response
-from .forms import ImpactForm, ReportOrderForm
+from .forms import ImpactForm, PeriodForm, ReportOrderForm
 from .impact import impact_load, impact_series, impact_table
 from .impact_charts import impact_charts, impact_legend
 from .selectors import Period
@@ -67,6 +67,46 @@ def _order_form(user, subject: str, data=None) -> ReportOrderForm:
     )
 
 
+def _bundle_form(data=None) -> PeriodForm:
+    """The period of the ZIP of all my schools; a POST without one (the home-page button) means
+    the current school year, like an untouched single report."""
+    period = default_period()
+    if data is not None:
+        data = data.copy()
+        data.setdefault("bundle-start", period.start.isoformat())
+        data.setdefault("bundle-end", period.end.isoformat())
+    return PeriodForm(data, initial={"start": period.start, "end": period.end}, prefix="bundle")
+
+
+def _ordered_message(request: HttpRequest, job: Job, *, reused: bool, bundle: bool) -> None:
+    """Tell what became of the order: with eager Celery (the demo) it is already built."""
+    job.refresh_from_db(fields=["status", "error"])
+    if job.status == JobStatus.READY and reused:
+        text = (
+            _(
+                "The reports of your schools have not changed since they were built: the ZIP file is ready."
+            )
+            if bundle
+            else _("The report has not changed since it was built: it is ready.")
+        )
+        messages.success(request, text)
+    elif job.status == JobStatus.READY:
+        text = (
+            _("The reports of your schools are ready as one ZIP file.")
+            if bundle
+            else _("The report is ready.")
+        )
+        messages.success(request, text)
+    elif job.status == JobStatus.FAILED:
+        messages.error(
+            request, _("The report could not be built: %(reason)s") % {"reason": job.error}
+        )
+    elif bundle:
+        messages.info(request, _("The reports of your schools are being prepared as one ZIP file."))
+    else:
+        messages.info(request, _("The report is being prepared. It will appear here when ready."))
+
+
 def report_list(request: HttpRequest, forms: dict | None = None) -> HttpResponse:
     """«Мои отчёты»: the report jobs of the user with status, retry and download; order forms."""
     jobs = Job.objects.filter(requested_by=request.user, kind__startswith=KIND_PREFIX)
@@ -85,8 +125,8 @@ def report_list(request: HttpRequest, forms: dict | None = None) -> HttpResponse
         "polling": polling,
         "order_forms": order_forms,
         "can_bundle": scope_for(request.user).has_role(Role.CURATOR),
+        "bundle_form": forms.get("bundle") or _bundle_form(),
         "can_impact": scope_for(request.user).has_role(Role.COORDINATOR, Role.METHODOLOGIST),
-        "period": default_period(),
     }
     return render(request, "reports/list.html", context)
 
@@ -104,17 +144,17 @@ def report_order(request: HttpRequest, subject: str) -> HttpResponse:
     job = report_request(
         user=request.user, subject=subject, pk=target.pk, subject_name=str(target), period=period
     )
-    if job.status == "ready":
-        messages.success(request, _("The report has not changed since it was built: it is ready."))
-    else:
-        messages.info(request, _("The report is being prepared. It will appear here when ready."))
+    _ordered_message(request, job, reused=job.status == JobStatus.READY, bundle=False)
     return redirect("reports:list")
 
 
 @require_POST
 def report_order_bundle(request: HttpRequest) -> HttpResponse:
-    """All of a curator's schools at once, one PDF each, in one ZIP."""
+    """All of a curator's schools at once, one PDF each, in one ZIP, for the chosen period."""
     require(scope_for(request.user).has_role(Role.CURATOR))
+    form = _bundle_form(request.POST)
+    if not form.is_valid():
+        return report_list(request, forms={"bundle": form})
     ids = sorted(scope_for(request.user).organisation_ids(Role.CURATOR))
     school_ids = list(
         report_schools_for_user(user=request.user).filter(pk__in=ids).values_list("pk", flat=True)
@@ -122,8 +162,9 @@ def report_order_bundle(request: HttpRequest) -> HttpResponse:
     if not school_ids:
         messages.warning(request, _("You have no assigned schools."))
         return redirect("reports:list")
-    report_bundle_request(user=request.user, school_ids=school_ids, period=default_period())
-    messages.info(request, _("The reports of your schools are being prepared as one ZIP file."))
+    period = Period(form.cleaned_data["start"], form.cleaned_data["end"])
+    job = report_bundle_request(user=request.user, school_ids=school_ids, period=period)
+    _ordered_message(request, job, reused=job.status == JobStatus.READY, bundle=True)
     return redirect("reports:list")
 
 

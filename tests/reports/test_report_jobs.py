@@ -179,3 +179,89 @@ def test_report_list_shows_only_my_report_jobs(world, users, client_for):
     page = client_for(users.curator).get(reverse("reports:list")).content.decode()
     assert "Чужой отчёт" not in page and "Соглашение" not in page
     assert "Вы ещё не заказывали отчётов" in page
+
+
+def _messages(client) -> str:
+    return client.get(reverse("reports:list")).content.decode()
+
+
+# Transactional: as in the demo (eager Celery, autocommit) the job is built inside the request,
+# before the view words its message; a test transaction would delay the build past it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_message_after_ordering_says_what_became_of_the_report(
+    world, users, client_for, monkeypatch
+):
+    school_with_history(world)
+    client = client_for(users.curator)
+    order(client, "school", world.school.pk)
+    page = _messages(client)
+    assert "Отчёт готов." in page and "Отчёт формируется" not in page
+    order(client, "school", world.school.pk)
+    assert "Данные не менялись с момента формирования отчёта: он готов." in _messages(client)
+    # with a real worker the job is still waiting when the page comes back
+    from network_portal.documents import services as document_services
+
+    monkeypatch.setattr(document_services, "_enqueue", lambda job: None)
+    order(client, "school", world.school.pk, start="2025-10-01")
+    page = _messages(client)
+    assert "Отчёт формируется" in page and "Отчёт готов." not in page
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_message_after_a_failed_build_gives_the_reason(world, users, client_for, monkeypatch):
+    import reports.documents
+
+    school_with_history(world)
+
+    def broken(context):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(reports.documents, "report_render", broken)
+    client = client_for(users.curator)
+    order(client, "school", world.school.pk)
+    page = _messages(client)
+    assert "Не удалось сформировать отчёт: Документ не удалось сформировать" in page
+    assert "Отчёт формируется" not in page and "boom" not in page
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_zip_of_my_schools_is_for_the_chosen_period(world, users, client_for):
+    school_with_history(world)
+    client = client_for(users.curator)
+    with _State.capture(execute=True):
+        response = client.post(
+            reverse("reports:order_bundle"),
+            {"bundle-start": "2024-09-01", "bundle-end": "2025-08-31"},
+        )
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert (job.params["start"], job.params["end"]) == ("2024-09-01", "2025-08-31")
+    assert "01.09.2024–31.08.2025" in job.title
+    assert job.file_name == "Отчёты_2025-08-31.zip"
+    assert "Отчёты по вашим школам готовы одним ZIP-архивом." in _messages(client)
+
+
+def test_the_zip_with_a_wrong_period_explains_and_keeps_the_dates(world, users, client_for):
+    client = client_for(users.curator)
+    response = client.post(
+        reverse("reports:order_bundle"), {"bundle-start": "2026-05-01", "bundle-end": "2026-01-01"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Конец периода раньше его начала" in html
+    assert 'value="2026-05-01"' in html and 'value="2026-01-01"' in html
+    assert not Job.objects.exists()
+
+
+def test_the_zip_without_a_period_is_for_the_current_school_year(world, users, client_for):
+    """The home-page button posts no dates: the school year so far, as a single report."""
+    from reports.views import default_period
+
+    client = client_for(users.curator)
+    assert post(client, reverse("reports:order_bundle")).status_code == 302
+    period = default_period()
+    job = Job.objects.get()
+    assert (job.params["start"], job.params["end"]) == (
+        period.start.isoformat(),
+        period.end.isoformat(),
+    )
