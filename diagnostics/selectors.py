@@ -14,7 +14,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from network_portal.access.policy import municipality_q, organisation_q, scope_for
 from network_portal.accounts.models import Role
-from schools.models import Municipality, Organisation
+from schools.models import Municipality, Organisation, Region
 
 from .models import (
     Cycle,
@@ -287,6 +287,23 @@ def region_id_for(user) -> int | None:
     return None
 
 
+def instrument_list_for_user(*, user: Any) -> QuerySet[Instrument]:
+    """Instrument versions the user may open: the base ones (every region starts from them)
+    and those of the regions the user works in — of her region (coordinator), of her
+    municipalities' regions (methodologist), of her schools' regions (school staff). Another
+    region's own versions are not hers to read."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return Instrument.objects.all()
+    regions = Q(pk__in=list(scope.region_ids))
+    if scope.municipality_ids:
+        regions |= Q(municipalities__pk__in=list(scope.municipality_ids))
+    if scope.organisation_ids():
+        regions |= Q(municipalities__organisations__pk__in=list(scope.organisation_ids()))
+    region_ids = Region.objects.filter(regions).values("pk")
+    return Instrument.objects.filter(Q(region__isnull=True) | Q(region_id__in=region_ids))
+
+
 def instrument_with_content(*, instrument: Instrument) -> Instrument:
     """The instrument with rules and indicators (with options and factor) prefetched."""
     return (
@@ -379,6 +396,30 @@ def questionnaires_to_fill_for(*, user) -> list[Questionnaire]:
 
 
 # --- Transformation stages ----------------------------------------------------------------------
+
+
+def stage_school_list_for_user(*, user: Any) -> QuerySet[Organisation]:
+    """Schools whose transformation path the user may open (seed 000: a school's path)."""
+    return (
+        Organisation.objects.schools()
+        .filter(organisation_q(scope_for(user)))
+        .select_related("municipality")
+    )
+
+
+def stage_record_list_for_user(*, user: Any) -> QuerySet[StageRecord]:
+    return StageRecord.objects.filter(organisation_q(scope_for(user), "organisation"))
+
+
+def directed_school_list_for_user(*, user: Any) -> QuerySet[Organisation]:
+    """The schools the user is the director of (she names their self-diagnosis team; an
+    administrator directs none)."""
+    return Organisation.objects.filter(pk__in=scope_for(user).organisation_ids(Role.DIRECTOR))
+
+
+def team_member_list_for_user(*, user: Any) -> QuerySet[TeamMember]:
+    """Team members of the schools the user directs."""
+    return TeamMember.objects.filter(organisation__in=directed_school_list_for_user(user=user))
 
 
 def stage_timeline(*, organisation: Organisation) -> list[StageRecord]:

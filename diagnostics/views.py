@@ -15,13 +15,12 @@ from django.views.decorators.http import require_POST
 from network_portal.access.policy import (
     get_for_user_or_404,
     municipality_q,
-    organisation_q,
     require,
     role_required,
     scope_for,
 )
 from network_portal.accounts.models import Role, User
-from schools.models import Municipality, Organisation
+from schools.models import Municipality
 
 from . import pages, selectors, services
 from .forms import (
@@ -40,7 +39,6 @@ from .models import (
     CycleStatus,
     Instrument,
     RiskFactor,
-    StageRecord,
     TeacherSurvey,
     TeamMember,
 )
@@ -205,7 +203,9 @@ def heatmap(request: HttpRequest) -> HttpResponse:
 def instrument_detail(request: HttpRequest, version: int | None = None) -> HttpResponse:
     require(scope_for(request.user).has_role(*TERRITORY, Role.CURATOR, Role.DIRECTOR))
     if version:
-        instrument = get_for_user_or_404(Instrument.objects.all(), version=version)
+        instrument = get_for_user_or_404(
+            selectors.instrument_list_for_user(user=request.user), version=version
+        )
     else:
         instrument = _editable_base(request)
     return render(
@@ -348,8 +348,7 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def stage_create(request: HttpRequest, org_pk: int) -> HttpResponse:
-    scope = scope_for(request.user)
-    school = get_for_user_or_404(Organisation.objects.filter(organisation_q(scope)), pk=org_pk)
+    school = get_for_user_or_404(selectors.stage_school_list_for_user(user=request.user), pk=org_pk)
     require(pages.can_set_stage(request.user, school))
     form = StageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -360,9 +359,7 @@ def stage_create(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 
 def stage_list(request: HttpRequest, org_pk: int) -> HttpResponse:
-    school = get_for_user_or_404(
-        Organisation.objects.filter(organisation_q(scope_for(request.user))), pk=org_pk
-    )
+    school = get_for_user_or_404(selectors.stage_school_list_for_user(user=request.user), pk=org_pk)
     context = {
         "school": school,
         "records": selectors.stage_timeline(organisation=school),
@@ -372,9 +369,7 @@ def stage_list(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 
 def stage_file(request: HttpRequest, pk: int) -> FileResponse:
-    record = get_for_user_or_404(
-        StageRecord.objects.filter(organisation_q(scope_for(request.user), "organisation")), pk=pk
-    )
+    record = get_for_user_or_404(selectors.stage_record_list_for_user(user=request.user), pk=pk)
     if not record.evidence_file:
         raise Http404
     name = record.evidence_file.name.rsplit("/", 1)[-1]
@@ -387,7 +382,7 @@ def stage_file(request: HttpRequest, pk: int) -> FileResponse:
 @role_required(Role.DIRECTOR)
 def team(request: HttpRequest) -> HttpResponse:
     school = get_for_user_or_404(
-        Organisation.objects.filter(organisation_q(scope_for(request.user), roles=[Role.DIRECTOR])),
+        selectors.directed_school_list_for_user(user=request.user),
         pk=scope_for(request.user).own_organisation_id,
     )
     members = TeamMember.objects.filter(organisation=school).select_related("user")
@@ -413,10 +408,7 @@ def team(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.DIRECTOR)
 def team_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = scope_for(request.user)
-    member = get_for_user_or_404(
-        TeamMember.objects.filter(organisation_id__in=scope.organisation_ids(Role.DIRECTOR)), pk=pk
-    )
+    member = get_for_user_or_404(selectors.team_member_list_for_user(user=request.user), pk=pk)
     services.team_member_remove(member=member)
     messages.success(request, _("Removed from the self-diagnosis team."))
     return redirect("diagnostics:team")

@@ -473,6 +473,37 @@ def test_only_the_coordinator_edits_the_instrument(client_for, users, who):
     )
 
 
+def test_another_regions_instrument_version_is_a_404(client_for, users, world):
+    """A region's own versions are for that region's users; the base version for everyone."""
+    from decimal import Decimal
+
+    from network_portal.accounts.models import Role
+    from tests.factories import RegionFactory, RoleAssignmentFactory, UserFactory
+
+    base = Instrument.objects.get(is_current=True, region__isnull=True)
+    other_region = RegionFactory(name="Соседняя область")
+    other_coordinator = UserFactory()
+    RoleAssignmentFactory(user=other_coordinator, role=Role.COORDINATOR, region=other_region)
+    rule = base.rules.first()
+    theirs = services.instrument_edit_rule(
+        base=base,
+        region_id=other_region.pk,
+        factor_id=rule.factor_id,
+        medium_from=Decimal(30),
+        high_from=Decimal(60),
+        user=other_coordinator,
+        note="Их пороги",
+    )
+    url = reverse("diagnostics:instrument_version", args=[theirs.version])
+    base_url = reverse("diagnostics:instrument_version", args=[base.version])
+    for who in ("coordinator", "methodologist", "director", "curator", "outsider"):
+        client = client_for(getattr(users, who))
+        assert client.get(url).status_code == 404, who
+        assert client.get(base_url).status_code == 200, who
+    assert client_for(other_coordinator).get(url).status_code == 200
+    assert client_for(users.admin).get(url).status_code == 200
+
+
 def test_instrument_is_not_for_teachers_and_partners(client_for, users):
     assert client_for(users.partner).get(reverse("diagnostics:instrument")).status_code == 403
     assert client_for(users.teacher).get(reverse("diagnostics:instrument")).status_code == 403
@@ -602,6 +633,21 @@ def test_stage_permissions(client_for, users, world):
     listing = reverse("diagnostics:stage_list", args=[world.school.pk])
     assert client_for(users.director).get(listing).status_code == 200
     assert client_for(users.outsider_director).get(listing).status_code == 404
+
+
+def test_stages_are_read_through_selectors_scoped_to_the_user(users, world):
+    """Schools only (a partner college has no transformation path), and only in scope."""
+    from diagnostics.selectors import stage_record_list_for_user, stage_school_list_for_user
+
+    record = StageRecordFactory(organisation=world.school)
+    assert set(stage_school_list_for_user(user=users.methodologist)) == {
+        world.school,
+        world.leader,
+    }
+    assert list(stage_school_list_for_user(user=users.curator)) == [world.school]
+    assert not stage_school_list_for_user(user=users.outsider).filter(pk=world.school.pk)
+    assert list(stage_record_list_for_user(user=users.director)) == [record]
+    assert not stage_record_list_for_user(user=users.outsider_director).exists()
 
 
 # --- team ---------------------------------------------------------------------------------------------
