@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from network_portal.accounts.models import Role, RoleAssignment, User
+from schools.demo import ensure
 from schools.models import Municipality, Organisation
 
 from . import scoring, services
@@ -226,7 +227,8 @@ def _cycle(
     instrument: Instrument,
     user: User | None,
 ) -> Cycle:
-    cycle, _ = Cycle.objects.update_or_create(
+    cycle = ensure(
+        Cycle,
         municipality=municipality,
         title=title,
         defaults={
@@ -346,7 +348,9 @@ def run() -> dict[str, int]:
             updated_by=directors.get(orgs["МОБУ «ООШ № 1»"].pk),
         )
     for cycle in (past, entry, intermediate):
-        Cycle.objects.filter(pk=cycle.pk).update(status=cycle._demo_status)
+        Cycle.objects.filter(pk=cycle.pk).exclude(status=cycle._demo_status).update(
+            status=cycle._demo_status
+        )
 
     # the director of СОШ № 5 names the demo teacher to the self-diagnosis team
     teacher = User.objects.filter(email="teacher@demo.local").first()
@@ -384,7 +388,10 @@ def _survey(
             user=user,
         )
     else:
-        TeacherSurvey.objects.filter(pk=survey.pk).update(
+        TeacherSurvey.objects.filter(pk=survey.pk).exclude(
+            opens_on=today - datetime.timedelta(days=5),
+            closes_on=today + datetime.timedelta(days=25),
+        ).update(
             opens_on=today - datetime.timedelta(days=5),
             closes_on=today + datetime.timedelta(days=25),
         )
@@ -441,7 +448,8 @@ def _stages(
                 day = datetime.date(start + when[0] + (1 if when[1] < 9 else 0), when[1], when[2])
             else:
                 day = datetime.date(start, *when)
-            StageRecord.objects.update_or_create(
+            ensure(
+                StageRecord,
                 organisation=orgs[name],
                 stage=stage,
                 defaults={

@@ -4,6 +4,9 @@ Idempotent: every object is found by a natural key and updated in place.
 """
 
 from decimal import Decimal
+from typing import Any
+
+from django.db.models import Model
 
 from .models import (
     AssessmentKind,
@@ -200,14 +203,36 @@ def _high_results(kind: str, subject: str, average: float, participants: int) ->
     return round(participants * min(0.6, max(0.0, (average - start) / width)))
 
 
+def ensure(model: type[Model], *, defaults: dict[str, Any], **lookup: Any) -> Model:
+    """``update_or_create`` that writes only what differs, so that a second demo run rewrites
+    no row (no new ``updated_at``, no history entry): ``make demo`` twice changes nothing."""
+    obj = model._default_manager.filter(**lookup).first()
+    if obj is None:
+        return model._default_manager.create(**lookup, **defaults)
+    changed = False
+    for name, value in defaults.items():
+        field = model._meta.get_field(name)
+        if field.many_to_one:  # compare ids, without loading the related row
+            current, wanted = getattr(obj, field.attname), getattr(value, "pk", value)
+        else:
+            current, wanted = getattr(obj, name), value
+        if current != wanted:
+            setattr(obj, name, value)
+            changed = True
+    if changed:
+        obj.save()
+    return obj
+
+
 def run() -> dict[str, int]:
-    region, _ = Region.objects.update_or_create(name=REGION, defaults={"code": "99"})
-    municipality, _ = Municipality.objects.update_or_create(
-        region=region, name=MUNICIPALITY, defaults={"code": "99-01"}
+    region = ensure(Region, name=REGION, defaults={"code": "99"})
+    municipality = ensure(
+        Municipality, region=region, name=MUNICIPALITY, defaults={"code": "99-01"}
     )
     organisations = {}
     for short_name, full_name, kind, inn, director in ORGANISATIONS:
-        org, _ = Organisation.objects.update_or_create(
+        org = ensure(
+            Organisation,
             inn=inn,
             defaults={
                 "municipality": municipality,
@@ -225,7 +250,8 @@ def run() -> dict[str, int]:
     for short_name, values in CONTEXT.items():
         students, ovz, non_native, internet, computers, vacancies = values
         for year in YEARS:
-            SchoolContext.objects.update_or_create(
+            ensure(
+                SchoolContext,
                 organisation=organisations[short_name],
                 year=year,
                 defaults={
@@ -247,7 +273,8 @@ def run() -> dict[str, int]:
                     (math_subject, math),
                     (Subject.RUSSIAN, russian),
                 ):
-                    AssessmentResult.objects.update_or_create(
+                    ensure(
+                        AssessmentResult,
                         organisation=organisations[short_name],
                         year=year,
                         kind=kind,

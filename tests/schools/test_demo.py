@@ -59,3 +59,16 @@ def test_demo_leaders_have_high_results_and_shnor_none(db):
             assert high > 0, name
         if category == "shnor":
             assert high == 0, name
+
+
+def test_second_run_writes_no_row(db):
+    """``make demo`` twice changes nothing: the second run only reads (no UPDATE, no INSERT,
+    so no organisation gets a new ``updated_at``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    demo.run()
+    with CaptureQueriesContext(connection) as queries:
+        demo.run()
+    writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("UPDATE", "INSERT", "DELETE")]
+    assert writes == []
