@@ -152,11 +152,13 @@ def match_score(
     candidate: Candidate,
     weights: Weights,
     factor_names: Mapping[int, str],
+    ideal: float | None = None,
 ) -> Match | None:
     """The fit of one candidate for one school, or ``None`` when it covers none of its risks.
 
     The explanation (:attr:`Match.reasons`) is put into words only when it is read, so that a
     region-wide plan scores hundreds of thousands of pairs without writing sentences for them.
+    ``ideal`` is :func:`_ideal` of the school, when the caller scores many candidates for it.
     """
     if candidate.id == school.id or not _offers(candidate).intersection(school.levels):
         return None
@@ -191,7 +193,7 @@ def match_score(
     free = candidate.capacity - (candidate.load - (1 if already else 0))
     if candidate.capacity > 0:
         points += weights.load * max(0.0, free) / candidate.capacity
-    score = round(100.0 * points / _ideal(school, weights), 1)
+    score = round(100.0 * points / (ideal or _ideal(school, weights)), 1)
     return Match(
         candidate=candidate,
         score=min(score, 100.0),
@@ -288,11 +290,14 @@ def rank_candidates(
     top: int | None = None,
 ) -> list[Match]:
     """Candidates covering at least one of the school's risks, best first."""
+    ideal = _ideal(school, weights)
     matches = [
         m
         for c in candidates
         if (
-            m := match_score(school=school, candidate=c, weights=weights, factor_names=factor_names)
+            m := match_score(
+                school=school, candidate=c, weights=weights, factor_names=factor_names, ideal=ideal
+            )
         )
     ]
     matches.sort(key=lambda m: (-m.score, -len(m.covered), m.candidate.name))
@@ -348,11 +353,16 @@ def plan_pairings(
     for i, school in enumerate(schools):
         row: dict[int, Match] = {}
         needs = frozenset(school.levels)
+        ideal = _ideal(school, weights)
         for j, candidate in enumerate(candidates):
             if not offers[j] & needs:
                 continue
             m = match_score(
-                school=school, candidate=candidate, weights=weights, factor_names=factor_names
+                school=school,
+                candidate=candidate,
+                weights=weights,
+                factor_names=factor_names,
+                ideal=ideal,
             )
             if m is None:
                 continue

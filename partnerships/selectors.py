@@ -288,14 +288,15 @@ def latest_levels(
         profiles = RiskProfile.objects.filter(
             organisation__in=organisations, pk=Subquery(newest.values("pk")[:1])
         ).values("pk")
-    rows = FactorLevel.objects.filter(profile__in=profiles)
+    # no ordering: the model's default one joins the organisation and the factor and sorts
+    rows = FactorLevel.objects.filter(profile__in=profiles).order_by()
     if only is not None:
         rows = rows.filter(level__in=list(only))
     codes = dict(RiskFactor.objects.values_list("pk", "code"))
     levels: dict[int, dict[int, str]] = defaultdict(dict)
     for org_id, factor_id, level in rows.values_list(
         "profile__organisation_id", "factor_id", "level"
-    ).iterator(chunk_size=5000):
+    ):  # one fetch: a server-side cursor (WITH HOLD outside a transaction) costs more
         levels[org_id][codes[factor_id]] = level
     return levels
 
@@ -391,7 +392,9 @@ def matching_candidates(
     themselves supported; a supported school offers what it *declares* (seed 001, СОШ № 3).
     """
     rows = list(
-        organisations.filter(is_active=True).values_list(
+        organisations.filter(is_active=True)
+        .order_by()  # the ranking orders them; the default order would sort 2,000 names
+        .values_list(
             "id",
             "short_name",
             "kind",
@@ -404,9 +407,11 @@ def matching_candidates(
     levels = latest_levels(organisations=organisations, only=(Level.LOW, Level.HIGH))
     categories = current_categories(organisations=organisations)
     declared: dict[int, dict[int, str]] = defaultdict(dict)
-    for org_id, code, experience in DeclaredStrength.objects.filter(
-        organisation__in=organisations
-    ).values_list("organisation_id", "factor__code", "experience"):
+    for org_id, code, experience in (
+        DeclaredStrength.objects.filter(organisation__in=organisations)
+        .order_by()
+        .values_list("organisation_id", "factor__code", "experience")
+    ):
         declared[org_id][code] = experience
     capacities = dict(
         ProviderProfile.objects.filter(organisation__in=organisations).values_list(
