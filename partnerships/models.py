@@ -88,7 +88,7 @@ class Partnership(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     #: Optimistic locking of the edit form: every edit increments it; a stale one is refused.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("partnership")
@@ -314,7 +314,7 @@ class Network(models.Model):
         verbose_name=_("updated by"),
     )
     #: Optimistic locking of the edit form, as for partnerships.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("network")

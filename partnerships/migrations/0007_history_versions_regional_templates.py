@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=300, verbose_name='name')),
                 ('model', models.CharField(choices=[('model_1', 'Model 1: school district on a cooperation agreement'), ('model_2', 'Model 2: network form of educational programmes by contract'), ('model_3', 'Model 3: social partnership'), ('model_4', 'Model 4: innovation infrastructure'), ('resource_centre', 'Resource centre'), ('strategic', 'Strategic partnership'), ('outsourcing', 'Outsourcing')], max_length=20, verbose_name='model')),
                 ('description', models.TextField(blank=True, verbose_name='description')),
-                ('version', models.PositiveIntegerField(default=1)),
+                ('version', models.PositiveIntegerField(default=1, editable=False)),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
                 ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
                 ('description', models.TextField(blank=True, verbose_name='description')),
                 ('over_capacity_reason', models.TextField(blank=True, verbose_name="reason for exceeding a partner's capacity")),
-                ('version', models.PositiveIntegerField(default=1)),
+                ('version', models.PositiveIntegerField(default=1, editable=False)),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
                 ('history_change_reason', models.CharField(max_length=100, null=True)),
@@ -147,12 +147,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='network',
             name='version',
-            field=models.PositiveIntegerField(default=1),
+            field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AddField(
             model_name='partnership',
             name='version',
-            field=models.PositiveIntegerField(default=1),
+            field=models.PositiveIntegerField(default=1, editable=False),
         ),
         migrations.AlterField(
             model_name='agreementtemplate',
