@@ -123,8 +123,8 @@ def methodologist_panel(user, scope: Scope) -> dict[str, Any] | None:
                 title=_("Schools by category"),
                 bars=[(label, n) for label, n, _c in categories],
                 colors=[c for _l, _n, c in categories],
-                label_width=260,
-                width=480,
+                label_width=300,
+                width=520,
             )
         ),
         "categories": categories,

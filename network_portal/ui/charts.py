@@ -27,6 +27,36 @@ def _fmt(value: float, decimals: int) -> str:
     return number_format(round(value, decimals), decimal_pos=decimals)
 
 
+# Advance widths of DejaVu Sans (the charts' font) in em, by kind of character: enough to
+# know whether a label fits, without reading the font at run time.
+_NARROW = frozenset(" .,;:!|'\"()[]/-iIjlrtfг1")
+_WIDE = frozenset("mwMWжшщыюфЖШЩЮМФЫ%—…№@")
+
+
+def _text_width(text: str, font_size: float) -> float:
+    """An upper estimate of the width of ``text`` in pixels (DejaVu Sans)."""
+    em = 0.0
+    for char in text:
+        if char in _NARROW:
+            em += 0.40
+        elif char in _WIDE:
+            em += 1.10
+        elif char.isupper():
+            em += 0.80
+        else:
+            em += 0.68
+    return em * font_size
+
+
+def _fit(text: str, width: float, font_size: float) -> str:
+    """``text``, cut with «…» so that it fits in ``width`` pixels."""
+    if _text_width(text, font_size) <= width:
+        return text
+    while text and _text_width(text + "…", font_size) > width:
+        text = text[:-1]
+    return text.rstrip(" ,;:–—-") + "…"
+
+
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
@@ -144,7 +174,8 @@ def bar_chart(
     for i, (label, value) in enumerate(bars):
         y = gap + i * (bar_height + gap)
         color = colors[i] if colors and i < len(colors) else PALETTE[0]
-        text = escape(label if len(label) <= 38 else label[:37] + "…")
+        # right-aligned at label_width - 6: a label wider than that would lose its first letters
+        text = escape(_fit(label, label_width - 10, 11))
         parts.append(
             f'<text x="{label_width - 6}" y="{y + bar_height * 0.7:.1f}" text-anchor="end" '
             f'fill="#212529"><title>{escape(label)}</title>{text}</text>'
