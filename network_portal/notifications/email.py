@@ -3,6 +3,7 @@
 ``emails/<name>_subject.txt``, ``emails/<name>.txt`` and ``emails/<name>.html``.
 """
 
+import smtplib
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,3 +35,16 @@ def email_send(
     message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)
     return subject
+
+
+def email_error_text(exc: BaseException) -> str:
+    """What to log and store about a failed e-mail: the exception class and the SMTP reply
+    code(s), e.g. ``SMTPRecipientsRefused (550)``. Never the exception's text: for a refused
+    recipient that *is* the address (``{'ivanova@school5.ru': (550, …)}``)."""
+    codes: set[int] = set()
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = {code for code, _message in exc.recipients.values()}
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        codes = {exc.smtp_code}
+    name = exc.__class__.__name__
+    return f"{name} ({', '.join(str(c) for c in sorted(codes))})" if codes else name

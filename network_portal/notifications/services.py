@@ -25,7 +25,6 @@ outright can leave at most ``MARK_EVERY`` accepted letters in *sending*, which g
 from __future__ import annotations
 
 import logging
-import smtplib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -39,7 +38,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from .email import email_render
+from .email import email_error_text, email_render
 from .models import Notification, NotificationPreference, NotificationStatus
 from .registry import Reminder, get_reminder_kind, reminder_kinds
 from .tokens import unsubscribe_token
@@ -177,18 +176,6 @@ def _claim(reminders: list[Reminder], *, now, token: str) -> None:
         )
 
 
-def _error_text(exc: BaseException) -> str:
-    """What is logged and stored about a failed e-mail: the exception class and the SMTP
-    reply code(s). Never the exception's text: for a refused recipient that is the address."""
-    codes: set[int] = set()
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = {code for code, _msg in exc.recipients.values()}
-    elif isinstance(exc, smtplib.SMTPResponseException):
-        codes = {exc.smtp_code}
-    name = exc.__class__.__name__
-    return f"{name} ({', '.join(str(c) for c in sorted(codes))})" if codes else name
-
-
 class _Marks:
     """Outcomes of sent e-mails, written in one ``UPDATE`` per ``MARK_EVERY`` e-mails.
 
@@ -274,7 +261,7 @@ def reminders_send(
             try:
                 subject = _send_one(user, kind_key, [r for _, r in rows], connection)
             except Exception as exc:  # SMTP refused, timed out, template error: retry next run
-                error = _error_text(exc)
+                error = email_error_text(exc)
                 logger.warning("Reminder %s to user %s failed: %s", kind_key, recipient_id, error)
                 marks.add_failed(pks, error)
                 result.failed += len(pks)

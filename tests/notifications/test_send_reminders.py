@@ -290,3 +290,27 @@ def test_a_worker_stopped_half_way_records_the_letters_that_went_out(world, sett
     )
     assert reminders_send(kinds=["roadmap_due_soon"]).emails == 3
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+
+
+@pytest.mark.parametrize(
+    ("exc", "text"),
+    [
+        (
+            smtplib.SMTPRecipientsRefused({"ivanova@school5.ru": (550, b"5.1.1 unknown user")}),
+            "SMTPRecipientsRefused (550)",
+        ),
+        (
+            smtplib.SMTPSenderRefused(553, b"<portal@region.ru> refused", "portal@region.ru"),
+            "SMTPSenderRefused (553)",
+        ),
+        (
+            smtplib.SMTPDataError(554, b"message to ivanova@school5.ru rejected"),
+            "SMTPDataError (554)",
+        ),
+        (TimeoutError("timed out"), "TimeoutError"),
+    ],
+)
+def test_a_failed_email_is_described_by_class_and_smtp_code_only(exc, text):
+    from network_portal.notifications.email import email_error_text
+
+    assert email_error_text(exc) == text
