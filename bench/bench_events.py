@@ -6,7 +6,9 @@ on PostgreSQL use a database of its own, e.g. ``portal_bench_events``), a munici
 measures through Django's test client — the whole middleware stack, no network:
 
 * the announcements page (``events:public_list``), first page and a filtered one;
-* the municipality feed (``events:public_feed``): a full build and a 304 revalidation;
+* the municipality feed (``events:public_feed``): served from the cache, a 304
+  revalidation, the first request after one event changed (only that VEVENT is written
+  again; the other events are not even loaded) and with an empty cache;
 * the embeddable snippet (``events:public_embed``);
 * the personal feed of a teacher registered for 50 events;
 
@@ -142,6 +144,13 @@ def _touch(municipality):
     return touch
 
 
+def _cold():
+    """No cached feed and no cached VEVENT: every event written again (once a day at most)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
@@ -170,6 +179,7 @@ def main() -> int:
             ("municipality feed, full", feed, {}),
             ("municipality feed, 304", feed, {"HTTP_IF_NONE_MATCH": etag}),
             ("municipality feed, after one event changed", feed, {"before": _touch(municipality)}),
+            ("municipality feed, cold cache (a restart)", feed, {"before": _cold}),
             ("personal feed (50 events)", reverse("events:public_personal_feed", args=[key]), {}),
         ]
         for name, url, headers in pages:

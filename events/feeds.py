@@ -34,8 +34,19 @@ from .selectors import (
 )
 
 REMINDER_BEFORE = timedelta(days=1)
-#: A cached VEVENT is also refreshed daily (an organisation or event type renamed meanwhile).
-VEVENT_CACHE_SECONDS = 60 * 60 * 24
+#: A built feed is kept a day at most (its ETag names the day).
+FEED_CACHE_SECONDS = 60 * 60 * 24
+#: A VEVENT is kept under everything it prints (the event's ``updated_at`` and the names of
+#: its organiser and type), so it never goes stale: only a cleared cache writes it again.
+VEVENT_CACHE_SECONDS = 60 * 60 * 24 * 30
+#: What a VEVENT's cache key is made of: the row's version and the related names it prints.
+VERSION_FIELDS = (
+    "pk",
+    "updated_at",
+    "organiser__short_name",
+    "organiser__email",
+    "event_type__name",
+)
 PRODID = "-//Network partnerships portal//Events//RU"
 
 
@@ -109,7 +120,7 @@ def calendar_build(
     *,
     name: str,
     events: Iterable[Event] | None = None,
-    versions: Iterable[tuple[int, datetime]] | None = None,
+    versions: Iterable[tuple] | None = None,
     load: Callable[[list[int]], Iterable[Event]] | None = None,
     tentative_ids: frozenset[int] = frozenset(),
     link_ids: frozenset[int] = frozenset(),
@@ -119,22 +130,32 @@ def calendar_build(
 
     Writing a VEVENT with icalendar costs about a millisecond, so a feed of 1,000 events would
     take a second. With ``cache_key``, the VEVENTs of the feed are kept in one cache entry,
-    each under the event's ``updated_at`` (any edit of the event changes it): only new or
-    changed events are written again. Give either the ``events`` themselves, or their
-    ``versions`` — ``(pk, updated_at)`` in feed order — and ``load(pks)`` to fetch the full
-    rows: then only the events whose VEVENT is not cached are loaded at all (loading 1,000
-    model instances to reuse their cached VEVENTs was most of a rebuild's time).
+    each under the event's ``updated_at`` (any edit of the event changes it) and the names it
+    prints: only new or changed events are written again. Give either the ``events``
+    themselves, or their ``versions`` — rows of :data:`VERSION_FIELDS` in feed order — and
+    ``load(pks)`` to fetch the full rows: then only the events whose VEVENT is not cached are
+    loaded at all (loading 1,000 model instances to reuse their cached VEVENTs was most of a
+    rebuild's time).
     """
     stored: dict[tuple, bytes] = cache.get(cache_key, {}) if cache_key else {}
 
-    def key_of(pk: int, updated_at: datetime) -> tuple:
-        return (pk, updated_at.timestamp(), pk in tentative_ids, pk in link_ids)
+    def key_of(pk: int, updated_at: datetime, *names: str | None) -> tuple:
+        return (pk, updated_at.timestamp(), pk in tentative_ids, pk in link_ids, *names)
 
     if events is not None:
         by_pk = {event.pk: event for event in events}
-        keys = [key_of(pk, event.updated_at) for pk, event in by_pk.items()]
+        keys = [
+            key_of(
+                pk,
+                event.updated_at,
+                event.organiser.short_name,
+                event.organiser.email,
+                event.event_type.name if event.event_type_id else None,
+            )
+            for pk, event in by_pk.items()
+        ]
     else:
-        keys = [key_of(pk, updated_at) for pk, updated_at in versions or ()]
+        keys = [key_of(*row) for row in versions or ()]
         missing = [key[0] for key in keys if key not in stored]
         by_pk = {event.pk: event for event in load(missing)} if missing else {}
     chunks: dict[tuple, bytes] = {}
@@ -198,11 +219,11 @@ def municipality_feed(request: HttpRequest, municipality_id: int) -> HttpRespons
         feed = public_feed_events(municipality_id=municipality_id)
         content = calendar_build(
             name=_("Network events: %(municipality)s") % {"municipality": municipality.name},
-            versions=feed.values_list("pk", "updated_at"),
+            versions=feed.values_list(*VERSION_FIELDS),
             load=lambda pks: feed.filter(pk__in=pks),
             cache_key=f"events:vevents:municipality:{municipality_id}",
         )
-        cache.set(key, content, timeout=VEVENT_CACHE_SECONDS)
+        cache.set(key, content, timeout=FEED_CACHE_SECONDS)
     return _ics(content, f"events-{municipality_id}.ics")
 
 

@@ -253,3 +253,25 @@ def test_feed_last_modified_rule():
         2026, 12, 3, tzinfo=tz
     )
     assert feed_last_modified(changes=[None], left_window=None) is None
+
+
+def test_a_cached_vevent_is_written_again_when_the_organiser_is_renamed(world):
+    from events.feeds import VERSION_FIELDS, calendar_build
+    from events.selectors import public_feed_events
+
+    EventFactory(organiser=world.leader)
+    feed = public_feed_events(municipality_id=world.mun.pk)
+
+    def build():
+        return calendar_build(
+            name="Тест",
+            versions=feed.values_list(*VERSION_FIELDS),
+            load=lambda pks: feed.filter(pk__in=pks),
+            cache_key="events:test:rename",
+        ).decode()
+
+    assert "МОБУ «СОШ № 9»" in build()
+    world.leader.short_name = "МАОУ «Лицей № 9»"
+    world.leader.save()
+    body = build()
+    assert "Лицей № 9" in body and "МОБУ «СОШ № 9»" not in body
