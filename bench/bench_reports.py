@@ -9,6 +9,7 @@ municipality, then measures:
   reminders sent (locmem backend) — and the second run, which must send nothing;
 * a municipality progress report of about 20 pages, built in a fresh worker-like process:
   build time (context + HTML + PDF) and the peak memory (max RSS) of that process;
+* the data version of that report (asked in the web request when it is ordered);
 * the home-page panels of the methodologist and the coordinator: time and queries.
 
 Usage: ``.venv/bin/python bench/bench_reports.py [--schools 2000]``. Prints a table; exits
@@ -335,6 +336,25 @@ def main() -> None:
             f"{figures['pages']} pages, {figures['schools']} schools, {figures['kb']} KB; context {figures['context_s']} s; max RSS {figures['maxrss_mb']} MB",
             f"{figures['total_s']} s",
         )
+    )
+
+    # Asked in the web request when a report is ordered: an unchanged version hands out the
+    # ready PDF. It digests the same rows the report is built from (reports.documents).
+    from reports.documents import _version
+
+    params = {
+        "subject": "municipality",
+        "id": world["municipality_id"],
+        "start": "2025-09-01",
+        "end": "2026-08-31",
+        "user": world["methodologist"].pk,
+    }
+    with QueryCounter() as q:
+        started = time.perf_counter()
+        _version(params)
+        seconds = time.perf_counter() - started
+    rows.append(
+        ("municipality report's data version", f"{q.count} queries", f"{seconds * 1000:.0f} ms")
     )
 
     for label, func, user in (

@@ -15,7 +15,7 @@ One run:
    server refused or timed out on *failed* with the exception class and SMTP code (never the
    address), and the next run retries them.
 
-Queries: three per batch of 1 000 reminders plus one ``UPDATE`` per ``MARK_EVERY`` e-mails —
+Queries: at most four per batch of 1 000 reminders plus one ``UPDATE`` per ``MARK_EVERY`` e-mails —
 never one per item or per e-mail, and independent of how many rows earlier runs left behind.
 The outcomes are also written in a ``finally``, so a stopped worker loses none; a worker killed
 outright can leave at most ``MARK_EVERY`` accepted letters in *sending*, which go again after
@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=30)
 MAX_ATTEMPTS = 10
-#: Reminders per batch of insert-or-skip and claim (three queries each).
+#: Reminders per batch of insert-or-skip and claim (at most four queries each).
 BATCH = 1000
 #: Sent e-mails whose rows are marked in one ``UPDATE`` (see :class:`_Marks`).
 MARK_EVERY = 25
@@ -116,7 +116,8 @@ def _is_claimable(status: str, claimed_at, attempts: int, now) -> bool:
 def _claim(reminders: list[Reminder], *, now, token: str) -> None:
     """Insert-or-skip the rows of one batch of reminders and claim those still to send.
 
-    Three queries per batch, whatever the history: only the rows of these keys are read (a
+    At most four queries per batch (read, insert, read back, claim), whatever the history: only
+    the rows of these keys are read (a
     superset by kind, recipient, object and due date, narrowed in Python), never every row in
     a date window — long-overdue items would make that window the whole history.
     """
