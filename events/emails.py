@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from network_portal.notifications.email import email_send
+from network_portal.notifications.email import email_error_text, email_send
 from network_portal.notifications.models import Notification, NotificationStatus
 from network_portal.notifications.services import MAX_ATTEMPTS, STALE_AFTER
 
@@ -103,9 +103,8 @@ def _send_claimed(
             context={**letter.context, "user": letter.recipient},
         )
     except Exception as exc:  # SMTP refused or timed out, a template error: retried later
-        mine.update(
-            status=NotificationStatus.FAILED, last_error=f"{exc.__class__.__name__}: {exc}"[:2000]
-        )
+        # the class and SMTP code only: a refused recipient's text is the address itself
+        mine.update(status=NotificationStatus.FAILED, last_error=email_error_text(exc)[:2000])
         raise
     mine.update(
         status=NotificationStatus.SENT, subject=subject[:300], sent_at=timezone.now(), last_error=""
@@ -129,10 +128,13 @@ def _deliver(
         try:
             sent += _send_claimed(note, template=template, letter=letter, now=now)
         except Exception as exc:
-            logger.warning("E-mail %s to user %s failed: %s", kind, letter.recipient.pk, exc)
+            logger.warning(
+                "E-mail %s to user %s failed: %s", kind, letter.recipient.pk, email_error_text(exc)
+            )
             failed.append(exc)
     if failed:
-        raise EmailsNotSent(f"{len(failed)} of {len(rows)} {kind} e-mails failed") from failed[0]
+        reasons = ", ".join(sorted({email_error_text(exc) for exc in failed}))
+        raise EmailsNotSent(f"{len(failed)} of {len(rows)} {kind} e-mails failed: {reasons}")
     return sent
 
 

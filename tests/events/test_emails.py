@@ -61,6 +61,8 @@ def test_one_refused_address_does_not_stop_the_others_and_is_sent_later(cancelle
     assert sorted(m.to[0] for m in mail.outbox) == sorted([first.email, third.email])
     row = Notification.objects.get(kind=emails.KIND_CANCELLED, recipient=refused)
     assert row.status == NotificationStatus.FAILED and "SMTPRecipientsRefused" in row.last_error
+    assert refused.email not in row.last_error  # no address stored or logged
+    assert "SMTPRecipientsRefused (550)" in caplog.text and refused.email not in caplog.text
 
     assert emails.emails_retry() == 0  # the server still refuses: kept, not lost
     assert Notification.objects.get(pk=row.pk).status == NotificationStatus.FAILED
