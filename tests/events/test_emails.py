@@ -53,7 +53,9 @@ def cancelled(world, make_teacher):
     return event, people
 
 
-def test_one_refused_address_does_not_stop_the_others_and_is_sent_later(cancelled, flaky_mail):
+def test_one_refused_address_does_not_stop_the_others_and_is_sent_later(
+    cancelled, flaky_mail, caplog
+):
     event, (first, refused, third) = cancelled
     flaky_mail.add(refused.email)
     with pytest.raises(emails.EmailsNotSent):
