@@ -12,8 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from network_portal.documents.registry import BuiltFile, DocumentKind
+from network_portal.documents.registry import BuiltFile, DocumentBuildError, DocumentKind
 from network_portal.documents.rendering import render_pdf
 
 from .models import Registration
@@ -45,7 +46,7 @@ def certificate_build(job) -> BuiltFile:
         "event", "event__organiser", "event__municipality", "event__event_type", "user"
     ).get(pk=job.params["registration_id"])
     if not certificate_available(registration=registration) or not registration.certificate_code:
-        raise ValueError("The participant is not marked as attended.")
+        raise DocumentBuildError(_("A certificate is issued only to those who attended."))
     pdf = render_pdf("events/pdf/certificate.html", certificate_context(registration))
     return BuiltFile(name=f"sertifikat-{registration.certificate_code}.pdf", content=pdf)
 

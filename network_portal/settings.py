@@ -304,6 +304,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "documents.recover_jobs",
         "schedule": timedelta(minutes=5),
     },
+    # events: registration, promotion and cancellation letters still owed (a failed or lost send).
+    "events-retry-emails": {"task": "events.retry_emails", "schedule": timedelta(minutes=30)},
     # partnerships: signed agreements past their term become «истекло».
     "expire-agreements": {"task": "partnerships.expire_agreements", "schedule": timedelta(hours=6)},
 }
@@ -325,5 +327,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO (fonts, stylesheets).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -15,11 +15,12 @@ One run:
    server refused or timed out on *failed* with the exception class and SMTP code (never the
    address), and the next run retries them.
 
-Queries: at most four per batch of 1 000 reminders plus one ``UPDATE`` per ``MARK_EVERY`` e-mails —
-never one per item or per e-mail, and independent of how many rows earlier runs left behind.
-The outcomes are also written in a ``finally``, so a stopped worker loses none; a worker killed
-outright can leave at most ``MARK_EVERY`` accepted letters in *sending*, which go again after
-``STALE_AFTER`` (see ``bench/README.md`` for a region's figures).
+Queries: at most four per batch of 1 000 reminders plus one ``UPDATE`` per e-mail, written
+the moment the server accepted it — never one per item (a letter holds all of a person's items
+of a kind), and independent of how many rows earlier runs left behind. Marking each letter at
+once keeps the one case SMTP cannot make exactly-once as narrow as it can be: a worker killed
+between the server's "accepted" and that ``UPDATE`` leaves that one letter in *sending*, to go
+again after ``STALE_AFTER`` (see ``bench/README.md`` for a region's figures).
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ STALE_AFTER = timedelta(minutes=30)
 MAX_ATTEMPTS = 10
 #: Reminders per batch of insert-or-skip and claim (at most four queries each).
 BATCH = 1000
-#: Sent e-mails whose rows are marked in one ``UPDATE`` (see :class:`_Marks`).
-MARK_EVERY = 25
+#: Sent e-mails whose rows are marked in one ``UPDATE`` (see :class:`_Marks`): every letter at
+#: once, because a batch of marks lost with a killed worker would be a batch of letters sent
+#: twice.
+MARK_EVERY = 1
 
 
 @dataclass
@@ -181,8 +184,7 @@ class _Marks:
     """Outcomes of sent e-mails, written in one ``UPDATE`` per ``MARK_EVERY`` e-mails.
 
     :meth:`flush` also runs in a ``finally``, so a worker that is stopped (or hits an error)
-    records every letter that went out; only one killed outright can leave up to
-    ``MARK_EVERY`` accepted letters in *sending*, to be sent again after ``STALE_AFTER``.
+    records every letter that went out.
     """
 
     def __init__(self, token: str) -> None:

@@ -176,3 +176,25 @@ def test_report_before_the_event_is_refused(client_for, users, world):
     )
     assert response.status_code == 200 and "после проведения" in response.text
     assert not hasattr(Registration, "report")
+
+
+def test_a_certificate_job_for_someone_not_present_fails_with_a_russian_reason(
+    registration, users, django_capture_on_commit_callbacks
+):
+    """The attendance mark was taken back after the job was queued: the builder explains."""
+    from events.services import CERTIFICATE_KIND
+    from network_portal.documents.services import job_request
+
+    registration.certificate_code = "TEST-0001"
+    registration.attended = False
+    registration.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_request(
+            kind=CERTIFICATE_KIND,
+            params={"registration_id": registration.pk},
+            title="Сертификат",
+            user=users.teacher,
+        )
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == ("Сертификат выдаётся только присутствовавшим.")
