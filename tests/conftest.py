@@ -50,7 +50,15 @@ def pytest_collection_modifyitems(items):
     it too.
     """
     for item in items:
-        if _is_transactional(item) and "django_db_serialized_rollback" not in item.fixturenames:
+        if not _is_transactional(item):
+            continue
+        marker = item.get_closest_marker("django_db")
+        if marker is not None:
+            # pytest-django decides which databases to serialize from the marker alone
+            if not marker.kwargs.get("serialized_rollback"):
+                kwargs = {**marker.kwargs, "serialized_rollback": True}
+                item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+        elif "django_db_serialized_rollback" not in item.fixturenames:
             item.fixturenames.append("django_db_serialized_rollback")
     items.sort(key=_is_transactional)
 
