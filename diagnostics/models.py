@@ -13,7 +13,7 @@ class RiskFactor(models.Model):
     """One of the ten «500+» risk factors (reference data, ``0002_fill_risk_factors``)."""
 
     code = models.PositiveSmallIntegerField(_("number"), unique=True)
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(pgettext_lazy("title", "name"), max_length=300)
     short_name = models.CharField(_("short name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
 

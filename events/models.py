@@ -83,7 +83,10 @@ class Event(models.Model):
         verbose_name=_("partnership"),
     )
     roadmap_items = models.ManyToManyField(
-        "roadmaps.RoadmapItem", blank=True, related_name="events", verbose_name=_("roadmap items")
+        "roadmaps.RoadmapItem",
+        blank=True,
+        related_name="events",
+        verbose_name=pgettext_lazy("event", "roadmap items"),
     )
     risk_factors = models.ManyToManyField(
         "diagnostics.RiskFactor",

@@ -153,7 +153,9 @@ class NetworkForm(forms.ModelForm):
 class TransitionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=pgettext_lazy("status change", "Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -299,7 +301,7 @@ class AgreementTemplateForm(forms.Form):
 
 
 class PartnershipFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=pgettext_lazy("search field", "Search"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

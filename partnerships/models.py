@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history import register
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
@@ -229,7 +230,7 @@ class Agreement(models.Model):
 
 
 class ReferenceItem(models.Model):
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(pgettext_lazy("title", "name"), max_length=200, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("in use"), default=True)
 
@@ -282,7 +283,7 @@ class NetworkModel(models.TextChoices):
 class Network(models.Model):
     """A network (сеть / школьный округ / кластер) with its model and coordinator."""
 
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(pgettext_lazy("title", "name"), max_length=300)
     model = models.CharField(_("model"), max_length=20, choices=NetworkModel.choices)
     municipality = models.ForeignKey(
         "schools.Municipality",
@@ -394,7 +395,7 @@ class ProviderProfile(models.Model):
     resources = models.ManyToManyField(
         ResourceKind, blank=True, related_name="+", verbose_name=_("resources it can share")
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(pgettext_lazy("remark", "note"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -482,7 +483,9 @@ class StatusChange(models.Model):
         related_name="status_changes",
         verbose_name=_("agreement"),
     )
-    from_status = models.CharField(_("from"), max_length=12, blank=True)
+    from_status = models.CharField(
+        pgettext_lazy("status change", "from"), max_length=12, blank=True
+    )
     to_status = models.CharField(_("to"), max_length=12)
     action = models.CharField(_("action"), max_length=20)
     actor = models.ForeignKey(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from partnerships.models import PartnershipMember
 from schools.models import (
@@ -29,7 +30,7 @@ GROUPS = {
 }
 SUBJECTS = {
     "math": (_("Mathematics"), ("math", "math_profile")),
-    "russian": (_("Russian"), ("russian",)),
+    "russian": (pgettext_lazy("school subject", "Russian"), ("russian",)),
 }
 #: Partnership statuses in which a school counts as «in a partnership».
 WORKING_STATUSES = ("agreed", "active", "completed")

@@ -53,7 +53,9 @@ class Roadmap(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=RoadmapStatus.choices, default=RoadmapStatus.DRAFT
     )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_at = models.DateTimeField(
+        pgettext_lazy("roadmap", "approved at"), null=True, blank=True
+    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -62,7 +64,9 @@ class Roadmap(models.Model):
         related_name="+",
         verbose_name=_("approved by"),
     )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(
+        pgettext_lazy("roadmap", "submitted at"), null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -149,7 +153,7 @@ class RoadmapItem(models.Model):
         _("status"), max_length=12, choices=ItemStatus.choices, default=ItemStatus.PLANNED
     )
     completed_at = models.DateField(_("completed on"), null=True, blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("ordering", "position"), default=0)
     #: Optimistic locking: every save increments it; a save with a stale version is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -232,7 +236,7 @@ class MeasureTemplate(models.Model):
     #: The partnership's leader school is proposed as co-responsible for this measure.
     with_leader = models.BooleanField(_("with the leader school"), default=False)
     is_active = models.BooleanField(_("in use"), default=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(pgettext_lazy("ordering", "position"), default=0)
 
     class Meta:
         verbose_name = _("typical measure")
@@ -292,7 +296,7 @@ class CommentKind(models.TextChoices):
     COMMENT = "comment", _("Comment")
     SUBMITTED = "submitted", _("Submitted for approval")
     RETURNED = "returned", _("Returned for revision")
-    APPROVED = "approved", _("Approved")
+    APPROVED = "approved", pgettext_lazy("roadmap comment", "Approved")
 
 
 class ReviewComment(models.Model):
@@ -349,7 +353,7 @@ class QuarterRating(models.Model):
         _("quarter"), choices=[(q, str(q)) for q in (1, 2, 3, 4)]
     )
     rating = models.CharField(_("rating"), max_length=5, choices=Rating.choices)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(pgettext_lazy("rating", "reason"))
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

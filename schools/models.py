@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
@@ -19,7 +20,7 @@ from .validators import validate_inn, validate_ogrn
 
 
 class Region(models.Model):
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(pgettext_lazy("title", "name"), max_length=200, unique=True)
     code = models.CharField(_("code"), max_length=10, blank=True)
 
     class Meta:
@@ -35,7 +36,7 @@ class Municipality(models.Model):
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("region")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("title", "name"), max_length=200)
     code = models.CharField(_("code"), max_length=20, blank=True)
 
     class Meta:
@@ -120,7 +121,7 @@ class Organisation(models.Model):
     phone = models.CharField(_("phone"), max_length=200, blank=True)
     email = models.CharField(_("e-mail"), max_length=300, blank=True)
     website = models.CharField(_("website"), max_length=300, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("organisation", "active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -514,7 +515,7 @@ class ImportRun(models.Model):
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     issues = models.JSONField(_("issues"), default=list, blank=True)
-    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    progress = models.PositiveSmallIntegerField(pgettext_lazy("import", "progress, %"), default=0)
     error = models.TextField(_("error"), blank=True)
     source = models.CharField(_("source"), max_length=10, default="wizard")
     created_by = models.ForeignKey(
