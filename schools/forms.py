@@ -18,6 +18,7 @@ from .models import (
     OrganisationKind,
     SchoolContext,
 )
+from .services import edit_fingerprint
 
 SORTS = {
     "name": "sort_name",
@@ -97,12 +98,20 @@ class OrganisationForm(forms.ModelForm):
         ]
         localized_fields = "__all__"
 
+    #: What the form showed (see ``services.edit_fingerprint``): a save over somebody else's
+    #: change is refused instead of overwriting it.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, contacts_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if contacts_only:
             for name in list(self.fields):
-                if name not in self.DIRECTOR_FIELDS:
+                if name not in self.DIRECTOR_FIELDS and name != "seen":
                     del self.fields[name]
+        self.fields["seen"].initial = edit_fingerprint(self.instance, self.edited_fields())
+
+    def edited_fields(self) -> list[str]:
+        return [name for name in self.fields if name != "seen"]
 
     def _unique_identifier(self, name: str, message: str) -> str:
         # The constraint would say it too, but as an error of the whole form: say it here,
@@ -137,6 +146,15 @@ class SchoolContextForm(forms.ModelForm):
             "teacher_vacancies",
         ]
         localized_fields = "__all__"
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen"].initial = edit_fingerprint(self.instance, self.edited_fields())
+
+    def edited_fields(self) -> list[str]:
+        return [name for name in self.fields if name not in ("seen", "year")]
 
     def clean_year(self):
         year = self.cleaned_data["year"]

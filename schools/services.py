@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -503,14 +504,77 @@ def category_rules_save(*, rules: CategoryRules, user: Any) -> CategoryRules:
 # --- profile ----------------------------------------------------------------------------------
 
 
-def organisation_update(*, organisation: Organisation, user: Any, **fields: Any) -> Organisation:
+# --- profile and context edits: nobody's save is silently overwritten ------------------------
+
+
+class StaleEditError(Exception):
+    """Somebody saved other values since the form was opened; nothing was written.
+
+    ``changes`` are (label, value now stored) for each field whose stored value differs from
+    what this person typed; ``seen`` is the fingerprint of what is stored now, for the form to
+    carry so that sending it again (after a look) goes through.
+    """
+
+    def __init__(self, *, changes: list[tuple[str, str]], seen: str) -> None:
+        super().__init__("stale edit")
+        self.changes = changes
+        self.seen = seen
+
+
+def edit_fingerprint(instance: Any, fields: Iterable[str]) -> str:
+    """A digest of the stored values of ``fields`` (optimistic locking without a version
+    column: a form carries the digest of what it showed, the save compares it again)."""
+    values = [(name, str(instance._meta.get_field(name).value_from_object(instance)))
+              for name in sorted(fields)]  # fmt: skip
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+
+
+def _refuse_if_changed(*, stored: Any, seen: str | None, typed: dict[str, Any]) -> None:
+    if not seen or edit_fingerprint(stored, typed) == seen:
+        return
+    changes = []
+    for name, value in typed.items():
+        field = stored._meta.get_field(name)
+        now = field.value_from_object(stored)
+        if now != value:
+            shown = dict(field.flatchoices).get(now, now) if field.choices else now
+            changes.append((str(field.verbose_name), "—" if shown in (None, "") else str(shown)))
+    if changes:  # somebody stored exactly what is typed here: saving it loses nothing
+        raise StaleEditError(changes=changes, seen=edit_fingerprint(stored, typed))
+
+
+@transaction.atomic
+def organisation_update(
+    *, organisation: Organisation, user: Any, seen: str | None = None, **fields: Any
+) -> Organisation:
+    """Save the profile; :class:`StaleEditError` when it changed since ``seen``."""
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    _refuse_if_changed(stored=locked, seen=seen, typed=fields)
     for name, value in fields.items():
-        setattr(organisation, name, value)
-    organisation.save()
-    return organisation
+        setattr(locked, name, value)
+    locked.save()
+    return locked
 
 
-def school_context_save(*, context: SchoolContext, user: Any) -> SchoolContext:
+@transaction.atomic
+def school_context_save(
+    *, context: SchoolContext, user: Any, seen: str | None = None, fields: Iterable[str] = ()
+) -> SchoolContext:
+    """Save one year's context; :class:`StaleEditError` when that year's row changed (or was
+    created by somebody else) since the form showed ``seen``."""
+    stored = (
+        SchoolContext.objects.select_for_update()
+        .filter(organisation_id=context.organisation_id, year=context.year)
+        .first()
+    )
+    typed = {name: getattr(context, name) for name in fields if name != "year"}
+    _refuse_if_changed(
+        stored=stored or SchoolContext(organisation_id=context.organisation_id, year=context.year),
+        seen=seen,
+        typed=typed,
+    )
+    if stored is not None:
+        context.pk = stored.pk
     context.save()
     categories_recompute_later(organisation_ids=[context.organisation_id])
     return context

@@ -149,12 +149,35 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, instance=organisation, contacts_only=contacts_only
     )
     if request.method == "POST" and form.is_valid():
-        services.organisation_update(
-            organisation=organisation, user=request.user, **form.cleaned_data
-        )
-        messages.success(request, _("The profile is saved."))
-        return redirect("schools:detail", pk=pk)
+        fields = {name: form.cleaned_data[name] for name in form.edited_fields()}
+        try:
+            services.organisation_update(
+                organisation=organisation,
+                user=request.user,
+                seen=form.cleaned_data["seen"],
+                **fields,
+            )
+        except services.StaleEditError as stale:
+            _refuse_stale(form, stale)
+        else:
+            messages.success(request, _("The profile is saved."))
+            return redirect("schools:detail", pk=pk)
     return render(request, "schools/edit.html", {"organisation": organisation, "form": form})
+
+
+def _refuse_stale(form, stale: services.StaleEditError) -> None:
+    """The form again, as typed, with what is stored now; sending it again saves it."""
+    form.data = form.data.copy()
+    form.data["seen"] = stale.seen
+    changes = "; ".join(f"{label} — {value}" for label, value in stale.changes)
+    form.add_error(
+        None,
+        _(
+            "While you were editing, somebody else saved this page. Stored now: %(changes)s. "
+            "What you typed is kept below: check it and save again to replace their values."
+        )
+        % {"changes": changes},
+    )
 
 
 def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -167,11 +190,20 @@ def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
     instance = selectors.school_context_for(organisation=organisation, year=year)
     form = SchoolContextForm(request.POST or None, instance=instance, initial={"year": year})
     if request.method == "POST" and form.is_valid():
-        services.school_context_save(context=form.save(commit=False), user=request.user)
-        messages.success(
-            request, _("The school context is saved; the categories will be recomputed.")
-        )
-        return redirect("schools:detail", pk=pk)
+        try:
+            services.school_context_save(
+                context=form.save(commit=False),
+                user=request.user,
+                seen=form.cleaned_data["seen"],
+                fields=form.edited_fields(),
+            )
+        except services.StaleEditError as stale:
+            _refuse_stale(form, stale)
+        else:
+            messages.success(
+                request, _("The school context is saved; the categories will be recomputed.")
+            )
+            return redirect("schools:detail", pk=pk)
     return render(
         request, "schools/context_edit.html", {"organisation": organisation, "form": form}
     )

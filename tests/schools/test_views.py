@@ -330,3 +330,47 @@ def test_list_sorts_names_as_people_read_them(users, world, client_for):
         "МОБУ «Школа № 16»",
         "МОБУ «Школа № 100»",
     ]
+
+
+def _form_data(response) -> dict:
+    """The form as the browser would send it back: every field's shown value."""
+    form = response.context["form"]
+    values = {name: form[name].value() for name in form.fields}
+    return {name: "" if value is None else value for name, value in values.items()}
+
+
+def test_a_profile_save_over_somebody_elses_change_is_refused_and_keeps_the_typing(
+    users, world, client_for
+):
+    url = reverse("schools:edit", args=[world.school.pk])
+    director = client_for(users.director)
+    mine = {**_form_data(director.get(url)), "phone": "+7 900 111-11-11"}
+    # meanwhile the methodologist saves another phone
+    Organisation.objects.filter(pk=world.school.pk).update(phone="+7 900 222-22-22")
+    refused = director.post(url, mine)
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert "кто-то другой сохранил эту страницу" in body
+    assert "телефон — +7 900 222-22-22" in body
+    assert 'value="+7 900 111-11-11"' in body
+    world.school.refresh_from_db()
+    assert world.school.phone == "+7 900 222-22-22"
+    # having seen it, the director sends the form again: now it is saved
+    again = director.post(url, _form_data(refused))
+    assert again.status_code == 302
+    world.school.refresh_from_db()
+    assert world.school.phone == "+7 900 111-11-11"
+
+
+def test_a_context_save_over_somebody_elses_change_is_refused(users, world, client_for):
+    SchoolContext.objects.create(organisation=world.school, year=2025, students=400)
+    url = reverse("schools:context_edit", args=[world.school.pk]) + "?year=2025"
+    client = client_for(users.methodologist)
+    mine = {**_form_data(client.get(url)), "students": "410"}
+    SchoolContext.objects.filter(organisation=world.school, year=2025).update(students=455)
+    refused = client.post(url, mine)
+    assert refused.status_code == 200
+    assert "455" in refused.content.decode()
+    assert SchoolContext.objects.get(organisation=world.school, year=2025).students == 455
+    assert client.post(url, _form_data(refused)).status_code == 302
+    assert SchoolContext.objects.get(organisation=world.school, year=2025).students == 410
