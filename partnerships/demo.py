@@ -236,6 +236,13 @@ def _members(partnership: Partnership, wanted: dict[int, str]) -> bool:
     return True
 
 
+def _agreed(partnership: Partnership, day: dt.date) -> bool:
+    """An agreed or active pair's members have agreed to it (on the day before it starts);
+    only members without a date get one, so a second run writes nothing."""
+    when = timezone.make_aware(dt.datetime.combine(day - dt.timedelta(days=1), dt.time(12)))
+    return bool(partnership.members.filter(agreed_at__isnull=True).update(agreed_at=when))
+
+
 def run() -> dict[str, int]:
     municipality = Municipality.objects.get(name=MUNICIPALITY)
     orgs = {o.short_name: o for o in Organisation.objects.filter(municipality=municipality)}
@@ -302,6 +309,8 @@ def run() -> dict[str, int]:
                 for name in names
             }
             changed |= _members(partnership, wanted)
+            if status in (PartnershipStatus.AGREED, PartnershipStatus.ACTIVE):
+                changed |= _agreed(partnership, start or timezone.localdate())
             for manager, objects in (
                 (partnership.risk_factors, [factors[c] for c in codes]),
                 (

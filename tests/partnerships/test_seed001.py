@@ -71,3 +71,15 @@ def test_suggest_partners_command_unknown_school(demo):
 
     with pytest.raises(CommandError, match="не найдена"):
         call_command("suggest_partners", "Лицей № 999")
+
+
+def test_members_of_agreed_and_active_demo_pairs_have_agreed(demo):
+    from partnerships.models import PartnershipMember, PartnershipStatus
+
+    members = PartnershipMember.objects.filter(
+        partnership__status__in=[PartnershipStatus.AGREED, PartnershipStatus.ACTIVE]
+    )
+    assert members.exists()
+    assert not members.filter(agreed_at__isnull=True).exists()
+    proposed = PartnershipMember.objects.filter(partnership__status=PartnershipStatus.PROPOSED)
+    assert not proposed.filter(agreed_at__isnull=False).exists()
