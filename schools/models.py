@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
 
-from .validators import validate_inn, validate_ogrn
+from .validators import validate_inn, validate_login, validate_ogrn
 
 
 class Region(models.Model):
@@ -38,6 +38,24 @@ class Municipality(models.Model):
     )
     name = models.CharField(pgettext_lazy("title", "name"), max_length=200)
     code = models.CharField(_("code"), max_length=20, blank=True)
+    oktmo = models.CharField(_("OKTMO"), max_length=11, blank=True, db_index=True)
+    #: The centroid, for distances when a school has no coordinates of its own.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
 
     class Meta:
         verbose_name = _("municipality")
@@ -100,6 +118,11 @@ class Organisation(models.Model):
         _("OGRN"), max_length=15, blank=True, db_index=True, validators=[validate_ogrn]
     )
     code = models.CharField(_("regional code"), max_length=50, blank=True, db_index=True)
+    #: The school's login in ФИС ОКО (``sch220028``): the key of the region's assessment files,
+    #: which often carry no ИНН (DOMAIN.md, "How a region's data really arrives").
+    login = models.CharField(
+        _("FIS OKO login"), max_length=32, blank=True, db_index=True, validators=[validate_login]
+    )
     address = models.CharField(_("address"), max_length=500, blank=True)
     latitude = models.DecimalField(
         _("latitude"),
@@ -147,6 +170,15 @@ class Organisation(models.Model):
                 name="schools_organisation_ogrn_unique",
                 violation_error_message=_("An organisation with this OGRN is already registered."),
             ),
+            # A ФИС ОКО login carries the region's code, so it is unique in the installation.
+            models.UniqueConstraint(
+                fields=["login"],
+                condition=~models.Q(login=""),
+                name="schools_organisation_login_unique",
+                violation_error_message=_(
+                    "An organisation with this FIS OKO login is already registered."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -162,6 +194,12 @@ class Organisation(models.Model):
     @property
     def is_school(self) -> bool:
         return self.kind in SCHOOL_KINDS
+
+
+class SettlementType(models.TextChoices):
+    CITY = "city", _("City")
+    TOWN = "town", _("Urban-type settlement")
+    VILLAGE = "village", _("Village")
 
 
 class SchoolContext(models.Model):
@@ -200,6 +238,36 @@ class SchoolContext(models.Model):
     teacher_vacancies = models.PositiveSmallIntegerField(
         _("teacher vacancies"), null=True, blank=True
     )
+    # The ВПР context questionnaire of ФИС ОКО («контекстные данные»), per school and year.
+    #: Pupils of each grade, ``{"4": 41, "5": 38}``.
+    grade_pupils = models.JSONField(_("pupils by grade"), default=dict, blank=True)
+    teachers = models.PositiveIntegerField(_("teachers"), null=True, blank=True)
+    teachers_highest_category = models.PositiveIntegerField(
+        _("teachers of the highest category"), null=True, blank=True
+    )
+    teachers_under_30 = models.PositiveIntegerField(_("teachers under 30"), null=True, blank=True)
+    classrooms = models.PositiveIntegerField(_("classrooms"), null=True, blank=True)
+    computers_for_pupils = models.PositiveIntegerField(
+        _("computers for pupils"), null=True, blank=True
+    )
+    computers_with_internet = models.PositiveIntegerField(
+        _("computers for pupils with internet"), null=True, blank=True
+    )
+    internet_speed_mbps = models.DecimalField(
+        _("internet speed, Mbit/s"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    settlement_type = models.CharField(
+        _("settlement type"), max_length=10, choices=SettlementType.choices, blank=True
+    )
+    settlement_size = models.PositiveIntegerField(_("settlement population"), null=True, blank=True)
+    is_boarding = models.BooleanField(_("boarding school"), null=True, blank=True)
+    is_correctional = models.BooleanField(_("correctional school"), null=True, blank=True)
+    is_evening = models.BooleanField(_("evening school"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("school context")
@@ -247,9 +315,24 @@ class AssessmentResult(models.Model):
     subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
     grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
     participants = models.PositiveIntegerField(_("participants"))
+    #: The average primary (ВПР) or test (ОГЭ, ЕГЭ) score — never the average mark.
     average_score = models.DecimalField(
         _("average score"), max_digits=6, decimal_places=2, null=True, blank=True
     )
+    #: The average mark «2»–«5» (ВПР «Средний балл (отметка)», ОГЭ), kept apart from the score.
+    average_mark = models.DecimalField(
+        _("average mark"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    #: Counts of marks (ВПР, ОГЭ). For ВПР, "below the threshold" is the count of «2».
+    count_2 = models.PositiveIntegerField(_("marks «2»"), null=True, blank=True)
+    count_3 = models.PositiveIntegerField(_("marks «3»"), null=True, blank=True)
+    count_4 = models.PositiveIntegerField(_("marks «4»"), null=True, blank=True)
+    count_5 = models.PositiveIntegerField(_("marks «5»"), null=True, blank=True)
     below_threshold = models.PositiveIntegerField(
         _("below the base threshold"), null=True, blank=True
     )
@@ -286,6 +369,13 @@ class AssessmentResult(models.Model):
         if self.below_threshold is None or not self.participants:
             return None
         return 100.0 * self.below_threshold / self.participants
+
+    @property
+    def share_4_5(self) -> float | None:
+        """Share of marks «4» and «5», %."""
+        if self.count_4 is None or self.count_5 is None or not self.participants:
+            return None
+        return 100.0 * (self.count_4 + self.count_5) / self.participants
 
 
 class Category(models.TextChoices):

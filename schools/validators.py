@@ -1,5 +1,7 @@
 """Check digits of Russian organisation identifiers (ИНН, ОГРН). Pure functions."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -50,5 +52,37 @@ def validate_ogrn(value: str) -> None:
         raise ValidationError(
             _("OGRN %(value)s is invalid: it must have 13 digits with a correct check digit."),
             code="invalid_ogrn",
+            params={"value": value},
+        )
+
+
+#: A ФИС ОКО login: a prefix of letters (``sch`` school, ``ksh``, ``spo`` college …), the
+#: region's two-digit code and the organisation's number: ``sch220028``.
+_LOGIN = re.compile(r"[a-z]{2,5}\d{5,8}")
+
+
+def normalize_login(value: str) -> str:
+    """``' SCH220028 '`` → ``'sch220028'`` (logins are typed in any case)."""
+    return (value or "").strip().lower()
+
+
+def login_is_valid(value: str) -> bool:
+    return bool(_LOGIN.fullmatch(value))
+
+
+def login_region_code(value: str) -> str:
+    """The region's two-digit code inside a login (``sch220028`` → ``'22'``)."""
+    match = re.match(r"[a-z]+(\d{2})", value)
+    return match.group(1) if match else ""
+
+
+def validate_login(value: str) -> None:
+    if value and not login_is_valid(value):
+        raise ValidationError(
+            _(
+                "FIS OKO login %(value)s is invalid: it must be letters, the region's code and "
+                "the number, e.g. sch220028."
+            ),
+            code="invalid_login",
             params={"value": value},
         )
