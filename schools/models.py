@@ -585,6 +585,23 @@ class ImportRun(models.Model):
         related_name="imports",
         verbose_name=_("municipality"),
     )
+    #: A region-wide import (a coordinator's): each row goes to its municipality column's one.
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="imports",
+        verbose_name=_("region"),
+    )
+    create_municipalities = models.BooleanField(
+        _("create the new municipalities of the file"), default=False
+    )
+    #: Municipalities of the file not in the registry: ``[{"name", "schools", "similar_to"}]``.
+    new_municipalities = models.JSONField(_("new municipalities"), default=list, blank=True)
+    #: What would change (or changed), old → new: ``[{"line", "name", "action", "fields":
+    #: [{"label", "old", "new"}]}]``, the first ``IMPORT_CHANGES_SHOWN``.
+    changes = models.JSONField(_("changes"), default=list, blank=True)
     file = models.FileField(
         _("file"), storage=_private_storage, upload_to="imports/%Y/%m/", blank=True
     )
@@ -630,6 +647,58 @@ class ImportRun(models.Model):
     @property
     def invalid_count(self) -> int:
         return int(self.counts.get("invalid", 0))
+
+    @property
+    def unused_columns(self) -> list[dict]:
+        """Columns of the file no field takes: ``{"header", "numeric"}`` (the preview lists
+        them as «не используется», so no numeric column is dropped in silence)."""
+        used = set(self.mapping.values())
+        found = []
+        for i, header in enumerate(self.headers):
+            if not header or header in used:
+                continue
+            sample = [row[i] for row in self.sample if i < len(row) and str(row[i]).strip()]
+            numeric = bool(sample) and all(
+                str(v)
+                .replace(",", ".")
+                .replace(" ", "")
+                .replace("%", "")
+                .replace(".", "", 1)
+                .lstrip("-")
+                .isdigit()
+                for v in sample
+            )
+            found.append({"header": header, "numeric": numeric})
+        return found
+
+
+class SavedMapping(models.Model):
+    """A column mapping saved in the wizard under a name, for ``--mapping NAME`` and the next
+    upload of a file of the same shape (e.g. «ФИС ОКО ВПР»)."""
+
+    name = models.CharField(pgettext_lazy("title", "name"), max_length=100)
+    kind = models.CharField(_("what"), max_length=10, choices=ImportKind.choices)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved column mapping")
+        verbose_name_plural = _("saved column mappings")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "kind"], name="schools_saved_mapping_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ColumnMapping(models.Model):

@@ -16,8 +16,15 @@ from django.utils.translation import gettext as _
 from network_portal.audit.services import audit_log
 
 from .categorization import MANDATORY_SUBJECTS, ContextFact, ResultFact, Thresholds, categorize_all
-from .importing.columns import IDENTIFIER_FIELDS, guess_mapping, merge_saved_mapping
-from .importing.organisations import apply_organisations, plan_organisations
+from .importing.changes import change_rows
+from .importing.columns import (
+    IDENTIFIER_FIELDS,
+    apply_map_options,
+    guess_mapping,
+    merge_saved_mapping,
+)
+from .importing.municipalities import MunicipalityLookup
+from .importing.organisations import apply_organisations, context_fields_in, plan_organisations
 from .importing.reader import ImportFileError, Table, read_table
 from .importing.results import apply_results, check_year, plan_results
 from .models import (
@@ -30,9 +37,10 @@ from .models import (
     ImportStatus,
     Municipality,
     Organisation,
+    Region,
+    SavedMapping,
     SchoolContext,
 )
-from .normalize import normalize_name
 
 # --- imports ----------------------------------------------------------------------------------
 
@@ -52,20 +60,42 @@ def import_run_create(
     kind: str,
     user: Any = None,
     municipality: Municipality | None = None,
+    region: Region | None = None,
     assessment: str = "",
     year: int | None = None,
     source: str = "wizard",
     keep_file: bool = True,
+    create_municipalities: bool = False,
+    map_options: dict[str, str] | None = None,
+    mapping_name: str = "",
 ) -> tuple[ImportRun, Table]:
-    """Read the file (raising ``ImportFileError`` with a Russian message) and log the upload."""
+    """Read the file (raising ``ImportFileError`` with a Russian message) and log the upload.
+
+    ``region`` without ``municipality`` is a region-wide import: each row goes to the
+    municipality its column names. ``mapping_name`` applies a mapping saved in the wizard,
+    ``map_options`` (``--map``) change single columns on top of it."""
     import_check_size(len(data))
     if kind == ImportKind.RESULTS:
         message = check_year(year) if year else _("Choose the year of the results.")
         if message:
             raise ImportFileError(message)
+    elif year is not None and check_year(year):
+        raise ImportFileError(check_year(year))
+    if municipality is not None:
+        region = municipality.region
     table = read_table(data, file_name=file_name)
     saved = None
-    if municipality is not None:
+    if mapping_name:
+        saved = (
+            SavedMapping.objects.filter(name=mapping_name, kind=kind)
+            .values_list("mapping", flat=True)
+            .first()
+        )
+        if saved is None:
+            raise ImportFileError(
+                _("No saved column mapping is called «%(name)s».") % {"name": mapping_name}
+            )
+    elif municipality is not None:
         saved = (
             ColumnMapping.objects.filter(
                 municipality=municipality, kind=kind, assessment=assessment
@@ -74,11 +104,20 @@ def import_run_create(
             .first()
         )
     mapping = merge_saved_mapping(table.headers, guess_mapping(table.headers, kind), saved)
+    if map_options:
+        missing = [h for h in map_options.values() if h not in table.headers]
+        if missing:
+            raise ImportFileError(
+                _("The file has no column «%(header)s» (--map).") % {"header": missing[0]}
+            )
+        mapping = apply_map_options(mapping, map_options)
     run = ImportRun(
         kind=kind,
         assessment=assessment,
         year=year,
         municipality=municipality,
+        region=region,
+        create_municipalities=create_municipalities,
         file_name=file_name[:255],
         file_size=len(data),
         encoding=table.encoding,
@@ -146,17 +185,42 @@ def import_run_upload(*, upload: Any, kind: str, **options: Any) -> ImportRun:
     return run
 
 
-def import_check_mapping(*, kind: str, mapping: dict[str, str]) -> None:
-    """The file must have an identifier column (and, for results, the participants)."""
+def import_check_mapping(
+    *, kind: str, mapping: dict[str, str], run: ImportRun | None = None
+) -> None:
+    """The file must have an identifier column (and, for results, the participants); a
+    region-wide import needs the municipality column; context columns need the year."""
     if not any(mapping.get(f) for f in IDENTIFIER_FIELDS):
         raise ImportFileError(
             _(
-                "No column identifies the organisation: map the name, INN, OGRN or regional "
-                "code column."
+                "No column identifies the organisation: map the name, INN, OGRN, FIS OKO login "
+                "or regional code column."
             )
         )
     if kind == ImportKind.RESULTS and not mapping.get("participants"):
         raise ImportFileError(_("Map the column with the number of participants."))
+    if run is None:
+        return
+    if (
+        kind == ImportKind.SCHOOLS
+        and run.municipality_id is None
+        and not mapping.get("municipality")
+    ):
+        raise ImportFileError(
+            _(
+                "A region-wide file needs its municipality column: map it, or choose the "
+                "municipality of the file."
+            )
+        )
+
+
+def saved_mapping_save(*, name: str, kind: str, mapping: dict[str, str], user: Any) -> None:
+    """Keep a mapping under a name (``--mapping NAME`` and the wizard offer it again)."""
+    SavedMapping.objects.update_or_create(
+        name=name.strip()[:100],
+        kind=kind,
+        defaults={"mapping": mapping, "created_by": user if user and user.pk else None},
+    )
 
 
 def _table_of(run: ImportRun) -> Table:
@@ -165,33 +229,65 @@ def _table_of(run: ImportRun) -> Table:
 
 
 def _plan(run: ImportRun, table: Table, *, progress=None, municipality_ids=None):
-    import_check_mapping(kind=run.kind, mapping=run.mapping)
+    import_check_mapping(kind=run.kind, mapping=run.mapping, run=run)
+    region = run.region or (run.municipality.region if run.municipality_id else None)
+    lookup = None
+    if "municipality" in run.mapping or run.municipality_id is None:
+        if region is None:
+            region = _only_region()
+        lookup = MunicipalityLookup.for_region(
+            region,
+            create=run.kind == ImportKind.SCHOOLS
+            and run.create_municipalities
+            and run.municipality_id is None,
+        )
     if run.kind == ImportKind.SCHOOLS:
-        municipalities = None
-        if run.municipality is None:
-            municipalities = {normalize_name(m.name): m for m in Municipality.objects.all()}
         return plan_organisations(
             table=table,
             mapping=run.mapping,
             municipality=run.municipality,
-            municipalities=municipalities,
+            lookup=lookup,
+            year=run.year if context_fields_in(run.mapping) else None,
             progress=progress,
         )
     if municipality_ids is None and run.municipality_id:
         municipality_ids = [run.municipality_id]
+    elif municipality_ids is None and region is not None:
+        municipality_ids = list(region.municipalities.values_list("pk", flat=True))
     return plan_results(
         table=table,
         mapping=run.mapping,
         kind=run.assessment,
         year=run.year,
         municipality_ids=municipality_ids,
+        municipality=run.municipality,
+        lookup=lookup,
         progress=progress,
     )
+
+
+def _only_region() -> Region | None:
+    """Without a region named, the only region of the registry (a fresh installation)."""
+    regions = list(Region.objects.all()[:2])
+    if len(regions) == 1:
+        return regions[0]
+    if not regions:
+        return None
+    raise ImportFileError(_("Several regions are in the registry: choose the region (--region)."))
+
+
+#: How many changes (old → new) an import keeps to show.
+IMPORT_CHANGES_SHOWN = 300
 
 
 def _store_plan(run: ImportRun, plan) -> None:
     run.counts = plan.counts()
     run.issues = [i.as_dict() for i in sorted(plan.issues, key=lambda i: (i.line, i.column))]
+    lookup = getattr(plan, "lookup", None)
+    run.new_municipalities = (
+        lookup.new_list() if lookup is not None and run.municipality_id is None else []
+    )
+    run.changes = change_rows(plan, run, limit=IMPORT_CHANGES_SHOWN)
 
 
 #: Files up to this many rows are checked at once when the columns are confirmed; larger ones
@@ -207,7 +303,17 @@ def import_run_preview(
     plan = _plan(run, table or _table_of(run), municipality_ids=municipality_ids, progress=progress)
     _store_plan(run, plan)
     run.status, run.progress, run.error = ImportStatus.PREVIEWED, 100, ""
-    run.save(update_fields=["counts", "issues", "status", "progress", "error"])
+    run.save(
+        update_fields=[
+            "counts",
+            "issues",
+            "new_municipalities",
+            "changes",
+            "status",
+            "progress",
+            "error",
+        ]
+    )
     return plan
 
 
@@ -286,7 +392,7 @@ def import_run_apply(
             ids = apply_organisations(plan)
             changed = set(ids["created_ids"]) | set(ids["updated_ids"])
         else:
-            apply_results(plan, run.mapping)
+            apply_results(plan, run.mapping, run.assessment)
             changed = plan.organisation_ids
         run.status = ImportStatus.DONE
         if run.municipality_id:
@@ -318,10 +424,14 @@ def import_run_queue(*, run: ImportRun, skip_invalid: bool) -> None:
     transaction.on_commit(lambda: run_import.delay(run.pk))
 
 
-def import_run_save_mapping(*, run: ImportRun, mapping: dict[str, str]) -> None:
+def import_run_save_mapping(
+    *, run: ImportRun, mapping: dict[str, str], save_as: str = "", user: Any = None
+) -> None:
     """Confirm the columns and check the rows with them (a new mapping, a new check)."""
     run.mapping = {field: header for field, header in mapping.items() if header in run.headers}
-    import_check_mapping(kind=run.kind, mapping=run.mapping)
+    import_check_mapping(kind=run.kind, mapping=run.mapping, run=run)
+    if save_as.strip():
+        saved_mapping_save(name=save_as, kind=run.kind, mapping=run.mapping, user=user)
     run.status, run.counts, run.issues = ImportStatus.UPLOADED, {}, []
     run.save(update_fields=["mapping", "status", "counts", "issues"])
     import_run_check(run=run)

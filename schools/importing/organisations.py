@@ -1,10 +1,17 @@
 """Import of organisations: check every row, match it to the registry, then apply.
 
-Matching order (issue 4): ИНН, then ОГРН, then regional code — across the whole registry — and
-then the exact normalised name (``schools/normalize.py``) within the target municipality. A
-row matched to an organisation of another municipality is a *conflict*: reported, never moved.
-Rows of one file that name the same organisation (the Moscow registry lists each *building*:
-same name, address and phone, different X/Y) are merged into one and the merge is reported.
+Matching order (issues 4 and 14): ИНН, then ОГРН, then the ФИС ОКО login, then the regional
+code — across the whole registry — and then the exact normalised name
+(``schools/normalize.py``) **within the row's own municipality** only. A row matched to an
+organisation of another municipality is a *conflict*: reported, never moved. Each row's
+municipality is its municipality column (a region-wide file); when the import is for one
+chosen municipality, a row naming another municipality is a conflict too — never put into
+the chosen one. Rows of one file that name the same organisation (the Moscow registry lists
+each *building*: same name, address and phone, different X/Y) are merged into one and the
+merge is reported; two rows with the same login are an error.
+
+Columns of the ФИС ОКО context questionnaire go into the school's ``SchoolContext`` of the
+import's year.
 """
 
 from __future__ import annotations
@@ -18,22 +25,59 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Municipality, Organisation
+from ..models import Municipality, Organisation, SchoolContext
 from ..normalize import normalize_name, sort_key
-from ..validators import inn_is_valid, ogrn_is_valid
+from ..validators import (
+    inn_is_valid,
+    login_is_valid,
+    login_region_code,
+    normalize_login,
+    ogrn_is_valid,
+)
+from .municipalities import MunicipalityLookup
 from .reader import Table
 from .values import (
     CellError,
     Issue,
     abbreviate,
     clean_text,
+    parse_count,
     parse_decimal,
     parse_identifier,
     parse_kind,
+    parse_settlement,
+    parse_yes_no,
 )
 
 TEXT_FIELDS = ("full_name", "short_name", "address", "director_name", "phone", "email", "website")
-UPDATABLE = (*TEXT_FIELDS, "kind", "inn", "ogrn", "code", "latitude", "longitude")
+UPDATABLE = (*TEXT_FIELDS, "kind", "inn", "ogrn", "login", "code", "latitude", "longitude")
+CONTEXT_COUNTS = (
+    "students",
+    "teachers",
+    "teachers_highest_category",
+    "teachers_under_30",
+    "classrooms",
+    "computers_for_pupils",
+    "computers_with_internet",
+    "settlement_size",
+)
+CONTEXT_FLAGS = ("is_boarding", "is_correctional", "is_evening")
+CONTEXT_VALUES = (
+    *CONTEXT_COUNTS,
+    "internet_speed_mbps",
+    "settlement_type",
+    *CONTEXT_FLAGS,
+    "grade_pupils",
+)
+GRADE_FIELDS = {f"pupils_{grade}": str(grade) for grade in (4, 5, 6, 7, 8)}
+
+
+def context_fields_in(mapping: dict[str, str]) -> list[str]:
+    """The context questionnaire fields the mapping takes from the file."""
+    names = (*CONTEXT_COUNTS, "internet_speed_mbps", "settlement_type", *CONTEXT_FLAGS)
+    return [f for f in (*names, *GRADE_FIELDS) if mapping.get(f)]
+
+
 _COORD = Decimal("0.000001")
 _MAX_LENGTH = {name: Organisation._meta.get_field(name).max_length for name in TEXT_FIELDS}
 
@@ -47,6 +91,8 @@ class Record:
     coordinates: set = field(default_factory=set)
     #: Name fields typed in the file (not derived from another column).
     given_names: set[str] = field(default_factory=set)
+    #: The context questionnaire's values of this school (``SchoolContext`` fields).
+    context: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -55,6 +101,9 @@ class Change:
     record: Record
     organisation: Organisation | None = None
     fields: list[str] = field(default_factory=list)
+    #: Context fields that change (the stored context, ``None`` when there is none yet).
+    context_fields: list[str] = field(default_factory=list)
+    context: SchoolContext | None = None
 
 
 @dataclass
@@ -63,6 +112,8 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     invalid_lines: set[int] = field(default_factory=set)
+    lookup: MunicipalityLookup | None = None
+    year: int | None = None
 
     def counts(self) -> dict[str, int]:
         counts = {"new": 0, "updated": 0, "unchanged": 0}
@@ -86,16 +137,18 @@ def plan_organisations(
     table: Table,
     mapping: dict[str, str],
     municipality: Municipality | None,
-    municipalities: dict[str, Municipality] | None = None,
+    lookup: MunicipalityLookup | None = None,
+    year: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Plan:
     """Check each row and decide new / updated / unchanged; nothing is written.
 
-    ``municipality`` puts every row there; without it the mapped municipality column is
-    looked up in ``municipalities`` (normalised name → object).
+    ``municipality`` is the chosen municipality (a methodologist's import): every row must
+    belong to it. Without it each row's municipality column is looked up in ``lookup`` (the
+    import's region). ``year`` is the year of the context questionnaire's columns.
     """
     index = {f: table.headers.index(h) for f, h in mapping.items() if h in table.headers}
-    plan = Plan(total_rows=len(table.rows))
+    plan = Plan(total_rows=len(table.rows), lookup=lookup, year=year)
     for line in table.recovered_lines:
         plan.issues.append(
             Issue(
@@ -108,6 +161,9 @@ def plan_organisations(
         )
     records: dict[str, Record] = {}
     seen_rows: dict[tuple, int] = {}
+    logins: dict[str, int] = {}
+    login_lines: list[tuple[int, str]] = []
+    context_names = context_fields_in(mapping)
     for n, row in enumerate(table.rows):
         if progress and n % 500 == 0:
             progress(int(50 * n / max(len(table.rows), 1)))
@@ -116,31 +172,39 @@ def plan_organisations(
             plan.invalid_lines.add(row.line)
             continue
         values, errors = _row_values(row.values, index, mapping, row.line)
-        target = municipality
-        mun_text = _cell(row.values, index, "municipality")
-        if target is None:
-            target = _find_municipality(mun_text, municipalities or {})
-            if target is None:
-                errors.append(
-                    Issue(
-                        row.line,
-                        mapping.get("municipality", ""),
-                        _("Municipality «%(value)s» is not in the registry.") % {"value": mun_text}
-                        if mun_text
-                        else _("The municipality is not given."),
-                    )
-                )
-        elif "municipality" in index and not mun_text:
+        context, context_errors = _context_values(row.values, index, context_names)
+        errors.extend(Issue(row.line, mapping.get(c, c), m) for c, m in context_errors)
+        target, mun_issue = row_municipality(
+            row.values, index, mapping, row.line, municipality=municipality, lookup=lookup
+        )
+        if mun_issue is not None:
+            errors.append(mun_issue)
+        if "district" in index and not _cell(row.values, index, "district") and target:
             plan.issues.append(
                 Issue(
                     row.line,
-                    mapping["municipality"],
+                    mapping["district"],
                     _("The district (okrug) is empty; the row goes to «%(municipality)s».")
                     % {"municipality": target},
                     "warning",
                     "empty_district",
                 )
             )
+        login = values.get("login")
+        if login:
+            if login in logins:
+                errors.append(
+                    Issue(
+                        row.line,
+                        mapping["login"],
+                        _("Login %(login)s is already given on line %(line)s.")
+                        % {"login": login, "line": logins[login]},
+                        code="duplicate_login",
+                    )
+                )
+            else:
+                logins[login] = row.line
+                login_lines.append((row.line, login))
         if errors:
             plan.issues.extend(errors)
             plan.invalid_lines.add(row.line)
@@ -163,7 +227,7 @@ def plan_organisations(
         if key in records:
             _merge(records[key], values, row.line, plan)
         else:
-            records[key] = Record([row.line], values, target, key)
+            records[key] = Record([row.line], values, target, key, context=context)
             records[key].coordinates.add((values.get("latitude"), values.get("longitude")))
         records[key].given_names.update(
             name for name in ("full_name", "short_name") if _cell(row.values, index, name)
@@ -183,8 +247,158 @@ def plan_organisations(
                     "buildings",
                 )
             )
-    _match(plan, list(records.values()), mapping)
+    if year is None and context_names:
+        plan.issues.append(
+            Issue(
+                1,
+                ", ".join(mapping[f] for f in context_names),
+                _(
+                    "The columns of the context questionnaire were not loaded: give the year "
+                    "they are for (--year, or the year in the wizard)."
+                ),
+                "warning",
+                "context_without_year",
+            )
+        )
+    bad_region = mixed_region_lines(login_lines, lookup.region if lookup else None, mapping, plan)
+    kept = [r for r in records.values() if not set(r.lines) & bad_region]
+    _match(plan, kept, mapping)
+    if year is not None and context_names:
+        _plan_contexts(plan, year)
     return plan
+
+
+def row_municipality(
+    row: list[str],
+    index: dict[str, int],
+    mapping: dict[str, str],
+    line: int,
+    *,
+    municipality: Municipality | None,
+    lookup: MunicipalityLookup | None,
+) -> tuple[Municipality | None, Issue | None]:
+    """The municipality a row belongs to, or the issue that refuses the row.
+
+    With a chosen municipality, a row whose municipality column names another one is a
+    conflict — it is never put into the chosen municipality (issue 14: one town's «МБОУ СОШ
+    № 1» received another town's results).
+    """
+    column = mapping.get("municipality", "")
+    has_column = "municipality" in index
+    text = _cell(row, index, "municipality")
+    if has_column and not text:
+        return None, Issue(
+            line, column, _("The municipality cell is empty."), code="empty_municipality"
+        )
+    if municipality is not None:
+        if not has_column:
+            return municipality, None
+        found = None
+        if lookup is not None:
+            found, _reason = lookup.find(text, line)
+        same = normalize_name(text) == normalize_name(municipality.name) or (
+            found is not None and found.pk == municipality.pk
+        )
+        if same:
+            return municipality, None
+        return None, Issue(
+            line,
+            column,
+            _(
+                "The row belongs to «%(row)s», the import to «%(target)s»: the row was not "
+                "imported (rows of other municipalities are never attributed to the chosen one)."
+            )
+            % {"row": text, "target": municipality},
+            "conflict",
+            "other_municipality_row",
+        )
+    if lookup is None or not has_column:
+        return None, Issue(
+            line, column, _("The municipality is not given."), code="empty_municipality"
+        )
+    found, reason = lookup.find(text, line)
+    if found is None:
+        return None, Issue(line, column, reason, code="unknown_municipality")
+    return found, None
+
+
+def mixed_region_lines(
+    login_lines: list[tuple[int, str]], region, mapping: dict[str, str], plan
+) -> set[int]:
+    """Lines whose login carries another region's code than the import's region (or, when the
+    region has no code, than most of the file): a file mixing two regions."""
+    codes = [(line, login_region_code(login), login) for line, login in login_lines]
+    expected = getattr(region, "code", "") or ""
+    if not expected:
+        counted: dict[str, int] = {}
+        for _line, code, _login in codes:
+            counted[code] = counted.get(code, 0) + 1
+        if len(counted) < 2:
+            return set()
+        expected = max(sorted(counted), key=lambda c: counted[c])
+    bad = set()
+    for line, code, login in codes:
+        if code != expected:
+            plan.issues.append(
+                Issue(
+                    line,
+                    mapping.get("login", ""),
+                    _(
+                        "Login %(login)s is of region %(code)s, the import is for region "
+                        "%(expected)s: the file mixes two regions."
+                    )
+                    % {"login": login, "code": code, "expected": expected},
+                    code="mixed_regions",
+                )
+            )
+            plan.invalid_lines.add(line)
+            bad.add(line)
+    return bad
+
+
+def _context_values(
+    row: list[str], index: dict[str, int], names: list[str]
+) -> tuple[dict, list[tuple[str, str]]]:
+    values: dict = {}
+    errors: list[tuple[str, str]] = []
+    grades: dict[str, int] = {}
+    for name in names:
+        text = _cell(row, index, name)
+        try:
+            if name in CONTEXT_COUNTS or name in GRADE_FIELDS:
+                number = parse_count(text)
+                if number is not None:
+                    if name in GRADE_FIELDS:
+                        grades[GRADE_FIELDS[name]] = number
+                    else:
+                        values[name] = number
+            elif name == "internet_speed_mbps":
+                number = parse_decimal(text)
+                if number is not None:
+                    if number < 0 or number >= 10**6:
+                        raise CellError(_("The internet speed must be from 0 to 999999."))
+                    values[name] = number.quantize(Decimal("0.01"))
+            elif name == "settlement_type":
+                values[name] = parse_settlement(text)
+            else:
+                values[name] = parse_yes_no(text)
+        except CellError as exc:
+            errors.append((name, str(exc)))
+    if grades:
+        values["grade_pupils"] = grades
+    teachers = values.get("teachers")
+    for name, message in (
+        ("teachers_highest_category", _("More teachers of the highest category than teachers.")),
+        ("teachers_under_30", _("More teachers under 30 than teachers.")),
+    ):
+        if teachers is not None and (values.get(name) or 0) > teachers:
+            errors.append((name, message))
+    computers = values.get("computers_for_pupils")
+    if computers is not None and (values.get("computers_with_internet") or 0) > computers:
+        errors.append(
+            ("computers_with_internet", _("More computers with internet than computers."))
+        )
+    return values, errors
 
 
 def _row_values(
@@ -212,6 +426,21 @@ def _row_values(
     code = _cell(row, index, "code")
     if code:
         values["code"] = code[:50]
+    login = normalize_login(_cell(row, index, "login"))
+    if login:
+        if login_is_valid(login):
+            values["login"] = login
+        else:
+            line_errors.append(
+                (
+                    "login",
+                    _(
+                        "Login «%(value)s» is not a FIS OKO login: letters, the region's two-digit "
+                        "code and the number, e.g. sch220028."
+                    )
+                    % {"value": login},
+                )
+            )
     for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
         try:
             number = parse_decimal(_cell(row, index, name))
@@ -225,8 +454,11 @@ def _row_values(
                 )
             else:
                 values[name] = number.quantize(_COORD)
-    if not any(values.get(k) for k in ("inn", "ogrn", "code", "full_name")):
-        line_errors.append(("full_name", _("The row has neither a name nor an INN, OGRN or code.")))
+    no_key = not any(values.get(k) for k in ("inn", "ogrn", "login", "code", "full_name"))
+    if no_key and not any(name == "login" for name, _m in line_errors):
+        line_errors.append(
+            ("full_name", _("The row has neither a name nor an INN, OGRN, login or code."))
+        )
     if values.get("full_name"):
         values.setdefault("short_name", abbreviate(values["full_name"]))
         values["full_name"] = values["full_name"][:500]
@@ -234,22 +466,12 @@ def _row_values(
     return values, [Issue(line, mapping.get(name, name), message) for name, message in line_errors]
 
 
-def _find_municipality(text: str, municipalities: dict[str, Municipality]) -> Municipality | None:
-    key = normalize_name(text)
-    if not key:
-        return None
-    if key in municipalities:
-        return municipalities[key]
-    # «Центральный» for «Центральный административный округ»: a unique prefix match.
-    found = [m for name, m in municipalities.items() if name.startswith(key + " ")]
-    return found[0] if len(found) == 1 else None
-
-
 def _record_key(values: dict, municipality: Municipality) -> str:
-    for name in ("inn", "ogrn", "code"):
+    for name in ("inn", "ogrn", "login", "code"):
         if values.get(name):
             return f"{name}:{values[name]}"
-    return f"name:{municipality.pk}:{normalize_name(values.get('full_name', ''))}"
+    where = municipality.pk or f"new:{normalize_name(municipality.name)}"
+    return f"name:{where}:{normalize_name(values.get('full_name', ''))}"
 
 
 def _merge(record: Record, values: dict, line: int, plan: Plan) -> None:
@@ -261,30 +483,52 @@ def _merge(record: Record, values: dict, line: int, plan: Plan) -> None:
 
 
 def _match(plan: Plan, records: list[Record], mapping: dict[str, str]) -> None:
-    inns = {r.values["inn"] for r in records if r.values.get("inn")}
-    ogrns = {r.values["ogrn"] for r in records if r.values.get("ogrn")}
-    codes = {r.values["code"] for r in records if r.values.get("code")}
+    keys = ("inn", "ogrn", "login", "code")
+    wanted = {name: {r.values[name] for r in records if r.values.get(name)} for name in keys}
     names = {normalize_name(r.values.get("full_name", "")) for r in records} - {""}
-    mun_ids = {r.municipality.pk for r in records}
-    query = Q(inn__in=inns) | Q(ogrn__in=ogrns) | Q(code__in=codes)
+    mun_ids = {r.municipality.pk for r in records} - {None}
+    query = Q(inn__in=wanted["inn"]) | Q(ogrn__in=wanted["ogrn"]) | Q(login__in=wanted["login"])
+    query |= Q(code__in=wanted["code"])
     query |= Q(municipality_id__in=mun_ids, normalized_name__in=names)
-    by: dict[str, dict] = {"inn": {}, "ogrn": {}, "code": {}, "name": {}}
+    by: dict[str, dict] = {"inn": {}, "ogrn": {}, "login": {}, "code": {}, "name": {}}
     for org in Organisation.objects.filter(query).select_related("municipality"):
-        for name in ("inn", "ogrn", "code"):
+        for name in keys:
             value = getattr(org, name)
             if value:
                 by[name].setdefault(value, org)
-        by["name"].setdefault((org.municipality_id, org.normalized_name), org)
+        by["name"].setdefault((org.municipality_id, org.normalized_name), []).append(org)
     claimed: dict[tuple[str, str], tuple[int, int | None]] = {}
     for record in records:
         values = record.values
         org, matched_by = None, "full_name"
-        for name in ("inn", "ogrn", "code"):
+        for name in keys:
             if values.get(name) and values[name] in by[name]:
                 org, matched_by = by[name][values[name]], name
                 break
-        if org is None and values.get("full_name"):
-            org = by["name"].get((record.municipality.pk, normalize_name(values["full_name"])))
+        if org is None and values.get("full_name") and record.municipality.pk:
+            found = by["name"].get(
+                (record.municipality.pk, normalize_name(values["full_name"])), []
+            )
+            if len(found) > 1:
+                plan.issues.append(
+                    Issue(
+                        record.lines[0],
+                        mapping.get("full_name", ""),
+                        _(
+                            "%(count)s organisations of «%(municipality)s» are called "
+                            "«%(name)s»; add the login or INN to tell them apart."
+                        )
+                        % {
+                            "count": len(found),
+                            "municipality": record.municipality,
+                            "name": values["full_name"],
+                        },
+                        code="same_name",
+                    )
+                )
+                plan.invalid_lines.update(record.lines)
+                continue
+            org = found[0] if found else None
         if org is None:
             if not values.get("full_name"):
                 plan.issues.append(
@@ -338,7 +582,7 @@ def _identifiers_free(
     """An ИНН or ОГРН names one organisation: a row that would give another organisation's
     identifier to this one (matched by the other identifier), or the same identifier as an
     earlier row of the file, is a conflict — reported, not imported (both are unique)."""
-    for name, label in (("inn", _("INN")), ("ogrn", _("OGRN"))):
+    for name, label in (("inn", _("INN")), ("ogrn", _("OGRN")), ("login", _("Login"))):
         value = record.values.get(name)
         if not value:
             continue
@@ -359,7 +603,22 @@ def _identifiers_free(
         )
         plan.invalid_lines.update(record.lines)
         return False
-    for name in ("inn", "ogrn"):
+    # A school matched by its name that already has another login is another school.
+    login = record.values.get("login")
+    if org is not None and login and org.login and org.login != login:
+        plan.issues.append(
+            Issue(
+                record.lines[0],
+                mapping.get("login", ""),
+                _("«%(name)s» has the login %(old)s in the registry, the file gives %(new)s.")
+                % {"name": org, "old": org.login, "new": login},
+                "conflict",
+                "login_differs",
+            )
+        )
+        plan.invalid_lines.update(record.lines)
+        return False
+    for name in ("inn", "ogrn", "login"):
         if record.values.get(name):
             claimed[(name, record.values[name])] = (record.lines[0], org.pk if org else None)
     return True
@@ -399,11 +658,65 @@ def _differs(org: Organisation, name: str, value) -> bool:
     return (current or "") != value
 
 
+def _plan_contexts(plan: Plan, year: int) -> None:
+    """Which schools' context of ``year`` the questionnaire's columns change."""
+    org_ids = [c.organisation.pk for c in plan.changes if c.organisation is not None]
+    stored = {
+        c.organisation_id: c
+        for c in SchoolContext.objects.filter(organisation_id__in=org_ids, year=year)
+    }
+    for change in plan.changes:
+        values = change.record.context
+        if not values:
+            continue
+        current = stored.get(change.organisation.pk) if change.organisation else None
+        change.context = current
+        fields = []
+        for name, value in values.items():
+            old = getattr(current, name) if current is not None else None
+            if name == "grade_pupils":
+                if any((old or {}).get(k) != v for k, v in value.items()):
+                    fields.append(name)
+            elif name == "settlement_type":
+                if (old or "") != value:
+                    fields.append(name)
+            elif old != value:
+                fields.append(name)
+        change.context_fields = fields
+        if fields and change.action == "unchanged":
+            change.action = "updated"
+
+
+def _apply_contexts(plan: Plan) -> None:
+    new, updated = [], []
+    for change in plan.changes:
+        if not change.context_fields:
+            continue
+        values = dict(change.record.context)
+        context = change.context
+        if context is None:
+            org = change.organisation
+            context = SchoolContext(organisation=org, year=plan.year)
+            new.append(context)
+        else:
+            updated.append(context)
+        for name in change.context_fields:
+            value = values[name]
+            if name == "grade_pupils":
+                value = {**(context.grade_pupils or {}), **value}
+            setattr(context, name, value)
+    SchoolContext.objects.bulk_create(new, batch_size=500)
+    if updated:
+        SchoolContext.objects.bulk_update(updated, list(CONTEXT_VALUES), batch_size=500)
+
+
 def apply_organisations(plan: Plan) -> dict[str, int]:
     """Write the plan's changes in one transaction (bulk, for 5,000-row files)."""
     new, updated = [], []
     now = timezone.now()
     with transaction.atomic():
+        if plan.lookup is not None:
+            plan.lookup.save_created()
         for change in plan.changes:
             values = change.record.values
             if change.action == "new":
@@ -419,9 +732,14 @@ def apply_organisations(plan: Plan) -> dict[str, int]:
                 org.sort_name = sort_key(org.short_name or org.full_name)
                 org.updated_at = now
                 updated.append(org)
+        for org in new:  # a municipality created above got its key after the objects were built
+            org.municipality = org.municipality
         Organisation.objects.bulk_create(new, batch_size=500)
         if updated:
             Organisation.objects.bulk_update(
                 updated, [*UPDATABLE, "normalized_name", "sort_name", "updated_at"], batch_size=500
             )
+        for change, org in zip((c for c in plan.changes if c.action == "new"), new, strict=True):
+            change.organisation = org
+        _apply_contexts(plan)
     return {"created_ids": [o.pk for o in new], "updated_ids": [o.pk for o in updated]}

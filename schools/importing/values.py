@@ -193,3 +193,37 @@ def abbreviate(full_name: str) -> str:
         text = re.sub(pattern, short, text, flags=re.IGNORECASE)
     text = re.sub(r"№\s*(\d)", r"№ \1", text)
     return text[:200]
+
+
+_YES = {"да", "1", "есть", "true", "yes", "+", "y", "д"}
+_NO = {"нет", "0", "false", "no", "-", "n", "н"}
+
+
+def parse_yes_no(value: str) -> bool | None:
+    """«да»/«нет» (also 1/0, есть, +/-) → True/False; empty → None."""
+    text = clean_text(value).lower().rstrip(".")
+    if not text:
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise CellError(_("«%(value)s» is neither «да» nor «нет».") % {"value": value})
+
+
+def parse_settlement(value: str) -> str:
+    """«город», «ПГТ», «село» (and the usual variants) → ``SettlementType``; empty → ""."""
+    text = re.sub(r"[^a-zа-я ]", "", clean_text(value).lower().replace("ё", "е")).strip()
+    if not text:
+        return ""
+    if text in ("город", "г", "городская местность", "city") or text.startswith("город"):
+        return "city"
+    if text in ("пгт", "рп", "town") or text.startswith(("поселок городского", "рабочий посел")):
+        return "town"
+    if text.startswith(("сел", "деревн", "поселок", "посел", "аул", "станица", "хутор")) or (
+        text in ("village", "д", "п")
+    ):
+        return "village"
+    raise CellError(
+        _("Unknown settlement type «%(value)s»: write «город», «ПГТ» or «село».") % {"value": value}
+    )

@@ -1,12 +1,13 @@
-"""Shared output of the two import commands."""
+"""Shared arguments and output of the two import commands."""
 
 from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from schools.importing.columns import parse_map_options
 from schools.importing.reader import ImportFileError
-from schools.models import ImportStatus
+from schools.models import ImportStatus, Municipality, Region
 from schools.services import (
     import_check_size,
     import_run_apply,
@@ -16,18 +17,81 @@ from schools.services import (
 )
 
 
+def add_scope_arguments(parser) -> None:
+    parser.add_argument("path")
+    parser.add_argument(
+        "--region",
+        help="the region of a region-wide file: each row goes to the municipality of its "
+        "municipality column",
+    )
+    parser.add_argument(
+        "--municipality",
+        help="the file is of this one municipality; a row naming another one is a conflict",
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="HEADER=FIELD",
+        help="take FIELD from the column HEADER (repeatable; FIELD '-' leaves the column out)",
+    )
+    parser.add_argument("--mapping", default="", help="a column mapping saved in the wizard")
+    parser.add_argument("--dry-run", action="store_true", help="check and report only")
+    parser.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows without the invalid ones",
+    )
+
+
+def resolve_scope(*, region: str | None, municipality: str | None) -> dict:
+    """``{"region": Region | None, "municipality": Municipality | None}`` from the options."""
+    found_region = None
+    if region:
+        try:
+            found_region = Region.objects.get(name__iexact=region.strip())
+        except Region.DoesNotExist:
+            raise CommandError(
+                _("Region «%(name)s» is not in the registry.") % {"name": region}
+            ) from None
+    target = None
+    if municipality:
+        query = Municipality.objects.filter(name__iexact=municipality.strip())
+        if found_region is not None:
+            query = query.filter(region=found_region)
+        found = list(query.select_related("region"))
+        if len(found) != 1:
+            raise CommandError(
+                _("Municipality «%(name)s» is not in the registry.") % {"name": municipality}
+                if not found
+                else _("Several municipalities are called «%(name)s».") % {"name": municipality}
+            )
+        target = found[0]
+    return {"region": found_region, "municipality": target}
+
+
+def map_options(options: list[str], kind: str) -> dict[str, str]:
+    try:
+        return parse_map_options(options, kind)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+
+
 def run_command(
     command, *, path: str, dry_run: bool, skip_invalid: bool, verbosity: int = 1, **create
 ) -> None:
     file = Path(path)
     if not file.is_file():
         raise CommandError(_("File %(path)s not found.") % {"path": path})
-    import_check_size(file.stat().st_size)
+    out = command.stdout
     try:
+        import_check_size(file.stat().st_size)
         run, table = import_run_create(
             data=file.read_bytes(), file_name=file.name, source="command", keep_file=False, **create
         )
         run.is_dry_run = dry_run
+        if len(table.rows) > 2000:
+            out.write(_("Checking %(rows)s rows…") % {"rows": len(table.rows)})
         if dry_run:
             import_run_preview(run=run, table=table)
         else:
@@ -44,7 +108,6 @@ def run_command(
             source="command",
         )
         raise CommandError(str(exc)) from exc
-    out = command.stdout
     out.write(
         _("%(file)s: %(encoding)s, separator %(sep)r, %(rows)s rows")
         % {
@@ -63,7 +126,10 @@ def run_command(
         "warnings": _("warnings"),
     }
     out.write(", ".join(f"{label}: {run.counts.get(key, 0)}" for key, label in labels.items()))
+    _write_columns(out, run)
+    _write_new_municipalities(out, run)
     limit = None if verbosity > 1 else 30
+    _write_changes(out, run, limit)
     shown = run.issues if limit is None else run.issues[:limit]
     for issue in shown:
         column = f" [{issue['column']}]" if issue["column"] else ""
@@ -83,3 +149,59 @@ def run_command(
         out.write(command.style.SUCCESS(_("Imported (log #%(id)s).") % {"id": run.pk}))
     else:
         raise CommandError(run.error or _("Nothing was imported."))
+
+
+def _write_columns(out, run) -> None:
+    unused = run.unused_columns
+    if not unused:
+        return
+    out.write(
+        _("Columns not used: %(columns)s")
+        % {
+            "columns": ", ".join(
+                f"«{c['header']}»" + (" " + _("(numbers!)") if c["numeric"] else "") for c in unused
+            )
+        }
+    )
+
+
+def _write_new_municipalities(out, run) -> None:
+    new = run.new_municipalities
+    if not new:
+        return
+    out.write(_("Municipalities not in the registry (%(count)s):") % {"count": len(new)})
+    for entry in new:
+        if entry["similar_to"]:
+            out.write(
+                "  "
+                + _("«%(name)s»: %(schools)s rows — похоже на «%(similar)s», not created")
+                % {
+                    "name": entry["name"],
+                    "schools": entry["schools"],
+                    "similar": entry["similar_to"],
+                }
+            )
+        else:
+            out.write(
+                "  "
+                + _("«%(name)s»: %(schools)s rows")
+                % {"name": entry["name"], "schools": entry["schools"]}
+            )
+    if not run.create_municipalities:
+        out.write(_("  Add --create-municipalities to create them."))
+
+
+def _write_changes(out, run, limit) -> None:
+    shown = run.changes if limit is None else run.changes[:limit]
+    for change in shown:
+        parts = "; ".join(f"{f['label']}: {f['old']} → {f['new']}" for f in change["fields"])
+        out.write(
+            "  "
+            + _("line %(line)s: %(name)s — %(parts)s")
+            % {"line": change["line"], "name": change["name"], "parts": parts}
+        )
+    if limit is not None and len(run.changes) > limit:
+        out.write(
+            _("  … and %(count)s more changes (use -v 2 to see all)")
+            % {"count": len(run.changes) - limit}
+        )

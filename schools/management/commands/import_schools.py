@@ -1,45 +1,44 @@
-from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
+from django.core.management.base import BaseCommand
 
-from schools.models import ImportKind, Municipality
+from schools.models import ImportKind
 
-from ._importing import run_command
+from ._importing import add_scope_arguments, map_options, resolve_scope, run_command
 
 
 class Command(BaseCommand):
-    help = "Import organisations from a CSV or XLSX file (matched by INN, OGRN, code, name)."
+    help = (
+        "Import organisations from a CSV or XLSX file (matched by INN, OGRN, FIS OKO login, "
+        "code, then the name within the row's municipality)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("path")
+        add_scope_arguments(parser)
         parser.add_argument(
-            "--municipality",
-            help="put every row into this municipality; otherwise the file's municipality column "
-            "is matched to the registry",
-        )
-        parser.add_argument("--dry-run", action="store_true", help="check and report only")
-        parser.add_argument(
-            "--skip-invalid",
+            "--create-municipalities",
             action="store_true",
-            help="import the valid rows without the invalid ones",
+            help="create the municipalities of the file that are not in the region yet "
+            "(names close to an existing one are never created)",
+        )
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="the year of the context questionnaire's columns (pupils, teachers …)",
         )
 
-    def handle(self, *args, path, municipality=None, dry_run=False, skip_invalid=False, **options):
-        target = None
-        if municipality:
-            found = list(Municipality.objects.filter(name__iexact=municipality.strip()))
-            if len(found) != 1:
-                raise CommandError(
-                    _("Municipality «%(name)s» is not in the registry.") % {"name": municipality}
-                    if not found
-                    else _("Several municipalities are called «%(name)s».") % {"name": municipality}
-                )
-            target = found[0]
+    def handle(self, *args, path, **options):
+        scope = resolve_scope(
+            region=options.get("region"), municipality=options.get("municipality")
+        )
         run_command(
             self,
             path=path,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
+            dry_run=options.get("dry_run", False),
+            skip_invalid=options.get("skip_invalid", False),
             verbosity=options["verbosity"],
             kind=ImportKind.SCHOOLS,
-            municipality=target,
+            year=options.get("year"),
+            create_municipalities=options.get("create_municipalities", False),
+            map_options=map_options(options.get("map") or [], ImportKind.SCHOOLS),
+            mapping_name=options.get("mapping") or "",
+            **scope,
         )
