@@ -111,6 +111,10 @@ def import_run_create(
                 _("The file has no column «%(header)s» (--map).") % {"header": missing[0]}
             )
         mapping = apply_map_options(mapping, map_options)
+    if municipality is None and "municipality" not in mapping and "district" in mapping:
+        # A region-wide file whose only territorial column is an okrug (Moscow's files):
+        # the okrugs are the municipalities of the region.
+        mapping["municipality"] = mapping.pop("district")
     run = ImportRun(
         kind=kind,
         assessment=assessment,

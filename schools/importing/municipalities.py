@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
-
 from django.utils.translation import gettext as _
 
 from ..models import Municipality, Region
@@ -43,6 +41,21 @@ def _digits(text: str) -> list[str]:
     return re.findall(r"\d+", text)
 
 
+def _distance(a: str, b: str, *, limit: int) -> int:
+    """Levenshtein distance, cut off above ``limit`` (a typo, not another name)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
 def similar_name(name: str, candidates: dict[str, str]) -> str | None:
     """The registry name ``name`` is close to but not equal to (``candidates``: normalised
     name → name as written), or ``None``."""
@@ -54,7 +67,8 @@ def similar_name(name: str, candidates: dict[str, str]) -> str | None:
         other_key = close_key(other)
         if other_key == key:
             return other
-        if _digits(other) == _digits(name) and SequenceMatcher(None, key, other_key).ratio() >= 0.9:
+        same_shape = len(key.split()) == len(other_key.split()) and _digits(other) == _digits(name)
+        if same_shape and _distance(key, other_key, limit=2) <= 2:
             return other
     return None
 
@@ -71,6 +85,15 @@ class MunicipalityLookup:
     #: New names in the file: normalised → {"name", "schools", "similar_to", "lines"}.
     new: dict[str, dict] = field(default_factory=dict)
     created: dict[str, Municipality] = field(default_factory=dict)
+    #: Every name of the file's municipality column (normalised → as written), so that a
+    #: short form («Центральный») finds the full one of another row.
+    file_names: dict[str, str] = field(default_factory=dict)
+
+    def prepare(self, names) -> None:
+        for name in names:
+            key = normalize_name(name)
+            if key:
+                self.file_names.setdefault(key, name)
 
     @classmethod
     def for_region(cls, region: Region | None, *, create: bool = False) -> MunicipalityLookup:
@@ -98,6 +121,9 @@ class MunicipalityLookup:
         found = [m for name, m in self.known.items() if name.startswith(key + " ")]
         if len(found) == 1:
             return found[0], ""
+        longer = [n for k, n in self.file_names.items() if k.startswith(key + " ")]
+        if len(longer) == 1:
+            return self.find(longer[0], line)
         if key in self.foreign:
             other = self.foreign[key]
             return None, _(

@@ -164,6 +164,8 @@ def plan_organisations(
     logins: dict[str, int] = {}
     login_lines: list[tuple[int, str]] = []
     context_names = context_fields_in(mapping)
+    if lookup is not None and "municipality" in index:
+        lookup.prepare(_cell(row.values, index, "municipality") for row in table.rows)
     for n, row in enumerate(table.rows):
         if progress and n % 500 == 0:
             progress(int(50 * n / max(len(table.rows), 1)))

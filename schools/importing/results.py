@@ -117,6 +117,8 @@ def plan_results(
     plan = ResultPlan(total_rows=len(table.rows))
     allowed = set(municipality_ids) if municipality_ids is not None else None
     orgs = _organisations(table, index, allowed)
+    if lookup is not None and "municipality" in index:
+        lookup.prepare(cell(row.values, "municipality") for row in table.rows)
     parsed = []
     for n, row in enumerate(table.rows):
         if progress and n % 500 == 0:
