@@ -202,7 +202,21 @@ class CategoryRulesForm(forms.ModelForm):
 
 class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
-    municipality = forms.ModelChoiceField(label=_("Municipality"), queryset=None)
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=None,
+        required=False,
+        help_text=_(
+            "A file of the whole region: leave the municipality empty, and each row goes to "
+            "the municipality of its municipality column."
+        ),
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=None,
+        required=False,
+        help_text=_("The file is of this municipality: a row of another one is not imported."),
+    )
     assessment = forms.ChoiceField(
         label=_("Assessment"), choices=[("", "—"), *AssessmentKind.choices], required=False
     )
@@ -216,11 +230,18 @@ class ImportUploadForm(forms.Form):
         help_text=_("CSV (any separator, UTF-8 or Windows-1251) or XLSX, up to 20 MB."),
     )
 
-    def __init__(self, *args, municipalities=None, **kwargs):
+    def __init__(self, *args, municipalities=None, regions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = municipalities
-        if municipalities is not None and len(municipalities) == 1:
-            self.fields["municipality"].initial = municipalities[0].pk
+        if regions is not None and regions.exists():
+            self.fields["region"].queryset = regions
+            if len(regions) == 1:
+                self.fields["region"].initial = regions[0].pk
+        else:
+            del self.fields["region"]
+            self.fields["municipality"].required = True
+            if municipalities is not None and len(municipalities) == 1:
+                self.fields["municipality"].initial = municipalities[0].pk
 
     def clean_file(self):
         file = self.cleaned_data["file"]
@@ -233,6 +254,8 @@ class ImportUploadForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "region" in self.fields and not data.get("municipality") and not data.get("region"):
+            self.add_error("municipality", _("Choose the region or the municipality of the file."))
         if data.get("kind") == ImportKind.RESULTS:
             if not data.get("assessment"):
                 self.add_error("assessment", _("Choose the assessment."))
@@ -245,17 +268,28 @@ class ImportUploadForm(forms.Form):
 
 
 class MappingForm(forms.Form):
-    """One select per field: which column of the file holds it."""
+    """One select per field: which column of the file holds it, and a name to keep the
+    mapping under (``--mapping NAME`` of the commands)."""
 
-    def __init__(self, *args, run=None, **kwargs):
+    def __init__(self, *args, run=None, initial_mapping=None, **kwargs):
         super().__init__(*args, **kwargs)
+        mapping = initial_mapping if initial_mapping is not None else run.mapping
         choices = [("", _("— not in the file —"))] + [(h, h) for h in run.headers]
+        self.fields["save_as"] = forms.CharField(
+            label=_("Save this mapping as"),
+            required=False,
+            max_length=100,
+            help_text=_(
+                "A name, e.g. «ФИС ОКО ВПР»: offered for the next file and usable as "
+                "--mapping in the commands."
+            ),
+        )
         for field, label in fields_for(run.kind).items():
             self.fields[field] = forms.ChoiceField(
                 label=label,
                 choices=choices,
                 required=False,
-                initial=run.mapping.get(field, ""),
+                initial=mapping.get(field, ""),
                 widget=forms.Select(
                     attrs={"class": "form-select form-select-sm", "style": "min-width: 14rem"}
                 ),
@@ -268,13 +302,18 @@ class MappingForm(forms.Form):
     def rows(self):
         """(bound field, sample values of the column chosen now) for the template."""
         for field in self:
-            yield field, self.samples.get(field.value() or "", [])
+            if field.name != "save_as":
+                yield field, self.samples.get(field.value() or "", [])
 
     def mapping(self) -> dict[str, str]:
-        return {f: h for f, h in self.cleaned_data.items() if h}
+        return {f: h for f, h in self.cleaned_data.items() if h and f != "save_as"}
 
 
 class ImportApplyForm(forms.Form):
     skip_invalid = forms.BooleanField(
         label=_("Import the valid rows without the invalid ones"), required=False
+    )
+    create_municipalities = forms.BooleanField(
+        label=_("Create the municipalities listed above and check the file again"),
+        required=False,
     )

@@ -22,6 +22,7 @@ from .models import (
     Municipality,
     Organisation,
     Region,
+    SavedMapping,
     SchoolContext,
 )
 
@@ -84,10 +85,19 @@ def region_list_for_user(*, user: Any) -> QuerySet[Region]:
 
 def import_run_list_for_user(*, user: Any) -> QuerySet[ImportRun]:
     scope = scope_for(user)
-    runs = ImportRun.objects.select_related("municipality", "created_by")
+    runs = ImportRun.objects.select_related("municipality", "region", "created_by")
     if scope.is_admin:  # Q() | Q(...) would narrow the admin's "everything" to the second term
         return runs
-    return runs.filter(municipality_q(scope, "municipality") | Q(created_by_id=scope.user_id))
+    # A region-wide import (no municipality) is seen by the coordinators of its region.
+    region_wide = Q(municipality__isnull=True, region_id__in=scope.region_ids)
+    return runs.filter(
+        municipality_q(scope, "municipality") | region_wide | Q(created_by_id=scope.user_id)
+    )
+
+
+def saved_mappings_for(*, kind: str) -> QuerySet[SavedMapping]:
+    """Mappings saved under a name (shared: they describe file shapes, not data)."""
+    return SavedMapping.objects.filter(kind=kind).order_by("name")
 
 
 def category_years_for_user(*, user: Any) -> list[int]:

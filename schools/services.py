@@ -218,6 +218,21 @@ def import_check_mapping(
         )
 
 
+def saved_mapping_for_run(*, run: ImportRun, saved: SavedMapping) -> dict[str, str]:
+    """The saved mapping where its columns exist in this file, else the guess."""
+    return merge_saved_mapping(run.headers, guess_mapping(run.headers, run.kind), saved.mapping)
+
+
+def import_run_confirm_municipalities(*, run: ImportRun) -> None:
+    """The wizard's confirmation of the listed new municipalities: they are created with the
+    import (never the ones only close to an existing name), and the file is checked again."""
+    if run.kind != ImportKind.SCHOOLS or run.municipality_id or not run.region_id:
+        raise ImportFileError(_("Municipalities are created only by a region-wide import."))
+    run.create_municipalities = True
+    run.save(update_fields=["create_municipalities"])
+    import_run_check(run=run)
+
+
 def saved_mapping_save(*, name: str, kind: str, mapping: dict[str, str], user: Any) -> None:
     """Keep a mapping under a name (``--mapping NAME`` and the wizard offer it again)."""
     SavedMapping.objects.update_or_create(

@@ -272,8 +272,12 @@ def imports(request: HttpRequest) -> HttpResponse:
 @role_required(*TERRITORY)
 def import_new(request: HttpRequest) -> HttpResponse:
     municipalities = selectors.municipality_list_for_user(user=request.user)
+    regions = selectors.region_list_for_user(user=request.user)
     form = ImportUploadForm(
-        request.POST or None, request.FILES or None, municipalities=municipalities
+        request.POST or None,
+        request.FILES or None,
+        municipalities=municipalities,
+        regions=regions if scope_for(request.user).has_role(Role.COORDINATOR) else None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -283,6 +287,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 kind=data["kind"],
                 user=request.user,
                 municipality=data["municipality"],
+                region=None if data["municipality"] else data.get("region"),
                 assessment=data["assessment"] or "",
                 year=data["year"],
             )
@@ -300,15 +305,27 @@ def _run_for(request: HttpRequest, pk: int):
 
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
-    form = MappingForm(request.POST if request.method == "POST" else None, run=run)
+    saved = selectors.saved_mappings_for(kind=run.kind)
+    chosen = saved.filter(name=request.GET.get("use", "")).first()
+    form = MappingForm(
+        request.POST if request.method == "POST" else None,
+        run=run,
+        initial_mapping=services.saved_mapping_for_run(run=run, saved=chosen) if chosen else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.import_run_save_mapping(run=run, mapping=form.mapping())
+            services.import_run_save_mapping(
+                run=run,
+                mapping=form.mapping(),
+                save_as=form.cleaned_data["save_as"],
+                user=request.user,
+            )
         except ImportFileError as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("schools:import_preview", pk=run.pk)
-    return render(request, "schools/import_mapping.html", {"run": run, "form": form})
+    context = {"run": run, "form": form, "saved": saved, "chosen": chosen}
+    return render(request, "schools/import_mapping.html", context)
 
 
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
@@ -317,6 +334,9 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
     form = ImportApplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["create_municipalities"]:
+            services.import_run_confirm_municipalities(run=run)
+            return redirect("schools:import_preview", pk=run.pk)
         try:
             services.import_run_queue(run=run, skip_invalid=form.cleaned_data["skip_invalid"])
         except ImportFileError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
 from django.utils.translation import gettext as _
 
 from ..models import Municipality, Region
