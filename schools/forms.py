@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django import forms
 from django.conf import settings
@@ -33,7 +35,7 @@ SORTS = {
 
 
 class SchoolFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name, INN or OGRN"), method="search")
+    q = django_filters.CharFilter(label=_("Name, INN, OGRN or login"), method="search")
     municipality = django_filters.ModelChoiceFilter(
         label=_("Municipality"), queryset=None, empty_label=_("All municipalities")
     )
@@ -63,6 +65,9 @@ class SchoolFilter(django_filters.FilterSet):
             return queryset
         if text.isdigit():
             return queryset.filter(inn__startswith=text) | queryset.filter(ogrn__startswith=text)
+        login = text.lower()
+        if re.fullmatch(r"[a-z]{2,5}\d+", login):  # a ФИС ОКО login, whole or its beginning
+            return queryset.filter(login__startswith=login)
         return queryset.filter(normalized_name__contains=normalize_name(text))
 
 
@@ -87,6 +92,7 @@ class OrganisationForm(forms.ModelForm):
             "kind",
             "inn",
             "ogrn",
+            "login",
             "code",
             "director_name",
             "phone",
@@ -130,6 +136,14 @@ class OrganisationForm(forms.ModelForm):
     def clean_ogrn(self) -> str:
         return self._unique_identifier(
             "ogrn", _("An organisation with this OGRN is already registered.")
+        )
+
+    def clean_login(self) -> str:
+        from .validators import normalize_login
+
+        self.cleaned_data["login"] = normalize_login(self.cleaned_data.get("login", ""))
+        return self._unique_identifier(
+            "login", _("An organisation with this FIS OKO login is already registered.")
         )
 
 

@@ -218,3 +218,77 @@ def data_years(*, organisation: Organisation) -> list[int]:
         "year", flat=True
     )
     return sorted(set(results) | set(contexts), reverse=True)
+
+
+class SchoolNotFound(LookupError):
+    """No school, or several, answer a command's query; the message is Russian."""
+
+
+def school_find(*, query: str, municipality: str = "") -> Organisation:
+    """The one school a command names: by ИНН (10 or 12 digits), ОГРН (13), ФИС ОКО login,
+    else by the exact or partial name; ``municipality`` (a name) chooses among same-named
+    schools (every district has its «МБОУ СОШ № 1»). Raises ``SchoolNotFound``."""
+    import re
+
+    from .normalize import normalize_name
+    from .validators import login_is_valid, normalize_login
+
+    text = query.strip()
+    schools = Organisation.objects.schools().select_related("municipality")
+    if municipality.strip():
+        # Compared normalised in Python: SQLite's iexact folds only ASCII letters.
+        wanted = normalize_name(municipality)
+        ids = [m.pk for m in Municipality.objects.only("name") if normalize_name(m.name) == wanted]
+        if not ids:
+            raise SchoolNotFound(
+                _("Municipality «%(name)s» is not in the registry.") % {"name": municipality}
+            )
+        schools = schools.filter(municipality_id__in=ids)
+    login = normalize_login(text)
+    if text.isdigit() and len(text) in (10, 12):
+        found = list(schools.filter(inn=text))
+    elif text.isdigit() and len(text) == 13:
+        found = list(schools.filter(ogrn=text))
+    elif login_is_valid(login):
+        found = list(schools.filter(login=login))
+    else:
+        found = list(
+            schools.filter(
+                Q(short_name__iexact=text)
+                | Q(full_name__iexact=text)
+                | Q(normalized_name=normalize_name(text))
+            )
+        )
+        if not found:
+            found = list(
+                schools.filter(Q(short_name__icontains=text) | Q(full_name__icontains=text))
+            )
+            if len(found) > 1:
+                digits = re.findall(r"\d+", text)
+                exact = [
+                    o
+                    for o in found
+                    if digits and re.findall(r"\d+", o.short_name)[-1:] == digits[-1:]
+                ]
+                found = exact or found
+    if not found:
+        raise SchoolNotFound(_("School «%(query)s» not found.") % {"query": text})
+    if len(found) > 1:
+        names = "; ".join(
+            _("%(name)s — %(municipality)s, login %(login)s, INN %(inn)s")
+            % {
+                "name": o.short_name,
+                "municipality": o.municipality,
+                "login": o.login or "—",
+                "inn": o.inn or "—",
+            }
+            for o in found[:10]
+        )
+        raise SchoolNotFound(
+            _(
+                "Found %(n)s schools: %(names)s. Give the login or the INN, or choose the "
+                "municipality (--municipality)."
+            )
+            % {"n": len(found), "names": names}
+        )
+    return found[0]

@@ -69,7 +69,7 @@ def similar_name(name: str, candidates: dict[str, str]) -> str | None:
         if other_key == key:
             return other
         same_shape = len(key.split()) == len(other_key.split()) and _digits(other) == _digits(name)
-        if same_shape and _distance(key, other_key, limit=2) <= 2:
+        if same_shape and _distance(key, other_key, limit=1) <= 1:
             return other
     return None
 

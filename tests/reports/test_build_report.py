@@ -92,5 +92,5 @@ def test_municipality_and_partnership_reports(world, tmp_path):
 
 
 def test_unknown_name_is_a_clear_error(world, tmp_path):
-    with pytest.raises(CommandError, match="No school named"):
+    with pytest.raises(CommandError, match="не найдена"):
         call_command("build_report", "school", "Нет такой", "--output", str(tmp_path / "x.pdf"))

@@ -408,3 +408,32 @@ def test_unused_numeric_columns_are_listed(two_towns, tmp_path):
         "import_results", path, region="Северная область", kind="vpr", year=2024, dry_run=True
     )
     assert "Не используются столбцы: «Непонятный столбец» (числа!)" in out
+
+
+# --- a school named by login, ИНН or municipality in the commands -----------------------------
+
+
+def test_commands_name_a_school_by_login_inn_or_its_municipality(two_towns):
+    from reports.management.commands.build_report import _find
+    from schools.selectors import SchoolNotFound, school_find
+    from tests.factories import valid_inn
+
+    district_school = two_towns["district_school"]
+    district_school.login, district_school.inn = "sch290002", valid_inn(77)
+    district_school.save()
+    with pytest.raises(SchoolNotFound, match="--municipality") as error:
+        school_find(query="МБОУ СОШ № 1")
+    assert "Лесной район, логин sch290002" in str(error.value)
+    assert school_find(query="МБОУ СОШ № 1", municipality="лесной район") == district_school
+    assert school_find(query=" SCH290002 ") == district_school
+    assert school_find(query=district_school.inn) == district_school
+    out = _call("suggest_partners", "sch290002")
+    assert out.startswith("МБОУ СОШ № 1 (Лесной район)")
+    out = _call("suggest_partners", "МБОУ СОШ № 1", municipality="г. Заречный")
+    assert out.startswith("МБОУ СОШ № 1 (г. Заречный)")
+    with pytest.raises(CommandError, match="Найдено школ: 2"):
+        _call("suggest_partners", "МБОУ СОШ № 1")
+    assert _find("school", "sch290002") == district_school
+    assert _find("school", "МБОУ СОШ № 1", "г. Заречный") == two_towns["town_school"]
+    with pytest.raises(CommandError, match="не найдена"):
+        _find("school", "sch290099")

@@ -121,12 +121,13 @@ def test_coordinator_confirms_new_municipalities_in_the_wizard(
         "Логин ФИС ОКО;Муниципалитет;Наименование ОО\n"
         "sch290001;ЗАТО Северный;МБОУ СОШ № 1\n"
         "sch290002;Первый  округ;МБОУ СОШ № 2\n"
-        "sch290003;Первый окр.;МБОУ СОШ № 3\n"
+        "sch290003;Первый окрyг;МБОУ СОШ № 3\n"
     )
     run = _upload(client, {"kind": "schools", "region": world.region.pk}, text)
     assert run.new_municipalities[0]["name"] == "ЗАТО Северный"
     page = client.get(reverse("schools:import_preview", args=[run.pk])).content.decode()
     assert "«ЗАТО Северный» — 1 строка" in page
+    assert "похоже на «Первый округ»: не создаётся" in page
     assert 'name="create_municipalities"' in page
     client.post(reverse("schools:import_preview", args=[run.pk]), {"create_municipalities": "on"})
     run.refresh_from_db()
@@ -168,3 +169,23 @@ def test_mapping_saved_by_name_is_offered_again(users, world, client_for):
     )
     page = client.get(reverse("schools:import_mapping", args=[second.pk]) + "?use=Районный реестр")
     assert page.context["form"]["login"].value() == "Код ОО"
+
+
+def test_login_is_on_the_card_and_finds_the_school_in_the_list(users, world, client_for):
+    world.school.login = "sch290005"
+    world.school.save()
+    client = client_for(users.methodologist)
+    card = client.get(reverse("schools:detail", args=[world.school.pk])).content.decode()
+    assert "Логин ФИС ОКО" in card and "sch290005" in card
+    found = client.get(reverse("schools:list"), {"q": "SCH2900"}).context["page"].object_list
+    assert [o.pk for o in found] == [world.school.pk]
+    world.other_school.login = "sch290006"
+    world.other_school.save()
+    # Another municipality's school is not found by a methodologist, even by its login.
+    assert not client.get(reverse("schools:list"), {"q": "sch290006"}).context["page"].object_list
+    assert (
+        client_for(users.outsider)
+        .get(reverse("schools:detail", args=[world.school.pk]))
+        .status_code
+        == 404
+    )

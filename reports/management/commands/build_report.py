@@ -4,23 +4,23 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 
 from partnerships.models import Partnership
 from reports.documents import report_pdf
 from reports.selectors import Period
 from reports.views import default_period
-from schools.models import Municipality, Organisation
+from schools.models import Municipality
+from schools.selectors import SchoolNotFound, school_find
 
 
-def _find(subject: str, name: str):
+def _find(subject: str, name: str, municipality: str = ""):
     if subject == "school":
-        qs = Organisation.objects.schools().filter(
-            Q(short_name__iexact=name) | Q(full_name__iexact=name)
-        )
-        if not qs.exists():
-            qs = Organisation.objects.schools().filter(short_name__icontains=name)
-    elif subject == "partnership":
+        # By name, INN, OGRN or FIS OKO login; --municipality among same-named schools.
+        try:
+            return school_find(query=name, municipality=municipality)
+        except SchoolNotFound as exc:
+            raise CommandError(str(exc)) from exc
+    if subject == "partnership":
         qs = Partnership.objects.filter(title__iexact=name) or Partnership.objects.filter(
             title__icontains=name
         )
@@ -41,13 +41,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("subject", choices=["school", "partnership", "municipality"])
-        parser.add_argument("name", help="short or full name (exact, else a unique substring)")
+        parser.add_argument(
+            "name",
+            help="short or full name (exact, else a unique substring); a school also by INN, "
+            "OGRN or FIS OKO login",
+        )
+        parser.add_argument(
+            "--municipality", default="", help="a school: choose among same-named schools"
+        )
         parser.add_argument("--output", required=True, help="path of the PDF to write")
         parser.add_argument("--start", type=date.fromisoformat, help="YYYY-MM-DD")
         parser.add_argument("--end", type=date.fromisoformat, help="YYYY-MM-DD")
 
     def handle(self, *args, subject, name, output, start=None, end=None, **options):
-        obj = _find(subject, name)
+        obj = _find(subject, name, options.get("municipality") or "")
         default = default_period(end)  # the school year up to --end (or today)
         period = Period(start or default.start, end or default.end)
         if period.end < period.start:

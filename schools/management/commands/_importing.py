@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from schools.importing.columns import parse_map_options
 from schools.importing.reader import ImportFileError
 from schools.models import ImportStatus, Municipality, Region
+from schools.normalize import normalize_name
 from schools.services import (
     import_check_size,
     import_run_apply,
@@ -46,20 +47,21 @@ def add_scope_arguments(parser) -> None:
 
 def resolve_scope(*, region: str | None, municipality: str | None) -> dict:
     """``{"region": Region | None, "municipality": Municipality | None}`` from the options."""
+    # Names are compared normalised: SQLite's iexact folds only ASCII letters.
     found_region = None
     if region:
-        try:
-            found_region = Region.objects.get(name__iexact=region.strip())
-        except Region.DoesNotExist:
-            raise CommandError(
-                _("Region «%(name)s» is not in the registry.") % {"name": region}
-            ) from None
+        regions = [
+            r for r in Region.objects.all() if normalize_name(r.name) == normalize_name(region)
+        ]
+        if not regions:
+            raise CommandError(_("Region «%(name)s» is not in the registry.") % {"name": region})
+        found_region = regions[0]
     target = None
     if municipality:
-        query = Municipality.objects.filter(name__iexact=municipality.strip())
+        query = Municipality.objects.select_related("region")
         if found_region is not None:
             query = query.filter(region=found_region)
-        found = list(query.select_related("region"))
+        found = [m for m in query if normalize_name(m.name) == normalize_name(municipality)]
         if len(found) != 1:
             raise CommandError(
                 _("Municipality «%(name)s» is not in the registry.") % {"name": municipality}
