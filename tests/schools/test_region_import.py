@@ -437,3 +437,43 @@ def test_commands_name_a_school_by_login_inn_or_its_municipality(two_towns):
     assert _find("school", "МБОУ СОШ № 1", "г. Заречный") == two_towns["town_school"]
     with pytest.raises(CommandError, match="не найдена"):
         _find("school", "sch290099")
+
+
+# --- the municipalities list ---------------------------------------------------------------------
+
+
+def test_municipality_list_creates_updates_and_refuses_close_names(
+    two_towns, tmp_path, region_files
+):
+    out = _call(
+        "import_municipalities", str(region_files["municipalities"]), region="Северная область"
+    )
+    assert "Муниципалитеты сохранены" in out
+    # The generated list names «г. Заречный» and «Лесной район» too: they are updated.
+    assert Municipality.objects.filter(region=two_towns["region"]).count() == 50
+    town_oktmo = Municipality.objects.get(pk=two_towns["town"].pk).oktmo
+    assert town_oktmo
+    first = region_files["region"].municipalities[0]
+    saved = Municipality.objects.get(name=first["Муниципалитет"])
+    assert saved.oktmo == first["ОКТМО"] and float(saved.latitude) == pytest.approx(first["Широта"])
+    out = _call(
+        "import_municipalities", str(region_files["municipalities"]), region="Северная область"
+    )
+    assert "новых: 0, обновлено: 0, без изменений: 50" in out
+    path = _file(
+        tmp_path,
+        "Муниципалитет;ОКТМО;Широта;Долгота\nг. Заречный;11701000;64,5;40,6\n"
+        "город Заречный;;;\n;11702000;;\nЛесной район;123;95;\n",
+    )
+    with pytest.raises(CommandError, match="ничего не изменено"):
+        out = _call("import_municipalities", path, region="Северная область")
+    assert Municipality.objects.get(pk=two_towns["town"].pk).oktmo == town_oktmo
+    dry = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_municipalities", path, region="Северная область", stdout=dry)
+    text = dry.getvalue()
+    assert (
+        "строка 3 [Муниципалитет]: «город Заречный»" in text and "похоже на «г. Заречный»" in text
+    )
+    assert "строка 4 [Муниципалитет]: Не указано название муниципалитета." in text
+    assert "строка 5 [ОКТМО]: ОКТМО 123" in text and "строка 5 [Широта]" in text
