@@ -64,7 +64,7 @@ def run(*, seed: int, schools: int, municipalities: int, requests: int) -> dict:
     from django.test.utils import setup_test_environment
 
     from network_portal.accounts.models import Role, RoleAssignment, User
-    from schools.models import ImportKind, Municipality, Organisation
+    from schools.models import ImportKind, Municipality, Organisation, Region
     from schools.services import (
         categories_recompute,
         import_run_apply,
@@ -146,12 +146,14 @@ def run(*, seed: int, schools: int, municipalities: int, requests: int) -> dict:
         Municipality.objects.filter(region_id=summary.region_id).values_list("name", flat=True)
     )
     data = _import_csv(names, 5000, seed)
+    region = Region.objects.get(pk=summary.region_id)
     # The wizard's check (preview) of the same file: once, in the worker, stored on the run.
     started = time.perf_counter()
     run_, table = import_run_create(
         data=data,
         file_name="bench-5000.csv",
         kind=ImportKind.SCHOOLS,
+        region=region,
         source="bench",
         keep_file=False,
     )
@@ -163,6 +165,7 @@ def run(*, seed: int, schools: int, municipalities: int, requests: int) -> dict:
             data=data,
             file_name="bench-5000.csv",
             kind=ImportKind.SCHOOLS,
+            region=region,
             source="bench",
             keep_file=False,
         )

@@ -237,7 +237,10 @@ class ImportUploadForm(forms.Form):
     year = forms.IntegerField(
         label=_("Year of the results"),
         required=False,
-        help_text=_("The year the school year ends: 2025 for 2024/25."),
+        help_text=_(
+            "The year the school year ends: 2025 for 2024/25. For organisations: the year of "
+            "the context questionnaire's columns, if the file has them."
+        ),
     )
     file = forms.FileField(
         label=_("File"),

@@ -378,18 +378,26 @@ def import_run_apply(
     table: Table | None = None,
     skip_invalid: bool | None = None,
     municipality_ids=None,
+    on_progress=None,
 ) -> ImportRun:
     """Re-check the file and write it in one transaction; refuse if rows are invalid, unless
-    the user asked to import the valid rows without them."""
+    the user asked to import the valid rows without them. ``on_progress(percent)`` is told
+    the progress too (the commands print it)."""
     if skip_invalid is not None:
         run.skip_invalid = skip_invalid
     run.status = ImportStatus.RUNNING
     run.save(update_fields=["status", "skip_invalid"])
+
+    def progress(percent: int) -> None:
+        _set_progress(run.pk, percent)
+        if on_progress is not None:
+            on_progress(percent)
+
     try:
         plan = _plan(
             run,
             table or _table_of(run),
-            progress=lambda p: _set_progress(run.pk, p),
+            progress=progress,
             municipality_ids=municipality_ids,
         )
     except ImportFileError as exc:
@@ -406,7 +414,7 @@ def import_run_apply(
     elif run.is_dry_run:
         run.status = ImportStatus.PREVIEWED
     else:
-        _set_progress(run.pk, 60)
+        progress(60)
         if run.kind == ImportKind.SCHOOLS:
             ids = apply_organisations(plan)
             changed = set(ids["created_ids"]) | set(ids["updated_ids"])

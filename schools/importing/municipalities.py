@@ -89,6 +89,7 @@ class MunicipalityLookup:
     #: Every name of the file's municipality column (normalised → as written), so that a
     #: short form («Центральный») finds the full one of another row.
     file_names: dict[str, str] = field(default_factory=dict)
+    _found: dict[str, Municipality] = field(default_factory=dict)
 
     def prepare(self, names) -> None:
         for name in names:
@@ -113,6 +114,14 @@ class MunicipalityLookup:
 
     def find(self, text: str, line: int) -> tuple[Municipality | None, str]:
         """The row's municipality, or ``None`` and the Russian reason."""
+        if text in self._found:  # a results file names each municipality thousands of times
+            return self._found[text], ""
+        found, reason = self._find(text, line)
+        if found is not None and found.pk is not None:
+            self._found[text] = found
+        return found, reason
+
+    def _find(self, text: str, line: int) -> tuple[Municipality | None, str]:
         key = normalize_name(text)
         if not key:
             return None, _("The municipality cell is empty.")
@@ -124,7 +133,7 @@ class MunicipalityLookup:
             return found[0], ""
         longer = [n for k, n in self.file_names.items() if k.startswith(key + " ")]
         if len(longer) == 1:
-            return self.find(longer[0], line)
+            return self._find(longer[0], line)
         if key in self.foreign:
             other = self.foreign[key]
             return None, _(

@@ -92,12 +92,26 @@ def run_command(
             data=file.read_bytes(), file_name=file.name, source="command", keep_file=False, **create
         )
         run.is_dry_run = dry_run
-        if len(table.rows) > 2000:
+        shown: set[int] = set()
+
+        def progress(percent: int) -> None:
+            step = percent // 10 * 10
+            if step not in shown:
+                shown.add(step)
+                out.write(_("  %(percent)s %% …") % {"percent": step})
+
+        large = len(table.rows) > 2000
+        if large:
             out.write(_("Checking %(rows)s rows…") % {"rows": len(table.rows)})
         if dry_run:
-            import_run_preview(run=run, table=table)
+            import_run_preview(run=run, table=table, progress=progress if large else None)
         else:
-            run = import_run_apply(run=run, table=table, skip_invalid=skip_invalid)
+            run = import_run_apply(
+                run=run,
+                table=table,
+                skip_invalid=skip_invalid,
+                on_progress=progress if large else None,
+            )
     except ImportFileError as exc:
         import_run_log_failure(
             file_name=file.name,
