@@ -68,8 +68,12 @@ def similar_name(name: str, candidates: dict[str, str]) -> str | None:
         other_key = close_key(other)
         if other_key == key:
             return other
-        same_shape = len(key.split()) == len(other_key.split()) and _digits(other) == _digits(name)
-        if same_shape and _distance(key, other_key, limit=1) <= 1:
+        if _digits(other) != _digits(name):
+            continue
+        # A one-letter typo, in the name as written or with its kind written one way.
+        if _distance(normal, other_normal, limit=1) <= 1:
+            return other
+        if len(key.split()) == len(other_key.split()) and _distance(key, other_key, limit=1) <= 1:
             return other
     return None
 

@@ -41,7 +41,9 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 def clean_text(value: str) -> str:
     """Single spaces (no-break spaces too), no spaces around; ``№1`` stays as typed."""
-    return _SPACES.sub(" ", value or "").strip()
+    if not value or value.isdigit():  # most cells of a results file: no regex needed
+        return value or ""
+    return _SPACES.sub(" ", value).strip()
 
 
 def parse_decimal(value: str) -> Decimal | None:
@@ -58,6 +60,8 @@ def parse_decimal(value: str) -> Decimal | None:
 
 
 def parse_count(value: str) -> int | None:
+    if value.isascii() and value.isdigit():  # the usual case, no Decimal round trip
+        return int(value)
     number = parse_decimal(value)
     if number is None:
         return None
