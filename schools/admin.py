@@ -9,6 +9,7 @@ from .models import (
     Municipality,
     Organisation,
     Region,
+    SavedMapping,
     SchoolContext,
 )
 
@@ -20,16 +21,16 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ("name", "region")
+    list_display = ("name", "region", "oktmo")
     list_filter = ("region",)
-    search_fields = ("name",)
+    search_fields = ("name", "oktmo")
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("short_name", "kind", "municipality", "inn")
+    list_display = ("short_name", "kind", "municipality", "login", "inn")
     list_filter = ("kind", "municipality__region")
-    search_fields = ("short_name", "full_name", "inn", "ogrn")
+    search_fields = ("short_name", "full_name", "inn", "ogrn", "login")
     autocomplete_fields = ("municipality",)
 
 
@@ -60,12 +61,26 @@ class CategoryRulesAdmin(admin.ModelAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ("file_name", "kind", "municipality", "status", "created_by", "created_at")
+    list_display = (
+        "file_name",
+        "kind",
+        "region",
+        "municipality",
+        "status",
+        "created_by",
+        "created_at",
+    )
     list_filter = ("kind", "status")
-    readonly_fields = ("counts", "issues", "headers", "mapping")
+    readonly_fields = ("counts", "issues", "headers", "mapping", "new_municipalities", "changes")
     exclude = ("file",)
 
 
 @admin.register(ColumnMapping)
 class ColumnMappingAdmin(admin.ModelAdmin):
     list_display = ("municipality", "kind", "assessment", "updated_at")
+
+
+@admin.register(SavedMapping)
+class SavedMappingAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "created_by", "updated_at")
+    list_filter = ("kind",)

@@ -68,6 +68,7 @@ CONTEXT_VALUES = (
     "settlement_type",
     *CONTEXT_FLAGS,
     "grade_pupils",
+    "computers_per_student",
 )
 GRADE_FIELDS = {f"pupils_{grade}": str(grade) for grade in (4, 5, 6, 7, 8)}
 
@@ -388,6 +389,11 @@ def _context_values(
             errors.append((name, str(exc)))
     if grades:
         values["grade_pupils"] = grades
+    # The «500+» context factor "too few computers" reads computers per pupil.
+    if values.get("students") and values.get("computers_for_pupils") is not None:
+        values["computers_per_student"] = (
+            Decimal(values["computers_for_pupils"]) / values["students"]
+        ).quantize(Decimal("0.001"))
     teachers = values.get("teachers")
     for name, message in (
         ("teachers_highest_category", _("More teachers of the highest category than teachers.")),

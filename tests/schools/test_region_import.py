@@ -67,6 +67,8 @@ def test_synthetic_region_loads_with_two_commands_and_a_second_load_changes_noth
     source = next(s for s in region_files["region"].schools if s["Логин ФИС ОКО"] == "sch420001")
     assert context.grade_pupils["4"] == source["Количество обучающихся 4 классов"]
     assert context.teachers == source["Количество педагогических работников"]
+    ratio = source["Компьютеров для обучающихся"] / source["Количество обучающихся"]
+    assert float(context.computers_per_student) == pytest.approx(ratio, abs=0.001)
     out = _call(
         "import_results",
         str(region_files["results"]),
