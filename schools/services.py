@@ -251,7 +251,12 @@ def _plan(run: ImportRun, table: Table, *, progress=None, municipality_ids=None)
     import_check_mapping(kind=run.kind, mapping=run.mapping, run=run)
     region = run.region or (run.municipality.region if run.municipality_id else None)
     lookup = None
-    if "municipality" in run.mapping or run.municipality_id is None:
+    # A results file keyed by identifiers alone needs no region: ИНН, ОГРН and logins name
+    # one school wherever it is (a name alone is refused without a municipality).
+    needs_region = "municipality" in run.mapping or (
+        run.municipality_id is None and run.kind == ImportKind.SCHOOLS
+    )
+    if needs_region:
         if region is None:
             region = _only_region()
         lookup = MunicipalityLookup.for_region(

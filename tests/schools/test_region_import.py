@@ -479,3 +479,15 @@ def test_municipality_list_creates_updates_and_refuses_close_names(
     )
     assert "строка 4 [Муниципалитет]: Не указано название муниципалитета." in text
     assert "строка 5 [ОКТМО]: ОКТМО 123" in text and "строка 5 [Широта]" in text
+
+
+def test_results_by_login_need_no_region_even_with_several(two_towns, tmp_path):
+    Region.objects.create(name="Южная область", code="77")
+    two_towns["town_school"].login = "sch290001"
+    two_towns["town_school"].save()
+    path = _file(tmp_path, RESULTS_HEAD + "sch290001;4;Математика;20;2;10;8;6;4\n")
+    _call("import_results", path, kind="vpr", year=2024)
+    assert AssessmentResult.objects.get().organisation == two_towns["town_school"]
+    schools = _file(tmp_path, SCHOOLS_HEAD + "sch290030;г. Заречный;СОШ № 30\n", "s.csv")
+    with pytest.raises(CommandError, match="несколько регионов"):
+        _call("import_schools", schools)
