@@ -118,6 +118,8 @@ def school_table(*, queryset: QuerySet[Organisation], year: int | None) -> Query
         .annotate(
             category_current=F("current_category__category"),
             category_override=F("current_category__is_override"),
+            # why no category could be computed is said in the list itself (issue 14)
+            category_reasons=F("current_category__reasons"),
         )
     )
 
@@ -125,6 +127,21 @@ def school_table(*, queryset: QuerySet[Organisation], year: int | None) -> Query
 def rules_for_region(*, region: Region) -> CategoryRules:
     rules, _created = CategoryRules.objects.get_or_create(region=region)
     return rules
+
+
+def rules_summary(*, rules: CategoryRules) -> dict[str, Any]:
+    """The rules in words, which cells count, and what the region's data allows (2 queries)."""
+    from .categorization import cells_count, cells_text, rules_description
+    from .rules_file import thresholds_for
+
+    t = thresholds_for(rules)
+    return {
+        "cells_text": cells_text(t),
+        "cells_count": cells_count(t),
+        "description": rules_description(t),
+        "vpr_only": t.vpr_only,
+        "vpr_counted": "vpr" in t.kinds,
+    }
 
 
 def _subject_key(subject: str) -> str:
