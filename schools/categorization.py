@@ -641,3 +641,57 @@ def rules_description(t: Thresholds) -> list[str]:
         "«не менее» (≥) без округления: 3 из 10 — это 30 %."
     )
     return text
+
+
+# --- Cells for the matcher (partnerships.matching): weak at a school, strong at a leader ------
+
+
+def cell_key(kind: str, subject: str, grade: int | None) -> str:
+    """«vpr:4:math» — the same cell across schools (basic and profile mathematics are one)."""
+    return f"{kind}:{grade or ''}:{_subject_group(subject)}"
+
+
+def _latest(series: dict) -> int | None:
+    return max((y for by_year in series.values() for y in by_year), default=None)
+
+
+def weak_cells(results: Iterable[ResultFact], t: Thresholds) -> dict[str, str]:
+    """The counted cells of the school's latest year whose share of «2» (below the threshold)
+    reaches the ШНОР limit: cell key → the counts in words."""
+    series, _small = _series(results, t)
+    year = _latest(series)
+    found = {}
+    for (kind, subject, grade), by_year in sorted(series.items(), key=_order):
+        fact = by_year.get(year)
+        if fact is None or fact.below_threshold is None:
+            continue
+        if _at_least(fact.below_threshold, fact.participants, t.shnor_share_below):
+            found[cell_key(kind, subject, grade)] = (
+                f"{_share_phrase(kind, fact.below_threshold, fact.participants)} в {year}"
+            )
+    return found
+
+
+def strong_cells(results: Iterable[ResultFact], t: Thresholds) -> dict[str, str]:
+    """The counted cells of the latest year that meet the leader rule's per-cell criteria —
+    «2» at most the leader limit and, when set, «4»+«5» at least its limit: a strength derived
+    from results, not declared."""
+    series, _small = _series(results, t)
+    year = _latest(series)
+    found = {}
+    for (kind, subject, grade), by_year in sorted(series.items(), key=_order):
+        fact = by_year.get(year)
+        share = fact.share_below if fact is not None else None
+        if share is None or share > t.leader_max_share_below + _EPS:
+            continue
+        text = _share_phrase(kind, fact.below_threshold, fact.participants)
+        if fact.marks_4_5 is not None:
+            if t.leader_share_4_5_min is not None and not _at_least(
+                fact.marks_4_5, fact.participants, t.leader_share_4_5_min
+            ):
+                continue
+            text += f", «4» и «5» у {fact.marks_4_5} ({fmt(fact.share_4_5)} %)"
+        elif t.leader_share_4_5_min is not None:
+            continue
+        found[cell_key(kind, subject, grade)] = f"{text} в {year}"
+    return found

@@ -27,7 +27,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from . import services
+from . import selectors, services
 from .categorization import Thresholds, rules_description
 from .forms import CategoryRulesForm
 from .models import CategoryRules, Region
@@ -44,7 +44,7 @@ def _plain(value: Any) -> Any:
 
 
 def thresholds_for(rules: CategoryRules) -> Thresholds:
-    vpr_only = rules.region_id in services.regions_with_vpr_only([rules.region_id])
+    vpr_only = rules.region_id in selectors.regions_with_vpr_only([rules.region_id])
     return Thresholds.from_rules(rules, vpr_only=vpr_only)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
@@ -12,7 +13,7 @@ from network_portal.access.policy import municipality_q, organisation_q, scope_f
 from network_portal.accounts.models import Role
 from network_portal.ui.charts import Series, line_chart
 
-from .categorization import MATH_SUBJECTS
+from .categorization import MANDATORY_SUBJECTS, MATH_SUBJECTS, ResultFact, Thresholds
 from .models import (
     AssessmentKind,
     AssessmentResult,
@@ -225,3 +226,81 @@ def data_years(*, organisation: Organisation) -> list[int]:
         "year", flat=True
     )
     return sorted(set(results) | set(contexts), reverse=True)
+
+
+# --- Results for the category rules and the matcher -----------------------------------------
+
+
+def regions_with_vpr_only(region_ids: Iterable[int]) -> set[int]:
+    """Regions whose results in the registry are ВПР only: there ВПР counts by default."""
+    region_ids = set(region_ids)
+    gia = set(
+        AssessmentResult.objects.filter(
+            organisation__municipality__region_id__in=region_ids,
+            kind__in=[AssessmentKind.OGE, AssessmentKind.EGE],
+            subject__in=MANDATORY_SUBJECTS,
+        )
+        .order_by()
+        .values_list("organisation__municipality__region_id", flat=True)
+        .distinct()
+    )
+    return region_ids - gia
+
+
+def thresholds_for_regions(region_ids: Iterable[int]) -> dict[int, Thresholds]:
+    region_ids = set(region_ids)
+    vpr_only = regions_with_vpr_only(region_ids)
+    found = {
+        r.region_id: Thresholds.from_rules(r, vpr_only=r.region_id in vpr_only)
+        for r in CategoryRules.objects.filter(region_id__in=region_ids)
+    }
+    for region_id in region_ids - set(found):
+        found[region_id] = Thresholds(vpr_only=region_id in vpr_only)
+    return found
+
+
+def result_facts(
+    *,
+    organisation_ids: Iterable[int],
+    subjects: Iterable[str],
+    years: Iterable[int] | None = None,
+    kinds: Iterable[str] | None = None,
+) -> dict[int, list[ResultFact]]:
+    """Each organisation's results in ``subjects`` as rule-engine facts (one query). For ВПР
+    "below the threshold" is the count of «2»; «4»+«5» come from the counts of marks."""
+    ids = list(organisation_ids)
+    results: dict[int, list[ResultFact]] = defaultdict(list)
+    query = AssessmentResult.objects.filter(organisation_id__in=ids, subject__in=list(subjects))
+    if years is not None:
+        query = query.filter(year__in=list(years))
+    if kinds is not None:
+        query = query.filter(kind__in=list(kinds))
+    for row in query.order_by().values_list(
+        "organisation_id",
+        "year",
+        "kind",
+        "subject",
+        "participants",
+        "average_score",
+        "below_threshold",
+        "grade",
+        "count_2",
+        "count_4",
+        "count_5",
+    ):
+        org, year, kind, subject, participants, average, below, grade, c2, c4, c5 = row
+        if kind == AssessmentKind.VPR and c2 is not None:
+            below = c2  # ВПР has no base threshold: the count of «2» plays its part
+        results[org].append(
+            ResultFact(
+                year=year,
+                kind=kind,
+                subject=subject,
+                participants=participants,
+                average_score=float(average) if average is not None else None,
+                below_threshold=below,
+                grade=grade,
+                marks_4_5=c4 + c5 if c4 is not None and c5 is not None else None,
+            )
+        )
+    return results

@@ -15,14 +15,12 @@ from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
 
-from .categorization import MANDATORY_SUBJECTS, ContextFact, ResultFact, Thresholds, categorize_all
+from .categorization import ContextFact, categorize_all
 from .importing.columns import IDENTIFIER_FIELDS, guess_mapping, merge_saved_mapping
 from .importing.organisations import apply_organisations, plan_organisations
 from .importing.reader import ImportFileError, Table, read_table
 from .importing.results import apply_results, check_year, plan_results
 from .models import (
-    AssessmentKind,
-    AssessmentResult,
     CategoryAssignment,
     CategoryRules,
     ColumnMapping,
@@ -34,6 +32,7 @@ from .models import (
     SchoolContext,
 )
 from .normalize import normalize_name
+from .selectors import result_facts, thresholds_for_regions
 
 # --- imports ----------------------------------------------------------------------------------
 
@@ -331,34 +330,6 @@ def import_run_save_mapping(*, run: ImportRun, mapping: dict[str, str]) -> None:
 # --- categories -------------------------------------------------------------------------------
 
 
-def regions_with_vpr_only(region_ids: Iterable[int]) -> set[int]:
-    """Regions whose results in the registry are ВПР only: there ВПР counts by default."""
-    region_ids = set(region_ids)
-    gia = set(
-        AssessmentResult.objects.filter(
-            organisation__municipality__region_id__in=region_ids,
-            kind__in=[AssessmentKind.OGE, AssessmentKind.EGE],
-            subject__in=MANDATORY_SUBJECTS,
-        )
-        .order_by()
-        .values_list("organisation__municipality__region_id", flat=True)
-        .distinct()
-    )
-    return region_ids - gia
-
-
-def thresholds_for_regions(region_ids: Iterable[int]) -> dict[int, Thresholds]:
-    region_ids = set(region_ids)
-    vpr_only = regions_with_vpr_only(region_ids)
-    found = {
-        r.region_id: Thresholds.from_rules(r, vpr_only=r.region_id in vpr_only)
-        for r in CategoryRules.objects.filter(region_id__in=region_ids)
-    }
-    for region_id in region_ids - set(found):
-        found[region_id] = Thresholds(vpr_only=region_id in vpr_only)
-    return found
-
-
 def categories_recompute(
     *, organisation_ids: Iterable[int] | None = None, region_id: int | None = None
 ) -> dict[str, int]:
@@ -386,39 +357,7 @@ def _recompute_chunk(
     chunk: dict[int, int], thresholds, subjects: list[str], counts: dict[str, int]
 ) -> None:
     ids = list(chunk)
-    results: dict[int, list[ResultFact]] = defaultdict(list)
-    for row in (
-        AssessmentResult.objects.filter(organisation_id__in=ids, subject__in=subjects)
-        .order_by()
-        .values_list(
-            "organisation_id",
-            "year",
-            "kind",
-            "subject",
-            "participants",
-            "average_score",
-            "below_threshold",
-            "grade",
-            "count_2",
-            "count_4",
-            "count_5",
-        )
-    ):
-        org, year, kind, subject, participants, average, below, grade, c2, c4, c5 = row
-        if kind == AssessmentKind.VPR and c2 is not None:
-            below = c2  # ВПР has no base threshold: the count of «2» plays its part
-        results[org].append(
-            ResultFact(
-                year=year,
-                kind=kind,
-                subject=subject,
-                participants=participants,
-                average_score=float(average) if average is not None else None,
-                below_threshold=below,
-                grade=grade,
-                marks_4_5=c4 + c5 if c4 is not None and c5 is not None else None,
-            )
-        )
+    results = result_facts(organisation_ids=ids, subjects=subjects)
     contexts: dict[int, list[ContextFact]] = defaultdict(list)
     for c in SchoolContext.objects.filter(organisation_id__in=ids):
         contexts[c.organisation_id].append(
