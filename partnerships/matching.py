@@ -22,6 +22,7 @@ Every term is turned into a sentence of the explanation (gettext, the partnershi
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -206,14 +207,18 @@ def match_score(
     weights: Weights,
     factor_names: Mapping[int, str],
     ideal: float | None = None,
+    helps: bool | None = None,
 ) -> Match | None:
     """The fit of one candidate for one school, or ``None`` when it covers none of its risks.
 
     The explanation (:attr:`Match.reasons`) is put into words only when it is read, so that a
     region-wide plan scores hundreds of thousands of pairs without writing sentences for them.
-    ``ideal`` is :func:`_ideal` of the school, when the caller scores many candidates for it.
+    ``ideal`` is :func:`_ideal` of the school, when the caller scores many candidates for it;
+    ``helps``, when the caller already knows that the candidate offers something.
     """
-    if candidate.id == school.id or not _helps(school, candidate):
+    if candidate.id == school.id:
+        return None
+    if not (helps or _helps(school, candidate)):
         return None
     covered: list[Coverage] = []
     points = 0.0
@@ -231,22 +236,28 @@ def match_score(
         covered.append(
             Coverage(code, factor_names.get(code, str(code)), level, how, declared or "")
         )
-    cells = tuple(
-        CellCoverage(key, school.weak_cells[key], candidate.strong_cells[key])
-        for key in sorted(school.weak_cells)
-        if key in candidate.strong_cells
-    )
-    points += weights.high * weights.derived_share * len(cells)
+    cells: tuple[CellCoverage, ...] = ()
+    if school.weak_cells and candidate.strong_cells:
+        cells = tuple(
+            CellCoverage(key, school.weak_cells[key], candidate.strong_cells[key])
+            for key in sorted(school.weak_cells)
+            if key in candidate.strong_cells
+        )
+        points += weights.high * weights.derived_share * len(cells)
     if not covered and not cells:
         return None
     if candidate.results in RESULTS_SHARE:
         points += weights.results * RESULTS_SHARE[candidate.results]
     same = candidate.municipality_id == school.municipality_id
     distance = _distance(school, candidate)
+    by_centroid = too_far = False
     if distance is not None:
         closeness = max(0.0, 1.0 - distance / weights.max_distance_km)
         if same:  # the same municipality is preferred at any distance
             closeness = max(closeness, 0.5)
+        by_centroid = school.coords == "municipality" or candidate.coords == "municipality"
+        limit = weights.distance_limit_km
+        too_far = limit is not None and distance > limit
     else:
         closeness = 1.0 if same else 0.0
     points += weights.proximity * closeness
@@ -264,10 +275,8 @@ def match_score(
         free_capacity=free,
         already_partner=already,
         cells=cells,
-        by_centroid=distance is not None and "municipality" in (school.coords, candidate.coords),
-        too_far=distance is not None
-        and weights.distance_limit_km is not None
-        and distance > weights.distance_limit_km,
+        by_centroid=by_centroid,
+        too_far=too_far,
     )
 
 
@@ -377,21 +386,23 @@ def rank_candidates(
             )
         )
     ]
-    matches = [m for m in matches if not m.too_far]
+    if weights.distance_limit_km is not None:
+        matches = [m for m in matches if not m.too_far]
     matches.sort(key=rank_key)
     return matches[:top] if top else matches
 
 
 def rank_key(m: Match) -> tuple:
-    """Best first: fit, the same municipality, coverage, results, then name and id — so two
-    runs over the same data always give the same order."""
+    """Best first: fit, the same municipality, coverage, results (:func:`results_rank`), then
+    name and id — so two runs over the same data always give the same order."""
+    c = m.candidate
     return (
         -m.score,
         not m.same_municipality,
-        -(len(m.covered) + len(m.cells)),
-        -results_rank(m.candidate),
-        m.candidate.name,
-        m.candidate.id,
+        -len(m.covered) - len(m.cells),
+        -RESULTS_SHARE.get(c.results, 0.25) - min(len(c.strong_cells), 20) / 20,
+        c.name,
+        c.id,
     )
 
 
@@ -510,6 +521,7 @@ def plan_pairings(
                 weights=weights,
                 factor_names=factor_names,
                 ideal=ideal,
+                helps=True,
             )
             if m is None:
                 continue
@@ -532,8 +544,12 @@ def plan_pairings(
     for i in range(n):
         j = chosen.get(i)
         match = matches[i][j] if j is not None else None
-        ranked = sorted((m for m in matches[i].values() if not m.too_far), key=rank_key)
-        alts = tuple(m for m in ranked if match is None or m.candidate.id != match.candidate.id)
+        others = (
+            m
+            for m in matches[i].values()
+            if not m.too_far and (match is None or m.candidate.id != match.candidate.id)
+        )
+        alts = tuple(heapq.nsmallest(alternatives, others, key=rank_key))
         reason, best = "", None
         if match is None:
             reason, best = _unpaired_reason(schools[i], matches[i], min_fit)
