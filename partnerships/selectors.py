@@ -645,8 +645,15 @@ def suggestion_page(
     factors = {f.code: f for f in RiskFactor.objects.all()}
     covered = {code for m in ranked for code in m.factor_codes}
     levels = sorted(needs.levels.items(), key=lambda i: (i[1] != Level.HIGH, i[0]))
+    from schools.categorization import cell_label
+
+    weak = []
+    for key, text in sorted(needs.weak_cells.items()):
+        kind, grade, subject = key.split(":")
+        weak.append((cell_label(kind, subject, int(grade) if grade else None), text))
     return {
         "matches": shown,
+        "weak_cells": weak,
         "proposable": proposable,
         "needs": [(factors[c], level) for c, level in levels if c in factors],
         "uncovered": [

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import django_filters
 from django import forms
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from .importing.columns import fields_for
@@ -30,6 +32,13 @@ class DecimalCommaField(forms.DecimalField):
         if isinstance(value, str):
             value = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
         return super().to_python(value)
+
+    def prepare_value(self, value):
+        """«15», «0,1», «30,5» — not «15.000»: as typed, with the language's decimal mark."""
+        if isinstance(value, Decimal):
+            text = format(value.normalize(), "f")
+            return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+        return value
 
 
 def decimal_comma_callback(field, **kwargs):

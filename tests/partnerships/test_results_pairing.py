@@ -175,3 +175,13 @@ def test_matching_settings_accept_a_decimal_comma(users, client_for, world):
     settings = MatchingSettings.objects.get(region=world.region)
     assert settings.derived_share == Decimal("0.6") and settings.weight_results == Decimal("2.5")
     assert settings.distance_limit_km == 150
+
+
+def test_suggestion_page_shows_the_weak_cells_and_is_hidden_from_outsiders(
+    region, users, client_for
+):
+    url = reverse("partnerships:suggest", args=[region.weak[0].pk])
+    html = client_for(users.methodologist).get(url).content.decode()
+    assert "математика ВПР 4 класс: «2» у 12 из 30 (40 %) в 2021" in html
+    assert "СОШ № 4 (ближняя)" in html
+    assert client_for(users.outsider).get(url).status_code == 404
