@@ -185,3 +185,30 @@ def test_suggestion_page_shows_the_weak_cells_and_is_hidden_from_outsiders(
     assert "математика ВПР 4 класс: «2» у 12 из 30 (40 %) в 2021" in html
     assert "СОШ № 4 (ближняя)" in html
     assert client_for(users.outsider).get(url).status_code == 404
+
+
+def _more_leaders(region, n):
+    for i in range(n):
+        org = OrganisationFactory(municipality=region.other_mun, short_name=f"СОШ № {100 + i}")
+        _cells(org, dict.fromkeys(ALL, 0))
+    categories_recompute(region_id=region.region.pk)
+
+
+def test_suggestions_and_the_plan_from_results_read_a_constant_number_of_queries(
+    region, users, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    school = region.weak[0]
+    services.pairing_plan_create(actor=users.coordinator, region=region.region)  # warm caches
+    with CaptureQueriesContext(connection) as few:
+        partner_suggestions(organisation=school)
+    with CaptureQueriesContext(connection) as plan_few:
+        services.pairing_plan_create(actor=users.coordinator, region=region.region)
+    _more_leaders(region, 6)
+    with django_assert_num_queries(len(few)):
+        _school, ranked = partner_suggestions(organisation=school)
+    assert len(ranked) == 8
+    with django_assert_num_queries(len(plan_few)):
+        services.pairing_plan_create(actor=users.coordinator, region=region.region)
