@@ -26,7 +26,14 @@ from .services import edit_fingerprint
 
 class DecimalCommaField(forms.DecimalField):
     """A decimal typed either way: «0,6», «0.6», «30,5», «1 000,25» — whatever the interface
-    language (a localized field in English would read «0,6» as 6)."""
+    language (a localized field in English would read «0,6» as 6). A text box
+    (``inputmode="decimal"``): a number box refuses a comma in some browsers and shows nothing
+    for «0,1»; the validators check the range."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
+    def widget_attrs(self, widget):
+        return {k: v for k, v in super().widget_attrs(widget).items() if k != "step"}
 
     def to_python(self, value):
         if isinstance(value, str):

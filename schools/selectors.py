@@ -132,7 +132,13 @@ def rules_for_region(*, region: Region) -> CategoryRules:
 
 def rules_summary(*, rules: CategoryRules) -> dict[str, Any]:
     """The rules in words, which cells count, and what the region's data allows (2 queries)."""
-    from .categorization import cells_count, cells_text, rules_description
+    from .categorization import (
+        KIND_LABEL,
+        SUBJECT_NOMINATIVE,
+        cells_count,
+        cells_text,
+        rules_description,
+    )
     from .rules_file import thresholds_for
 
     t = thresholds_for(rules)
@@ -142,6 +148,12 @@ def rules_summary(*, rules: CategoryRules) -> dict[str, Any]:
         "description": rules_description(t),
         "vpr_only": t.vpr_only,
         "vpr_counted": "vpr" in t.kinds,
+        # for the live wording of the chosen cells on the rules form (static/js/portal.js)
+        "cells_labels": {
+            "kinds": KIND_LABEL,
+            "subjects": SUBJECT_NOMINATIVE,
+            "vpr_only": t.vpr_only,
+        },
     }
 
 
