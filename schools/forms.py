@@ -251,7 +251,7 @@ class CategoryRulesForm(forms.ModelForm):
         choices=CELL_GRADES,
         coerce=int,
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "d-inline-flex"}),
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every grade."),
     )
     cell_subjects = forms.MultipleChoiceField(
