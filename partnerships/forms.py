@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor
 from network_portal.documents.uploads import SCANS, validate_upload
+from schools.forms import decimal_comma_callback
 from schools.models import Municipality, Organisation
 
 from . import agreement_text
@@ -225,8 +226,11 @@ class ProviderProfileForm(forms.Form):
 
 
 class MatchingSettingsForm(forms.ModelForm):
+    """Weights typed with a comma or a point («0,6» as well as «0.6»), whatever the language."""
+
     class Meta:
         model = MatchingSettings
+        formfield_callback = decimal_comma_callback
         fields = (
             "weight_high",
             "weight_medium",
@@ -235,6 +239,7 @@ class MatchingSettingsForm(forms.ModelForm):
             "weight_proximity",
             "weight_load",
             "max_distance_km",
+            "distance_limit_km",
             "min_fit",
             "default_capacity",
         )

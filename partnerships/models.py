@@ -443,6 +443,15 @@ class MatchingSettings(models.Model):
     max_distance_km = models.PositiveIntegerField(
         _("distance at which proximity counts nothing, km"), default=100
     )
+    distance_limit_km = models.PositiveIntegerField(
+        _("never suggest a partner farther than, km"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Empty: no limit. Distances come from the schools' coordinates, or else the "
+            "centres of their municipalities."
+        ),
+    )
     min_fit = models.PositiveSmallIntegerField(
         _("minimum fit for a pairing plan, %"),
         default=25,
@@ -580,6 +589,21 @@ class PairingRow(models.Model):
     alternatives = models.JSONField(_("alternatives"), default=list, blank=True)
     cross_municipality = models.BooleanField(_("another municipality"), default=False)
     include = models.BooleanField(_("include"), default=True)
+    #: why the school has no partner in the plan (``partnerships.matching`` codes), in words
+    unpaired_reason = models.TextField(_("why no partner"), blank=True)
+    #: a second provider covering high-risk factors the first does not (seed 001)
+    second_provider = models.ForeignKey(
+        "schools.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("second partner"),
+    )
+    second_reasons = models.JSONField(_("reasons for the second partner"), default=list, blank=True)
+    second_factor_codes = models.JSONField(
+        _("factors the second partner covers"), default=list, blank=True
+    )
     partnership = models.ForeignKey(
         Partnership,
         on_delete=models.SET_NULL,

@@ -32,6 +32,7 @@ from network_portal.accounts.models import Role
 from schools.models import (
     SCHOOL_KINDS,
     SUPPORTED_CATEGORIES,
+    AssessmentResult,
     Category,
     CategoryAssignment,
     Municipality,
@@ -340,6 +341,7 @@ def matching_config(*, region_id: int | None) -> MatchingConfig:
             proximity=float(row.weight_proximity),
             load=float(row.weight_load),
             max_distance_km=float(row.max_distance_km or 1),
+            distance_limit_km=_float(row.distance_limit_km),
         ),
         min_fit=row.min_fit,
         default_capacity=row.default_capacity,
@@ -383,10 +385,50 @@ def _results_level(category: str | None, is_school: bool, has_profile: bool) -> 
     return None
 
 
+def _coords(lat, lon, m_lat, m_lon) -> tuple[float | None, float | None, str]:
+    """The school's own point, else its municipality's centroid (approximate), else none."""
+    if lat is not None and lon is not None:
+        return float(lat), float(lon), "school"
+    if m_lat is not None and m_lon is not None:
+        return float(m_lat), float(m_lon), "municipality"
+    return None, None, ""
+
+
+def result_cells(
+    *, organisation_ids: Iterable[int], region_id: int, strong: bool = False
+) -> dict[int, dict[str, str]]:
+    """Weak (or, with ``strong``, strong) cells of each organisation's latest results under the
+    region's category rules (3 queries): what a school without a self-diagnosis is matched on."""
+    from schools.categorization import strong_cells, weak_cells
+    from schools.selectors import result_facts, thresholds_for_regions
+
+    ids = list(organisation_ids)
+    if not ids:
+        return {}
+    t = thresholds_for_regions([region_id])[region_id]
+    facts = result_facts(organisation_ids=ids, subjects=t.subjects, kinds=t.kinds)
+    cells = strong_cells if strong else weak_cells
+    return {org: found for org, rows in facts.items() if (found := cells(rows, t))}
+
+
+def organisations_with_results(*, organisation_ids: Iterable[int]) -> set[int]:
+    return set(
+        AssessmentResult.objects.filter(organisation_id__in=list(organisation_ids))
+        .order_by()
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+
+
 def matching_candidates(
-    *, organisations: QuerySet[Organisation], default_capacity: int
+    *,
+    organisations: QuerySet[Organisation],
+    default_capacity: int,
+    cells_region_id: int | None = None,
 ) -> list[matching.Candidate]:
-    """Every active organisation of ``organisations`` as a matching candidate (8 queries).
+    """Every active organisation of ``organisations`` as a matching candidate (8 queries; 3
+    more with ``cells_region_id``: strong cells from the results, for schools matched on
+    their results).
 
     Derived strengths (low risk in the latest profile) count only for schools that are not
     themselves supported; a supported school offers what it *declares* (seed 001, СОШ № 3).
@@ -402,10 +444,20 @@ def matching_candidates(
             "longitude",
             "municipality_id",
             "municipality__name",
+            "municipality__latitude",
+            "municipality__longitude",
         )
     )
     levels = latest_levels(organisations=organisations, only=(Level.LOW, Level.HIGH))
     categories = current_categories(organisations=organisations)
+    strong: dict[int, dict[str, str]] = {}
+    if cells_region_id is not None:
+        able = [
+            pk
+            for pk, _n, kind, *_rest in rows
+            if kind in SCHOOL_KINDS and categories.get(pk) not in SUPPORTED_CATEGORIES
+        ]
+        strong = result_cells(organisation_ids=able, region_id=cells_region_id, strong=True)
     declared: dict[int, dict[int, str]] = defaultdict(dict)
     for org_id, code, experience in (
         DeclaredStrength.objects.filter(organisation__in=organisations)
@@ -429,7 +481,8 @@ def matching_candidates(
         resources[org_id].append(name)
     loads, partners_of = provider_loads()
     candidates = []
-    for pk, name, kind, lat, lon, municipality_id, municipality_name in rows:
+    for pk, name, kind, lat, lon, municipality_id, municipality_name, m_lat, m_lon in rows:
+        lat, lon, coords = _coords(lat, lon, m_lat, m_lon)
         category = categories.get(pk)
         own = levels.get(pk, {})
         supported = category in SUPPORTED_CATEGORIES
@@ -439,8 +492,10 @@ def matching_candidates(
                 name=name,
                 municipality_id=municipality_id,
                 municipality_name=municipality_name,
-                lat=_float(lat),
-                lon=_float(lon),
+                lat=lat,
+                lon=lon,
+                coords=coords,
+                strong_cells=strong.get(pk, {}),
                 low_factors=frozenset()
                 if supported
                 else frozenset(c for c, lv in own.items() if lv == Level.LOW),
@@ -457,7 +512,10 @@ def matching_candidates(
 
 
 def plan_providers(
-    *, organisations: QuerySet[Organisation], default_capacity: int
+    *,
+    organisations: QuerySet[Organisation],
+    default_capacity: int,
+    cells_region_id: int | None = None,
 ) -> list[matching.Candidate]:
     """Candidates of a region-wide pairing plan: leader schools and organisations that offered
     help — declared an experience or set their capacity (seed 000: the leader school «должна
@@ -475,23 +533,77 @@ def plan_providers(
         )
     )
     return matching_candidates(
-        organisations=organisations.filter(pk__in=offered), default_capacity=default_capacity
+        organisations=organisations.filter(pk__in=offered),
+        default_capacity=default_capacity,
+        cells_region_id=cells_region_id,
     )
 
 
+def pairing_plan_groups(*, rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """The groups a plan forms: one provider (or a pair of providers) with every supported
+    school it takes — several schools with one leader, a second provider where the first
+    covers too few high risks (seed 001: ООШ № 1 and О(С)ОШ № 14 with СОШ № 4 and СОШ № 16).
+    Only groups of more than one school or more than one provider are listed."""
+    groups: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        if row.provider_id is None or not row.include:
+            continue
+        providers = [p for p in (row.provider, row.second_provider) if p is not None]
+        key = tuple(sorted(p.pk for p in providers))
+        group = groups.setdefault(key, {"providers": providers, "schools": []})
+        group["schools"].append(row.supported)
+    return [
+        g
+        for _key, g in sorted(groups.items(), key=lambda i: str(i[1]["providers"][0]))
+        if len(g["schools"]) > 1 or len(g["providers"]) > 1
+    ]
+
+
 def matching_school(*, organisation: Organisation) -> matching.School:
-    levels = latest_levels(organisations=[organisation.pk]).get(organisation.pk, {})
-    return _school(organisation, levels)
+    return matching_schools(organisations=[organisation])[0]
 
 
-def _school(org: Organisation, levels: dict[int, str]) -> matching.School:
+def matching_schools(*, organisations: list[Organisation]) -> list[matching.School]:
+    """Supported schools as the matcher sees them: factor levels of the latest risk profile,
+    or — with no profile — the weak cells of their results (issue 14)."""
+    ids = [o.pk for o in organisations]
+    levels = latest_levels(organisations=ids) if ids else {}
+    no_profile = [o for o in organisations if not levels.get(o.pk)]
+    weak: dict[int, dict[str, str]] = {}
+    has_results: set[int] = set()
+    if no_profile:
+        has_results = organisations_with_results(organisation_ids=[o.pk for o in no_profile])
+        by_region: dict[int, list[int]] = defaultdict(list)
+        for o in no_profile:
+            if o.pk in has_results:
+                by_region[o.municipality.region_id].append(o.pk)
+        for region_id, wanted in by_region.items():
+            weak.update(result_cells(organisation_ids=wanted, region_id=region_id))
+    return [
+        _school(o, levels.get(o.pk, {}), weak.get(o.pk, {}), o.pk in has_results)
+        for o in organisations
+    ]
+
+
+def _school(
+    org: Organisation,
+    levels: dict[int, str],
+    weak: dict[str, str] | None = None,
+    has_results: bool = False,
+) -> matching.School:
+    lat, lon, coords = _coords(
+        org.latitude, org.longitude, org.municipality.latitude, org.municipality.longitude
+    )
     return matching.School(
         id=org.pk,
         name=org.short_name,
         municipality_id=org.municipality_id,
         levels={c: lv for c, lv in levels.items() if lv in (Level.HIGH, Level.MEDIUM)},
-        lat=_float(org.latitude),
-        lon=_float(org.longitude),
+        lat=lat,
+        lon=lon,
+        coords=coords,
+        weak_cells=weak or {},
+        has_results=has_results or bool(levels),
     )
 
 
@@ -505,6 +617,7 @@ def partner_suggestions(
     candidates = matching_candidates(
         organisations=Organisation.objects.filter(municipality__region_id=region_id),
         default_capacity=config.default_capacity,
+        cells_region_id=region_id if school.weak_cells else None,
     )
     ranked = matching.rank_candidates(
         school=school,
@@ -532,8 +645,15 @@ def suggestion_page(
     factors = {f.code: f for f in RiskFactor.objects.all()}
     covered = {code for m in ranked for code in m.factor_codes}
     levels = sorted(needs.levels.items(), key=lambda i: (i[1] != Level.HIGH, i[0]))
+    from schools.categorization import cell_label
+
+    weak = []
+    for key, text in sorted(needs.weak_cells.items()):
+        kind, grade, subject = key.split(":")
+        weak.append((cell_label(kind, subject, int(grade) if grade else None), text))
     return {
         "matches": shown,
+        "weak_cells": weak,
         "proposable": proposable,
         "needs": [(factors[c], level) for c, level in levels if c in factors],
         "uncovered": [
@@ -555,9 +675,12 @@ def unpaired_supported_schools(*, organisations: QuerySet[Organisation]) -> list
         ).values_list("organisation_id", flat=True)
     )
     wanted = [pk for pk in supported_ids if pk not in paired]
-    orgs = Organisation.objects.filter(pk__in=wanted).order_by("short_name")
-    levels = latest_levels(organisations=wanted)
-    return [_school(o, levels.get(o.pk, {})) for o in orgs]
+    orgs = list(
+        Organisation.objects.filter(pk__in=wanted)
+        .select_related("municipality")
+        .order_by("short_name", "pk")
+    )
+    return matching_schools(organisations=orgs)
 
 
 def organisation_strengths(*, organisation: Organisation) -> dict[str, Any]:

@@ -514,7 +514,9 @@ def pairing_plan_create(
             pk__in=selectors.member_organisations_for_user(user=actor).values("pk")
         )
     candidates = selectors.plan_providers(
-        organisations=providers, default_capacity=config.default_capacity
+        organisations=providers,
+        default_capacity=config.default_capacity,
+        cells_region_id=region.pk if any(s.weak_cells for s in schools) else None,
     )
     result = matching.plan_pairings(
         schools=schools,
@@ -523,6 +525,7 @@ def pairing_plan_create(
         factor_names=selectors.factor_names(),
         min_fit=config.min_fit,
     )
+    limit = config.weights.distance_limit_km
     plan = PairingPlan.objects.create(
         region=region,
         municipality=municipality,
@@ -541,6 +544,14 @@ def pairing_plan_create(
                 factor_codes=a.match.factor_codes if a.match else [],
                 cross_municipality=bool(a.match and not a.match.same_municipality),
                 include=a.match is not None,
+                unpaired_reason=""
+                if a.match
+                else matching.unpaired_text(
+                    a.reason, min_fit=config.min_fit, best_fit=a.best_fit, limit_km=limit
+                ),
+                second_provider_id=a.second.candidate.id if a.second else None,
+                second_reasons=list(a.second.reasons) if a.second else [],
+                second_factor_codes=a.second.factor_codes if a.second else [],
                 alternatives=[
                     {
                         "id": m.candidate.id,
@@ -585,6 +596,8 @@ def pairing_row_update(*, row: PairingRow, provider_id: int | None, include: boo
             ]
         else:
             row.alternatives = [a for a in row.alternatives if a["id"] != provider_id]
+        if provider_id == row.second_provider_id:
+            row.second_provider_id, row.second_reasons, row.second_factor_codes = None, [], []
         row.provider_id = provider_id
         row.score = alt["score"]
         row.reasons = alt["reasons"]
@@ -610,12 +623,19 @@ def pairing_plan_approve(
         raise ValidationError(_("The plan is already approved."))
     rows = list(
         plan.rows.filter(include=True, provider__isnull=False).select_related(
-            "supported__municipality", "provider__municipality__region"
+            "supported__municipality", "provider__municipality__region", "second_provider"
         )
     )
     if not rows:
         raise ValidationError(_("No rows are selected."))
-    _lock([o for row in rows for o in (row.supported, row.provider)])
+    _lock(
+        [
+            o
+            for row in rows
+            for o in (row.supported, row.provider, row.second_provider)
+            if o is not None
+        ]
+    )
     paired = dict(
         PartnershipMember.objects.filter(
             role=MemberRole.SUPPORTED,
@@ -638,15 +658,17 @@ def pairing_plan_approve(
     created = []
     try:
         for row in rows:
-            providers = [row.provider]
+            providers = [p for p in (row.provider, row.second_provider) if p is not None]
             data = PartnershipData(
-                title=f"{row.supported} — {row.provider}",
+                title=f"{row.supported} — {', '.join(str(p) for p in providers)}",
                 municipality=row.supported.municipality,
                 supported=[row.supported],
-                leaders=providers if row.provider.is_school else [],
-                partners=[] if row.provider.is_school else providers,
-                risk_factors=RiskFactor.objects.filter(code__in=row.factor_codes),
-                description="\n".join(row.reasons),
+                leaders=[p for p in providers if p.is_school],
+                partners=[p for p in providers if not p.is_school],
+                risk_factors=RiskFactor.objects.filter(
+                    code__in=[*row.factor_codes, *row.second_factor_codes]
+                ),
+                description="\n".join([*row.reasons, *row.second_reasons]),
                 over_capacity_reason=over_capacity_reason,
             )
             partnership = partnership_create(actor=actor, data=data)

@@ -319,10 +319,16 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if _save_plan_rows(request, plan):
             messages.success(request, _("The plan is saved."))
         return redirect("partnerships:plan_detail", pk=plan.pk)
-    rows = plan.rows.select_related(
-        "supported__municipality", "provider__municipality", "partnership"
+    rows = list(
+        plan.rows.select_related(
+            "supported__municipality", "provider__municipality", "second_provider", "partnership"
+        )
     )
-    return render(request, "partnerships/plan_detail.html", {"plan": plan, "rows": rows})
+    return render(
+        request,
+        "partnerships/plan_detail.html",
+        {"plan": plan, "rows": rows, "groups": selectors.pairing_plan_groups(rows=rows)},
+    )
 
 
 def _save_plan_rows(request: HttpRequest, plan) -> bool:

@@ -41,13 +41,33 @@ SUBJECT_NOMINATIVE = {
     "math_base": "математика (базовая)",
     "math_profile": "математика (профильная)",
     "russian": "русский язык",
+    "physics": "физика",
+    "chemistry": "химия",
+    "biology": "биология",
+    "geography": "география",
+    "history": "история",
+    "social": "обществознание",
+    "literature": "литература",
+    "informatics": "информатика",
+    "english": "английский язык",
+    "foreign": "иностранный язык",
+    "surroundings": "окружающий мир",
+    "total": "все предметы",
 }
 KIND_LABEL = {"oge": "ОГЭ", "ege": "ЕГЭ", "vpr": "ВПР"}
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Mirror of ``CategoryRules`` with the same defaults (used when a region has none)."""
+    """Mirror of ``CategoryRules`` with the same defaults (used when a region has none).
+
+    Shares are compared «не менее» (≥) as published rules write them; a *cell* is one
+    school × year × kind × grade × subject. ``cell_kinds``, ``cell_grades`` and
+    ``cell_subjects`` choose the cells the ШНОР and leader rules look at (empty: ОГЭ and ЕГЭ,
+    every grade, mathematics and Russian); a cell with fewer than ``min_participants`` is left
+    out of both rules, and the reasons say so. ``vpr_only`` is not a rule but a fact about the
+    region's data: with no ОГЭ/ЕГЭ result at all, ВПР counts by default.
+    """
 
     window_years: int = 3
     shnor_share_below: float = 15.0
@@ -61,16 +81,49 @@ class Thresholds:
     shnsu_non_native_share: float = 25.0
     shnsu_factors_min: int = 1
     leader_max_share_below: float = 3.0
+    leader_share_4_5_min: float | None = None
     leader_years: int = 3
     include_vpr: bool = False
+    min_participants: int = 1
+    cell_kinds: tuple[str, ...] = ()
+    cell_grades: tuple[int, ...] = ()
+    cell_subjects: tuple[str, ...] = ()
+    vpr_only: bool = False
 
     @classmethod
-    def from_rules(cls, rules) -> Thresholds:
+    def from_rules(cls, rules, *, vpr_only: bool = False) -> Thresholds:
         values = {}
         for name in cls.__dataclass_fields__:
+            if name == "vpr_only":
+                continue
             value = getattr(rules, name)
-            values[name] = float(value) if isinstance(value, Decimal) else value
-        return cls(**values)
+            if isinstance(value, Decimal):
+                value = float(value)
+            elif isinstance(value, list):
+                value = tuple(value)
+            values[name] = value
+        return cls(**values, vpr_only=vpr_only)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        if self.cell_kinds:
+            return tuple(k for k in ("oge", "ege", "vpr") if k in self.cell_kinds)
+        return ("oge", "ege", "vpr") if self.include_vpr or self.vpr_only else ("oge", "ege")
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The chosen subjects; «математика» stands for its basic and profile levels too."""
+        if not self.cell_subjects:
+            return MANDATORY_SUBJECTS
+        chosen = set(self.cell_subjects)
+        if "math" in chosen:
+            chosen |= set(MATH_SUBJECTS)
+        return tuple(sorted(chosen))
+
+    def counts_cell(self, kind: str, subject: str, grade: int | None) -> bool:
+        if kind not in self.kinds or subject not in self.subjects:
+            return False
+        return not self.cell_grades or grade is None or grade in self.cell_grades
 
 
 @dataclass(frozen=True)
@@ -80,14 +133,23 @@ class ResultFact:
     subject: str
     participants: int
     average_score: float | None = None
+    #: pupils below the base threshold; for ВПР the count of «2»
     below_threshold: int | None = None
     grade: int | None = None
+    #: marks «4» and «5» together, when the file gives counts of marks
+    marks_4_5: int | None = None
 
     @property
     def share_below(self) -> float | None:
         if self.below_threshold is None or not self.participants:
             return None
         return 100.0 * self.below_threshold / self.participants
+
+    @property
+    def share_4_5(self) -> float | None:
+        if self.marks_4_5 is None or not self.participants:
+            return None
+        return 100.0 * self.marks_4_5 / self.participants
 
 
 @dataclass(frozen=True)
@@ -120,54 +182,140 @@ def fmt(value: float, decimals: int = 1) -> str:
     return f"{rounded:.{decimals}f}".replace(".", ",")
 
 
+def num(value: float) -> str:
+    """A threshold as written, up to three decimals: 30 → "30", 30.5 → "30,5", 29.99 → "29,99"."""
+    text = f"{round(float(value), 3):.3f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 def _label(kind: str, subject: str, grade: int | None = None) -> str:
-    text = f"{SUBJECT_DATIVE.get(subject, subject)} {KIND_LABEL.get(kind, kind)}"
+    text = f"{SUBJECT_DATIVE.get(subject, SUBJECT_NOMINATIVE.get(subject, subject))} {KIND_LABEL.get(kind, kind)}"
     return f"{text} ({grade} класс)" if grade else text
+
+
+def cell_label(kind: str, subject: str, grade: int | None = None, year: int | None = None) -> str:
+    """«математика ВПР 4 класс 2021»."""
+    parts = [SUBJECT_NOMINATIVE.get(subject, subject), KIND_LABEL.get(kind, kind)]
+    if grade:
+        parts.append(f"{grade} класс")
+    if year:
+        parts.append(str(year))
+    return " ".join(parts)
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural: 1 участник, 2 участника, 5 участников."""
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} и {items[-1]}"
+
+
+def _subject_rank(subject: str) -> tuple:
+    if subject in MATH_SUBJECTS:
+        return (0, MATH_SUBJECTS.index(subject))
+    return (1, 0) if subject == "russian" else (2, subject)
 
 
 def _order(item) -> tuple:
     (kind, subject, grade), _by_year = item
-    return (("oge", "ege", "vpr").index(kind), MANDATORY_SUBJECTS.index(subject) // 3, grade or 0)
+    return (("oge", "ege", "vpr").index(kind), _subject_rank(subject), grade or 0)
 
 
-def _series(results: Iterable[ResultFact], t: Thresholds) -> dict[tuple, dict[int, ResultFact]]:
-    """(kind, subject, grade) → year → fact, for the mandatory subjects only."""
-    kinds = ("oge", "ege", "vpr") if t.include_vpr else ("oge", "ege")
+def cells_text(t: Thresholds) -> str:
+    """Which cells count, in words: «ВПР, 4 и 5 класс × математика, русский язык»."""
+    kinds = ", ".join(KIND_LABEL[k] for k in t.kinds)
+    if t.cell_grades and "vpr" in t.kinds:
+        kinds += f", {_and([str(g) for g in sorted(t.cell_grades)])} класс"
+    elif "vpr" in t.kinds:
+        kinds += " (все классы)"
+    chosen = t.cell_subjects or ("math", "russian")
+    subjects = sorted(chosen, key=_subject_rank)
+    return f"{kinds} × {', '.join(SUBJECT_NOMINATIVE.get(s, s) for s in subjects)}"
+
+
+def cells_count(t: Thresholds) -> int | None:
+    """How many cells a school has at most in a year, when the choice fixes it."""
+    if not t.cell_kinds:
+        return None
+    subjects = len(t.cell_subjects or ("math", "russian"))
+    total = 0
+    for kind in t.kinds:
+        if kind == "vpr":
+            if not t.cell_grades:
+                return None
+            total += subjects * len(t.cell_grades)
+        else:
+            total += subjects
+    return total
+
+
+def _series(results: Iterable[ResultFact], t: Thresholds) -> tuple[dict, dict]:
+    """(kind, subject, grade) → year → fact for the counted cells with enough participants,
+    and the same for the counted cells with fewer (left out of the ШНОР and leader rules)."""
     series: dict[tuple, dict[int, ResultFact]] = defaultdict(dict)
+    small: dict[tuple, dict[int, ResultFact]] = defaultdict(dict)
     for fact in results:
-        if fact.kind in kinds and fact.subject in MANDATORY_SUBJECTS and fact.participants:
-            series[(fact.kind, fact.subject, fact.grade)][fact.year] = fact
-    return series
+        if not fact.participants or not t.counts_cell(fact.kind, fact.subject, fact.grade):
+            continue
+        target = series if fact.participants >= t.min_participants else small
+        target[(fact.kind, fact.subject, fact.grade)][fact.year] = fact
+    return series, small
+
+
+_EPS = 1e-9
+
+
+def _at_least(count: int, participants: int, percent: float) -> bool:
+    """count / participants ≥ percent % without rounding surprises (3 of 10 is 30 %)."""
+    return 100.0 * count >= percent * participants - _EPS
+
+
+def _share_phrase(kind: str, count: int, participants: int) -> str:
+    what = "«2»" if kind == "vpr" else "ниже порога"
+    return f"{what} у {count} из {participants} ({fmt(100.0 * count / participants)} %)"
 
 
 def rule_shnor(year: int, series: dict, t: Thresholds) -> list[dict]:
-    """Share below the threshold over the limit in enough subjects, in enough of the years."""
+    """At least K of the counted cells (with enough participants) have a share of «2» (ОГЭ,
+    ЕГЭ: below the base threshold) of at least the limit, in enough of the years."""
     window = range(year - t.window_years + 1, year + 1)
-    years_with_data, low_years, lines = set(), [], []
+    years_with_data, low_years, lines, per_year = set(), [], [], []
     for y in window:
-        low = []
+        low, cells = [], 0
         for (kind, subject, grade), by_year in sorted(series.items(), key=_order):
             fact = by_year.get(y)
-            if fact is None or fact.share_below is None:
+            if fact is None or fact.below_threshold is None:
                 continue
             years_with_data.add(y)
-            if fact.share_below > t.shnor_share_below:
+            cells += 1
+            if _at_least(fact.below_threshold, fact.participants, t.shnor_share_below):
                 low.append(
-                    "доля не преодолевших порог по "
-                    f"{_label(kind, subject, grade)} {y}: {fmt(fact.share_below)} % "
-                    f"(порог {fmt(t.shnor_share_below)} %)"
+                    f"{cell_label(kind, subject, grade, y)}: "
+                    f"{_share_phrase(kind, fact.below_threshold, fact.participants)}, "
+                    f"порог {num(t.shnor_share_below)} %"
                 )
-        if len(low) >= t.shnor_subjects_min:
+        if cells and len(low) >= t.shnor_subjects_min:
             low_years.append(y)
             lines.extend(low)
+            per_year.append(
+                f"{y}: {len(low)} из {cells} учтённых клеток с долей не менее "
+                f"{num(t.shnor_share_below)} % (нужно не менее {t.shnor_subjects_min})"
+            )
     needed = min(t.shnor_years_min, len(years_with_data))
     if not years_with_data or len(low_years) < max(needed, 1):
         return []
-    summary = (
-        f"низкие результаты в {len(low_years)} из {len(years_with_data)} лет с данными "
-        f"за {window.start}–{window.stop - 1} (нужно не менее {needed})"
-    )
-    return [{"rule": SHNOR, "text": text} for text in [*lines, summary]]
+    if t.window_years > 1:
+        per_year.append(
+            f"низкие результаты в {len(low_years)} из {len(years_with_data)} лет с данными "
+            f"за {window.start}–{window.stop - 1} (нужно не менее {needed})"
+        )
+    return [{"rule": SHNOR, "text": text} for text in [*lines, *per_year]]
 
 
 def _declines(year: int, series: dict, t: Thresholds) -> tuple[list[dict], list[str]]:
@@ -197,7 +345,7 @@ def _declines(year: int, series: dict, t: Thresholds) -> tuple[list[dict], list[
                     "text": (
                         f"средний балл по {_label(kind, subject, grade)} снизился с {fmt(first)} "
                         f"({y0}) до {fmt(last)} ({y1}): −{fmt(-change)} % "
-                        f"(порог снижения {fmt(t.risk_decline_percent)} %)"
+                        f"(порог снижения {num(t.risk_decline_percent)} %)"
                     ),
                 }
             )
@@ -217,7 +365,7 @@ def context_factors(context: ContextFact | None, t: Thresholds) -> list[str]:
     ):
         factors.append(
             f"компьютеров на одного обучающегося {fmt(context.computers_per_student, 2)} "
-            f"(меньше {fmt(t.min_computers_per_student, 2)})"
+            f"(меньше {num(t.min_computers_per_student)})"
         )
     if (
         context.teacher_vacancies is not None
@@ -248,7 +396,7 @@ def rule_shnsu(context: ContextFact | None, t: Thresholds) -> list[dict]:
     factors = []
     if context.share_ovz is not None and context.share_ovz >= t.shnsu_ovz_share:
         factors.append(
-            f"доля обучающихся с ОВЗ {fmt(context.share_ovz)} % (порог {fmt(t.shnsu_ovz_share)} %)"
+            f"доля обучающихся с ОВЗ {fmt(context.share_ovz)} % (порог {num(t.shnsu_ovz_share)} %)"
         )
     if (
         context.share_non_native is not None
@@ -256,45 +404,126 @@ def rule_shnsu(context: ContextFact | None, t: Thresholds) -> list[dict]:
     ):
         factors.append(
             f"доля детей-инофонов {fmt(context.share_non_native)} % "
-            f"(порог {fmt(t.shnsu_non_native_share)} %)"
+            f"(порог {num(t.shnsu_non_native_share)} %)"
         )
     if len(factors) < t.shnsu_factors_min:
         return []
     return [{"rule": SHNSU, "text": "сложный социальный контекст: " + "; ".join(factors)}]
 
 
+def _subject_group(subject: str) -> str:
+    return "math" if subject in MATH_SUBJECTS else subject
+
+
+def _missing_cells(facts: list[tuple[tuple, ResultFact]], t: Thresholds) -> list[str]:
+    """The chosen cells absent from one year (with enough participants); with no explicit
+    choice of kinds, mathematics and Russian must be there (seed 002)."""
+    present = {(k, _subject_group(s), g) for (k, s, g), _f in facts}
+    if not t.cell_kinds:
+        groups = {s for _k, s, _g in present}
+        return [SUBJECT_NOMINATIVE[s] for s in ("math", "russian") if s not in groups]
+    kinds = t.kinds
+    wanted = [
+        (kind, subject, grade)
+        for kind in kinds
+        for subject in sorted(t.cell_subjects or ("math", "russian"), key=_subject_rank)
+        for grade in (sorted(t.cell_grades) if kind == "vpr" and t.cell_grades else [None])
+    ]
+    return [
+        cell_label(kind, subject, grade)
+        for kind, subject, grade in wanted
+        if not any(
+            k == kind and s == subject and (grade is None or g == grade) for k, s, g in present
+        )
+    ]
+
+
 def rule_leader(year: int, series: dict, t: Thresholds) -> list[dict]:
-    """Stable high results: every year of the period has data, no subject over the (low)
-    share below the threshold, and no average score falling."""
+    """Stable high results: every year of the period has every chosen cell with enough
+    participants, a share of «2» (below the threshold) of at most the limit in each,
+    «4»+«5» of at least the limit when the region sets one, and no average score falling.
+    One year is enough when the region says so (a region with one year of ВПР)."""
     years = range(year - t.leader_years + 1, year + 1)
-    worst = 0.0
+    worst, least, cells = 0.0, None, 0
     for y in years:
-        facts = [by_year[y] for by_year in series.values() if y in by_year]
-        if not facts or not any(f.subject in MATH_SUBJECTS for f in facts):
+        facts = [(key, by_year[y]) for key, by_year in series.items() if y in by_year]
+        if not facts or _missing_cells(facts, t):
             return []
-        if not any(f.subject == "russian" for f in facts):
-            return []
-        for fact in facts:
+        for _key, fact in facts:
             share = fact.share_below
-            if share is None:
+            if share is None or share > t.leader_max_share_below + _EPS:
                 return []
             worst = max(worst, share)
-            if share > t.leader_max_share_below:
-                return []
+            if t.leader_share_4_5_min is not None:
+                high = fact.share_4_5
+                if high is None or not _at_least(
+                    fact.marks_4_5, fact.participants, t.leader_share_4_5_min
+                ):
+                    return []
+                least = high if least is None else min(least, high)
+            cells += 1
     falls, changes = _declines(year, series, replace(t, risk_decline_percent=0.0001))
     if falls:
         return []
-    return [
-        {
-            "rule": LEADER,
-            "text": (
-                f"в {years.start}–{years.stop - 1} гг. доля не преодолевших порог по математике и "
-                f"русскому языку не выше {fmt(t.leader_max_share_below)} % "
-                f"(наибольшая: {fmt(worst)} %)"
-            ),
-        },
-        {"rule": LEADER, "text": "средний балл не снижался: " + "; ".join(changes)},
+    period = f"{years.start} г." if len(years) == 1 else f"{years.start}–{years.stop - 1} гг."
+    what = "«2»" if t.kinds == ("vpr",) else "не преодолевших порог («2» в ВПР)"
+    text = (
+        f"в {period} все учитываемые клетки ({cells_text(t)}; {cells} с не менее "
+        f"{t.min_participants} {plural(t.min_participants, 'участником', 'участниками', 'участниками')}): "
+        f"доля {what} не выше {num(t.leader_max_share_below)} % (наибольшая: {fmt(worst)} %)"
+    )
+    if least is not None:
+        text += (
+            f"; доля «4» и «5» не менее {num(t.leader_share_4_5_min)} % "
+            f"(наименьшая: {fmt(least)} %)"
+        )
+    reasons = [{"rule": LEADER, "text": text}]
+    if changes:
+        reasons.append({"rule": LEADER, "text": "средний балл не снижался: " + "; ".join(changes)})
+    return reasons
+
+
+def _notes(year: int, series: dict, small: dict, t: Thresholds) -> list[dict]:
+    """Why cells were left out, and why the result rules could not decide at all."""
+    window = range(year - max(t.window_years, t.leader_years) + 1, year + 1)
+    left_out = [
+        f"{cell_label(kind, subject, grade, y)} "
+        f"({fact.participants} {plural(fact.participants, 'участник', 'участника', 'участников')})"
+        for (kind, subject, grade), by_year in sorted(small.items(), key=_order)
+        for y, fact in sorted(by_year.items())
+        if y in window
     ]
+    notes = []
+    has_data = any(y in window for by_year in series.values() for y in by_year)
+    if not has_data:
+        why = (
+            f"все клетки меньше {t.min_participants} участников"
+            if left_out
+            else f"нет результатов в учитываемых клетках ({cells_text(t)})"
+        )
+        notes.append(
+            {
+                "rule": "no_data",
+                "text": (
+                    f"категории ШНОР и школа-лидер по результатам не определить: {why} "
+                    f"за {window.start}–{window.stop - 1}"
+                    if len(window) > 1
+                    else f"категории ШНОР и школа-лидер по результатам не определить: {why} "
+                    f"за {year}"
+                ),
+            }
+        )
+    if left_out:
+        notes.append(
+            {
+                "rule": "small_cells",
+                "text": (
+                    f"не учтены клетки, где меньше {t.min_participants} участников: "
+                    + "; ".join(left_out)
+                ),
+            }
+        )
+    return notes
 
 
 def categorize(
@@ -306,7 +535,7 @@ def categorize(
 ) -> Decision:
     """The category of one school in one year, with its reasons."""
     t = thresholds
-    series = _series(results, t)
+    series, small = _series(results, t)
     by_year = {c.year: c for c in contexts if c.year <= year}
     context = by_year[max(by_year)] if by_year else None
     falls, _changes = _declines(year, series, t)
@@ -323,8 +552,10 @@ def categorize(
     for category in PRIORITY:
         if category != main and found[category]:
             reasons.extend({**r, "text": f"также: {r['text']}"} for r in found[category])
-    if main == OTHER:
+    notes = _notes(year, series, small, t)
+    if main == OTHER and not any(n["rule"] == "no_data" for n in notes):
         reasons.append({"rule": OTHER, "text": "ни одно правило категорий не выполнено"})
+    reasons.extend(notes)
     return Decision(year=year, category=main, reasons=reasons)
 
 
@@ -344,3 +575,123 @@ def categorize_all(
         categorize(year=y, results=results, contexts=contexts, thresholds=thresholds)
         for y in wanted
     ]
+
+
+def rules_description(t: Thresholds) -> list[str]:
+    """The rules in words, one paragraph each, for the printed page a region publishes."""
+    min_p = t.min_participants
+    count = cells_count(t)
+    cells = cells_text(t) + (
+        f" ({count} {plural(count, 'клетка', 'клетки', 'клеток')} в год)" if count else ""
+    )
+    two = "«2» (в ОГЭ и ЕГЭ — не преодолевших минимальный порог)"
+    if t.kinds == ("vpr",):
+        two = "«2»"
+    years = (
+        "в последнем году"
+        if t.window_years == 1
+        else f"не менее чем в {t.shnor_years_min} из последних {t.window_years} лет "
+        "(меньше, если данных меньше)"
+    )
+    vpr_note = ""
+    if not t.cell_kinds and not t.include_vpr:
+        vpr_note = (
+            " ВПР учитываются, потому что других результатов у региона нет."
+            if t.vpr_only
+            else " ВПР не учитываются (учитываются, если у региона нет результатов ОГЭ и ЕГЭ)."
+        )
+    text = [
+        f"Учитываемые клетки (школа × год × процедура × класс × предмет): {cells}. "
+        f"Клетка, где меньше {min_p} "
+        f"{plural(min_p, 'участника', 'участников', 'участников')}, не учитывается ни в "
+        "правиле ШНОР, ни в правиле школы-лидера; в обосновании категории она названа." + vpr_note,
+        f"ШНОР — школа, у которой не менее {t.shnor_subjects_min} из учитываемых клеток "
+        f"с не менее {min_p} {plural(min_p, 'участником', 'участниками', 'участниками')} "
+        f"имеют долю отметок {two} не менее {num(t.shnor_share_below)} %, {years}.",
+        f"ШНСУ — школа, где выполнено не менее {t.shnsu_factors_min} из условий: доля "
+        f"обучающихся с ОВЗ не менее {num(t.shnsu_ovz_share)} %, доля детей-инофонов не "
+        f"менее {num(t.shnsu_non_native_share)} %.",
+        f"Зона риска — средний балл по учитываемому предмету снизился не менее чем на "
+        f"{num(t.risk_decline_percent)} % между первым и последним годом из последних "
+        f"{t.window_years}, или выполнено не менее {t.risk_context_factors_min} из условий: "
+        f"нет устойчивого доступа к интернету; компьютеров на обучающегося меньше "
+        f"{num(t.min_computers_per_student)}; вакансий педагогов не менее "
+        f"{t.teacher_vacancies_min}.",
+    ]
+    period = (
+        "в последнем году" if t.leader_years == 1 else f"в каждом из последних {t.leader_years} лет"
+    )
+    leader = (
+        f"Школа-лидер — {period} есть все учитываемые клетки с не менее {min_p} "
+        f"{plural(min_p, 'участником', 'участниками', 'участниками')}, и в каждой доля "
+        + (
+            "отметок «2» равна нулю"
+            if t.leader_max_share_below == 0
+            else f"отметок {two} не выше {num(t.leader_max_share_below)} %"
+        )
+    )
+    if t.leader_share_4_5_min is not None:
+        leader += f", доля отметок «4» и «5» не менее {num(t.leader_share_4_5_min)} %"
+    if t.leader_years > 1:
+        leader += "; средний балл ни по одной клетке не снижался"
+    text.append(leader + ".")
+    text.append(
+        "Школе присваивается первая подходящая категория в порядке: ШНОР, ШНСУ, зона риска, "
+        "школа-лидер; обоснования остальных сохраняются («также: …»). Доли сравниваются "
+        "«не менее» (≥) без округления: 3 из 10 — это 30 %."
+    )
+    return text
+
+
+# --- Cells for the matcher (partnerships.matching): weak at a school, strong at a leader ------
+
+
+def cell_key(kind: str, subject: str, grade: int | None) -> str:
+    """«vpr:4:math» — the same cell across schools (basic and profile mathematics are one)."""
+    return f"{kind}:{grade or ''}:{_subject_group(subject)}"
+
+
+def _latest(series: dict) -> int | None:
+    return max((y for by_year in series.values() for y in by_year), default=None)
+
+
+def weak_cells(results: Iterable[ResultFact], t: Thresholds) -> dict[str, str]:
+    """The counted cells of the school's latest year whose share of «2» (below the threshold)
+    reaches the ШНОР limit: cell key → the counts in words."""
+    series, _small = _series(results, t)
+    year = _latest(series)
+    found = {}
+    for (kind, subject, grade), by_year in sorted(series.items(), key=_order):
+        fact = by_year.get(year)
+        if fact is None or fact.below_threshold is None:
+            continue
+        if _at_least(fact.below_threshold, fact.participants, t.shnor_share_below):
+            found[cell_key(kind, subject, grade)] = (
+                f"{_share_phrase(kind, fact.below_threshold, fact.participants)} в {year}"
+            )
+    return found
+
+
+def strong_cells(results: Iterable[ResultFact], t: Thresholds) -> dict[str, str]:
+    """The counted cells of the latest year that meet the leader rule's per-cell criteria —
+    «2» at most the leader limit and, when set, «4»+«5» at least its limit: a strength derived
+    from results, not declared."""
+    series, _small = _series(results, t)
+    year = _latest(series)
+    found = {}
+    for (kind, subject, grade), by_year in sorted(series.items(), key=_order):
+        fact = by_year.get(year)
+        share = fact.share_below if fact is not None else None
+        if share is None or share > t.leader_max_share_below + _EPS:
+            continue
+        text = _share_phrase(kind, fact.below_threshold, fact.participants)
+        if fact.marks_4_5 is not None:
+            if t.leader_share_4_5_min is not None and not _at_least(
+                fact.marks_4_5, fact.participants, t.leader_share_4_5_min
+            ):
+                continue
+            text += f", «4» и «5» у {fact.marks_4_5} ({fmt(fact.share_4_5)} %)"
+        elif t.leader_share_4_5_min is not None:
+            continue
+        found[cell_key(kind, subject, grade)] = f"{text} в {year}"
+    return found

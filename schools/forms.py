@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from .importing.columns import fields_for
@@ -19,8 +20,43 @@ from .models import (
     Organisation,
     OrganisationKind,
     SchoolContext,
+    Subject,
 )
 from .services import edit_fingerprint
+
+
+class DecimalCommaField(forms.DecimalField):
+    """A decimal typed either way: «0,6», «0.6», «30,5», «1 000,25» — whatever the interface
+    language (a localized field in English would read «0,6» as 6). A text box
+    (``inputmode="decimal"``): a number box refuses a comma in some browsers and shows nothing
+    for «0,1»; the validators check the range."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
+    def widget_attrs(self, widget):
+        return {k: v for k, v in super().widget_attrs(widget).items() if k != "step"}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        """«15», «0,1», «30,5» — not «15.000»: as typed, with the language's decimal mark."""
+        if isinstance(value, Decimal):
+            text = format(value.normalize(), "f")
+            return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+        return value
+
+
+def decimal_comma_callback(field, **kwargs):
+    """``formfield_callback`` of a ModelForm: every DecimalField takes a decimal comma."""
+    from django.db import models
+
+    if isinstance(field, models.DecimalField):
+        return field.formfield(form_class=DecimalCommaField, localize=False, **kwargs)
+    return field.formfield(**kwargs)
+
 
 SORTS = {
     "name": "sort_name",
@@ -192,10 +228,61 @@ class CategoryOverrideForm(forms.Form):
         self.fields["year"].choices = [(y, y) for y in years]
 
 
+#: Grades a cell may have (ВПР 4–8, 10–11; ОГЭ 9; ЕГЭ 11).
+CELL_GRADES = [(g, str(g)) for g in range(4, 12)]
+#: Subjects a published rule names; «математика» covers the basic and profile levels too.
+CELL_SUBJECTS = [
+    (value, label)
+    for value, label in Subject.choices
+    if value not in ("math_base", "math_profile", "total")
+]
+
+
 class CategoryRulesForm(forms.ModelForm):
+    """The region's rules, every decimal with a comma or a point; the cells of the ШНОР and
+    leader rules chosen as assessments × grades × subjects."""
+
+    field_order = [
+        "cell_kinds",
+        "cell_grades",
+        "cell_subjects",
+        "min_participants",
+        "window_years",
+        "shnor_share_below",
+        "shnor_subjects_min",
+        "shnor_years_min",
+    ]
+    cell_kinds = forms.MultipleChoiceField(
+        label=_("Assessments of the counted cells"),
+        choices=AssessmentKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: ОГЭ and ЕГЭ (and ВПР when counted)."),
+    )
+    cell_grades = forms.TypedMultipleChoiceField(
+        label=_("Grades of the counted cells"),
+        choices=CELL_GRADES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every grade."),
+    )
+    cell_subjects = forms.MultipleChoiceField(
+        label=_("Subjects of the counted cells"),
+        choices=CELL_SUBJECTS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: mathematics and Russian."),
+    )
+
     class Meta:
         model = CategoryRules
+        formfield_callback = decimal_comma_callback
         fields = [
+            "cell_kinds",
+            "cell_grades",
+            "cell_subjects",
+            "min_participants",
             "window_years",
             "shnor_share_below",
             "shnor_subjects_min",
@@ -207,11 +294,22 @@ class CategoryRulesForm(forms.ModelForm):
             "shnsu_ovz_share",
             "shnsu_non_native_share",
             "shnsu_factors_min",
-            "leader_max_share_below",
             "leader_years",
+            "leader_max_share_below",
+            "leader_share_4_5_min",
             "include_vpr",
         ]
-        localized_fields = "__all__"
+
+    def clean_cell_kinds(self):
+        order = list(AssessmentKind.values)
+        return sorted(set(self.cleaned_data["cell_kinds"]), key=order.index)
+
+    def clean_cell_grades(self):
+        return sorted(set(self.cleaned_data["cell_grades"]))
+
+    def clean_cell_subjects(self):
+        order = [v for v, _label in CELL_SUBJECTS]
+        return sorted(set(self.cleaned_data["cell_subjects"]), key=order.index)
 
 
 class ImportUploadForm(forms.Form):

@@ -453,20 +453,21 @@ class CategoryRules(models.Model):
     window_years = models.PositiveSmallIntegerField(
         _("years looked at"),
         default=3,
-        validators=[MinValueValidator(2), MaxValueValidator(5)],
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("How many latest years the rules consider (including the year itself)."),
     )
     shnor_share_below = models.DecimalField(
-        _("ШНОР: share below the threshold over, %"),
-        max_digits=5,
-        decimal_places=1,
+        _("ШНОР: share of «2» (ОГЭ, ЕГЭ: below the threshold) at least, %"),
+        max_digits=7,
+        decimal_places=3,
         default=15,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     shnor_subjects_min = models.PositiveSmallIntegerField(
-        _("ШНОР: in at least this many subjects"),
+        _("ШНОР: in at least this many of the counted cells"),
         default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("A cell is one grade × subject of one assessment in one year."),
     )
     shnor_years_min = models.PositiveSmallIntegerField(
         _("ШНОР: in at least this many years"),
@@ -475,8 +476,8 @@ class CategoryRules(models.Model):
     )
     risk_decline_percent = models.DecimalField(
         _("risk zone: fall of the average score of at least, %"),
-        max_digits=5,
-        decimal_places=1,
+        max_digits=7,
+        decimal_places=3,
         default=5,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
@@ -497,15 +498,15 @@ class CategoryRules(models.Model):
     )
     shnsu_ovz_share = models.DecimalField(
         _("ШНСУ: share of students with disabilities at least, %"),
-        max_digits=5,
-        decimal_places=1,
+        max_digits=7,
+        decimal_places=3,
         default=17,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     shnsu_non_native_share = models.DecimalField(
         _("ШНСУ: share of non-native speakers at least, %"),
-        max_digits=5,
-        decimal_places=1,
+        max_digits=7,
+        decimal_places=3,
         default=25,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
@@ -515,23 +516,56 @@ class CategoryRules(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(2)],
     )
     leader_max_share_below = models.DecimalField(
-        _("leader: share below the threshold at most, %"),
-        max_digits=5,
-        decimal_places=1,
+        _("leader: share of «2» (ОГЭ, ЕГЭ: below the threshold) at most, %"),
+        max_digits=7,
+        decimal_places=3,
         default=3,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("0: no «2» at all."),
+    )
+    leader_share_4_5_min = models.DecimalField(
+        _("leader: share of «4» and «5» at least, %"),
+        max_digits=7,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Empty: not a criterion. Needs the counts of marks in the results."),
     )
     leader_years = models.PositiveSmallIntegerField(
         _("leader: stable results for years"),
         default=3,
-        validators=[MinValueValidator(2), MaxValueValidator(5)],
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     include_vpr = models.BooleanField(
         _("count ВПР results too"),
         default=False,
         help_text=_(
-            "By default only ГИА-9 and ГИА-11 (ОГЭ, ЕГЭ) in mathematics and Russian count."
+            "By default only ГИА-9 and ГИА-11 (ОГЭ, ЕГЭ) in mathematics and Russian count; "
+            "ВПР counts anyway when the region has no ОГЭ or ЕГЭ results."
         ),
+    )
+    # The cells (school × year × kind × grade × subject) of the ШНОР and leader rules.
+    min_participants = models.PositiveSmallIntegerField(
+        _("minimum participants in a cell"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("Smaller cells are left out of the ШНОР and leader rules."),
+    )
+    cell_kinds = models.JSONField(
+        _("assessments of the counted cells"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: ОГЭ and ЕГЭ (and ВПР when counted)."),
+    )
+    cell_grades = models.JSONField(
+        _("grades of the counted cells"), default=list, blank=True, help_text=_("Empty: all.")
+    )
+    cell_subjects = models.JSONField(
+        _("subjects of the counted cells"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: mathematics and Russian."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
@@ -12,7 +13,7 @@ from network_portal.access.policy import municipality_q, organisation_q, scope_f
 from network_portal.accounts.models import Role
 from network_portal.ui.charts import Series, line_chart
 
-from .categorization import MATH_SUBJECTS
+from .categorization import MANDATORY_SUBJECTS, MATH_SUBJECTS, ResultFact, Thresholds
 from .models import (
     AssessmentKind,
     AssessmentResult,
@@ -128,6 +129,8 @@ def school_table(*, queryset: QuerySet[Organisation], year: int | None) -> Query
         .annotate(
             category_current=F("current_category__category"),
             category_override=F("current_category__is_override"),
+            # why no category could be computed is said in the list itself (issue 14)
+            category_reasons=F("current_category__reasons"),
         )
     )
 
@@ -135,6 +138,33 @@ def school_table(*, queryset: QuerySet[Organisation], year: int | None) -> Query
 def rules_for_region(*, region: Region) -> CategoryRules:
     rules, _created = CategoryRules.objects.get_or_create(region=region)
     return rules
+
+
+def rules_summary(*, rules: CategoryRules) -> dict[str, Any]:
+    """The rules in words, which cells count, and what the region's data allows (2 queries)."""
+    from .categorization import (
+        KIND_LABEL,
+        SUBJECT_NOMINATIVE,
+        cells_count,
+        cells_text,
+        rules_description,
+    )
+    from .rules_file import thresholds_for
+
+    t = thresholds_for(rules)
+    return {
+        "cells_text": cells_text(t),
+        "cells_count": cells_count(t),
+        "description": rules_description(t),
+        "vpr_only": t.vpr_only,
+        "vpr_counted": "vpr" in t.kinds,
+        # for the live wording of the chosen cells on the rules form (static/js/portal.js)
+        "cells_labels": {
+            "kinds": KIND_LABEL,
+            "subjects": SUBJECT_NOMINATIVE,
+            "vpr_only": t.vpr_only,
+        },
+    }
 
 
 def _subject_key(subject: str) -> str:
@@ -292,3 +322,81 @@ def school_find(*, query: str, municipality: str = "") -> Organisation:
             % {"n": len(found), "names": names}
         )
     return found[0]
+
+
+# --- Results for the category rules and the matcher -----------------------------------------
+
+
+def regions_with_vpr_only(region_ids: Iterable[int]) -> set[int]:
+    """Regions whose results in the registry are ВПР only: there ВПР counts by default."""
+    region_ids = set(region_ids)
+    gia = set(
+        AssessmentResult.objects.filter(
+            organisation__municipality__region_id__in=region_ids,
+            kind__in=[AssessmentKind.OGE, AssessmentKind.EGE],
+            subject__in=MANDATORY_SUBJECTS,
+        )
+        .order_by()
+        .values_list("organisation__municipality__region_id", flat=True)
+        .distinct()
+    )
+    return region_ids - gia
+
+
+def thresholds_for_regions(region_ids: Iterable[int]) -> dict[int, Thresholds]:
+    region_ids = set(region_ids)
+    vpr_only = regions_with_vpr_only(region_ids)
+    found = {
+        r.region_id: Thresholds.from_rules(r, vpr_only=r.region_id in vpr_only)
+        for r in CategoryRules.objects.filter(region_id__in=region_ids)
+    }
+    for region_id in region_ids - set(found):
+        found[region_id] = Thresholds(vpr_only=region_id in vpr_only)
+    return found
+
+
+def result_facts(
+    *,
+    organisation_ids: Iterable[int],
+    subjects: Iterable[str],
+    years: Iterable[int] | None = None,
+    kinds: Iterable[str] | None = None,
+) -> dict[int, list[ResultFact]]:
+    """Each organisation's results in ``subjects`` as rule-engine facts (one query). For ВПР
+    "below the threshold" is the count of «2»; «4»+«5» come from the counts of marks."""
+    ids = list(organisation_ids)
+    results: dict[int, list[ResultFact]] = defaultdict(list)
+    query = AssessmentResult.objects.filter(organisation_id__in=ids, subject__in=list(subjects))
+    if years is not None:
+        query = query.filter(year__in=list(years))
+    if kinds is not None:
+        query = query.filter(kind__in=list(kinds))
+    for row in query.order_by().values_list(
+        "organisation_id",
+        "year",
+        "kind",
+        "subject",
+        "participants",
+        "average_score",
+        "below_threshold",
+        "grade",
+        "count_2",
+        "count_4",
+        "count_5",
+    ):
+        org, year, kind, subject, participants, average, below, grade, c2, c4, c5 = row
+        if kind == AssessmentKind.VPR and c2 is not None:
+            below = c2  # ВПР has no base threshold: the count of «2» plays its part
+        results[org].append(
+            ResultFact(
+                year=year,
+                kind=kind,
+                subject=subject,
+                participants=participants,
+                average_score=float(average) if average is not None else None,
+                below_threshold=below,
+                grade=grade,
+                marks_4_5=c4 + c5 if c4 is not None and c5 is not None else None,
+            )
+        )
+    return results

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
 
-from .categorization import MANDATORY_SUBJECTS, ContextFact, ResultFact, Thresholds, categorize_all
+from .categorization import ContextFact, categorize_all
 from .importing.changes import change_rows
 from .importing.columns import (
     IDENTIFIER_FIELDS,
@@ -28,7 +28,6 @@ from .importing.organisations import apply_organisations, context_fields_in, pla
 from .importing.reader import ImportFileError, Table, read_table
 from .importing.results import apply_results, check_year, plan_results
 from .models import (
-    AssessmentResult,
     CategoryAssignment,
     CategoryRules,
     ColumnMapping,
@@ -41,6 +40,7 @@ from .models import (
     SavedMapping,
     SchoolContext,
 )
+from .selectors import result_facts, thresholds_for_regions
 
 # --- imports ----------------------------------------------------------------------------------
 
@@ -472,14 +472,6 @@ def import_run_save_mapping(
 # --- categories -------------------------------------------------------------------------------
 
 
-def thresholds_for_regions(region_ids: Iterable[int]) -> dict[int, Thresholds]:
-    found = {
-        r.region_id: Thresholds.from_rules(r)
-        for r in CategoryRules.objects.filter(region_id__in=set(region_ids))
-    }
-    return defaultdict(Thresholds, found)
-
-
 def categories_recompute(
     *, organisation_ids: Iterable[int] | None = None, region_id: int | None = None
 ) -> dict[str, int]:
@@ -495,40 +487,19 @@ def categories_recompute(
         schools = schools.filter(municipality__region_id=region_id)
     pairs = list(schools.values_list("pk", "municipality__region_id"))
     thresholds = thresholds_for_regions({r for _pk, r in pairs})
+    subjects = sorted({s for t in thresholds.values() for s in t.subjects})
     counts = {"schools": len(pairs), "changed": 0, "unchanged": 0, "overridden": 0}
     for start in range(0, len(pairs), 500):
         chunk = dict(pairs[start : start + 500])
-        _recompute_chunk(chunk, thresholds, counts)
+        _recompute_chunk(chunk, thresholds, subjects, counts)
     return counts
 
 
-def _recompute_chunk(chunk: dict[int, int], thresholds, counts: dict[str, int]) -> None:
+def _recompute_chunk(
+    chunk: dict[int, int], thresholds, subjects: list[str], counts: dict[str, int]
+) -> None:
     ids = list(chunk)
-    results: dict[int, list[ResultFact]] = defaultdict(list)
-    for row in AssessmentResult.objects.filter(
-        organisation_id__in=ids, subject__in=MANDATORY_SUBJECTS
-    ).values_list(
-        "organisation_id",
-        "year",
-        "kind",
-        "subject",
-        "participants",
-        "average_score",
-        "below_threshold",
-        "grade",
-    ):
-        org, year, kind, subject, participants, average, below, grade = row
-        results[org].append(
-            ResultFact(
-                year,
-                kind,
-                subject,
-                participants,
-                float(average) if average is not None else None,
-                below,
-                grade,
-            )
-        )
+    results = result_facts(organisation_ids=ids, subjects=subjects)
     contexts: dict[int, list[ContextFact]] = defaultdict(list)
     for c in SchoolContext.objects.filter(organisation_id__in=ids):
         contexts[c.organisation_id].append(

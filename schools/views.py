@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,6 +29,7 @@ from .forms import (
     SchoolFilter,
 )
 from .importing.reader import ImportFileError
+from .rules_file import rules_dumps, rules_load
 
 PAGE_SIZE = 50
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
@@ -237,12 +240,15 @@ def category_override_withdraw(request: HttpRequest, pk: int, year: int) -> Http
     return redirect("schools:detail", pk=pk)
 
 
+def _rules_region(request: HttpRequest):
+    regions = selectors.region_list_for_user(user=request.user)
+    pk = request.GET.get("region") or regions.values_list("pk", flat=True).first()
+    return regions, get_for_user_or_404(regions, pk=pk)
+
+
 @role_required(Role.COORDINATOR)
 def rules(request: HttpRequest) -> HttpResponse:
-    regions = selectors.region_list_for_user(user=request.user)
-    region = get_for_user_or_404(
-        regions, pk=request.GET.get("region") or regions.values_list("pk", flat=True).first()
-    )
+    regions, region = _rules_region(request)
     rules = selectors.rules_for_region(region=region)
     form = CategoryRulesForm(request.POST or None, instance=rules)
     if request.method == "POST" and form.is_valid():
@@ -255,8 +261,53 @@ def rules(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "schools/rules.html",
-        {"region": region, "regions": regions, "form": form, "history": history},
+        {
+            "region": region,
+            "regions": regions,
+            "form": form,
+            "history": history,
+            **selectors.rules_summary(rules=rules),
+        },
     )
+
+
+@role_required(Role.COORDINATOR)
+def rules_print(request: HttpRequest) -> HttpResponse:
+    _regions, region = _rules_region(request)
+    rules = selectors.rules_for_region(region=region)
+    return render(
+        request,
+        "schools/rules_print.html",
+        {"region": region, "rules": rules, **selectors.rules_summary(rules=rules)},
+    )
+
+
+@role_required(Role.COORDINATOR)
+def rules_export(request: HttpRequest) -> HttpResponse:
+    _regions, region = _rules_region(request)
+    text = rules_dumps(rules=selectors.rules_for_region(region=region))
+    response = HttpResponse(text, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="category-rules-{region.pk}.json"'
+    return response
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def rules_load_view(request: HttpRequest) -> HttpResponse:
+    _regions, region = _rules_region(request)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None or upload.size > 1_000_000:
+            raise ValidationError(_("Choose a rules file (JSON, up to 1 MB)."))
+        rules_load(region=region, text=upload.read(), user=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The rules are loaded; the categories of the region will be recomputed.")
+        )
+    return redirect(f"{reverse('schools:rules')}?region={region.pk}")
 
 
 # --- imports ------------------------------------------------------------------------------------

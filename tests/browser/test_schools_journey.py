@@ -22,7 +22,7 @@ def test_methodologist_finds_low_result_schools_and_reads_why(
     expect(page.locator("main table")).to_contain_text("МКОУ «О(С)ОШ № 14»")
     page.get_by_role("link", name="МОБУ «ООШ № 1»").click()
     reasons = page.locator("#categories-h + .card")
-    expect(reasons).to_contain_text("доля не преодолевших порог по математике ОГЭ 2026")
+    expect(reasons).to_contain_text("математика ОГЭ 2026: ниже порога у")
     expect(reasons).to_contain_text("факторы риска")
     expect(page.locator("figure svg")).to_have_count(2)
 

@@ -83,3 +83,34 @@ def test_members_of_agreed_and_active_demo_pairs_have_agreed(demo):
     assert not members.filter(agreed_at__isnull=True).exists()
     proposed = PartnershipMember.objects.filter(partnership__status=PartnershipStatus.PROPOSED)
     assert not proposed.filter(agreed_at__isnull=False).exists()
+
+
+def test_seed_001_group_comes_out_of_the_plan_with_a_second_provider(demo):
+    """Without the demo's own group partnership, the region plan gives ООШ № 1 СОШ № 4 (ИКТ)
+    and, as the first covers too few of its high risks, СОШ № 16 as a second provider; О(С)ОШ
+    № 14 gets СОШ № 16 too — the group of seed 001."""
+    from partnerships.models import Partnership
+    from partnerships.services import pairing_plan_create
+    from schools.models import Region
+
+    Partnership.objects.filter(title__startswith="Сетевая группа").delete()
+    plan = pairing_plan_create(actor=None, region=Region.objects.get())
+    rows = {
+        r.supported.short_name: r
+        for r in plan.rows.select_related("supported", "provider", "second_provider")
+    }
+    oosh1, ososh14 = rows["МОБУ «ООШ № 1»"], rows["МКОУ «О(С)ОШ № 14»"]
+    assert {oosh1.provider.short_name, oosh1.second_provider.short_name} == {
+        "МОБУ «СОШ № 4»",
+        "МОБУ «СОШ № 16»",
+    }
+    assert "МОБУ «СОШ № 16»" in {ososh14.provider.short_name, ososh14.second_provider.short_name}
+    assert oosh1.second_reasons and set(oosh1.second_factor_codes) >= {8}
+    from partnerships.services import pairing_plan_approve
+
+    plan.rows.exclude(pk=oosh1.pk).update(include=False)
+    (created,) = pairing_plan_approve(plan=plan, actor=None)
+    providers = set(
+        created.members.exclude(role="supported").values_list("organisation__short_name", flat=True)
+    )
+    assert providers == {"МОБУ «СОШ № 4»", "МОБУ «СОШ № 16»"}

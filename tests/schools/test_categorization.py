@@ -38,7 +38,8 @@ def test_fmt_uses_decimal_comma_and_drops_zero_decimals():
 def test_shnor_needs_share_over_threshold_in_two_of_three_years():
     decision = categorize(year=2026, results=results(below=(18, 16, 10)), contexts=[], thresholds=T)
     assert decision.category == SHNOR
-    assert "доля не преодолевших порог по математике ОГЭ 2024: 18 % (порог 15 %)" in decision.texts
+    assert "математика ОГЭ 2024: ниже порога у 18 из 100 (18 %), порог 15 %" in decision.texts
+    assert "2024: 2 из 2 учтённых клеток с долей не менее 15 % (нужно не менее 1)" in decision.texts
 
 
 def test_one_bad_year_out_of_three_is_not_shnor():
@@ -46,8 +47,10 @@ def test_one_bad_year_out_of_three_is_not_shnor():
     assert decision.category != SHNOR
 
 
-def test_share_exactly_at_the_threshold_is_not_over_it():
+def test_share_exactly_at_the_threshold_counts_as_published_rules_say_not_less_than():
     decision = categorize(year=2026, results=results(below=(15, 15, 15)), contexts=[], thresholds=T)
+    assert decision.category == SHNOR
+    decision = categorize(year=2026, results=results(below=(14, 14, 14)), contexts=[], thresholds=T)
     assert decision.category != SHNOR
 
 
@@ -57,7 +60,7 @@ def test_threshold_is_configurable():
         year=2026, results=results(below=(6, 6, 6)), contexts=[], thresholds=strict
     )
     assert decision.category == SHNOR
-    assert "(порог 5 %)" in decision.texts[0]
+    assert decision.texts[0] == "математика ОГЭ 2024: ниже порога у 6 из 100 (6 %), порог 5 %"
 
 
 def test_only_year_with_data_is_enough_for_a_new_school():
@@ -147,4 +150,21 @@ def test_vpr_counts_only_when_the_region_says_so():
     with_vpr = replace(T, include_vpr=True)
     decision = categorize(year=2026, results=vpr, contexts=[], thresholds=with_vpr)
     assert decision.category == SHNOR
-    assert "(5 класс)" in decision.texts[0]
+    assert decision.texts[0] == "математика ВПР 5 класс 2024: «2» у 40 из 100 (40 %), порог 15 %"
+
+
+def test_vpr_counts_by_default_when_it_is_the_only_data_of_the_region():
+    vpr = [ResultFact(2021, "vpr", "math", 41, None, 14, grade=4)]
+    decision = categorize(year=2021, results=vpr, contexts=[], thresholds=replace(T, vpr_only=True))
+    assert decision.category == SHNOR
+    assert decision.texts[0] == "математика ВПР 4 класс 2021: «2» у 14 из 41 (34,1 %), порог 15 %"
+
+
+def test_no_data_in_the_counted_cells_is_said_plainly():
+    vpr = [ResultFact(2021, "vpr", "math", 41, None, 14, grade=4)]
+    decision = categorize(year=2021, results=vpr, contexts=[], thresholds=T)
+    assert decision.category == OTHER
+    assert decision.texts == [
+        "категории ШНОР и школа-лидер по результатам не определить: нет результатов в "
+        "учитываемых клетках (ОГЭ, ЕГЭ × математика, русский язык) за 2019–2021"
+    ]

@@ -194,7 +194,7 @@ def test_coordinator_edits_rules_with_history_and_recompute(
     client = client_for(users.coordinator)
     url = reverse("schools:rules")
     form = client.get(url).context["form"]
-    data = {name: form.initial.get(name) for name in form.fields}
+    data = {name: value for name in form.fields if (value := form.initial.get(name)) is not None}
     data["include_vpr"] = ""
     data["shnor_share_below"] = "5"
     with django_capture_on_commit_callbacks(execute=True):

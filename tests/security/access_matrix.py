@@ -75,6 +75,11 @@ MATRIX: dict[str, Route] = {
         expect=dict.fromkeys(SCHOOL_STAFF, 403),
     ),
     "schools:rules": Route(ok=("admin", "coordinator"), other=403),
+    "schools:rules_print": Route(ok=("admin", "coordinator"), other=403),
+    "schools:rules_export": Route(ok=("admin", "coordinator"), other=403),
+    "schools:rules_load": Route(
+        method="post", ok=("admin", "coordinator"), ok_status=REDIRECT, other=403
+    ),
     "schools:imports": Route(ok=(*TERRITORY, "outsider"), other=403),
     "schools:import_new": Route(ok=(*TERRITORY, "outsider"), other=403),
     "schools:import_detail": Route(
