@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
+from network_portal.outbox.services import enqueue_on_commit
 from schools.models import (
     AssessmentKind,
     AssessmentResult,
@@ -215,7 +216,7 @@ def cycle_open(
     if notify:
         from .tasks import notify_cycle_opened
 
-        transaction.on_commit(lambda: notify_cycle_opened.delay(cycle.pk))
+        enqueue_on_commit(notify_cycle_opened, cycle.pk)
     return cycle
 
 
@@ -410,7 +411,7 @@ def questionnaire_return(*, questionnaire: Questionnaire, comment: str, user: An
     )
     from .tasks import notify_questionnaire_returned
 
-    transaction.on_commit(lambda: notify_questionnaire_returned.delay(questionnaire.pk))
+    enqueue_on_commit(notify_questionnaire_returned, questionnaire.pk)
 
 
 def profile_compute(

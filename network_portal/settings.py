@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "network_portal.ui",
     "network_portal.documents",
     "network_portal.notifications",
+    "network_portal.outbox",
     # domain, in dependency order (each may import the ones above it)
     "schools",
     "diagnostics",
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     # Every view requires login unless decorated with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside MessageMiddleware: says "e-mails will follow" when the broker was down.
+    "network_portal.outbox.middleware.OutboxNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -304,6 +307,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "documents.recover_jobs",
         "schedule": timedelta(minutes=5),
     },
+    # network_portal.outbox: tasks that could not be queued when their change was saved.
+    "outbox-send-pending": {"task": "outbox.send_pending", "schedule": timedelta(minutes=2)},
     # events: registration, promotion and cancellation letters still owed (a failed or lost send).
     "events-retry-emails": {"task": "events.retry_emails", "schedule": timedelta(minutes=30)},
     # partnerships: signed agreements past their term become «истекло».

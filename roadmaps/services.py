@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
+from network_portal.outbox.services import enqueue_on_commit
 
 from .models import (
     CommentKind,
@@ -283,7 +284,7 @@ def roadmap_transition(*, roadmap: Roadmap, to: str, user, comment: str = "") ->
     audit_log(actor=user, action=f"roadmap_{to}", obj=roadmap, previous=previous)
     from .tasks import notify_review_step
 
-    transaction.on_commit(lambda: notify_review_step.delay(step.pk))
+    enqueue_on_commit(notify_review_step, step.pk)
     return roadmap
 
 

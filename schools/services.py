@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
+from network_portal.outbox.services import enqueue_on_commit
 
 from .categorization import MANDATORY_SUBJECTS, ContextFact, ResultFact, Thresholds, categorize_all
 from .importing.columns import IDENTIFIER_FIELDS, guess_mapping, merge_saved_mapping
@@ -225,7 +226,7 @@ def import_run_check(*, run: ImportRun) -> None:
     run.status, run.progress, run.error = ImportStatus.CHECKING, 0, ""
     run.counts, run.issues = {}, []
     run.save(update_fields=["status", "progress", "error", "counts", "issues"])
-    transaction.on_commit(lambda: check_import.delay(run.pk))
+    enqueue_on_commit(check_import, run.pk)
 
 
 def import_run_check_in_background(*, run: ImportRun) -> None:
@@ -315,7 +316,7 @@ def import_run_queue(*, run: ImportRun, skip_invalid: bool) -> None:
     run.error = ""
     run.finished_at = None
     run.save(update_fields=["skip_invalid", "status", "progress", "error", "finished_at"])
-    transaction.on_commit(lambda: run_import.delay(run.pk))
+    enqueue_on_commit(run_import, run.pk)
 
 
 def import_run_save_mapping(*, run: ImportRun, mapping: dict[str, str]) -> None:
@@ -443,9 +444,7 @@ def categories_recompute_later(
     from .tasks import recompute_categories
 
     ids = list(organisation_ids) if organisation_ids is not None else None
-    transaction.on_commit(
-        lambda: recompute_categories.delay(organisation_ids=ids, region_id=region_id)
-    )
+    enqueue_on_commit(recompute_categories, organisation_ids=ids, region_id=region_id)
 
 
 @transaction.atomic
