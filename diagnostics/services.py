@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +47,7 @@ from .models import (
     StageRecord,
     SurveyNeed,
     SurveyParticipation,
+    SurveyPublication,
     SurveyResponse,
     TeacherSurvey,
     TeamMember,
@@ -730,6 +731,38 @@ def survey_answer(
     SurveyNeed.objects.bulk_create(
         SurveyNeed(response=response, need=n) for n in sorted(set(needs))
     )
+    survey_publish(survey=survey, organisation_id=organisation.pk)
+
+
+@transaction.atomic
+def survey_publish(*, survey: TeacherSurvey, organisation_id: int, force: bool = False) -> bool:
+    """Renew the school's published figures when at least ``selectors.survey_publish_step()``
+    answers have come since they were last published (``force``: whatever their number, for
+    the demo data).
+
+    Pages of an open survey show only published figures, so no single answer can be read off
+    by comparing the page before and after it. The publication row is locked: two answers at
+    the same moment count each other. True when the figures were renewed.
+    """
+    from .selectors import survey_publish_step
+
+    publication, _created = SurveyPublication.objects.select_for_update().get_or_create(
+        survey=survey, organisation_id=organisation_id
+    )
+    answers = SurveyResponse.objects.filter(survey=survey, organisation_id=organisation_id)
+    n = answers.count()
+    new = n - publication.responses
+    if new <= 0 or (not force and new < survey_publish_step()):
+        return False
+    publication.needs = dict(
+        SurveyNeed.objects.filter(response__in=answers)
+        .values_list("need")
+        .annotate(c=Count("pk"))
+        .order_by()
+    )
+    publication.responses, publication.published_at = n, timezone.now()
+    publication.save(update_fields=["needs", "responses", "published_at"])
+    return True
 
 
 # --- Transformation stages (seed 000) -------------------------------------------------------------

@@ -277,6 +277,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 UPLOAD_MAX_SIZE = env.int("UPLOAD_MAX_SIZE", default=20 * 1024 * 1024)
 # Teacher difficulties survey (seed 004): a school's answers are shown only from this many on.
 DIAGNOSTICS_SURVEY_MIN_RESPONSES = env.int("DIAGNOSTICS_SURVEY_MIN_RESPONSES", default=5)
+# While a survey is open its figures are republished only after this many new answers (so
+# nobody learns one teacher's answer by comparing the page before and after it); never below 5.
+DIAGNOSTICS_SURVEY_PUBLISH_STEP = max(5, env.int("DIAGNOSTICS_SURVEY_PUBLISH_STEP", default=5))
 
 # --- E-mail -------------------------------------------------------------------------------
 
