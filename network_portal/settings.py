@@ -310,6 +310,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "documents.recover_jobs",
         "schedule": timedelta(minutes=5),
     },
+    # schools: imports whose worker died become «прерван» and can be started again.
+    "recover-imports": {"task": "schools.recover_imports", "schedule": timedelta(minutes=5)},
     # network_portal.outbox: tasks that could not be queued when their change was saved.
     "outbox-send-pending": {"task": "outbox.send_pending", "schedule": timedelta(minutes=2)},
     # events: registration, promotion and cancellation letters still owed (a failed or lost send).

@@ -567,6 +567,9 @@ class ImportStatus(models.TextChoices):
     DONE = "done", _("Imported")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Failed")
+    # The worker died (or the message was lost) before the import finished: nothing was
+    # written (one transaction), so it can be started again (``schools.recovery``).
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class ImportRun(models.Model):
@@ -596,7 +599,7 @@ class ImportRun(models.Model):
     sample = models.JSONField(_("first rows of the file"), default=list, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
     is_dry_run = models.BooleanField(_("check only"), default=False)
     skip_invalid = models.BooleanField(
@@ -618,6 +621,9 @@ class ImportRun(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The last sign of life of the background work (queued, claimed, progress); a run queued,
+    # checking or running without one for ``recovery.STALE_AFTER`` has no worker.
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

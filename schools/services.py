@@ -34,6 +34,7 @@ from .models import (
     SchoolContext,
 )
 from .normalize import normalize_name
+from .recovery import import_run_heartbeat
 
 # --- imports ----------------------------------------------------------------------------------
 
@@ -224,8 +225,8 @@ def import_run_check(*, run: ImportRun) -> None:
     from .tasks import check_import
 
     run.status, run.progress, run.error = ImportStatus.CHECKING, 0, ""
-    run.counts, run.issues = {}, []
-    run.save(update_fields=["status", "progress", "error", "counts", "issues"])
+    run.counts, run.issues, run.heartbeat_at = {}, [], timezone.now()
+    run.save(update_fields=["status", "progress", "error", "counts", "issues", "heartbeat_at"])
     enqueue_on_commit(check_import, run.pk)
 
 
@@ -241,11 +242,15 @@ def import_run_check_in_background(*, run: ImportRun) -> None:
 def import_run_can_apply(*, run: ImportRun) -> bool:
     """Checked and not imported yet — or refused because of invalid rows, which the user may
     still import without them (the stored file is checked again when applied)."""
-    return bool(run.file) and run.status in (ImportStatus.PREVIEWED, ImportStatus.REJECTED)
+    return bool(run.file) and run.status in (
+        ImportStatus.PREVIEWED,
+        ImportStatus.REJECTED,
+        ImportStatus.INTERRUPTED,  # the worker died: nothing was written (schools.recovery)
+    )
 
 
 def _set_progress(run_id: int, percent: int) -> None:
-    ImportRun.objects.filter(pk=run_id).update(progress=min(percent, 99))
+    import_run_heartbeat(run_id, progress=min(percent, 99))
 
 
 def import_run_apply(
@@ -259,8 +264,8 @@ def import_run_apply(
     the user asked to import the valid rows without them."""
     if skip_invalid is not None:
         run.skip_invalid = skip_invalid
-    run.status = ImportStatus.RUNNING
-    run.save(update_fields=["status", "skip_invalid"])
+    run.status, run.heartbeat_at = ImportStatus.RUNNING, timezone.now()
+    run.save(update_fields=["status", "skip_invalid", "heartbeat_at"])
     try:
         plan = _plan(
             run,
@@ -314,8 +319,10 @@ def import_run_queue(*, run: ImportRun, skip_invalid: bool) -> None:
     run.status = ImportStatus.QUEUED
     run.progress = 0
     run.error = ""
-    run.finished_at = None
-    run.save(update_fields=["skip_invalid", "status", "progress", "error", "finished_at"])
+    run.finished_at, run.heartbeat_at = None, timezone.now()
+    run.save(
+        update_fields=["skip_invalid", "status", "progress", "error", "finished_at", "heartbeat_at"]
+    )
     enqueue_on_commit(run_import, run.pk)
 
 
