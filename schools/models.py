@@ -624,6 +624,9 @@ class ImportRun(models.Model):
     # The last sign of life of the background work (queued, claimed, progress); a run queued,
     # checking or running without one for ``recovery.STALE_AFTER`` has no worker.
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    #: Names as decoded, from the start, middle and end of the file, shown on the check page
+    #: before anything is written, so that a wrong encoding is seen (``decoding.names_sample``).
+    name_sample = models.JSONField(_("names as read"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("import")

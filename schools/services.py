@@ -18,6 +18,7 @@ from network_portal.outbox.services import enqueue_on_commit
 
 from .categorization import MANDATORY_SUBJECTS, ContextFact, ResultFact, Thresholds, categorize_all
 from .importing.columns import IDENTIFIER_FIELDS, guess_mapping, merge_saved_mapping
+from .importing.decoding import names_sample
 from .importing.organisations import apply_organisations, plan_organisations
 from .importing.reader import ImportFileError, Table, read_table
 from .importing.results import apply_results, check_year, plan_results
@@ -206,10 +207,12 @@ def import_run_preview(
 ):
     """Check every row without writing; store counts and issues on the run (the check page
     shows what is stored: the file is read once per check, not on every visit)."""
-    plan = _plan(run, table or _table_of(run), municipality_ids=municipality_ids, progress=progress)
+    table = table or _table_of(run)
+    plan = _plan(run, table, municipality_ids=municipality_ids, progress=progress)
     _store_plan(run, plan)
+    run.name_sample = names_sample(table, run.mapping.get("full_name"))
     run.status, run.progress, run.error = ImportStatus.PREVIEWED, 100, ""
-    run.save(update_fields=["counts", "issues", "status", "progress", "error"])
+    run.save(update_fields=["counts", "issues", "status", "progress", "error", "name_sample"])
     return plan
 
 
