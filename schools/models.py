@@ -559,6 +559,8 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    # An XLSX file is read in the Celery worker, never in the web request (``tasks.read_import``).
+    READING = "reading", _("Reading the file")
     UPLOADED = "uploaded", _("Uploaded")
     CHECKING = "checking", _("Checking the rows")
     PREVIEWED = "previewed", _("Checked")

@@ -28,13 +28,14 @@ STALE_AFTER = timedelta(minutes=30)
 SOFT_TIME_LIMIT = int(STALE_AFTER.total_seconds() * 2 / 3)
 TIME_LIMIT = int(STALE_AFTER.total_seconds() * 4 / 5)
 
-BUSY = (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.CHECKING)
+BUSY = (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.CHECKING, ImportStatus.READING)
 
 
 @dataclass
 class RecoverResult:
     interrupted: int = 0
     checks: int = 0
+    reads: int = 0
 
 
 def import_run_heartbeat(run_id: int, **fields) -> None:
@@ -72,6 +73,14 @@ def import_runs_recover(*, now: datetime | None = None) -> RecoverResult:
     result.checks = stale.filter(status=ImportStatus.CHECKING).update(
         status=ImportStatus.UPLOADED, progress=0, error=check_error, heartbeat_at=now
     )
+    with translation.override(settings.LANGUAGE_CODE):
+        read_error = gettext(
+            "Reading the file was interrupted (the background worker stopped). Upload the file "
+            "again."
+        )
+    result.reads = stale.filter(status=ImportStatus.READING).update(
+        status=ImportStatus.FAILED, error=read_error, finished_at=now, heartbeat_at=now
+    )
     result.interrupted = stale.filter(
         status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
     ).update(
@@ -81,10 +90,11 @@ def import_runs_recover(*, now: datetime | None = None) -> RecoverResult:
         finished_at=now,
         heartbeat_at=now,
     )
-    if result.checks or result.interrupted:
+    if result.checks or result.interrupted or result.reads:
         logger.warning(
-            "Imports recovered: %s interrupted, %s checks sent back",
+            "Imports recovered: %s interrupted, %s checks sent back, %s readings failed",
             result.interrupted,
             result.checks,
+            result.reads,
         )
     return result

@@ -22,6 +22,7 @@ from .importing.decoding import names_sample
 from .importing.organisations import apply_organisations, plan_organisations
 from .importing.reader import ImportFileError, Table, read_table
 from .importing.results import apply_results, check_year, plan_results
+from .importing.spreadsheet import check_archive, is_spreadsheet
 from .models import (
     AssessmentResult,
     CategoryAssignment,
@@ -59,24 +60,21 @@ def import_run_create(
     year: int | None = None,
     source: str = "wizard",
     keep_file: bool = True,
-) -> tuple[ImportRun, Table]:
-    """Read the file (raising ``ImportFileError`` with a Russian message) and log the upload."""
+    read_later: bool = False,
+) -> tuple[ImportRun, Table | None]:
+    """Read the file (raising ``ImportFileError`` with a Russian message) and log the upload.
+
+    ``read_later`` (an XLSX uploaded in the wizard): only the archive is checked here; the run
+    is stored «reading» and the Celery worker reads the file (:func:`import_run_read`).
+    """
     import_check_size(len(data))
     if kind == ImportKind.RESULTS:
         message = check_year(year) if year else _("Choose the year of the results.")
         if message:
             raise ImportFileError(message)
-    table = read_table(data, file_name=file_name)
-    saved = None
-    if municipality is not None:
-        saved = (
-            ColumnMapping.objects.filter(
-                municipality=municipality, kind=kind, assessment=assessment
-            )
-            .values_list("mapping", flat=True)
-            .first()
-        )
-    mapping = merge_saved_mapping(table.headers, guess_mapping(table.headers, kind), saved)
+    if read_later:
+        check_archive(data)
+    table = None if read_later else read_table(data, file_name=file_name)
     run = ImportRun(
         kind=kind,
         assessment=assessment,
@@ -84,19 +82,60 @@ def import_run_create(
         municipality=municipality,
         file_name=file_name[:255],
         file_size=len(data),
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        headers=table.headers,
-        sample=[row.values for row in table.rows[:3]],
-        mapping=mapping,
-        total_rows=len(table.rows),
         source=source,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    if keep_file:
+    if table is None:
+        run.status, run.heartbeat_at = ImportStatus.READING, timezone.now()
+    else:
+        _describe_table(run, table)
+    if keep_file or read_later:
         run.file.save(file_name, ContentFile(data), save=False)
     run.save()
     return run, table
+
+
+def _describe_table(run: ImportRun, table: Table) -> None:
+    """What the columns step needs of a file just read: columns, first rows, a mapping."""
+    saved = None
+    if run.municipality_id is not None:
+        saved = (
+            ColumnMapping.objects.filter(
+                municipality_id=run.municipality_id, kind=run.kind, assessment=run.assessment
+            )
+            .values_list("mapping", flat=True)
+            .first()
+        )
+    run.mapping = merge_saved_mapping(table.headers, guess_mapping(table.headers, run.kind), saved)
+    run.encoding, run.delimiter = table.encoding, table.delimiter
+    run.headers = table.headers
+    run.sample = [row.values for row in table.rows[:3]]
+    run.total_rows = len(table.rows)
+
+
+def import_run_read(*, run: ImportRun) -> None:
+    """The Celery side of an XLSX upload: read the stored file within the limits of
+    ``importing.spreadsheet``; the run goes on to the columns step, or fails with the reason."""
+    try:
+        table = _table_of(run)
+    except ImportFileError as exc:
+        run.status, run.error, run.finished_at = ImportStatus.FAILED, str(exc), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        return
+    _describe_table(run, table)
+    run.status, run.error = ImportStatus.UPLOADED, ""
+    run.save(
+        update_fields=[
+            "mapping",
+            "encoding",
+            "delimiter",
+            "headers",
+            "sample",
+            "total_rows",
+            "status",
+            "error",
+        ]
+    )
 
 
 def import_run_log_failure(
@@ -131,8 +170,13 @@ def import_run_upload(*, upload: Any, kind: str, **options: Any) -> ImportRun:
     """The wizard's first step: read the uploaded file; a file that cannot be read is logged
     as a failed import and the Russian reason raised as ``ImportFileError``."""
     data = upload.read()
+    # A spreadsheet is parsed in the worker, never here (issue 16: a 385 KB XLSX took 29.6 s
+    # and 731 MB of a web worker); the archive's limits are checked at once.
+    later = is_spreadsheet(data, upload.name)
     try:
-        run, _table = import_run_create(data=data, file_name=upload.name, kind=kind, **options)
+        run, _table = import_run_create(
+            data=data, file_name=upload.name, kind=kind, read_later=later, **options
+        )
     except ImportFileError as exc:
         import_run_log_failure(
             file_name=upload.name,
@@ -146,6 +190,10 @@ def import_run_upload(*, upload: Any, kind: str, **options: Any) -> ImportRun:
             },
         )
         raise
+    if later:
+        from .tasks import read_import
+
+        enqueue_on_commit(read_import, run.pk)
     return run
 
 
@@ -222,7 +270,8 @@ def import_run_check(*, run: ImportRun) -> None:
     Raises ``ImportFileError`` (a Russian message) when a small file cannot be checked; a large
     one's failure is stored on the run (``error``, back to the columns step).
     """
-    if run.total_rows <= IMPORT_CHECK_SYNC_ROWS:
+    # A spreadsheet is never parsed in the web request, however few its rows.
+    if run.total_rows <= IMPORT_CHECK_SYNC_ROWS and run.encoding != "xlsx":
         import_run_preview(run=run)
         return
     from .tasks import check_import

@@ -78,3 +78,31 @@ def recover_imports() -> dict[str, int]:
     """Beat runs this: imports whose worker died are marked interrupted (nothing was written,
     they can be started again); interrupted checks go back to the columns step."""
     return vars(import_runs_recover())
+
+
+@shared_task(
+    name="schools.read_import",
+    acks_late=True,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=TIME_LIMIT,
+)
+def read_import(run_id: int) -> None:
+    """Read an uploaded XLSX file (within limits) for the columns step."""
+    from .services import import_run_read
+
+    run = ImportRun.objects.filter(pk=run_id, status=ImportStatus.READING).first()
+    if run is None:  # a duplicate delivery
+        return
+    try:
+        import_run_read(run=run)
+    except SoftTimeLimitExceeded:
+        ImportRun.objects.filter(pk=run_id).update(
+            status=ImportStatus.FAILED,
+            error=_("Reading the file took too long. Save the table as CSV and upload it again."),
+        )
+    except Exception:
+        ImportRun.objects.filter(pk=run_id).update(
+            status=ImportStatus.FAILED,
+            error=_("Internal error while reading the file; please tell the administrator."),
+        )
+        raise

@@ -27,6 +27,7 @@ from .forms import (
     SchoolFilter,
 )
 from .importing.reader import ImportFileError
+from .models import ImportStatus
 
 PAGE_SIZE = 50
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
@@ -289,6 +290,8 @@ def import_new(request: HttpRequest) -> HttpResponse:
         except ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
+            if run.status == ImportStatus.READING:  # an XLSX: read in the background
+                return redirect("schools:import_detail", pk=run.pk)
             return redirect("schools:import_mapping", pk=run.pk)
     return render(request, "schools/import_new.html", {"form": form})
 
@@ -300,6 +303,8 @@ def _run_for(request: HttpRequest, pk: int):
 
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
+    if run.status == ImportStatus.READING:
+        return redirect("schools:import_detail", pk=run.pk)
     form = MappingForm(request.POST if request.method == "POST" else None, run=run)
     if request.method == "POST" and form.is_valid():
         try:

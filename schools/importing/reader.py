@@ -288,23 +288,10 @@ def _width_problem(values: list[str], headers: list[str], *, counted: bool) -> t
 
 
 def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
+    """Within limits of rows, columns, cell size and unpacked size (``spreadsheet``)."""
+    from .spreadsheet import read_xlsx
 
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise ImportFileError(
-            _("The file cannot be read as an XLSX table. Save it again from Excel or as CSV.")
-        ) from exc
-    sheet = workbook.worksheets[0]
-    raw, lines = [], []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        raw.append([_cell_text(v) for v in values])
-        lines.append(number)
-    workbook.close()
-    table = _to_table(raw, lines, [], counted=False)
-    table.encoding, table.delimiter = "xlsx", ""
-    return table
+    return read_xlsx(data)
 
 
 def _cell_text(value) -> str:

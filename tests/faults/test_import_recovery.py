@@ -74,13 +74,18 @@ def test_import_killed_mid_write_is_recovered_and_applied_again(
     monkeypatch.setattr(school_services, "apply_organisations", real_apply)
 
     # A live worker is never disturbed: before STALE_AFTER the run is left alone.
-    assert _beat(timezone.now() + recovery.STALE_AFTER / 2) == {"interrupted": 0, "checks": 0}
+    assert _beat(timezone.now() + recovery.STALE_AFTER / 2) == {
+        "interrupted": 0,
+        "checks": 0,
+        "reads": 0,
+    }
     run.refresh_from_db()
     assert run.status == ImportStatus.RUNNING
 
     assert _beat(timezone.now() + recovery.STALE_AFTER + timedelta(minutes=1)) == {
         "interrupted": 1,
         "checks": 0,
+        "reads": 0,
     }
     run.refresh_from_db()
     assert run.status == ImportStatus.INTERRUPTED and run.progress == 0
@@ -113,7 +118,7 @@ def test_lost_queue_message_and_dead_check_are_recovered(world, users, client_fo
         status=ImportStatus.CHECKING, progress=40, heartbeat_at=timezone.now()
     )
     result = _beat(timezone.now() + recovery.STALE_AFTER + timedelta(minutes=1))
-    assert result == {"interrupted": 1, "checks": 1}
+    assert result == {"interrupted": 1, "checks": 1, "reads": 0}
     queued.refresh_from_db()
     checking.refresh_from_db()
     assert queued.status == ImportStatus.INTERRUPTED
