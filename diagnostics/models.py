@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
+from network_portal.ui.links import validate_web_url
 
 
 class RiskFactor(models.Model):
@@ -653,7 +654,9 @@ class StageRecord(models.Model):
     stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices)
     reached_on = models.DateField(_("date"))
     evidence = models.TextField(_("evidence"), blank=True)
-    evidence_link = models.URLField(_("link to evidence"), blank=True)
+    evidence_link = models.URLField(
+        _("link to evidence"), blank=True, validators=[validate_web_url]
+    )
     evidence_file = models.FileField(
         _("evidence file"),
         upload_to="diagnostics/stages/%Y/",

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
+from network_portal.ui.links import validate_web_url
 
 
 class ProgrammeModule(models.TextChoices):
@@ -269,7 +270,7 @@ class Evidence(models.Model):
     )
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_size = models.PositiveIntegerField(_("file size"), default=0)
-    url = models.URLField(_("link"), max_length=1000, blank=True)
+    url = models.URLField(_("link"), max_length=1000, blank=True, validators=[validate_web_url])
     text = models.TextField(_("comment"), blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

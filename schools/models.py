@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
+from network_portal.ui.links import validate_web_url
 
 from .validators import validate_inn, validate_login, validate_ogrn
 
@@ -143,7 +144,9 @@ class Organisation(models.Model):
     director_name = models.CharField(_("director"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=200, blank=True)
     email = models.CharField(_("e-mail"), max_length=300, blank=True)
-    website = models.CharField(_("website"), max_length=300, blank=True)
+    website = models.CharField(
+        _("website"), max_length=300, blank=True, validators=[validate_web_url]
+    )
     is_active = models.BooleanField(pgettext_lazy("organisation", "active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

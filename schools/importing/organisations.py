@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from network_portal.ui.links import safe_href
+
 from ..models import Municipality, Organisation
 from ..normalize import normalize_name, sort_key
 from ..validators import inn_is_valid, ogrn_is_valid
@@ -225,6 +227,15 @@ def _row_values(
                 )
             else:
                 values[name] = number.quantize(_COORD)
+    website = values.get("website")
+    if website and not safe_href(website):  # «javascript://%0aalert()» is no website
+        del values["website"]
+        line_errors.append(
+            (
+                "website",
+                _("The website «%(value)s» is not an http(s) link.") % {"value": website[:60]},
+            )
+        )
     if not any(values.get(k) for k in ("inn", "ogrn", "code", "full_name")):
         line_errors.append(("full_name", _("The row has neither a name nor an INN, OGRN or code.")))
     if values.get("full_name"):
