@@ -411,6 +411,7 @@ def _survey(
             SurveyNeed.objects.bulk_create(
                 SurveyNeed(response=response, need=n) for n in needs if n in valid
             )
+        services.survey_publish(survey=survey, organisation_id=orgs[name].pk, force=True)
 
 
 STAGES = {

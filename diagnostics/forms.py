@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from network_portal.documents.uploads import DOCUMENTS, validate_upload
+from network_portal.ui.links import validate_web_url
 from schools.models import Category, Municipality, Organisation
 
 from . import scoring
@@ -335,7 +336,10 @@ class StageForm(forms.Form):
         required=False,
     )
     evidence_link = forms.URLField(
-        label=_("Link to evidence"), required=False, assume_scheme="https"
+        label=_("Link to evidence"),
+        required=False,
+        assume_scheme="https",
+        validators=[validate_web_url],
     )
     evidence_file = forms.FileField(label=_("Evidence file"), required=False)
 

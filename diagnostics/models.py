@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
+from network_portal.ui.links import validate_web_url
 
 
 class RiskFactor(models.Model):
@@ -564,6 +565,45 @@ class SurveyNeed(models.Model):
         return self.get_need_display()
 
 
+class SurveyPublication(models.Model):
+    """The figures of one school in an open survey as last published.
+
+    Figures recomputed on every answer would let anyone who reads the page before and after
+    one teacher answers learn exactly which needs that teacher ticked (7/12 → 8/13). While
+    the survey is open, pages show only these published figures, renewed when at least
+    ``DIAGNOSTICS_SURVEY_PUBLISH_STEP`` new answers have come since; after the survey closes
+    they show every answer (and only then the free texts).
+    """
+
+    survey = models.ForeignKey(
+        TeacherSurvey,
+        on_delete=models.CASCADE,
+        related_name="publications",
+        verbose_name=_("survey"),
+    )
+    organisation = models.ForeignKey(
+        "schools.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("school"),
+    )
+    responses = models.PositiveIntegerField(_("answers published"), default=0)
+    needs = models.JSONField(_("needs published"), default=dict)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("published survey figures")
+        verbose_name_plural = _("published survey figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "organisation"], name="diagnostics_publication_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} — {self.organisation_id}: {self.responses}"
+
+
 class SurveyParticipation(models.Model):
     """Only the fact that a user has answered a survey (to answer once), never which answer."""
 
@@ -614,7 +654,9 @@ class StageRecord(models.Model):
     stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices)
     reached_on = models.DateField(_("date"))
     evidence = models.TextField(_("evidence"), blank=True)
-    evidence_link = models.URLField(_("link to evidence"), blank=True)
+    evidence_link = models.URLField(
+        _("link to evidence"), blank=True, validators=[validate_web_url]
+    )
     evidence_file = models.FileField(
         _("evidence file"),
         upload_to="diagnostics/stages/%Y/",

@@ -5,12 +5,14 @@ Every ``…_for_user`` selector starts from the access policy, so a page cannot 
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from network_portal.access.policy import municipality_q, organisation_q, scope_for
 from network_portal.accounts.models import Role
@@ -26,6 +28,7 @@ from .models import (
     RiskProfile,
     StageRecord,
     SurveyNeed,
+    SurveyPublication,
     SurveyResponse,
     TeacherNeed,
     TeacherSurvey,
@@ -136,30 +139,86 @@ def survey_min_responses(survey: TeacherSurvey | None = None) -> int:
     return max(floor, survey.min_responses or floor)
 
 
+def survey_is_closed(survey: TeacherSurvey, *, today: datetime.date | None = None) -> bool:
+    return (today or timezone.localdate()) > survey.closes_on
+
+
+def _live_counts(
+    survey_ids: Iterable[int],
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], dict[str, int]]]:
+    """Every answer of closed surveys: answers and needs per (survey, school). Two queries."""
+    survey_ids = list(survey_ids)
+    if not survey_ids:
+        return {}, {}
+    answers = {
+        (survey_id, org_id): n
+        for survey_id, org_id, n in SurveyResponse.objects.filter(survey_id__in=survey_ids)
+        .values_list("survey_id", "organisation_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    needs: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for survey_id, org_id, need, c in (
+        SurveyNeed.objects.filter(response__survey_id__in=survey_ids)
+        .values_list("response__survey_id", "response__organisation_id", "need")
+        .annotate(c=Count("pk"))
+        .order_by()
+    ):
+        needs[(survey_id, org_id)][need] = c
+    return answers, needs
+
+
+def _published_counts(
+    survey_ids: Iterable[int],
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], dict[str, int]]]:
+    """The published figures of open surveys (``SurveyPublication``). One query."""
+    answers, needs = {}, {}
+    for survey_id, org_id, n, published in SurveyPublication.objects.filter(
+        survey_id__in=list(survey_ids), responses__gt=0
+    ).values_list("survey_id", "organisation_id", "responses", "needs"):
+        answers[(survey_id, org_id)], needs[(survey_id, org_id)] = n, published or {}
+    return answers, needs
+
+
+def _survey_figures(
+    surveys: Iterable[TeacherSurvey],
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], dict[str, int]]]:
+    """What pages may show: every answer of a closed survey, the published figures of an open
+    one (renewed in steps, see ``services.survey_publish``)."""
+    today = timezone.localdate()
+    surveys = list(surveys)
+    closed = [s.pk for s in surveys if survey_is_closed(s, today=today)]
+    answers, needs = _live_counts(closed)
+    published_answers, published_needs = _published_counts(
+        s.pk for s in surveys if s.pk not in set(closed)
+    )
+    return {**answers, **published_answers}, {**needs, **published_needs}
+
+
 def teacher_needs_for_municipality(*, municipality: Municipality | int) -> list[dict[str, Any]]:
     """Teachers' needs across the municipality's surveys, most frequent first (seed 004).
 
     Only schools whose answers in a survey reached that survey's anonymity threshold are
-    counted. Returns ``[{"need", "label", "count", "share"}]`` where ``share`` is the percentage
-    of counted respondents who named the need. Constant number of queries (two).
+    counted, and of an open survey only its published figures (see :func:`survey_results`).
+    Returns ``[{"need", "label", "count", "share"}]`` where ``share`` is the percentage of
+    counted respondents who named the need. Constant number of queries (at most four).
     """
     municipality_id = getattr(municipality, "pk", municipality)
-    groups = list(
-        SurveyResponse.objects.filter(survey__municipality_id=municipality_id)
-        .values("survey_id", "organisation_id", "survey__min_responses")
-        .annotate(n=Count("pk"))
-    )
-    floor = survey_min_responses()
-    counted = [g for g in groups if g["n"] >= max(floor, g["survey__min_responses"] or floor)]
-    respondents = sum(g["n"] for g in counted)
+    surveys = {
+        s.pk: s
+        for s in TeacherSurvey.objects.filter(municipality_id=municipality_id).only(
+            "pk", "closes_on", "min_responses"
+        )
+    }
+    answers, needs = _survey_figures(surveys.values())
+    counted = [key for key, n in answers.items() if n >= survey_min_responses(surveys[key[0]])]
+    respondents = sum(answers[key] for key in counted)
     if not counted:
         return []
-    q = Q()
-    for g in counted:
-        q |= Q(response__survey_id=g["survey_id"], response__organisation_id=g["organisation_id"])
-    counts = dict(
-        SurveyNeed.objects.filter(q).values_list("need").annotate(c=Count("pk")).order_by()
-    )
+    counts: dict[str, int] = defaultdict(int)
+    for key in counted:
+        for need, c in needs.get(key, {}).items():
+            counts[need] += c
     labels = dict(TeacherNeed.choices)
     rows = [
         {
@@ -178,53 +237,55 @@ def teacher_needs_for_municipality(*, municipality: Municipality | int) -> list[
 def survey_results(*, survey: TeacherSurvey) -> dict[str, Any]:
     """Per-school and overall results of a survey, hiding every group below the threshold.
 
-    Free-text answers are shown only for schools over the threshold, shuffled into a stable
-    order unrelated to when they came (sorted by text) so nobody can match them to people.
+    While the survey is open the figures are those last published — renewed only after at
+    least :func:`survey_publish_step` new answers of a school — and no free text is
+    shown, so comparing the page before and after one teacher's answer reveals nothing of it.
+    After the survey closes every answer counts, and the free texts of schools over the
+    threshold are shown, sorted by text (an order unrelated to when they came).
     """
     threshold = survey_min_responses(survey)
-    per_school = dict(
+    closed = survey_is_closed(survey)
+    answers, needs = _survey_figures([survey])
+    answered = dict(
         SurveyResponse.objects.filter(survey=survey)
         .values_list("organisation_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
     schools = list(survey.schools.order_by("short_name"))
-    open_ids = [s.pk for s, n in ((s, per_school.get(s.pk, 0)) for s in schools) if n >= threshold]
-    need_counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for org_id, need, c in (
-        SurveyNeed.objects.filter(response__survey=survey, response__organisation_id__in=open_ids)
-        .values_list("response__organisation_id", "need")
-        .annotate(c=Count("pk"))
-        .order_by()
-    ):
-        need_counts[org_id][need] = c
+    published = {s.pk: answers.get((survey.pk, s.pk), 0) for s in schools}
+    open_ids = [s.pk for s in schools if published[s.pk] >= threshold]
     texts: dict[int, list[str]] = defaultdict(list)
-    for org_id, difficulties, support in SurveyResponse.objects.filter(
-        survey=survey, organisation_id__in=open_ids
-    ).values_list("organisation_id", "difficulties", "support_wanted"):
-        texts[org_id].extend(t.strip() for t in (difficulties, support) if t.strip())
+    if closed and open_ids:
+        for org_id, difficulties, support in SurveyResponse.objects.filter(
+            survey=survey, organisation_id__in=open_ids
+        ).values_list("organisation_id", "difficulties", "support_wanted"):
+            texts[org_id].extend(t.strip() for t in (difficulties, support) if t.strip())
     labels = dict(TeacherNeed.choices)
     rows = []
     total_open = 0
     overall: dict[str, int] = defaultdict(int)
     for school in schools:
-        n = per_school.get(school.pk, 0)
+        n = published[school.pk]
         visible = n >= threshold
-        needs = []
+        school_needs = []
         if visible:
             total_open += n
-            for need, c in need_counts[school.pk].items():
+            for need, c in needs.get((survey.pk, school.pk), {}).items():
+                if need not in labels:
+                    continue
                 overall[need] += c
-                needs.append(
+                school_needs.append(
                     {"need": need, "label": labels[need], "count": c, "share": 100 * c / n}
                 )
-            needs.sort(key=lambda r: (-r["count"], str(r["label"])))
+            school_needs.sort(key=lambda r: (-r["count"], str(r["label"])))
         rows.append(
             {
                 "school": school,
                 "responses": n,
+                "answered": answered.get(school.pk, 0),
                 "visible": visible,
-                "needs": needs,
+                "needs": school_needs,
                 "texts": sorted(texts[school.pk]) if visible else [],
             }
         )
@@ -237,11 +298,18 @@ def survey_results(*, survey: TeacherSurvey) -> dict[str, Any]:
     )
     return {
         "threshold": threshold,
+        "closed": closed,
+        "publish_step": survey_publish_step(),
         "schools": rows,
         "overall": overall_rows,
         "respondents_counted": total_open,
-        "respondents_total": sum(per_school.values()),
+        "respondents_total": sum(answered.values()),
     }
+
+
+def survey_publish_step() -> int:
+    """How many new answers of a school renew its published figures of an open survey."""
+    return max(5, int(getattr(settings, "DIAGNOSTICS_SURVEY_PUBLISH_STEP", 5)))
 
 
 def survey_list_for_user(*, user) -> QuerySet[TeacherSurvey]:

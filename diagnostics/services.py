@@ -14,11 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
+from network_portal.outbox.services import enqueue_on_commit
 from schools.models import (
     AssessmentKind,
     AssessmentResult,
@@ -46,6 +47,7 @@ from .models import (
     StageRecord,
     SurveyNeed,
     SurveyParticipation,
+    SurveyPublication,
     SurveyResponse,
     TeacherSurvey,
     TeamMember,
@@ -215,7 +217,7 @@ def cycle_open(
     if notify:
         from .tasks import notify_cycle_opened
 
-        transaction.on_commit(lambda: notify_cycle_opened.delay(cycle.pk))
+        enqueue_on_commit(notify_cycle_opened, cycle.pk)
     return cycle
 
 
@@ -410,7 +412,7 @@ def questionnaire_return(*, questionnaire: Questionnaire, comment: str, user: An
     )
     from .tasks import notify_questionnaire_returned
 
-    transaction.on_commit(lambda: notify_questionnaire_returned.delay(questionnaire.pk))
+    enqueue_on_commit(notify_questionnaire_returned, questionnaire.pk)
 
 
 def profile_compute(
@@ -729,6 +731,38 @@ def survey_answer(
     SurveyNeed.objects.bulk_create(
         SurveyNeed(response=response, need=n) for n in sorted(set(needs))
     )
+    survey_publish(survey=survey, organisation_id=organisation.pk)
+
+
+@transaction.atomic
+def survey_publish(*, survey: TeacherSurvey, organisation_id: int, force: bool = False) -> bool:
+    """Renew the school's published figures when at least ``selectors.survey_publish_step()``
+    answers have come since they were last published (``force``: whatever their number, for
+    the demo data).
+
+    Pages of an open survey show only published figures, so no single answer can be read off
+    by comparing the page before and after it. The publication row is locked: two answers at
+    the same moment count each other. True when the figures were renewed.
+    """
+    from .selectors import survey_publish_step
+
+    publication, _created = SurveyPublication.objects.select_for_update().get_or_create(
+        survey=survey, organisation_id=organisation_id
+    )
+    answers = SurveyResponse.objects.filter(survey=survey, organisation_id=organisation_id)
+    n = answers.count()
+    new = n - publication.responses
+    if new <= 0 or (not force and new < survey_publish_step()):
+        return False
+    publication.needs = dict(
+        SurveyNeed.objects.filter(response__in=answers)
+        .values_list("need")
+        .annotate(c=Count("pk"))
+        .order_by()
+    )
+    publication.responses, publication.published_at = n, timezone.now()
+    publication.save(update_fields=["needs", "responses", "published_at"])
+    return True
 
 
 # --- Transformation stages (seed 000) -------------------------------------------------------------

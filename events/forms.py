@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor, TeacherNeed
 from network_portal.documents.uploads import DOCUMENTS, validate_upload
+from network_portal.ui.links import validate_web_url
 from roadmaps.models import RoadmapItem
 
 from .models import Audience, Event, EventType
@@ -103,6 +104,7 @@ class EventForm(forms.Form):
         label=_("Online link"),
         required=False,
         assume_scheme="https",
+        validators=[validate_web_url],
         error_messages={
             "invalid": _(
                 "The online link is not a valid address. Copy it whole from the browser, "
@@ -345,6 +347,7 @@ class MaterialForm(forms.Form):
         label=_("or a link"),
         required=False,
         assume_scheme="https",
+        validators=[validate_web_url],
         error_messages={"invalid": _("The link is not a valid address (https://…).")},
     )
 

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
+from network_portal.ui.links import validate_web_url
 
 
 class EventStatus(models.TextChoices):
@@ -103,7 +104,7 @@ class Event(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     place = models.CharField(_("place"), max_length=500, blank=True)
-    online_url = models.URLField(_("online link"), blank=True)
+    online_url = models.URLField(_("online link"), blank=True, validators=[validate_web_url])
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     registration_deadline = models.DateTimeField(_("registration deadline"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -240,7 +241,7 @@ class EventMaterial(models.Model):
     file = models.FileField(
         _("file"), storage=_private_storage, upload_to="events/materials/%Y/%m/", blank=True
     )
-    url = models.URLField(_("link"), blank=True)
+    url = models.URLField(_("link"), blank=True, validators=[validate_web_url])
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from network_portal.access.policy import scope_for
 from network_portal.accounts.models import RoleAssignment
 from network_portal.audit.services import audit_log
+from network_portal.outbox.services import enqueue_on_commit
 
 from . import rules
 from .models import (
@@ -166,7 +167,7 @@ def event_cancel(*, event: Event, user: Any, reason: str) -> Event:
         audit_log(actor=user, action="event.cancel", obj=locked, reason=reason)
         from .tasks import notify_event_cancelled
 
-        transaction.on_commit(lambda: notify_event_cancelled.delay(locked.pk))
+        enqueue_on_commit(notify_event_cancelled, locked.pk)
     return locked
 
 
@@ -207,8 +208,8 @@ def _promote_waiting(event: Event, *, now: datetime | None = None) -> list[Regis
     if promoted:
         from .tasks import notify_registration_promoted
 
-        ids = [r.pk for r in promoted]
-        transaction.on_commit(lambda: [notify_registration_promoted.delay(pk) for pk in ids])
+        for registration in promoted:
+            enqueue_on_commit(notify_registration_promoted, registration.pk)
     return promoted
 
 

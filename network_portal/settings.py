@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "network_portal.ui",
     "network_portal.documents",
     "network_portal.notifications",
+    "network_portal.outbox",
     # domain, in dependency order (each may import the ones above it)
     "schools",
     "diagnostics",
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     # Every view requires login unless decorated with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside MessageMiddleware: says "e-mails will follow" when the broker was down.
+    "network_portal.outbox.middleware.OutboxNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -274,6 +277,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 UPLOAD_MAX_SIZE = env.int("UPLOAD_MAX_SIZE", default=20 * 1024 * 1024)
 # Teacher difficulties survey (seed 004): a school's answers are shown only from this many on.
 DIAGNOSTICS_SURVEY_MIN_RESPONSES = env.int("DIAGNOSTICS_SURVEY_MIN_RESPONSES", default=5)
+# While a survey is open its figures are republished only after this many new answers (so
+# nobody learns one teacher's answer by comparing the page before and after it); never below 5.
+DIAGNOSTICS_SURVEY_PUBLISH_STEP = max(5, env.int("DIAGNOSTICS_SURVEY_PUBLISH_STEP", default=5))
 
 # --- E-mail -------------------------------------------------------------------------------
 
@@ -304,6 +310,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "documents.recover_jobs",
         "schedule": timedelta(minutes=5),
     },
+    # schools: imports whose worker died become «прерван» and can be started again.
+    "recover-imports": {"task": "schools.recover_imports", "schedule": timedelta(minutes=5)},
+    # network_portal.outbox: tasks that could not be queued when their change was saved.
+    "outbox-send-pending": {"task": "outbox.send_pending", "schedule": timedelta(minutes=2)},
     # events: registration, promotion and cancellation letters still owed (a failed or lost send).
     "events-retry-emails": {"task": "events.retry_emails", "schedule": timedelta(minutes=30)},
     # partnerships: signed agreements past their term become «истекло».

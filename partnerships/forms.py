@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor
 from network_portal.documents.uploads import SCANS, validate_upload
+from network_portal.ui.links import validate_web_url
 from schools.forms import decimal_comma_callback
 from schools.models import Municipality, Organisation
 
@@ -194,7 +195,11 @@ class PlanCreateForm(forms.Form):
 
 class StrengthForm(forms.ModelForm):
     evidence_url = forms.URLField(
-        label=_("Link to evidence"), required=False, assume_scheme="https", max_length=200
+        label=_("Link to evidence"),
+        required=False,
+        assume_scheme="https",
+        max_length=200,
+        validators=[validate_web_url],
     )
 
     class Meta:

@@ -11,6 +11,7 @@ from simple_history import register
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
+from network_portal.ui.links import validate_web_url
 
 
 class PartnershipStatus(models.TextChoices):
@@ -355,7 +356,7 @@ class DeclaredStrength(models.Model):
     )
     experience = models.CharField(_("experience"), max_length=500)
     evidence = models.TextField(_("evidence"), blank=True)
-    evidence_url = models.URLField(_("link to evidence"), blank=True)
+    evidence_url = models.URLField(_("link to evidence"), blank=True, validators=[validate_web_url])
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

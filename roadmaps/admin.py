@@ -38,8 +38,16 @@ class RoadmapItemAdmin(SimpleHistoryAdmin):
 
 @admin.register(MeasureTemplate)
 class MeasureTemplateAdmin(admin.ModelAdmin):
-    list_display = ("task", "risk_factor", "module", "duration_days", "with_leader", "is_active")
-    list_filter = ("risk_factor", "module", "is_active")
+    list_display = (
+        "task",
+        "region",
+        "risk_factor",
+        "module",
+        "duration_days",
+        "with_leader",
+        "is_active",
+    )
+    list_filter = ("region", "risk_factor", "module", "is_active")
 
 
 admin.site.register(Evidence)

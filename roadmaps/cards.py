@@ -17,6 +17,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from network_portal.ui.links import safe_href
+
 from .models import ItemStatus, ProgrammeModule, RoadmapItem
 from .rules import number_text
 
@@ -127,11 +129,15 @@ def evidence_list(item: RoadmapItem, labels: dict, download: str, tz=None) -> Sa
                 f"{who}</span></li>"
             )
         elif e.kind == "link":
-            shown = e.url if len(e.url) <= 60 else e.url[:59] + "…"
+            shown = _esc(e.url if len(e.url) <= 60 else e.url[:59] + "…")
+            href = safe_href(e.url)  # an http(s) address only, whatever was stored
+            if href:
+                shown = (
+                    f'<a href="{_esc(href)}" rel="noopener noreferrer" target="_blank">{shown}</a>'
+                )
             entries.append(
                 f'<li><span class="badge text-bg-light border">{_esc(labels["link"])}</span> '
-                f'<a href="{_esc(e.url)}" rel="noopener noreferrer" target="_blank">'
-                f'{_esc(shown)}</a> <span class="text-body-secondary">{who}</span></li>'
+                f'{shown} <span class="text-body-secondary">{who}</span></li>'
             )
         else:
             entries.append(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network_portal.documents.uploads import DOCUMENTS, validate_upload
+from network_portal.ui.links import validate_web_url
 
 from .models import ItemStatus, MeasureTemplate, Rating, RoadmapItem
 from .rules import number_text
@@ -219,7 +220,13 @@ class QuickUpdateForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("File"), required=False)
-    url = forms.URLField(label=_("Link"), required=False, max_length=1000, assume_scheme="https")
+    url = forms.URLField(
+        label=_("Link"),
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+        validators=[validate_web_url],
+    )
     text = forms.CharField(
         label=_("Comment"),
         required=False,

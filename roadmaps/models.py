@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
+from network_portal.ui.links import validate_web_url
 
 
 class ProgrammeModule(models.TextChoices):
@@ -216,8 +217,26 @@ def item_is_overdue(*, status: str, due_date: date, today: date | None = None) -
 class MeasureTemplate(models.Model):
     """A typical measure of the library (``0003_fill_measure_library``), proposed for a risk
     factor when a draft roadmap is built from a school's risk profile. Built from the forms of
-    interaction and programme modules of seeds 000, 002, 003 and 004; a coordinator edits it."""
+    interaction and programme modules of seeds 000, 002, 003 and 004.
 
+    Rows without a region are the portal's library (edited by an administrator). A regional
+    coordinator edits their region's own library: the first change copies the portal's library
+    for the region (``services.measure_library_copy_for_region``), so one region's changes never
+    reach another's roadmaps. A region without a copy uses the portal's library."""
+
+    region = models.ForeignKey(
+        "schools.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+        help_text=_("Empty for the portal's library that regions without their own use."),
+    )
+    #: The portal's measure this region's one was copied from (to find it on the first change).
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     risk_factor = models.ForeignKey(
         "diagnostics.RiskFactor",
         on_delete=models.PROTECT,
@@ -242,6 +261,7 @@ class MeasureTemplate(models.Model):
         verbose_name = _("typical measure")
         verbose_name_plural = _("library of typical measures")
         ordering = ["risk_factor__code", "position", "pk"]
+        indexes = [models.Index(fields=["region", "risk_factor"], name="roadmaps_measure_region")]
 
     def __str__(self) -> str:
         return self.task
@@ -269,7 +289,7 @@ class Evidence(models.Model):
     )
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_size = models.PositiveIntegerField(_("file size"), default=0)
-    url = models.URLField(_("link"), max_length=1000, blank=True)
+    url = models.URLField(_("link"), max_length=1000, blank=True, validators=[validate_web_url])
     text = models.TextField(_("comment"), blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

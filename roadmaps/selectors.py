@@ -125,9 +125,34 @@ def current_factor_levels(*, organisation) -> list[tuple[Any, str]]:
     )
 
 
-def measure_library(*, active_only: bool = True) -> QuerySet[MeasureTemplate]:
-    qs = MeasureTemplate.objects.select_related("risk_factor")
+def measure_library(
+    *, region_id: int | None = None, active_only: bool = True
+) -> QuerySet[MeasureTemplate]:
+    """The region's own library once it has one, else the portal's (``region_id`` None: the
+    portal's library itself)."""
+    own = region_id is not None and MeasureTemplate.objects.filter(region_id=region_id).exists()
+    qs = MeasureTemplate.objects.select_related("risk_factor").filter(
+        region_id=region_id if own else None
+    )
     return qs.filter(is_active=True) if active_only else qs
+
+
+def library_region_id_for_user(*, user) -> int | None:
+    """Whose library the user reads and edits: the coordinator's region, the methodologist's
+    municipality's region; ``None`` (the portal's library) for an administrator."""
+    from schools.models import Municipality
+
+    scope = scope_for(user)
+    if scope.is_admin:
+        return None
+    if scope.region_ids:
+        return min(scope.region_ids)
+    return (
+        Municipality.objects.filter(pk__in=scope.municipality_ids)
+        .order_by("pk")
+        .values_list("region_id", flat=True)
+        .first()
+    )
 
 
 def leader_of(*, partnership) -> Any | None:

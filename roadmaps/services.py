@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
+from network_portal.outbox.services import enqueue_on_commit
+from schools.models import Organisation, Region
 
 from .models import (
     CommentKind,
@@ -22,6 +24,7 @@ from .models import (
     Evidence,
     EvidenceKind,
     ItemStatus,
+    MeasureTemplate,
     QuarterRating,
     ReviewComment,
     Roadmap,
@@ -112,7 +115,14 @@ def roadmap_propose_measures(
     if not wanted:
         return 0, 0
     library: dict[int, list] = {}
-    for template in measure_library().filter(risk_factor__in=[f for f, _level in wanted]):
+    region_id = (
+        Organisation.objects.filter(pk=roadmap.organisation_id)
+        .values_list("municipality__region_id", flat=True)
+        .first()
+    )
+    for template in measure_library(region_id=region_id).filter(
+        risk_factor__in=[f for f, _level in wanted]
+    ):
         library.setdefault(template.risk_factor_id, []).append(template)
     leader = leader_of(partnership=roadmap.partnership)
     chosen = []
@@ -283,7 +293,7 @@ def roadmap_transition(*, roadmap: Roadmap, to: str, user, comment: str = "") ->
     audit_log(actor=user, action=f"roadmap_{to}", obj=roadmap, previous=previous)
     from .tasks import notify_review_step
 
-    transaction.on_commit(lambda: notify_review_step.delay(step.pk))
+    enqueue_on_commit(notify_review_step, step.pk)
     return roadmap
 
 
@@ -322,3 +332,79 @@ def parse_decimal(value: str) -> Decimal | None:
     if not value:
         return None
     return Decimal(value)
+
+
+# --- The library of typical measures, per region ------------------------------------------
+
+#: What a measure of the library holds (and the editing form changes).
+MEASURE_FIELDS = (
+    "risk_factor",
+    "module",
+    "task",
+    "measure",
+    "form_of_interaction",
+    "duration_days",
+    "target_indicator",
+    "target_value",
+    "with_leader",
+    "is_active",
+    "position",
+)
+
+
+@transaction.atomic
+def measure_library_copy_for_region(*, region: Region, actor: Any) -> int:
+    """Give the region its own copy of the portal's library (once); returns the rows copied.
+
+    The region row is locked, so two coordinators' first changes at once copy it once."""
+    Region.objects.select_for_update().get(pk=region.pk)
+    if MeasureTemplate.objects.filter(region=region).exists():
+        return 0
+    base = list(MeasureTemplate.objects.filter(region__isnull=True).order_by("pk"))
+    MeasureTemplate.objects.bulk_create(
+        MeasureTemplate(
+            region=region,
+            copied_from=template,
+            **{name: getattr(template, name) for name in MEASURE_FIELDS},
+        )
+        for template in base
+    )
+    audit_log(actor=actor, action="measure_library.copy", obj=region, measures=len(base))
+    return len(base)
+
+
+@transaction.atomic
+def measure_template_save(
+    *,
+    template: MeasureTemplate | None,
+    data: dict[str, Any],
+    region: Region | None,
+    actor: Any,
+) -> MeasureTemplate:
+    """Save a typical measure of ``region``'s library (``None``: the portal's library, an
+    administrator's). A region's first change copies the portal's library for it; a measure
+    of the portal's library is then changed in the region's copy only. Audit-logged."""
+    if region is not None:
+        measure_library_copy_for_region(region=region, actor=actor)
+        if template is not None and template.region_id is None:
+            template = MeasureTemplate.objects.get(region=region, copied_from_id=template.pk)
+    else:
+        template = MeasureTemplate.objects.get(pk=template.pk) if template is not None else None
+    if template is not None and template.region_id != (region.pk if region else None):
+        raise PermissionError("the measure belongs to another region's library")
+    created = template is None
+    target = template or MeasureTemplate(region=region)
+    before = {name: str(getattr(target, name)) for name in data} if not created else {}
+    for name, value in data.items():
+        if name in MEASURE_FIELDS:
+            setattr(target, name, value)
+    target.save()
+    changed = sorted(name for name in data if before.get(name) != str(getattr(target, name)))
+    audit_log(
+        actor=actor,
+        action="measure_template.create" if created else "measure_template.save",
+        obj=target,
+        region=region.pk if region else None,
+        changed=changed,
+    )
+    return target

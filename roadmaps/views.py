@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +17,7 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role
+from schools.models import Region
 
 from . import export, selectors, services
 from .forms import (
@@ -458,20 +459,31 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.COORDINATOR, Role.METHODOLOGIST)
 def library(request: HttpRequest) -> HttpResponse:
-    templates = selectors.measure_library(active_only=False)
+    """The library of the user's region (the portal's one until the region changes it)."""
+    region_id = selectors.library_region_id_for_user(user=request.user)
+    templates = selectors.measure_library(region_id=region_id, active_only=False)
     context = {
         "templates": templates,
         "can_edit": scope_for(request.user).has_role(Role.COORDINATOR),
+        "region": Region.objects.filter(pk=region_id).first() if region_id else None,
+        "is_own": region_id is not None and any(t.region_id for t in templates[:1]),
     }
     return render(request, "roadmaps/library.html", context)
 
 
 @role_required(Role.COORDINATOR)
 def library_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    template = get_object_or_404(MeasureTemplate, pk=pk) if pk else MeasureTemplate()
-    form = MeasureTemplateForm(request.POST or None, instance=template)
+    """A measure of the coordinator's region's library (another region's is a 404); the
+    first change copies the portal's library for the region."""
+    region_id = selectors.library_region_id_for_user(user=request.user)
+    library = selectors.measure_library(region_id=region_id, active_only=False)
+    template = get_for_user_or_404(library, pk=pk) if pk else None
+    form = MeasureTemplateForm(request.POST or None, instance=template or MeasureTemplate())
     if request.method == "POST" and form.is_valid():
-        form.save()
+        region = Region.objects.get(pk=region_id) if region_id else None
+        services.measure_template_save(
+            template=template, data=form.cleaned_data, region=region, actor=request.user
+        )
         messages.success(request, _("The typical measure is saved."))
         return redirect("roadmaps:library")
     return render(request, "roadmaps/library_form.html", {"form": form, "template": template})

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.documents.storage import private_storage as _private_storage
+from network_portal.ui.links import validate_web_url
 
 from .validators import validate_inn, validate_login, validate_ogrn
 
@@ -143,7 +144,9 @@ class Organisation(models.Model):
     director_name = models.CharField(_("director"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=200, blank=True)
     email = models.CharField(_("e-mail"), max_length=300, blank=True)
-    website = models.CharField(_("website"), max_length=300, blank=True)
+    website = models.CharField(
+        _("website"), max_length=300, blank=True, validators=[validate_web_url]
+    )
     is_active = models.BooleanField(pgettext_lazy("organisation", "active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -593,6 +596,8 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    # An XLSX file is read in the Celery worker, never in the web request (``tasks.read_import``).
+    READING = "reading", _("Reading the file")
     UPLOADED = "uploaded", _("Uploaded")
     CHECKING = "checking", _("Checking the rows")
     PREVIEWED = "previewed", _("Checked")
@@ -601,6 +606,9 @@ class ImportStatus(models.TextChoices):
     DONE = "done", _("Imported")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Failed")
+    # The worker died (or the message was lost) before the import finished: nothing was
+    # written (one transaction), so it can be started again (``schools.recovery``).
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class ImportRun(models.Model):
@@ -647,7 +655,7 @@ class ImportRun(models.Model):
     sample = models.JSONField(_("first rows of the file"), default=list, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
     is_dry_run = models.BooleanField(_("check only"), default=False)
     skip_invalid = models.BooleanField(
@@ -669,6 +677,12 @@ class ImportRun(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The last sign of life of the background work (queued, claimed, progress); a run queued,
+    # checking or running without one for ``recovery.STALE_AFTER`` has no worker.
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    #: Names as decoded, from the start, middle and end of the file, shown on the check page
+    #: before anything is written, so that a wrong encoding is seen (``decoding.names_sample``).
+    name_sample = models.JSONField(_("names as read"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("import")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
+from network_portal.outbox.services import enqueue_on_commit
 
 from .categorization import ContextFact, categorize_all
 from .importing.changes import change_rows
@@ -23,10 +24,12 @@ from .importing.columns import (
     guess_mapping,
     merge_saved_mapping,
 )
+from .importing.decoding import names_sample
 from .importing.municipalities import MunicipalityLookup
 from .importing.organisations import apply_organisations, context_fields_in, plan_organisations
 from .importing.reader import ImportFileError, Table, read_table
 from .importing.results import apply_results, check_year, plan_results
+from .importing.spreadsheet import check_archive, is_spreadsheet
 from .models import (
     CategoryAssignment,
     CategoryRules,
@@ -40,6 +43,7 @@ from .models import (
     SavedMapping,
     SchoolContext,
 )
+from .recovery import import_run_heartbeat
 from .selectors import result_facts, thresholds_for_regions
 
 # --- imports ----------------------------------------------------------------------------------
@@ -68,12 +72,16 @@ def import_run_create(
     create_municipalities: bool = False,
     map_options: dict[str, str] | None = None,
     mapping_name: str = "",
-) -> tuple[ImportRun, Table]:
+    read_later: bool = False,
+) -> tuple[ImportRun, Table | None]:
     """Read the file (raising ``ImportFileError`` with a Russian message) and log the upload.
 
     ``region`` without ``municipality`` is a region-wide import: each row goes to the
     municipality its column names. ``mapping_name`` applies a mapping saved in the wizard,
-    ``map_options`` (``--map``) change single columns on top of it."""
+    ``map_options`` (``--map``) change single columns on top of it. ``read_later`` (an XLSX
+    uploaded in the wizard): only the archive is checked here; the run is stored «reading»
+    and the Celery worker reads the file (:func:`import_run_read`).
+    """
     import_check_size(len(data))
     if kind == ImportKind.RESULTS:
         message = check_year(year) if year else _("Choose the year of the results.")
@@ -83,7 +91,6 @@ def import_run_create(
         raise ImportFileError(check_year(year))
     if municipality is not None:
         region = municipality.region
-    table = read_table(data, file_name=file_name)
     saved = None
     if mapping_name:
         saved = (
@@ -95,26 +102,9 @@ def import_run_create(
             raise ImportFileError(
                 _("No saved column mapping is called «%(name)s».") % {"name": mapping_name}
             )
-    elif municipality is not None:
-        saved = (
-            ColumnMapping.objects.filter(
-                municipality=municipality, kind=kind, assessment=assessment
-            )
-            .values_list("mapping", flat=True)
-            .first()
-        )
-    mapping = merge_saved_mapping(table.headers, guess_mapping(table.headers, kind), saved)
-    if map_options:
-        missing = [h for h in map_options.values() if h not in table.headers]
-        if missing:
-            raise ImportFileError(
-                _("The file has no column «%(header)s» (--map).") % {"header": missing[0]}
-            )
-        mapping = apply_map_options(mapping, map_options)
-    if municipality is None and "municipality" not in mapping and "district" in mapping:
-        # A region-wide file whose only territorial column is an okrug (Moscow's files):
-        # the okrugs are the municipalities of the region.
-        mapping["municipality"] = mapping.pop("district")
+    if read_later:
+        check_archive(data)
+    table = None if read_later else read_table(data, file_name=file_name)
     run = ImportRun(
         kind=kind,
         assessment=assessment,
@@ -124,19 +114,78 @@ def import_run_create(
         create_municipalities=create_municipalities,
         file_name=file_name[:255],
         file_size=len(data),
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        headers=table.headers,
-        sample=[row.values for row in table.rows[:3]],
-        mapping=mapping,
-        total_rows=len(table.rows),
         source=source,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    if keep_file:
+    if table is None:
+        run.status, run.heartbeat_at = ImportStatus.READING, timezone.now()
+    else:
+        _describe_table(run, table, saved=saved, map_options=map_options)
+    if keep_file or read_later:
         run.file.save(file_name, ContentFile(data), save=False)
     run.save()
     return run, table
+
+
+def _describe_table(
+    run: ImportRun,
+    table: Table,
+    *,
+    saved: dict | None = None,
+    map_options: dict[str, str] | None = None,
+) -> None:
+    """What the columns step needs of a file just read: columns, first rows, a mapping
+    (``saved`` — a mapping saved by name; ``map_options`` — the commands' ``--map``)."""
+    if saved is None and run.municipality_id is not None:
+        saved = (
+            ColumnMapping.objects.filter(
+                municipality_id=run.municipality_id, kind=run.kind, assessment=run.assessment
+            )
+            .values_list("mapping", flat=True)
+            .first()
+        )
+    mapping = merge_saved_mapping(table.headers, guess_mapping(table.headers, run.kind), saved)
+    if map_options:
+        missing = [h for h in map_options.values() if h not in table.headers]
+        if missing:
+            raise ImportFileError(
+                _("The file has no column «%(header)s» (--map).") % {"header": missing[0]}
+            )
+        mapping = apply_map_options(mapping, map_options)
+    if run.municipality_id is None and "municipality" not in mapping and "district" in mapping:
+        # A region-wide file whose only territorial column is an okrug (Moscow's files):
+        # the okrugs are the municipalities of the region.
+        mapping["municipality"] = mapping.pop("district")
+    run.mapping = mapping
+    run.encoding, run.delimiter = table.encoding, table.delimiter
+    run.headers = table.headers
+    run.sample = [row.values for row in table.rows[:3]]
+    run.total_rows = len(table.rows)
+
+
+def import_run_read(*, run: ImportRun) -> None:
+    """The Celery side of an XLSX upload: read the stored file within the limits of
+    ``importing.spreadsheet``; the run goes on to the columns step, or fails with the reason."""
+    try:
+        table = _table_of(run)
+    except ImportFileError as exc:
+        run.status, run.error, run.finished_at = ImportStatus.FAILED, str(exc), timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        return
+    _describe_table(run, table)
+    run.status, run.error = ImportStatus.UPLOADED, ""
+    run.save(
+        update_fields=[
+            "mapping",
+            "encoding",
+            "delimiter",
+            "headers",
+            "sample",
+            "total_rows",
+            "status",
+            "error",
+        ]
+    )
 
 
 def import_run_log_failure(
@@ -171,8 +220,13 @@ def import_run_upload(*, upload: Any, kind: str, **options: Any) -> ImportRun:
     """The wizard's first step: read the uploaded file; a file that cannot be read is logged
     as a failed import and the Russian reason raised as ``ImportFileError``."""
     data = upload.read()
+    # A spreadsheet is parsed in the worker, never here (issue 16: a 385 KB XLSX took 29.6 s
+    # and 731 MB of a web worker); the archive's limits are checked at once.
+    later = is_spreadsheet(data, upload.name)
     try:
-        run, _table = import_run_create(data=data, file_name=upload.name, kind=kind, **options)
+        run, _table = import_run_create(
+            data=data, file_name=upload.name, kind=kind, read_later=later, **options
+        )
     except ImportFileError as exc:
         import_run_log_failure(
             file_name=upload.name,
@@ -186,6 +240,10 @@ def import_run_upload(*, upload: Any, kind: str, **options: Any) -> ImportRun:
             },
         )
         raise
+    if later:
+        from .tasks import read_import
+
+        enqueue_on_commit(read_import, run.pk)
     return run
 
 
@@ -324,8 +382,10 @@ def import_run_preview(
 ):
     """Check every row without writing; store counts and issues on the run (the check page
     shows what is stored: the file is read once per check, not on every visit)."""
-    plan = _plan(run, table or _table_of(run), municipality_ids=municipality_ids, progress=progress)
+    table = table or _table_of(run)
+    plan = _plan(run, table, municipality_ids=municipality_ids, progress=progress)
     _store_plan(run, plan)
+    run.name_sample = names_sample(table, run.mapping.get("full_name"))
     run.status, run.progress, run.error = ImportStatus.PREVIEWED, 100, ""
     run.save(
         update_fields=[
@@ -336,6 +396,7 @@ def import_run_preview(
             "status",
             "progress",
             "error",
+            "name_sample",
         ]
     )
     return plan
@@ -347,15 +408,16 @@ def import_run_check(*, run: ImportRun) -> None:
     Raises ``ImportFileError`` (a Russian message) when a small file cannot be checked; a large
     one's failure is stored on the run (``error``, back to the columns step).
     """
-    if run.total_rows <= IMPORT_CHECK_SYNC_ROWS:
+    # A spreadsheet is never parsed in the web request, however few its rows.
+    if run.total_rows <= IMPORT_CHECK_SYNC_ROWS and run.encoding != "xlsx":
         import_run_preview(run=run)
         return
     from .tasks import check_import
 
     run.status, run.progress, run.error = ImportStatus.CHECKING, 0, ""
-    run.counts, run.issues = {}, []
-    run.save(update_fields=["status", "progress", "error", "counts", "issues"])
-    transaction.on_commit(lambda: check_import.delay(run.pk))
+    run.counts, run.issues, run.heartbeat_at = {}, [], timezone.now()
+    run.save(update_fields=["status", "progress", "error", "counts", "issues", "heartbeat_at"])
+    enqueue_on_commit(check_import, run.pk)
 
 
 def import_run_check_in_background(*, run: ImportRun) -> None:
@@ -370,11 +432,15 @@ def import_run_check_in_background(*, run: ImportRun) -> None:
 def import_run_can_apply(*, run: ImportRun) -> bool:
     """Checked and not imported yet — or refused because of invalid rows, which the user may
     still import without them (the stored file is checked again when applied)."""
-    return bool(run.file) and run.status in (ImportStatus.PREVIEWED, ImportStatus.REJECTED)
+    return bool(run.file) and run.status in (
+        ImportStatus.PREVIEWED,
+        ImportStatus.REJECTED,
+        ImportStatus.INTERRUPTED,  # the worker died: nothing was written (schools.recovery)
+    )
 
 
 def _set_progress(run_id: int, percent: int) -> None:
-    ImportRun.objects.filter(pk=run_id).update(progress=min(percent, 99))
+    import_run_heartbeat(run_id, progress=min(percent, 99))
 
 
 def import_run_apply(
@@ -390,8 +456,8 @@ def import_run_apply(
     the progress too (the commands print it)."""
     if skip_invalid is not None:
         run.skip_invalid = skip_invalid
-    run.status = ImportStatus.RUNNING
-    run.save(update_fields=["status", "skip_invalid"])
+    run.status, run.heartbeat_at = ImportStatus.RUNNING, timezone.now()
+    run.save(update_fields=["status", "skip_invalid", "heartbeat_at"])
 
     def progress(percent: int) -> None:
         _set_progress(run.pk, percent)
@@ -451,9 +517,11 @@ def import_run_queue(*, run: ImportRun, skip_invalid: bool) -> None:
     run.status = ImportStatus.QUEUED
     run.progress = 0
     run.error = ""
-    run.finished_at = None
-    run.save(update_fields=["skip_invalid", "status", "progress", "error", "finished_at"])
-    transaction.on_commit(lambda: run_import.delay(run.pk))
+    run.finished_at, run.heartbeat_at = None, timezone.now()
+    run.save(
+        update_fields=["skip_invalid", "status", "progress", "error", "finished_at", "heartbeat_at"]
+    )
+    enqueue_on_commit(run_import, run.pk)
 
 
 def import_run_save_mapping(
@@ -556,9 +624,7 @@ def categories_recompute_later(
     from .tasks import recompute_categories
 
     ids = list(organisation_ids) if organisation_ids is not None else None
-    transaction.on_commit(
-        lambda: recompute_categories.delay(organisation_ids=ids, region_id=region_id)
-    )
+    enqueue_on_commit(recompute_categories, organisation_ids=ids, region_id=region_id)
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ from .forms import (
     SchoolFilter,
 )
 from .importing.reader import ImportFileError
+from .models import ImportStatus
 from .rules_file import rules_dumps, rules_load
 
 PAGE_SIZE = 50
@@ -345,6 +346,8 @@ def import_new(request: HttpRequest) -> HttpResponse:
         except ImportFileError as exc:
             form.add_error("file", str(exc))
         else:
+            if run.status == ImportStatus.READING:  # an XLSX: read in the background
+                return redirect("schools:import_detail", pk=run.pk)
             return redirect("schools:import_mapping", pk=run.pk)
     return render(request, "schools/import_new.html", {"form": form})
 
@@ -356,6 +359,8 @@ def _run_for(request: HttpRequest, pk: int):
 
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
+    if run.status == ImportStatus.READING:
+        return redirect("schools:import_detail", pk=run.pk)
     saved = selectors.saved_mappings_for(kind=run.kind)
     chosen = saved.filter(name=request.GET.get("use", "")).first()
     form = MappingForm(

@@ -25,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from network_portal.ui.links import safe_href
+
 from ..models import Municipality, Organisation, SchoolContext
 from ..normalize import normalize_name, sort_key
 from ..validators import (
@@ -462,6 +464,15 @@ def _row_values(
                 )
             else:
                 values[name] = number.quantize(_COORD)
+    website = values.get("website")
+    if website and not safe_href(website):  # «javascript://%0aalert()» is no website
+        del values["website"]
+        line_errors.append(
+            (
+                "website",
+                _("The website «%(value)s» is not an http(s) link.") % {"value": website[:60]},
+            )
+        )
     no_key = not any(values.get(k) for k in ("inn", "ogrn", "login", "code", "full_name"))
     if no_key and not any(name == "login" for name, _m in line_errors):
         line_errors.append(

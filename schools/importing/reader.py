@@ -23,7 +23,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from charset_normalizer import from_bytes
 from django.utils.translation import gettext as _
 
 ALLOWED_EXTENSIONS = (".csv", ".txt", ".xlsx")
@@ -66,24 +65,15 @@ def read_table(data: bytes, *, file_name: str) -> Table:
         return _read_xlsx(data)
     if not name.endswith(ALLOWED_EXTENSIONS) or b"\x00" in data[:4096]:
         raise ImportFileError(_("The file is neither CSV nor XLSX. Upload a .csv or .xlsx table."))
-    text, encoding = decode(data)
-    return parse_csv_text(text, encoding=encoding)
+    from .decoding import EncodingError, decode_bytes, mark_undecodable_rows
 
-
-def decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) first; otherwise the best Cyrillic guess, cp1251 by default."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data.decode("utf-8-sig"), "utf-8-sig"
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data[:200_000], cp_isolation=["cp1251", "koi8_r", "cp866"]).best()
-    encoding = best.encoding if best is not None else "cp1251"
-    try:
-        return data.decode(encoding), encoding
-    except (UnicodeDecodeError, LookupError):
-        return data.decode("cp1251", errors="replace"), "cp1251"
+        decoded = decode_bytes(data)
+        table = parse_csv_text(decoded.text, encoding=decoded.encoding)
+        mark_undecodable_rows(table, decoded.bad)
+    except EncodingError as exc:
+        raise ImportFileError(str(exc)) from exc
+    return table
 
 
 def detect_delimiter(text: str) -> str:
@@ -298,23 +288,10 @@ def _width_problem(values: list[str], headers: list[str], *, counted: bool) -> t
 
 
 def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
+    """Within limits of rows, columns, cell size and unpacked size (``spreadsheet``)."""
+    from .spreadsheet import read_xlsx
 
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise ImportFileError(
-            _("The file cannot be read as an XLSX table. Save it again from Excel or as CSV.")
-        ) from exc
-    sheet = workbook.worksheets[0]
-    raw, lines = [], []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        raw.append([_cell_text(v) for v in values])
-        lines.append(number)
-    workbook.close()
-    table = _to_table(raw, lines, [], counted=False)
-    table.encoding, table.delimiter = "xlsx", ""
-    return table
+    return read_xlsx(data)
 
 
 def _cell_text(value) -> str:

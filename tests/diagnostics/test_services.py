@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from diagnostics import selectors, services
 from diagnostics.models import (
@@ -380,6 +381,10 @@ def test_survey_results_hidden_below_the_threshold(world):
     results = selectors.survey_results(survey=survey)
     by_school = {r["school"].pk: r for r in results["schools"]}
     assert by_school[world.school.pk]["visible"] is True
+    assert by_school[world.school.pk]["texts"] == []  # free texts only after the survey closes
+    with time_machine.travel(survey.closes_on + datetime.timedelta(days=1)):
+        results = selectors.survey_results(survey=survey)
+    by_school = {r["school"].pk: r for r in results["schools"]}
     assert by_school[world.school.pk]["texts"] == ["Секретный текст"] * 5
     hidden = by_school[world.leader.pk]
     assert (hidden["visible"], hidden["needs"], hidden["texts"]) == (False, [], [])

@@ -4,6 +4,7 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -575,7 +576,11 @@ def test_survey_results_hide_a_school_below_the_threshold(client_for, users, wor
     assert "hidden-results" in page
     answer_survey(survey, world.school, ["ovz"], 1, "")
     page = client_for(users.methodologist).get(url).content.decode()
-    assert "Очень личный текст" in page
+    assert "hidden-results" not in page  # the figures are shown from five answers on
+    assert "Очень личный текст" not in page  # free texts only after the survey closes
+    with time_machine.travel(survey.closes_on + datetime.timedelta(days=1)):
+        page = client_for(users.methodologist).get(url).content.decode()
+        assert "Очень личный текст" in page
     assert client_for(users.outsider).get(url).status_code == 404
     assert client_for(users.director).get(reverse("diagnostics:survey_list")).status_code == 403
 

@@ -79,7 +79,7 @@ def test_propose_again_adds_only_uncovered_factors(world, users, client_for):
     assert codes == [6, 6, 6, 10, 10]
 
 
-def test_coordinator_edits_the_library(users, client_for):
+def test_coordinator_edits_the_library(world, users, client_for):
     template = MeasureTemplate.objects.filter(risk_factor__code=1).first()
     url = reverse("roadmaps:library_edit", args=[template.pk])
     data = {
@@ -88,8 +88,11 @@ def test_coordinator_edits_the_library(users, client_for):
         "target_indicator": "Число", "target_value": "3", "is_active": "on",
     }  # fmt: skip
     assert client_for(users.coordinator).post(url, data).status_code == 302
+    # The coordinator's region gets its own copy; the portal's library is unchanged.
+    own = MeasureTemplate.objects.get(region=world.region, copied_from=template)
+    assert own.task == "Новая мера" and not own.with_leader
     template.refresh_from_db()
-    assert template.task == "Новая мера" and not template.with_leader
+    assert template.task != "Новая мера"
 
 
 def test_propose_without_a_profile_says_why(world, users, client_for):

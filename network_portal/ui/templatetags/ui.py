@@ -13,3 +13,11 @@ def query_replace(context, **kwargs) -> str:
         else:
             query[key] = value
     return query.urlencode()
+
+
+@register.filter(name="safe_href")
+def safe_href_filter(value) -> str:
+    """``href="{{ x|safe_href }}"``: an http(s) address, or "" (see ``ui.links``)."""
+    from network_portal.ui.links import safe_href
+
+    return safe_href(value)
