@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor
+from network_portal.accounts.validators import validate_no_control_characters
 from network_portal.documents.uploads import SCANS, validate_upload
 from schools.models import Municipality, Organisation
 
@@ -281,7 +282,9 @@ class ScanForm(forms.Form):
 
 
 class AgreementTemplateForm(forms.Form):
-    title = forms.CharField(label=_("Document title"), max_length=300)
+    title = forms.CharField(
+        label=_("Document title"), max_length=300, validators=[validate_no_control_characters]
+    )
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 24}))
 
     def __init__(self, *args, disabled: bool = False, **kwargs):
