@@ -125,7 +125,16 @@ TEMPLATES = [
                 "network_portal.ui.context_processors.shell",
             ],
         },
-    }
+    },
+    # Plain text (e-mail bodies and subjects): the same templates, no HTML escaping, so a
+    # school named МБОУ "СОШ <№ 5>" reads as such and not as &quot;…&lt;.
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Data ---------------------------------------------------------------------------------
