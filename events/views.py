@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import get_for_user_or_404, require
+from network_portal.ui.request_size import accepts_upload
 
 from . import rules, selectors, services
 from .forms import (
@@ -344,6 +345,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@accepts_upload()
 @require_POST
 def material_add(request: HttpRequest, pk: int) -> HttpResponse:
     event = _editable_event(request, pk)

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF (the first to read a POST body): refuses a body larger than the view allows.
+    "network_portal.ui.request_size.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every view requires login unless decorated with @login_not_required.
@@ -284,9 +286,13 @@ STORAGES = {
 # Development and tests serve static files straight from their folders; production serves
 # the collected, compressed and hashed copies from STATIC_ROOT.
 WHITENOISE_USE_FINDERS = not PRODUCTION
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Request bodies (network_portal.ui.request_size): views marked @accepts_upload take files up
+# to UPLOAD_MAX_SIZE from logged-in users; every other body is at most REQUEST_BODY_MAX_SIZE.
+# The proxy's client_max_body_size is UPLOAD_MAX_SIZE + REQUEST_BODY_MAX_SIZE (README).
 UPLOAD_MAX_SIZE = env.int("UPLOAD_MAX_SIZE", default=20 * 1024 * 1024)
+REQUEST_BODY_MAX_SIZE = env.int("REQUEST_BODY_MAX_SIZE", default=2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_SIZE
 # Teacher difficulties survey (seed 004): a school's answers are shown only from this many on.
 DIAGNOSTICS_SURVEY_MIN_RESPONSES = env.int("DIAGNOSTICS_SURVEY_MIN_RESPONSES", default=5)
 

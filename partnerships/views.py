@@ -19,6 +19,7 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role
+from network_portal.ui.request_size import accepts_upload
 from schools.models import Organisation
 
 from . import history, selectors, services, transitions
@@ -599,6 +600,7 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("partnerships:agreement_detail", pk=agreement.pk)
 
 
+@accepts_upload()
 @require_POST
 def agreement_scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = _agreement(request, pk)

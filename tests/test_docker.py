@@ -30,6 +30,9 @@ def test_commands():
     assert "manage.py migrate --noinput" in web
     assert "gunicorn network_portal.wsgi:application" in web
     assert "--bind 0.0.0.0:8000" in web
+    # Request line and header limits, workers and timeouts (issue 16): one file for both.
+    assert "--config gunicorn.conf.py" in web
+    assert '"--config", "gunicorn.conf.py"' in DOCKERFILE
     assert SERVICES["worker"]["command"].startswith("celery -A network_portal worker")
     assert SERVICES["beat"]["command"].startswith("celery -A network_portal beat")
 
