@@ -178,10 +178,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
-# Brute-force protection: lock a login (per e-mail and address) after repeated failures.
+# Brute-force protection (network_portal/accounts/throttle.py): a login is locked per pair
+# (address, account) after repeated failures, so a stranger's failures never lock the owner
+# out from their own address; an address failing too often over any accounts is refused.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+# The client's address behind the reverse proxy (README «Deployment behind a proxy»): the
+# number of proxies that append to X-Forwarded-For (0: no proxy, the header is ignored) and,
+# optionally, the proxies' own addresses or networks the header is believed from.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+PROXY_TRUSTED_IPS = env.list("PROXY_TRUSTED_IPS", default=[])
+AXES_CLIENT_IP_CALLABLE = "network_portal.accounts.client_ip.client_ip"
 # The login form's field is "username" (axes would look for "email", the USERNAME_FIELD, and
 # lock nothing); the key is lower-cased so "A@x.ru" and "a@x.ru" count as one account.
 AXES_USERNAME_FORM_FIELD = "username"
@@ -196,7 +205,6 @@ def axes_username(request, credentials=None) -> str:
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True

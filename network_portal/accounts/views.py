@@ -10,6 +10,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 
 from .forms import LoginForm, ProfileForm
+from .throttle import login_address_throttled
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -17,6 +18,13 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # An address that failed too often (over any accounts) is refused before any
+        # password is checked; the owner's own address is not affected.
+        if login_address_throttled(request):
+            return render(request, "accounts/address_throttled.html", status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
