@@ -127,13 +127,14 @@ class NetworkForm(forms.ModelForm):
         fields = ("name", "model", "municipality", "coordinator", "members", "description")
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, municipalities, organisations, **kwargs):
+    def __init__(self, *args, municipalities, organisations, coordinators=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         self.fields["municipality"].queryset = municipalities
         orgs = organisations.order_by("short_name")
-        self.fields["coordinator"].queryset = orgs
+        coordinators = orgs if coordinators is None else coordinators.order_by("short_name")
+        self.fields["coordinator"].queryset = coordinators
         self.fields["members"].queryset = orgs
         self.fields["members"].widget.attrs["size"] = 10
         self.fields["coordinator"].label_from_instance = lambda o: o.short_name
