@@ -86,3 +86,16 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".git", ".venv", ".env", "db.sqlite3", "media/", "private_media/"):
         assert entry in ignored
+
+
+def test_gunicorn_conf_bounds_the_request_line_and_headers():
+    """gunicorn.conf.py (issue 16): request line and headers are bounded; bodies are bounded
+    per view by the portal and by the proxy (README)."""
+    conf: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), conf)  # noqa: S102 (our own config file)
+    assert 0 < conf["limit_request_line"] <= 8190
+    assert 0 < conf["limit_request_fields"] <= 100
+    assert 0 < conf["limit_request_field_size"] <= 8190
+    assert conf["timeout"] <= 120
+    readme = (ROOT / "README.md").read_text()
+    assert "client_max_body_size" in readme and "PROXY_COUNT=1" in readme
