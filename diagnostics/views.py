@@ -20,6 +20,7 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role, User
+from network_portal.ui.request_size import accepts_upload
 from schools.models import Municipality
 
 from . import pages, selectors, services
@@ -347,6 +348,7 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
 # --- Transformation stages (seed 000) ----------------------------------------------------------------
 
 
+@accepts_upload()
 def stage_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     school = get_for_user_or_404(selectors.stage_school_list_for_user(user=request.user), pk=org_pk)
     require(pages.can_set_stage(request.user, school))

@@ -101,13 +101,16 @@ def public_certificate_verify(request: HttpRequest, code: str = "") -> HttpRespo
     code = (code or request.GET.get("code", "")).strip().upper()
     if not code:
         return render(request, "events/public/verify.html", {"code": ""})
-    if "code" in request.GET:
+    plausible = rules.certificate_code_plausible(code)
+    if plausible and "code" in request.GET:
         return redirect("events:public_certificate_verify", code=code)
     registration = (
         Registration.objects.select_related("event", "event__organiser", "user")
         .filter(certificate_code=code, attended=True)
         .exclude(event__status__in=(EventStatus.DRAFT, EventStatus.CANCELLED))
         .first()
+        if plausible
+        else None
     )
     holder = None
     if registration is not None:

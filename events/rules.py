@@ -107,6 +107,12 @@ def certificate_code_new() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
+def certificate_code_plausible(code: str) -> bool:
+    """Could this be a certificate code at all (letters, digits, dashes, short)? Anything
+    else is not looked up, nor put into a URL."""
+    return 0 < len(code) <= 20 and all(c.isascii() and (c.isalnum() or c == "-") for c in code)
+
+
 def name_masked(*, last_name: str, first_name: str, middle_name: str = "") -> str:
     """«Петров М. А.» → «П***в М. А.»: enough to check a certificate against a person."""
     last = last_name.strip()
@@ -146,6 +152,22 @@ def month_weeks(*, year: int, month: int) -> list[list[date]]:
 def month_shift(*, year: int, month: int, delta: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + delta
     return index // 12, index % 12 + 1
+
+
+#: Months a calendar may show: the grid pads a month with days of its neighbours, so the
+#: first and last years ``date`` knows are left out.
+MONTH_YEARS = range(1900, 3000)
+
+
+def month_parse(value: str | None, *, today: date) -> tuple[int, int]:
+    """``YYYY-MM`` from a query string; today's month for anything else (garbage, months out
+    of range, numbers too long for an int of C)."""
+    parts = (value or "").split("-")
+    if len(parts) == 2 and all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+        year, month = int(parts[0]), int(parts[1])
+        if year in MONTH_YEARS and 1 <= month <= 12:
+            return year, month
+    return today.year, today.month
 
 
 def month_param(year: int, month: int) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -16,8 +14,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import get_for_user_or_404, require
+from network_portal.ui.request_size import accepts_upload
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import (
     CancelForm,
     EventFilterForm,
@@ -346,6 +345,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@accepts_upload()
 @require_POST
 def material_add(request: HttpRequest, pk: int) -> HttpResponse:
     event = _editable_event(request, pk)
@@ -390,23 +390,13 @@ def planning(request: HttpRequest) -> HttpResponse:
     )
     if municipality is None:
         raise Http404
-    year, month = _month(request.GET.get("month"))
+    year, month = rules.month_parse(request.GET.get("month"), today=timezone.localdate())
     context = selectors.planning_month(
         user=request.user, municipality=municipality, year=year, month=month
     )
     context["municipalities"] = municipalities
     context["can_create"] = selectors.event_can_create(user=request.user)
     return render(request, "events/planning.html", context)
-
-
-def _month(value: str | None) -> tuple[int, int]:
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        date(year, month, 1)
-        return year, month
-    except ValueError:
-        today = timezone.localdate()
-        return today.year, today.month
 
 
 def calendar_settings(request: HttpRequest) -> HttpResponse:

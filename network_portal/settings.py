@@ -92,9 +92,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Files handed out behind a permission check: Cache-Control: private, no-store.
+    "network_portal.documents.middleware.PrivateDownloadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF (the first to read a POST body): refuses a body larger than the view allows.
+    "network_portal.ui.request_size.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every view requires login unless decorated with @login_not_required.
@@ -128,7 +132,16 @@ TEMPLATES = [
                 "network_portal.ui.context_processors.shell",
             ],
         },
-    }
+    },
+    # Plain text (e-mail bodies and subjects): the same templates, no HTML escaping, so a
+    # school named МБОУ "СОШ <№ 5>" reads as such and not as &quot;…&lt;.
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Data ---------------------------------------------------------------------------------
@@ -139,6 +152,12 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that accepts and never answers must not hold a worker forever (libpq waits
+    # without limit by default). /healthz uses shorter timeouts of its own.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=10)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -164,10 +183,19 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
-# Brute-force protection: lock a login (per e-mail and address) after repeated failures.
+# Brute-force protection (network_portal/accounts/throttle.py): a login is locked per pair
+# (address, account) after repeated failures, so a stranger's failures never lock the owner
+# out from their own address; an address failing too often over any accounts is refused.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+# The client's address behind the reverse proxy (README «Deployment behind a proxy»): the
+# number of proxies that append to X-Forwarded-For (0: no proxy, the header is ignored) and,
+# optionally, the proxies' own addresses or networks the header is believed from.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+PROXY_TRUSTED_IPS = env.list("PROXY_TRUSTED_IPS", default=[])
+AXES_CLIENT_IP_CALLABLE = "network_portal.accounts.client_ip.client_ip"
 # The login form's field is "username" (axes would look for "email", the USERNAME_FIELD, and
 # lock nothing); the key is lower-cased so "A@x.ru" and "a@x.ru" count as one account.
 AXES_USERNAME_FORM_FIELD = "username"
@@ -182,7 +210,6 @@ def axes_username(request, credentials=None) -> str:
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
 SESSION_COOKIE_HTTPONLY = True
@@ -272,9 +299,13 @@ STORAGES = {
 # Development and tests serve static files straight from their folders; production serves
 # the collected, compressed and hashed copies from STATIC_ROOT.
 WHITENOISE_USE_FINDERS = not PRODUCTION
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Request bodies (network_portal.ui.request_size): views marked @accepts_upload take files up
+# to UPLOAD_MAX_SIZE from logged-in users; every other body is at most REQUEST_BODY_MAX_SIZE.
+# The proxy's client_max_body_size is UPLOAD_MAX_SIZE + REQUEST_BODY_MAX_SIZE (README).
 UPLOAD_MAX_SIZE = env.int("UPLOAD_MAX_SIZE", default=20 * 1024 * 1024)
+REQUEST_BODY_MAX_SIZE = env.int("REQUEST_BODY_MAX_SIZE", default=2 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_SIZE
 # Teacher difficulties survey (seed 004): a school's answers are shown only from this many on.
 DIAGNOSTICS_SURVEY_MIN_RESPONSES = env.int("DIAGNOSTICS_SURVEY_MIN_RESPONSES", default=5)
 # While a survey is open its figures are republished only after this many new answers (so

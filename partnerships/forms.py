@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor
+from network_portal.accounts.validators import validate_no_control_characters
 from network_portal.documents.uploads import SCANS, validate_upload
 from network_portal.ui.links import validate_web_url
 from schools.forms import decimal_comma_callback
@@ -128,13 +129,14 @@ class NetworkForm(forms.ModelForm):
         fields = ("name", "model", "municipality", "coordinator", "members", "description")
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, municipalities, organisations, **kwargs):
+    def __init__(self, *args, municipalities, organisations, coordinators=None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         self.fields["municipality"].queryset = municipalities
         orgs = organisations.order_by("short_name")
-        self.fields["coordinator"].queryset = orgs
+        coordinators = orgs if coordinators is None else coordinators.order_by("short_name")
+        self.fields["coordinator"].queryset = coordinators
         self.fields["members"].queryset = orgs
         self.fields["members"].widget.attrs["size"] = 10
         self.fields["coordinator"].label_from_instance = lambda o: o.short_name
@@ -291,7 +293,9 @@ class ScanForm(forms.Form):
 
 
 class AgreementTemplateForm(forms.Form):
-    title = forms.CharField(label=_("Document title"), max_length=300)
+    title = forms.CharField(
+        label=_("Document title"), max_length=300, validators=[validate_no_control_characters]
+    )
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 24}))
 
     def __init__(self, *args, disabled: bool = False, **kwargs):

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history import register
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
+from network_portal.accounts.validators import validate_no_control_characters
 from network_portal.documents.storage import private_storage as _private_storage
 from network_portal.ui.links import validate_web_url
 
@@ -644,7 +645,9 @@ class AgreementTemplate(models.Model):
         help_text=_("Empty for the default text of every region."),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=AgreementKind.choices)
-    title = models.CharField(_("document title"), max_length=300)
+    title = models.CharField(
+        _("document title"), max_length=300, validators=[validate_no_control_characters]
+    )
     body = models.TextField(_("text"))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -212,6 +212,25 @@ def agreement_list_for_user(*, user: Any) -> QuerySet[Agreement]:
     ).select_related("partnership", "municipality", "document_job")
 
 
+def agreement_scan_visible(*, user: Any, agreement: Agreement) -> bool:
+    """Who may download the signed scan of a visible agreement (signatures, stamps): the
+    territory (admin, coordinator, methodologist) and the heads of the parties — directors
+    and partner representatives of member organisations; not teachers or curators, who see
+    the agreement itself."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return True
+    q = municipality_q(scope, "partnership__municipality", roles=TERRITORY_ROLES) | Q(
+        partnership__in=PartnershipMember.objects.filter(
+            organisation_q(scope, "organisation", roles=TERRITORY_ROLES)
+        ).values("partnership_id")
+    )
+    heads = scope.organisation_ids(Role.DIRECTOR, Role.PARTNER)
+    if heads:
+        q |= Q(partnership__members__organisation_id__in=heads)
+    return agreement_list_for_user(user=user).filter(pk=agreement.pk).filter(q).exists()
+
+
 def network_list_for_user(*, user: Any) -> QuerySet[Network]:
     scope = scope_for(user)
     q = municipality_q(scope, "municipality")

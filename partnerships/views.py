@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,6 +19,7 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role
+from network_portal.ui.request_size import accepts_upload
 from schools.models import Organisation
 
 from . import history, selectors, services, transitions
@@ -508,6 +509,13 @@ def _network_form(request: HttpRequest, data, network) -> NetworkForm:
         organisations=Organisation.objects.filter(
             municipality__region__in=municipalities.values("region")
         ),
+        # The coordinating organisation comes from the editor's own territory (a
+        # methodologist's municipality, a coordinator's region); a network's current one
+        # stays selectable.
+        coordinators=Organisation.objects.filter(
+            Q(municipality__in=municipalities)
+            | Q(pk=network.coordinator_id if network is not None else None)
+        ),
     )
 
 
@@ -589,6 +597,9 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "agreement": agreement,
             "partnership": agreement.partnership,
             "can_manage": can_manage,
+            "can_download_scan": selectors.agreement_scan_visible(
+                user=request.user, agreement=agreement
+            ),
             "actions": [a for a in actions if a.action != "expire"],
             "scan_form": ScanForm(),
             "job": agreement.document_job,
@@ -605,6 +616,7 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("partnerships:agreement_detail", pk=agreement.pk)
 
 
+@accepts_upload()
 @require_POST
 def agreement_scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = _agreement(request, pk)
@@ -627,6 +639,9 @@ def agreement_scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
             "agreement": agreement,
             "partnership": agreement.partnership,
             "can_manage": True,
+            "can_download_scan": selectors.agreement_scan_visible(
+                user=request.user, agreement=agreement
+            ),
             "actions": [],
             "scan_form": form,
             "job": agreement.document_job,
@@ -640,6 +655,7 @@ def agreement_scan_download(request: HttpRequest, pk: int) -> FileResponse:
     agreement = _agreement(request, pk)
     if not agreement.scan:
         raise Http404
+    require(selectors.agreement_scan_visible(user=request.user, agreement=agreement))
     return FileResponse(agreement.scan.open("rb"), as_attachment=True, filename=agreement.scan_name)
 
 

@@ -17,6 +17,7 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role
+from network_portal.ui.request_size import accepts_upload
 from schools.models import Region
 
 from . import export, selectors, services
@@ -247,6 +248,7 @@ def item_quick(request: HttpRequest, pk: int) -> HttpResponse:
     return item_fragment(request, roadmap, perms, item.pk, quick_form=form, notice=notice)
 
 
+@accepts_upload()
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
     roadmap, perms = roadmap_for(request, item.roadmap_id)

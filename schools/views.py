@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import get_for_user_or_404, require, role_required, scope_for
 from network_portal.accounts.models import Role
+from network_portal.ui.request_size import accepts_upload
 
 from . import exporting, selectors, services
 from .card import sections_for, with_section_facts
@@ -321,6 +322,7 @@ def imports(request: HttpRequest) -> HttpResponse:
     return render(request, "schools/imports.html", {"page": page})
 
 
+@accepts_upload()
 @role_required(*TERRITORY)
 def import_new(request: HttpRequest) -> HttpResponse:
     municipalities = selectors.municipality_list_for_user(user=request.user)

@@ -30,6 +30,9 @@ def test_commands():
     assert "manage.py migrate --noinput" in web
     assert "gunicorn network_portal.wsgi:application" in web
     assert "--bind 0.0.0.0:8000" in web
+    # Request line and header limits, workers and timeouts (issue 16): one file for both.
+    assert "--config gunicorn.conf.py" in web
+    assert '"--config", "gunicorn.conf.py"' in DOCKERFILE
     assert SERVICES["worker"]["command"].startswith("celery -A network_portal worker")
     assert SERVICES["beat"]["command"].startswith("celery -A network_portal beat")
 
@@ -83,3 +86,16 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".git", ".venv", ".env", "db.sqlite3", "media/", "private_media/"):
         assert entry in ignored
+
+
+def test_gunicorn_conf_bounds_the_request_line_and_headers():
+    """gunicorn.conf.py (issue 16): request line and headers are bounded; bodies are bounded
+    per view by the portal and by the proxy (README)."""
+    conf: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), conf)  # noqa: S102 (our own config file)
+    assert 0 < conf["limit_request_line"] <= 8190
+    assert 0 < conf["limit_request_fields"] <= 100
+    assert 0 < conf["limit_request_field_size"] <= 8190
+    assert conf["timeout"] <= 120
+    readme = (ROOT / "README.md").read_text()
+    assert "client_max_body_size" in readme and "PROXY_COUNT=1" in readme

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .validators import validate_no_control_characters
+
 
 class Role(models.TextChoices):
     """The roles of DOMAIN.md; the scope column says what each assignment points at."""
@@ -57,7 +59,15 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("e-mail"), unique=True)
-    middle_name = models.CharField(_("patronymic"), max_length=150, blank=True)
+    first_name = models.CharField(
+        _("first name"), max_length=150, blank=True, validators=[validate_no_control_characters]
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=150, blank=True, validators=[validate_no_control_characters]
+    )
+    middle_name = models.CharField(
+        _("patronymic"), max_length=150, blank=True, validators=[validate_no_control_characters]
+    )
     position = models.CharField(_("position"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
 

@@ -10,6 +10,8 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 
 from .forms import LoginForm, ProfileForm
+from .password_reset import password_reset_request
+from .throttle import login_address_throttled
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -17,6 +19,13 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # An address that failed too often (over any accounts) is refused before any
+        # password is checked; the owner's own address is not affected.
+        if login_address_throttled(request):
+            return render(request, "accounts/address_throttled.html", status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -29,11 +38,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """The e-mail is sent by the worker (:mod:`.password_reset`); the answer is the same for
+    every address, known, unknown or throttled."""
+
     template_name = "accounts/password_reset.html"
-    email_template_name = "emails/password_reset.txt"
-    html_email_template_name = "emails/password_reset.html"
-    subject_template_name = "emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        password_reset_request(request=self.request, email=form.cleaned_data["email"])
+        return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

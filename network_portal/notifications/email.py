@@ -12,12 +12,24 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+#: The template engine of plain text (settings.TEMPLATES): no HTML escaping.
+TEXT_ENGINE = "text"
+
+
+def email_subject_line(text: str) -> str:
+    """One line: every run of whitespace (line breaks included) becomes one space."""
+    return " ".join(text.split())
+
 
 def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """The subject and the text part are plain text (rendered without HTML escaping, the
+    subject on one line); the HTML part is escaped as any page."""
     ctx = {"site_url": settings.SITE_URL, **context}
     with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
-        text = render_to_string(f"emails/{template}.txt", ctx)
+        subject = email_subject_line(
+            render_to_string(f"emails/{template}_subject.txt", ctx, using=TEXT_ENGINE)
+        )
+        text = render_to_string(f"emails/{template}.txt", ctx, using=TEXT_ENGINE)
         html = render_to_string(f"emails/{template}.html", ctx)
     return subject, text, html
 

@@ -14,9 +14,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from tests.tools import missing
@@ -25,14 +27,24 @@ BASE_DIR = Path(settings.BASE_DIR)
 CLOSED_PG = "postgres://portal:pg-Secret-77@127.0.0.1:1/portal"
 CLOSED_REDIS = "redis://:redis-Secret-77@127.0.0.1:1/0"
 ASK = (
-    "import django, json; django.setup();"
+    "import django, json, time; django.setup();"
     "from django.test import Client;"
+    "from django.urls import get_resolver;"
+    "get_resolver().url_patterns;"  # a running server has its urlconf loaded: time the request
+    "started = time.monotonic();"
     "r = Client().get('/healthz');"
-    "print(json.dumps({'status': r.status_code, 'body': r.content.decode()}))"
+    "took = time.monotonic() - started;"
+    "print(json.dumps({'status': r.status_code, 'body': r.content.decode(), 'took': took}))"
 )
 
 
 def _healthz(**env_vars: str) -> tuple[int, dict, str, float]:
+    status, payload, stderr, elapsed, _took = _healthz_timed(**env_vars)
+    return status, payload, stderr, elapsed
+
+
+def _healthz_timed(**env_vars: str) -> tuple[int, dict, str, float, float]:
+    """Status, body, stderr, the subprocess's whole time and the time of the request."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -52,7 +64,7 @@ def _healthz(**env_vars: str) -> tuple[int, dict, str, float]:
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.strip().splitlines()[-1])
-    return answer["status"], json.loads(answer["body"]), result.stderr, elapsed
+    return answer["status"], json.loads(answer["body"]), result.stderr, elapsed, answer["took"]
 
 
 def _port_open(port: int) -> bool:
@@ -97,3 +109,54 @@ def test_all_up_gives_200():
     )
     assert status == 200, payload
     assert payload == {**payload, "status": "ok", "database": "ok", "broker": "ok"}
+
+
+@pytest.fixture
+def hung_port():
+    """A listening socket that accepts connections and never answers a byte (a server that
+    hangs: a stopped process behind a live port, a half-dead load balancer)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_hung_database_and_broker_answer_503_within_3_seconds(hung_port):
+    status, payload, stderr, _, took = _healthz_timed(
+        DATABASE_URL=f"postgres://portal:pg-Secret-77@127.0.0.1:{hung_port}/portal",
+        CELERY_BROKER_URL=f"redis://:redis-Secret-77@127.0.0.1:{hung_port}/0",
+    )
+    assert took < 3, took
+    assert status == 503
+    assert payload["failing"] == ["database", "broker"]
+    assert payload["database"] in ("error", "timeout")
+    assert payload["broker"] in ("error", "timeout")
+    assert "pg-Secret-77" not in json.dumps(payload) + stderr
+
+
+def test_hung_broker_alone_is_named_within_3_seconds(hung_port):
+    status, payload, _, _, took = _healthz_timed(
+        CELERY_BROKER_URL=f"redis://127.0.0.1:{hung_port}/0"
+    )
+    assert took < 3, took
+    assert status == 503
+    assert payload["failing"] == ["broker"]
+    assert payload["database"] == "ok"

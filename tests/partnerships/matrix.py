@@ -190,7 +190,13 @@ ROUTES: dict[str, Route] = {
         ok_status=REDIRECT,
         expect=_SEE_ONLY,
     ),
-    "partnerships:agreement_scan_download": Route(args={"pk": agreement}, ok=READERS),
+    # Signed scans are for the territory and the heads of the parties (issue 16): a teacher
+    # or curator sees the agreement but not its scan.
+    "partnerships:agreement_scan_download": Route(
+        args={"pk": agreement},
+        ok=(*TERRITORY, "director", "partner"),
+        expect={"curator": 403, "teacher": 403},
+    ),
     "partnerships:agreement_transition": Route(
         method="post",
         args={"pk": agreement},
