@@ -167,8 +167,10 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
                 p for p in partners[m["partnership_id"]] if p["organisation__short_name"]
             ]
     data.items = list(
-        # the roadmap as it stood at the end of the period: items begun by then
-        RoadmapItem.objects.filter(roadmap__organisation_id__in=ids, start_date__lte=period.end)
+        # every item of the plan, whatever its dates: completion is one figure
+        # (``roadmaps.figures``), the items done by the end of the period over all items not
+        # cancelled — the page's figure when the period ends today
+        RoadmapItem.objects.filter(roadmap__organisation_id__in=ids)
         .order_by("due_date", "pk")
         .values(
             "id",
