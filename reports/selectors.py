@@ -313,13 +313,11 @@ def _reviews_and_concerns(ids: list[int], period: Period) -> tuple[list[dict], l
 def supported_school_ids_for_municipality(*, municipality_id: int) -> list[int]:
     """Schools a municipality report covers: supported categories or members of a partnership
     as a supported school."""
-    from schools.models import SUPPORTED_CATEGORIES
+    from schools.figures import supported_school_ids
 
-    in_category = CategoryAssignment.objects.filter(
-        organisation__municipality_id=municipality_id,
-        is_current=True,
-        category__in=SUPPORTED_CATEGORIES,
-    ).values_list("organisation_id", flat=True)
+    in_category = supported_school_ids(
+        organisations=Organisation.objects.filter(municipality_id=municipality_id)
+    )
     in_partnership = PartnershipMember.objects.filter(
         partnership__municipality_id=municipality_id, role="supported"
     ).values_list("organisation_id", flat=True)
