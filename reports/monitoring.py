@@ -59,6 +59,12 @@ from schools.models import SUPPORTED_CATEGORIES, Category, Municipality, Organis
 from .models import WatchedSchool
 
 TERRITORY_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST)
+#: Short names of the categories for a narrow column (the full name is its tooltip).
+CATEGORY_SHORT = {
+    Category.SHNOR: "ШНОР",
+    Category.SHNSU: "ШНСУ",
+    Category.RISK: _("risk zone"),
+}
 PAGE_SIZE = 50
 #: «Давно не обновлялась»: no change by the school's team for this many days.
 STALE_DAYS = 30
@@ -277,6 +283,7 @@ class Row:
     school: Organisation
     category: str = ""
     category_label: str = ""
+    category_short: str = ""
     reason: str = ""
     high_factors: list[int] = field(default_factory=list)
     partnerships: list[dict[str, Any]] = field(default_factory=list)
@@ -364,6 +371,9 @@ def rows_for_page(*, schools: list[Organisation], user, today: date | None = Non
                 school=school,
                 category=assignment.category if assignment else "",
                 category_label=str(labels.get(assignment.category, "")) if assignment else "",
+                category_short=str(CATEGORY_SHORT.get(assignment.category, ""))
+                if assignment
+                else "",
                 reason=_first_reason(assignment.reasons) if assignment else "",
                 high_factors=sorted(
                     code for code, level in high.get(school.pk, {}).items() if level == "high"
