@@ -102,7 +102,8 @@ def index_context(user) -> dict[str, Any]:
         )
         context["surveys"] = list(selectors.survey_list_for_user(user=user)[:5])
     context["is_coordinator"] = scope.has_role(Role.COORDINATOR)
-    context["is_director"] = scope.has_role(Role.DIRECTOR)
+    # the team page is the director's own school's: an administrator without a school has none
+    context["is_director"] = bool(scope.organisation_ids(Role.DIRECTOR))
     return context
 
 
