@@ -10,7 +10,10 @@ municipality, then measures:
 * a municipality progress report of about 20 pages, built in a fresh worker-like process:
   build time (context + HTML + PDF) and the peak memory (max RSS) of that process;
 * the data version of that report (asked in the web request when it is ordered);
-* the home-page panels of the methodologist and the coordinator: time and queries.
+* the home-page panels of the methodologist and the coordinator: time and queries;
+* «Мониторинг», the control table, for the coordinator (the whole region) and a methodologist:
+  a page sorted by name and by overdue items, and the CSV of every row — time, queries, size
+  (``--only monitoring`` measures just this after the setup).
 
 Usage: ``.venv/bin/python bench/bench_reports.py [--schools 2000]``. Prints a table; exits
 non-zero only on error. Targets: reminders < 60 s in bounded queries, the report < 10 s and
@@ -23,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -279,6 +283,7 @@ def main() -> None:
     parser.add_argument("--schools", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--child-report", nargs=3, metavar=("MUN", "START", "END"))
+    parser.add_argument("--only", choices=["monitoring"], help="measure only this after setup")
     args = parser.parse_args()
     if args.child_report:
         child_report(int(args.child_report[0]), args.child_report[1], args.child_report[2])
@@ -300,6 +305,11 @@ def main() -> None:
             f"{world['seconds']:.1f} s",
         )
     ]
+
+    if args.only == "monitoring":
+        rows += monitoring_rows(world)
+        _print(rows)
+        return
 
     for label in ("reminder run (first)", "reminder run (second)"):
         mail.outbox = []
@@ -367,10 +377,59 @@ def main() -> None:
             seconds = time.perf_counter() - started
         rows.append((label, f"{q.count} queries", f"{seconds * 1000:.0f} ms"))
 
+    rows += monitoring_rows(world)
+    _print(rows)
+
+
+def _print(rows) -> None:
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'time':>9}  details")
     for name, details, took in rows:
         print(f"{name:<{width}}  {took:>9}  {details}")
+
+
+def monitoring_rows(world) -> list[tuple[str, str, str]]:
+    """The control table through the test client (the whole request: filters, annotations,
+    the page's columns, the template)."""
+    from django.test import Client
+
+    from schools.services import categories_recompute
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # the region's categories by its rules (make_region leaves them to this), so that the
+    # table has the region's few hundred supported schools
+    started = time.perf_counter()
+    categories_recompute(region_id=world["region_id"])
+    rows = [("categories of the region", "", f"{time.perf_counter() - started:.1f} s")]
+    for who in ("coordinator", "methodologist"):
+        client = Client()
+        client.force_login(world[who])
+        client.get("/reports/monitoring/")  # warm up (session, caches)
+        for label, url in (
+            ("page 1 by name", "/reports/monitoring/"),
+            ("page 1 by overdue", "/reports/monitoring/?sort=-overdue"),
+            ("CSV of every row", "/reports/monitoring/export/csv/"),
+        ):
+            with QueryCounter() as q:
+                started = time.perf_counter()
+                response = client.get(url)
+                seconds = time.perf_counter() - started
+            assert response.status_code == 200, (url, response.status_code)
+            if url.endswith("/csv/"):
+                count = response.content.decode("utf-8-sig").count("\r\n") - 1
+            else:  # the total the page states (no template context outside the test runner)
+                html = response.content.decode()
+                stated = re.search(r'data-testid="row-count">(\d+)', html)
+                on_page = html.count('id="school-')
+                count = f"{stated.group(1) if stated else '?'} (rows on the page: {on_page})"
+            rows.append(
+                (
+                    f"monitoring, {who}: {label}",
+                    f"{count} schools, {q.count} queries, {len(response.content) // 1024} KB",
+                    f"{seconds * 1000:.0f} ms",
+                )
+            )
+    return rows
 
 
 if __name__ == "__main__":

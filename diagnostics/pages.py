@@ -102,7 +102,8 @@ def index_context(user) -> dict[str, Any]:
         )
         context["surveys"] = list(selectors.survey_list_for_user(user=user)[:5])
     context["is_coordinator"] = scope.has_role(Role.COORDINATOR)
-    context["is_director"] = scope.has_role(Role.DIRECTOR)
+    # the team page is the director's own school's: an administrator without a school has none
+    context["is_director"] = bool(scope.organisation_ids(Role.DIRECTOR))
     return context
 
 
@@ -335,6 +336,9 @@ def profile_context(profile: RiskProfile) -> dict[str, Any]:
 # --- Heatmap -------------------------------------------------------------------------------------
 
 
+HEATMAP_PAGE_SIZE = 50
+
+
 def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
     municipalities = form.fields["municipality"].queryset
     valid = form.is_bound and form.is_valid()
@@ -384,6 +388,8 @@ def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
         sum(1 for r in rows if r["cells"][i] and r["cells"][i].level == Level.HIGH)
         for i in range(len(factors))
     ]
+    from django.core.paginator import Paginator
+
     return {
         "form": form,
         "municipality": municipality,
@@ -391,6 +397,8 @@ def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
         "category": category,
         "factors": factors,
         "rows": rows,
+        # the page shows HEATMAP_PAGE_SIZE schools; the totals and the XLSX cover them all
+        "page": Paginator(rows, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page")),
         "highs": highs,
         "with_profile": sum(1 for r in rows if r["profile"]),
     }
@@ -403,9 +411,9 @@ def heatmap_xlsx(context: dict[str, Any]) -> HttpResponse:
     from network_portal.ui.spreadsheets import workbook_text_only
 
     fills = {
-        "high": PatternFill("solid", fgColor="F8D7DA"),
-        "medium": PatternFill("solid", fgColor="FFE5D0"),
-        "low": PatternFill("solid", fgColor="D1E7DD"),
+        "high": PatternFill("solid", fgColor="F1AEB5"),
+        "medium": PatternFill("solid", fgColor="FFDA6A"),
+        "low": PatternFill("solid", fgColor="A3CFBB"),
     }
     level_labels = dict(Level.choices)
     wb = Workbook()

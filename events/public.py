@@ -79,7 +79,13 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if event is None:
         raise Http404
     free = None if event.capacity is None else max(0, event.capacity - event.registered_count)
-    return render(request, "events/public/detail.html", {"event": event, "free": free})
+    # a signed-in user of another territory cannot open the event's portal page (a 404): the
+    # «register» link is for those who can, and for visitors (they log in first)
+    opens = not request.user.is_authenticated or (
+        selectors.event_list_for_user(user=request.user).filter(pk=event.pk).exists()
+    )
+    context = {"event": event, "free": free, "opens_on_portal": opens}
+    return render(request, "events/public/detail.html", context)
 
 
 @login_not_required

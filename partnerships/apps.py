@@ -10,12 +10,15 @@ class PartnershipsConfig(AppConfig):
         from network_portal.accounts.models import Role
         from network_portal.documents.registry import register
         from network_portal.ui.dashboard import Panel, register_panel
+        from network_portal.ui.figures import register_help
         from schools.card import CardSection, register_section
 
         from .card import card_facts, partnerships_section_context
         from .documents import AGREEMENT_DOCUMENT
+        from .figures import HELP
         from .selectors import panel_context
 
+        register_help(HELP)
         register(AGREEMENT_DOCUMENT)
         register_section(
             CardSection(

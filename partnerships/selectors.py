@@ -758,15 +758,15 @@ def panel_context(*, user: Any) -> dict[str, Any] | None:
     )
     unpaired = None
     if scope.has_role(*TERRITORY_ROLES):
+        from schools.figures import supported_school_ids
+
+        from .figures import partnered_school_ids
+
         schools = Organisation.objects.filter(
             organisation_q(scope, roles=TERRITORY_ROLES), is_active=True
         )
-        supported = CategoryAssignment.objects.filter(
-            organisation__in=schools, is_current=True, category__in=SUPPORTED_CATEGORIES
-        ).values("organisation_id")
-        paired = PartnershipMember.objects.filter(
-            role=MemberRole.SUPPORTED, partnership__status__in=OPEN_STATUSES
-        ).values("organisation_id")
+        supported = supported_school_ids(organisations=schools)
+        paired = partnered_school_ids(organisations=schools)
         unpaired = Organisation.objects.filter(pk__in=supported).exclude(pk__in=paired).count()
     if not counts and not waiting and unpaired is None:
         return None

@@ -105,6 +105,11 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history.partnership_history(partnership=partnership),
             "agreements": partnership.agreements.select_related("document_job"),
             "roles": MemberRole,
+            # a member of the pair may not see the network it belongs to (the territory's)
+            "can_open_network": bool(partnership.network_id)
+            and selectors.network_list_for_user(user=request.user)
+            .filter(pk=partnership.network_id)
+            .exists(),
         },
     )
 

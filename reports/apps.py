@@ -7,9 +7,13 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports, dashboards and reminders")
 
     def ready(self) -> None:
+        from network_portal.ui.figures import register_help
+
         from . import dashboards, reminders
         from .documents import register_kinds
+        from .monitoring import HELP
 
+        register_help(HELP)
         register_kinds()
         dashboards.register_panels()
         reminders.register_reminders()

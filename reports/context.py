@@ -17,6 +17,7 @@ from diagnostics.models import Level
 from events.models import EventStatus
 from network_portal.ui.charts import Series, bar_chart, line_chart
 from partnerships.models import AgreementKind, AgreementStatus, MemberRole, PartnershipStatus
+from roadmaps.figures import completion_of_rows
 from roadmaps.models import ProgrammeModule
 from schools.models import Category
 
@@ -26,7 +27,6 @@ from .criteria import (
     CriterionResult,
     criteria_for,
     fmt,
-    item_is_done_by,
     item_is_overdue_on,
     score_series,
     signed,
@@ -146,8 +146,8 @@ def _completion_rows(items: list[dict], key: str, labels: dict, day: date) -> li
     rows = []
     for group, group_items in groups.items():
         live = [i for i in group_items if i["status"] != CANCELLED]
-        done = sum(1 for i in live if item_is_done_by(i, day))
-        overdue = sum(1 for i in live if item_is_overdue_on(i, day))
+        figure = completion_of_rows(live, day=day)
+        done, overdue = figure["done"], figure["overdue"]
         due = sum(1 for i in live if i["due_date"] <= day)
         rows.append(
             {
@@ -157,7 +157,7 @@ def _completion_rows(items: list[dict], key: str, labels: dict, day: date) -> li
                 "due": due,
                 "done": done,
                 "overdue": overdue,
-                "percent": round(100.0 * done / len(live)) if live else None,
+                "percent": figure["percent"],
             }
         )
     return sorted(rows, key=lambda r: (r["sort"], str(r["label"])))
@@ -166,8 +166,8 @@ def _completion_rows(items: list[dict], key: str, labels: dict, day: date) -> li
 def roadmap_block(
     items: list[dict[str, Any]], factors: dict[int, dict[str, Any]], day: date
 ) -> dict[str, Any]:
-    if not items:
-        return {"has_data": False}
+    if not any(i["start_date"] <= day for i in items):
+        return {"has_data": False}  # the plan had not begun by the end of the period
     modules = {value: str(label) for value, label in ProgrammeModule.choices}
     factor_labels = {fid: f"{f['code']}. {f['name']}" for fid, f in factors.items()}
     by_module = _completion_rows(items, "module", modules, day)
@@ -191,8 +191,7 @@ def roadmap_block(
         for i in items
         if item_is_overdue_on(i, day)
     ]
-    live = [i for i in items if i["status"] != CANCELLED]
-    done = sum(1 for i in live if item_is_done_by(i, day))
+    figure = completion_of_rows(items, day=day)
     chart = bar_chart(
         title=_("Roadmap completion by module, %"),
         bars=[(str(r["label"]), r["percent"]) for r in by_module],
@@ -207,9 +206,9 @@ def roadmap_block(
         "by_module": by_module,
         "by_factor": by_factor,
         "overdue": sorted(overdue, key=lambda o: -o["days"]),
-        "total": len(live),
-        "done": done,
-        "percent": round(100.0 * done / len(live)) if live else None,
+        "total": figure["total"],
+        "done": figure["done"],
+        "percent": figure["percent"],
         "chart": chart,
     }
 

@@ -23,9 +23,12 @@ from network_portal.accounts.models import Role
 from network_portal.documents.models import Job
 from network_portal.ui.charts import bar_chart
 from network_portal.ui.dashboard import Panel, register_panel
+from partnerships import figures as partnership_figures
 from partnerships.models import Partnership, PartnershipStatus
-from roadmaps.models import CLOSED_ITEM_STATUSES, ItemStatus, RoadmapItem
-from schools.models import Category, CategoryAssignment, Municipality, Organisation
+from roadmaps import figures as roadmap_figures
+from roadmaps.models import CLOSED_ITEM_STATUSES, RoadmapItem
+from schools import figures as school_figures
+from schools.models import Category, Municipality, Organisation
 
 from .views import default_period
 
@@ -47,19 +50,48 @@ CATEGORY_COLORS = {
 
 
 def _items_summary(items_qs, today) -> dict[str, Any]:
-    """One aggregate query: total / done / overdue / due soon items, and the percent done."""
+    """One aggregate query: total / done / overdue (``roadmaps.figures``) and due soon items,
+    and the percent done."""
+    filters = roadmap_figures.item_filters(today=today)
     agg = items_qs.aggregate(
-        total=Count("pk", filter=~Q(status=ItemStatus.CANCELLED)),
-        done=Count("pk", filter=Q(status=ItemStatus.DONE)),
-        overdue=Count("pk", filter=Q(due_date__lt=today) & ~Q(status__in=CLOSED_ITEM_STATUSES)),
+        **{name: Count("pk", filter=q) for name, q in filters.items()},
         due_soon=Count(
             "pk",
             filter=Q(due_date__gte=today, due_date__lte=today + timedelta(days=UPCOMING_DAYS))
             & ~Q(status__in=CLOSED_ITEM_STATUSES),
         ),
     )
-    agg["percent"] = round(100 * agg["done"] / agg["total"]) if agg["total"] else None
+    agg["percent"] = roadmap_figures.percent(agg["done"], agg["total"])
     return agg
+
+
+def _coverage(schools, municipality_field: str) -> dict[int, dict[str, int]]:
+    """Per municipality: supported schools, those with a partner, those with a roadmap —
+    one query, with the definitions of ``schools.figures``, ``partnerships.figures`` and
+    ``roadmaps.figures``."""
+    supported = schools.filter(pk__in=school_figures.supported_school_ids(organisations=schools))
+    rows = (
+        supported.order_by()
+        .values(municipality_field)
+        .annotate(
+            supported=Count("pk", distinct=True),
+            partnered=Count(
+                "pk",
+                filter=Q(pk__in=partnership_figures.partnered_school_ids(organisations=schools)),
+                distinct=True,
+            ),
+            with_roadmap=Count("pk", filter=Q(roadmaps__isnull=False), distinct=True),
+        )
+    )
+    return {r[municipality_field]: r for r in rows}
+
+
+def _sum_coverage(rows) -> dict[str, int]:
+    total = {"supported": 0, "partnered": 0, "with_roadmap": 0}
+    for row in rows:
+        for key in total:
+            total[key] += row[key]
+    return total
 
 
 def _upcoming_events(**filters) -> list[Event]:
@@ -78,13 +110,8 @@ def methodologist_panel(user, scope: Scope) -> dict[str, Any] | None:
     if not muns:
         return None
     today = timezone.localdate()
-    by_category = dict(
-        CategoryAssignment.objects.filter(
-            organisation__municipality_id__in=muns, is_current=True, organisation__is_active=True
-        )
-        .values_list("category")
-        .annotate(n=Count("organisation", distinct=True))
-    )
+    schools = Organisation.objects.filter(municipality_id__in=muns)
+    by_category = school_figures.category_counts(organisations=schools)
     categories = [
         (str(label), by_category.get(value, 0), CATEGORY_COLORS[value])
         for value, label in Category.choices
@@ -134,6 +161,7 @@ def methodologist_panel(user, scope: Scope) -> dict[str, Any] | None:
         "items": _items_summary(
             RoadmapItem.objects.filter(roadmap__organisation__municipality_id__in=muns), today
         ),
+        "coverage": _sum_coverage(_coverage(schools, "municipality_id").values()),
         "red_ratings": list(red),
         "concerns": list(concerns),
         "events": _upcoming_events(municipality_id__in=muns),
@@ -149,37 +177,16 @@ def curator_panel(user, scope: Scope) -> dict[str, Any] | None:
     if not ids:
         return None
     today = timezone.localdate()
-    open_q = ~Q(roadmaps__items__status__in=CLOSED_ITEM_STATUSES)
     schools = list(
         Organisation.objects.filter(pk__in=ids)
-        .annotate(
-            n_items=Count(
-                "roadmaps__items",
-                filter=~Q(roadmaps__items__status=ItemStatus.CANCELLED),
-                distinct=True,
-            ),
-            n_done=Count(
-                "roadmaps__items",
-                filter=Q(roadmaps__items__status=ItemStatus.DONE),
-                distinct=True,
-            ),
-            n_overdue=Count(
-                "roadmaps__items",
-                filter=Q(roadmaps__items__due_date__lt=today) & open_q,
-                distinct=True,
-            ),
-        )
+        .annotate(**roadmap_figures.item_annotations(prefix="roadmaps__items__", today=today))
         .order_by("-n_overdue", "short_name")
     )
-    categories = dict(
-        CategoryAssignment.objects.filter(organisation_id__in=ids, is_current=True)
-        .order_by("organisation_id", "year")
-        .values_list("organisation_id", "category")
-    )
-    labels = dict(Category.choices)
+    categories = school_figures.category_of(organisations=ids)
     for school in schools:
-        school.percent = round(100 * school.n_done / school.n_items) if school.n_items else None
-        school.category_label = labels.get(categories.get(school.pk), "")
+        school.percent = roadmap_figures.percent(school.n_done, school.n_items)
+        category = categories.get(school.pk)
+        school.category_label = category.get_category_display() if category else ""
     overdue = list(
         RoadmapItem.objects.filter(roadmap__organisation_id__in=ids, due_date__lt=today)
         .exclude(status__in=CLOSED_ITEM_STATUSES)
@@ -263,14 +270,9 @@ def coordinator_panel(user, scope: Scope) -> dict[str, Any] | None:
         )
         .order_by("name")
     )
-    supported = dict(
-        CategoryAssignment.objects.filter(
-            organisation__municipality__region_id__in=scope.region_ids,
-            is_current=True,
-            category__in=(Category.SHNOR, Category.SHNSU, Category.RISK),
-        )
-        .values_list("organisation__municipality_id")
-        .annotate(n=Count("organisation", distinct=True))
+    coverage = _coverage(
+        Organisation.objects.filter(municipality__region_id__in=scope.region_ids),
+        "municipality_id",
     )
     active = dict(
         Partnership.objects.filter(
@@ -279,28 +281,29 @@ def coordinator_panel(user, scope: Scope) -> dict[str, Any] | None:
         .values_list("municipality_id")
         .annotate(n=Count("pk"))
     )
+    filters = roadmap_figures.item_filters(today=today)
     items = {
         row["roadmap__organisation__municipality_id"]: row
         for row in RoadmapItem.objects.filter(
             roadmap__organisation__municipality__region_id__in=scope.region_ids
         )
         .values("roadmap__organisation__municipality_id")
-        .annotate(
-            total=Count("pk", filter=~Q(status=ItemStatus.CANCELLED)),
-            done=Count("pk", filter=Q(status=ItemStatus.DONE)),
-            overdue=Count("pk", filter=Q(due_date__lt=today) & ~Q(status__in=CLOSED_ITEM_STATUSES)),
-        )
+        .annotate(**{name: Count("pk", filter=q) for name, q in filters.items()})
     }
     rows = []
+    empty = {"supported": 0, "partnered": 0, "with_roadmap": 0}
     for m in muns:
         it = items.get(m.pk, {"total": 0, "done": 0, "overdue": 0})
+        cov = coverage.get(m.pk, empty)
         rows.append(
             {
                 "municipality": m,
                 "schools": m.n_schools,
-                "supported": supported.get(m.pk, 0),
+                **cov,
                 "active": active.get(m.pk, 0),
-                "percent": round(100 * it["done"] / it["total"]) if it["total"] else None,
+                "percent": roadmap_figures.percent(it["done"], it["total"]),
+                "done": it["done"],
+                "total": it["total"],
                 "overdue": it["overdue"],
             }
         )

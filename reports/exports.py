@@ -51,3 +51,39 @@ def impact_export_response(
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
+
+
+def rows_export_response(
+    *, headers: list[str], rows: list[list], fmt: str, name: str, title: str
+) -> HttpResponse:
+    """Rows as CSV (semicolons, BOM: opens in Excel) or XLSX, typed text never a formula."""
+    from openpyxl import Workbook
+
+    from network_portal.ui.spreadsheets import csv_safe, workbook_text_only
+
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(headers)
+        writer.writerows(csv_safe(row) for row in rows)
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(title)[:31]
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "B2"
+    workbook_text_only(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response

@@ -15,13 +15,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from partnerships.models import PartnershipMember
-from schools.models import (
-    SUPPORTED_CATEGORIES,
-    AssessmentResult,
-    CategoryAssignment,
-    Organisation,
-)
+from partnerships.figures import PARTNERED_STATUSES, partnered_school_ids
+from schools.figures import supported_school_ids
+from schools.models import AssessmentResult, Organisation
 
 GROUPS = {
     "partnered": _("Supported schools in a partnership"),
@@ -32,8 +28,9 @@ SUBJECTS = {
     "math": (_("Mathematics"), ("math", "math_profile")),
     "russian": (pgettext_lazy("school subject", "Russian"), ("russian",)),
 }
-#: Partnership statuses in which a school counts as «in a partnership».
-WORKING_STATUSES = ("agreed", "active", "completed")
+#: Partnership statuses in which a school counts as «in a partnership»: one definition,
+#: ``partnerships.figures.PARTNERED_STATUSES``.
+WORKING_STATUSES = PARTNERED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -97,18 +94,10 @@ def impact_load(*, municipality_ids: list[int], kind: str) -> dict[str, Any]:
         .filter(municipality_id__in=municipality_ids, is_active=True)
         .values_list("pk", flat=True)
     )
-    partnered = set(
-        PartnershipMember.objects.filter(
-            organisation_id__in=schools,
-            role="supported",
-            partnership__status__in=WORKING_STATUSES,
-        ).values_list("organisation_id", flat=True)
-    )
-    supported = set(
-        CategoryAssignment.objects.filter(
-            organisation_id__in=schools, is_current=True, category__in=SUPPORTED_CATEGORIES
-        ).values_list("organisation_id", flat=True)
-    )
+    supported = {r["organisation_id"] for r in supported_school_ids(organisations=list(schools))}
+    # a school that left its supported category while in a partnership is its success, so the
+    # partnered group is not narrowed to today's supported schools
+    partnered = {r["organisation_id"] for r in partnered_school_ids(organisations=list(schools))}
     subjects = [s for _, ss in SUBJECTS.values() for s in ss]
     rows = [
         {

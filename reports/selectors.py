@@ -167,8 +167,10 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
                 p for p in partners[m["partnership_id"]] if p["organisation__short_name"]
             ]
     data.items = list(
-        # the roadmap as it stood at the end of the period: items begun by then
-        RoadmapItem.objects.filter(roadmap__organisation_id__in=ids, start_date__lte=period.end)
+        # every item of the plan, whatever its dates: completion is one figure
+        # (``roadmaps.figures``), the items done by the end of the period over all items not
+        # cancelled — the page's figure when the period ends today
+        RoadmapItem.objects.filter(roadmap__organisation_id__in=ids)
         .order_by("due_date", "pk")
         .values(
             "id",
@@ -311,13 +313,11 @@ def _reviews_and_concerns(ids: list[int], period: Period) -> tuple[list[dict], l
 def supported_school_ids_for_municipality(*, municipality_id: int) -> list[int]:
     """Schools a municipality report covers: supported categories or members of a partnership
     as a supported school."""
-    from schools.models import SUPPORTED_CATEGORIES
+    from schools.figures import supported_school_ids
 
-    in_category = CategoryAssignment.objects.filter(
-        organisation__municipality_id=municipality_id,
-        is_current=True,
-        category__in=SUPPORTED_CATEGORIES,
-    ).values_list("organisation_id", flat=True)
+    in_category = supported_school_ids(
+        organisations=Organisation.objects.filter(municipality_id=municipality_id)
+    )
     in_partnership = PartnershipMember.objects.filter(
         partnership__municipality_id=municipality_id, role="supported"
     ).values_list("organisation_id", flat=True)

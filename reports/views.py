@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from network_portal.access.policy import get_for_user_or_404, require, scope_for
+from network_portal.access.policy import get_for_user_or_404, require, role_required, scope_for
 from network_portal.accounts.models import Role
 from network_portal.documents.models import Job, JobStatus
 from schools.models import Municipality, Region
@@ -219,3 +220,86 @@ def impact(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
     }
     return render(request, "reports/impact.html", context)
+
+
+# --- «Мониторинг»: the control table ---------------------------------------------------------
+
+
+def _monitoring_filtered(request: HttpRequest):
+    from .monitoring import (
+        MonitoringFilter,
+        monitoring_rows,
+        sorted_rows,
+        territory_municipalities_for_user,
+    )
+
+    filterset = MonitoringFilter(
+        request.GET or None,
+        queryset=monitoring_rows(user=request.user),
+        user=request.user,
+        municipalities=territory_municipalities_for_user(user=request.user),
+    )
+    if "municipality" in filterset.errors:  # a municipality outside the user's territory
+        raise Http404
+    sort = request.GET.get("sort") or "name"
+    return filterset, sorted_rows(filterset.qs, sort), sort
+
+
+@role_required(Role.COORDINATOR, Role.METHODOLOGIST)
+def monitoring(request: HttpRequest) -> HttpResponse:
+    """Every supported school of the territory on one row, filtered, sorted, paginated; the
+    region's municipalities above it to drill down."""
+    from .monitoring import PAGE_SIZE, municipality_summary, rows_for_page
+
+    filterset, rows, sort = _monitoring_filtered(request)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    many = filterset.filters["municipality"].queryset.count() > 1
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": rows_for_page(schools=list(page.object_list), user=request.user),
+        "sort": sort,
+        "summary": municipality_summary(rows=filterset.qs)
+        if many and not request.GET.get("municipality")
+        else None,
+        "next": request.get_full_path(),
+    }
+    return render(request, "reports/monitoring.html", context)
+
+
+@role_required(Role.COORDINATOR, Role.METHODOLOGIST)
+def monitoring_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered rows of the control table (all pages) as CSV or XLSX."""
+    from .exports import rows_export_response
+    from .monitoring import EXPORT_HEADERS, export_values, rows_for_page
+
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _filterset, rows, _sort = _monitoring_filtered(request)
+    table = rows_for_page(schools=list(rows), user=request.user)
+    return rows_export_response(
+        headers=[str(h) for h in EXPORT_HEADERS],
+        rows=[export_values(row) for row in table],
+        fmt=fmt,
+        name=f"monitoring_{timezone.localdate():%Y-%m-%d}",
+        title=_("Monitoring"),
+    )
+
+
+@require_POST
+@role_required(Role.COORDINATOR, Role.METHODOLOGIST)
+def monitoring_watch(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a school of the territory to the user's watch list, or take it off."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .models import WatchedSchool
+    from .monitoring import territory_schools_for_user
+
+    school = get_for_user_or_404(territory_schools_for_user(user=request.user), pk=pk)
+    deleted, _rows = WatchedSchool.objects.filter(user=request.user, organisation=school).delete()
+    if not deleted:
+        WatchedSchool.objects.get_or_create(user=request.user, organisation=school)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("reports:monitoring")
+    return redirect(f"{target}#school-{school.pk}")

@@ -9,10 +9,13 @@ class RoadmapsConfig(AppConfig):
     def ready(self) -> None:
         from network_portal.accounts.models import Role
         from network_portal.ui.dashboard import Panel, register_panel
+        from network_portal.ui.figures import register_help
         from schools.card import CardSection, register_section
 
         from . import card, selectors
+        from .figures import HELP
 
+        register_help(HELP)
         register_section(
             CardSection(
                 key="roadmaps",

@@ -52,7 +52,7 @@ def roadmaps_section_context(request: HttpRequest, organisation: Any) -> dict[st
     if not roadmaps and not concerns and not reader:
         return None
     for roadmap in roadmaps:
-        roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+        roadmap.percent = percent(roadmap.n_done, roadmap.n_items)
     return {
         "roadmaps": roadmaps,
         "concerns": concerns,

@@ -311,18 +311,15 @@ def open_concerns(*, organisation_ids) -> QuerySet[EngagementConcern]:
 
 
 def roadmap_rows(*, roadmaps: QuerySet[Roadmap], today: date | None = None) -> QuerySet[Roadmap]:
-    """Roadmaps annotated for lists: item counts by status, overdue, open concerns."""
-    today = today or timezone.localdate()
-    open_statuses = (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS)
+    """Roadmaps annotated for lists: items (not cancelled), done, overdue, cancelled, changed
+    after approval, an open concern."""
+    from .figures import item_annotations
+
     return roadmaps.annotate(
-        n_items=Count("items", distinct=True),
-        n_done=Count("items", filter=Q(items__status=ItemStatus.DONE), distinct=True),
+        # n_items, n_done, n_overdue as ``roadmaps.figures`` defines them (cancelled items are
+        # not counted in n_items)
+        **item_annotations(prefix="items__", today=today),
         n_cancelled=Count("items", filter=Q(items__status=ItemStatus.CANCELLED), distinct=True),
-        n_overdue=Count(
-            "items",
-            filter=Q(items__status__in=open_statuses, items__due_date__lt=today),
-            distinct=True,
-        ),
         n_changed=Count("items", filter=Q(items__changed_after_approval=True), distinct=True),
         has_open_concern=Exists(
             EngagementConcern.objects.filter(
@@ -333,8 +330,10 @@ def roadmap_rows(*, roadmaps: QuerySet[Roadmap], today: date | None = None) -> Q
 
 
 def percent(done: int, total: int, cancelled: int = 0) -> int | None:
-    active = total - cancelled
-    return round(100 * done / active) if active else None
+    """Completion as ``roadmaps.figures`` defines it: done over the items not cancelled."""
+    from .figures import percent as figure_percent
+
+    return figure_percent(done, total - cancelled)
 
 
 def last_ratings(*, roadmap_ids) -> dict[int, QuarterRating]:
@@ -348,8 +347,10 @@ def last_ratings(*, roadmap_ids) -> dict[int, QuarterRating]:
 
 
 def overview_rows(*, user, municipality_id: int | None = None) -> list[dict[str, Any]]:
-    """The municipality overview for methodologists: every school in the territory that has a
-    roadmap or an open concern, with progress, overdue items, last rating, open concerns."""
+    """The municipality overview for methodologists: every supported school of the territory
+    (a row that says «no roadmap» when it has none) and every other school that has a roadmap
+    or an open concern, with progress, overdue items, last rating, open concerns."""
+    from schools.figures import supported_school_ids
     from schools.models import Organisation
 
     scope = scope_for(user)
@@ -371,7 +372,7 @@ def overview_rows(*, user, municipality_id: int | None = None) -> list[dict[str,
             roadmap.organisation_id,
             {"organisation": roadmap.organisation, "roadmaps": [], "concerns": []},
         )
-        roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+        roadmap.percent = percent(roadmap.n_done, roadmap.n_items)
         roadmap.last_rating = ratings.get(roadmap.pk)
         row["roadmaps"].append(roadmap)
     for concern in concerns:
@@ -379,6 +380,9 @@ def overview_rows(*, user, municipality_id: int | None = None) -> list[dict[str,
             concern.organisation_id,
             {"organisation": concern.organisation, "roadmaps": [], "concerns": []},
         )["concerns"].append(concern)
+    supported = schools.filter(pk__in=supported_school_ids(organisations=schools))
+    for organisation in supported.exclude(pk__in=list(rows)).order_by():
+        rows[organisation.pk] = {"organisation": organisation, "roadmaps": [], "concerns": []}
     for row in rows.values():
         row["overdue"] = sum(r.n_overdue for r in row["roadmaps"])
     return sorted(
@@ -401,7 +405,7 @@ def card_context(*, user, organisation) -> dict[str, Any] | None:
     if not roadmaps and not concerns and not scope.has_role(*READER_ROLES):
         return None
     for roadmap in roadmaps:
-        roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+        roadmap.percent = percent(roadmap.n_done, roadmap.n_items)
     can_raise = concern_schools_for_user(user=user).filter(pk=organisation.pk).exists()
     return {
         "roadmaps": roadmaps,
@@ -566,5 +570,5 @@ def panel_context(*, user) -> dict[str, Any]:
     ).order_by("-n_overdue", "organisation__short_name")[:5]
     roadmaps = list(attention)
     for roadmap in roadmaps:
-        roadmap.percent = percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+        roadmap.percent = percent(roadmap.n_done, roadmap.n_items)
     return {"roadmaps": roadmaps}

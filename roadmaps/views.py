@@ -58,7 +58,7 @@ def list(request: HttpRequest) -> HttpResponse:
     )
     ratings = selectors.last_ratings(roadmap_ids=[r.pk for r in page])
     for roadmap in page:
-        roadmap.percent = selectors.percent(roadmap.n_done, roadmap.n_items, roadmap.n_cancelled)
+        roadmap.percent = selectors.percent(roadmap.n_done, roadmap.n_items)
         roadmap.last_rating = ratings.get(roadmap.pk)
     context = {
         "page": page,

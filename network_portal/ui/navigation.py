@@ -52,6 +52,12 @@ NAVIGATION: tuple[NavItem, ...] = (
         (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR),
         "/roadmaps/",
     ),
+    NavItem(
+        "reports:monitoring",
+        _("Monitoring"),
+        (Role.COORDINATOR, Role.METHODOLOGIST),
+        "/reports/monitoring/",
+    ),
     NavItem("events:list", _("Events"), ALL_ROLES, "/events/"),
     NavItem("documents:list", _("My documents"), None, "/documents/"),
 )

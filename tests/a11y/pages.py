@@ -80,7 +80,11 @@ ACCOUNT_FORMS: list[Page] = [
 #: The main forms and pages of each role's work.
 ROLES: dict[str, list[Page]] = {
     "admin@demo.local": [("home", "ui:home")],
-    "coordinator@demo.local": [*SECTIONS, ("category rules form", "schools:rules")],
+    "coordinator@demo.local": [
+        *SECTIONS,
+        ("category rules form", "schools:rules"),
+        ("monitoring", "reports:monitoring"),
+    ],
     "methodist@demo.local": [
         *SECTIONS,
         ("school card", _school_card),
@@ -88,6 +92,8 @@ ROLES: dict[str, list[Page]] = {
         ("new cycle form", "diagnostics:cycle_create"),
         ("new partnership form", "partnerships:create"),
         ("new event form", "events:create"),
+        ("monitoring", "reports:monitoring"),
+        ("heatmap", "diagnostics:heatmap"),
     ],
     "curator@demo.local": [*SECTIONS, ("reports", "reports:list")],
     "director@demo.local": [

@@ -152,6 +152,11 @@ def test_home_panel_for_methodologist_and_member_director(users, client_for, nee
     )
     page = client_for(users.director).get("/").content.decode()
     assert "Ожидают согласования вашей организацией" in page and p.title in page
+    # a proposal nobody has agreed to is not a partner yet (partnerships.figures, issue 15)
+    page = client_for(users.methodologist).get("/").content.decode()
+    assert "1 поддерживаемая школа пока без партнёра." in page
+    p.status = "agreed"
+    p.save(update_fields=["status"])
     page = client_for(users.methodologist).get("/").content.decode()
     assert "У каждой поддерживаемой школы есть партнёр." in page
     assert p.title not in client_for(users.outsider_director).get("/").content.decode()

@@ -21,3 +21,24 @@ def safe_href_filter(value) -> str:
     from network_portal.ui.links import safe_href
 
     return safe_href(value)
+
+
+@register.simple_tag
+def figure_help(key: str) -> str:
+    """A line under a figure saying exactly what it counts (``network_portal.ui.figures``)."""
+    from django.utils.html import format_html
+
+    from network_portal.ui.figures import figure_definition
+
+    return format_html(
+        '<small class="d-block text-body-secondary figure-help">{}</small>',
+        figure_definition(key),
+    )
+
+
+@register.simple_tag
+def figure_title(key: str) -> str:
+    """The definition of a figure as plain text, for a ``title`` attribute (a tooltip)."""
+    from network_portal.ui.figures import figure_definition
+
+    return figure_definition(key)

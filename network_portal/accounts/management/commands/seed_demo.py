@@ -15,7 +15,10 @@ DEMO_MODULES = (
     "partnerships.demo",
     "roadmaps.demo",
     "events.demo",
+    "reports.demo",  # a second municipality with its own methodologist (issue 15)
 )
+#: Modules whose ``run()`` returns the logins it created (role → e-mail).
+LOGIN_MODULES = ("network_portal.accounts.demo", "reports.demo")
 
 
 class Command(BaseCommand):
@@ -40,8 +43,8 @@ class Command(BaseCommand):
                     else {}
                 )
                 result = module.run(**kwargs)
-                if module_name == "network_portal.accounts.demo":
-                    logins = result
+                if module_name in LOGIN_MODULES:
+                    logins.update(result)
                 self.stdout.write(f"  {module_name}: {result}")
         self.stdout.write(self.style.SUCCESS(f"Демо-данные загружены. Входы (пароль: {password}):"))
         for role, email in logins.items():
