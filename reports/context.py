@@ -23,10 +23,12 @@ from schools.models import Category
 from .criteria import (
     CANCELLED,
     SERIES_LABELS,
+    UNCONFIRMED,
     CriterionResult,
     criteria_for,
     fmt,
     item_is_done_by,
+    item_is_done_late,
     item_is_overdue_on,
     score_series,
     signed,
@@ -210,6 +212,9 @@ def roadmap_block(
         "total": len(live),
         "done": done,
         "percent": round(100.0 * done / len(live)) if live else None,
+        # Closed without an actual value or evidence: shown apart, never counted as done.
+        "unconfirmed": sum(1 for i in live if i["status"] == UNCONFIRMED),
+        "late": sum(1 for i in live if item_is_done_late(i)),
         "chart": chart,
     }
 

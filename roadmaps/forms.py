@@ -13,7 +13,7 @@ from network_portal.documents.uploads import DOCUMENTS, validate_upload
 
 from .models import ItemStatus, MeasureTemplate, Rating, RoadmapItem
 from .rules import number_text
-from .services import parse_decimal
+from .services import PROOF_REQUIRED, item_needs_proof, parse_decimal
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -167,6 +167,18 @@ class ItemForm(forms.ModelForm):
                 )
             except forms.ValidationError as exc:
                 self.add_error("actual", exc)
+            else:
+                has_target = bool((data.get("target_indicator") or "").strip()) or (
+                    data.get("target_value") is not None
+                )
+                if item_needs_proof(
+                    item=self.instance,
+                    status=data.get("status", ""),
+                    actual_value=data["actual_value"],
+                    actual_text=data["actual_text"],
+                    has_target=has_target,
+                ):
+                    self.add_error("actual", PROOF_REQUIRED)
         return data
 
     def item_data(self) -> dict:
@@ -207,6 +219,14 @@ class QuickUpdateForm(forms.Form):
                 )
             except forms.ValidationError as exc:
                 self.add_error("actual", exc)
+            else:
+                if item_needs_proof(
+                    item=self.item,
+                    status=data.get("status", ""),
+                    actual_value=data["actual_value"],
+                    actual_text=data["actual_text"],
+                ):
+                    self.add_error("actual", PROOF_REQUIRED)
         return data
 
     def item_data(self) -> dict:

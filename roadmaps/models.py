@@ -99,11 +99,17 @@ class ItemStatus(models.TextChoices):
     PLANNED = "planned", pgettext_lazy("roadmap item status", "Planned")
     IN_PROGRESS = "in_progress", pgettext_lazy("roadmap item status", "In progress")
     DONE = "done", pgettext_lazy("roadmap item status", "Done")
+    #: Closed without its actual value or evidence although it has a target: counted apart
+    #: from «выполнено», never as done, and still overdue past its due date (issue 15).
+    UNCONFIRMED = "unconfirmed", pgettext_lazy("roadmap item status", "Done without confirmation")
     CANCELLED = "cancelled", pgettext_lazy("roadmap item status", "Cancelled")
 
 
-#: Statuses after which an item can no longer be overdue.
+#: Statuses after which an item can no longer be overdue. «Выполнено без подтверждения» is not
+#: one of them: an unconfirmed closure cannot make an overdue item disappear.
 CLOSED_ITEM_STATUSES = (ItemStatus.DONE, ItemStatus.CANCELLED)
+#: Statuses that say the school closed the item as done (with or without confirmation).
+FINISHED_ITEM_STATUSES = (ItemStatus.DONE, ItemStatus.UNCONFIRMED)
 
 
 class RoadmapItem(models.Model):
@@ -204,10 +210,25 @@ class RoadmapItem(models.Model):
     def overdue(self) -> bool:
         return self.is_overdue()
 
+    @property
+    def has_target(self) -> bool:
+        return bool(self.target_indicator.strip()) or self.target_value is not None
+
+    @property
+    def completed_late(self) -> bool:
+        """«Выполнено с опозданием»: closed after its due date; the mark stays."""
+        return item_completed_late(
+            status=self.status, due_date=self.due_date, completed_at=self.completed_at
+        )
+
 
 def item_is_overdue(*, status: str, due_date: date, today: date | None = None) -> bool:
     today = today or timezone.localdate()
     return status not in CLOSED_ITEM_STATUSES and due_date < today
+
+
+def item_completed_late(*, status: str, due_date: date, completed_at: date | None) -> bool:
+    return status in FINISHED_ITEM_STATUSES and completed_at is not None and completed_at > due_date
 
 
 # --- Extensions (migration 0002): history, co-responsibility, evidence, review, concerns ---------

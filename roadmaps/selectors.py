@@ -13,6 +13,7 @@ from network_portal.access.policy import Scope, organisation_q, scope_for
 from network_portal.accounts.models import Role
 
 from .models import (
+    CLOSED_ITEM_STATUSES,
     EngagementConcern,
     Evidence,
     EvidenceKind,
@@ -288,14 +289,14 @@ def open_concerns(*, organisation_ids) -> QuerySet[EngagementConcern]:
 def roadmap_rows(*, roadmaps: QuerySet[Roadmap], today: date | None = None) -> QuerySet[Roadmap]:
     """Roadmaps annotated for lists: item counts by status, overdue, open concerns."""
     today = today or timezone.localdate()
-    open_statuses = (ItemStatus.PLANNED, ItemStatus.IN_PROGRESS)
     return roadmaps.annotate(
         n_items=Count("items", distinct=True),
         n_done=Count("items", filter=Q(items__status=ItemStatus.DONE), distinct=True),
+        n_unconfirmed=Count("items", filter=Q(items__status=ItemStatus.UNCONFIRMED), distinct=True),
         n_cancelled=Count("items", filter=Q(items__status=ItemStatus.CANCELLED), distinct=True),
         n_overdue=Count(
             "items",
-            filter=Q(items__status__in=open_statuses, items__due_date__lt=today),
+            filter=Q(items__due_date__lt=today) & ~Q(items__status__in=CLOSED_ITEM_STATUSES),
             distinct=True,
         ),
         n_changed=Count("items", filter=Q(items__changed_after_approval=True), distinct=True),

@@ -13,10 +13,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from network_portal.audit.services import audit_log
 
 from .models import (
+    FINISHED_ITEM_STATUSES,
     CommentKind,
     EngagementConcern,
     Evidence,
@@ -28,7 +30,7 @@ from .models import (
     RoadmapItem,
     RoadmapStatus,
 )
-from .rules import DRAFT_LEVELS, MEASURES_PER_LEVEL, draft_schedule
+from .rules import DRAFT_LEVELS, MEASURES_PER_LEVEL, closing_needs_proof, draft_schedule
 from .selectors import current_factor_levels, leader_of, measure_library
 
 #: Item fields the director edits in the full form.
@@ -152,10 +154,42 @@ def _mark_after_approval(item: RoadmapItem, roadmap: Roadmap) -> bool:
     return False
 
 
+#: Why an item with a target cannot simply be set to «Выполнено» (issue 15).
+PROOF_REQUIRED = gettext_lazy(
+    "The item has a target: enter its actual value or add evidence before marking it done. "
+    "Without either it can only be closed as «Done without confirmation», which the curator "
+    "sees and which is not counted as done."
+)
+
+
+def item_needs_proof(
+    *,
+    item: RoadmapItem,
+    status: str,
+    actual_value,
+    actual_text: str,
+    has_target: bool | None = None,
+) -> bool:
+    """Would closing ``item`` as ``status`` with this actual value fake its progress?
+    ``has_target``: the target as typed in a form (default: the item's own)."""
+    if status != ItemStatus.DONE:
+        return False
+    has_evidence = item.pk is not None and Evidence.objects.filter(item_id=item.pk).exists()
+    return closing_needs_proof(
+        status=status,
+        has_target=item.has_target if has_target is None else has_target,
+        has_actual=actual_value is not None or bool((actual_text or "").strip()),
+        has_evidence=has_evidence,
+    )
+
+
 def _apply_status_side_effects(item: RoadmapItem) -> None:
-    if item.status == ItemStatus.DONE and item.completed_at is None:
-        item.completed_at = timezone.localdate()
-    elif item.status != ItemStatus.DONE:
+    """``completed_at`` is the day the item was first closed as done (with or without
+    confirmation); confirming an unconfirmed closure keeps it, so a late closure stays late."""
+    if item.status in FINISHED_ITEM_STATUSES:
+        if item.completed_at is None:
+            item.completed_at = timezone.localdate()
+    else:
         item.completed_at = None
 
 
@@ -184,6 +218,10 @@ def item_save(*, item: RoadmapItem, data: dict[str, Any], version: int | None, u
         setattr(item, name, value)
     if item.due_date and item.start_date and item.due_date < item.start_date:
         raise ValidationError({"due_date": _("The due date cannot be before the start date.")})
+    if item_needs_proof(
+        item=item, status=item.status, actual_value=item.actual_value, actual_text=item.actual_text
+    ):
+        raise ValidationError({"actual": PROOF_REQUIRED})
     _apply_status_side_effects(item)
     _mark_after_approval(item, roadmap)
     item._history_user = user
@@ -231,6 +269,12 @@ def evidence_add(
             evidence.item, evidence.added_by = item, user
             evidence._history_user = user
             evidence.save()
+        if pieces and item.status == ItemStatus.UNCONFIRMED:
+            # The evidence confirms the closure; the day it was closed (late or not) stays.
+            item.status = ItemStatus.DONE
+            item.version += 1
+            item._history_user = user
+            item.save(update_fields=["status", "version", "updated_at"])
     return pieces
 
 
