@@ -364,7 +364,11 @@ class Rating(models.TextChoices):
 
 
 class QuarterRating(models.Model):
-    """The curator's rating of a quarter's progress (red / amber / green) with a reason."""
+    """The curator's rating of a quarter's progress (red / amber / green) with a reason.
+
+    Only the current or a past quarter is rated. A correction (a new rating of a rated quarter)
+    and a withdrawal (the row is deleted) need a reason; both are kept in ``history`` with it
+    (issue 15)."""
 
     roadmap = models.ForeignKey(
         Roadmap, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("roadmap")
@@ -383,6 +387,8 @@ class QuarterRating(models.Model):
         verbose_name=_("rated by"),
     )
     rated_at = models.DateTimeField(_("rated at"), auto_now=True)
+
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         verbose_name = _("quarter rating")

@@ -261,6 +261,27 @@ def roadmap_ratings(*, roadmap: Roadmap) -> list[QuarterRating]:
     return list(roadmap.ratings.select_related("rated_by"))
 
 
+def rating_history(*, roadmap: Roadmap) -> list:
+    """Corrections and withdrawals of the roadmap's quarter ratings, newest first, each with
+    the rating it replaced or withdrew, who did it and why."""
+    records = list(
+        QuarterRating.history.filter(roadmap_id=roadmap.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    previous: dict[int, Any] = {}
+    entries = []
+    for record in records:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        if record.history_type == "+" or before is None:
+            continue
+        record.before = before
+        entries.append(record)
+    entries.sort(key=lambda r: r.history_date, reverse=True)
+    return entries
+
+
 #: Roles that raise and resolve engagement concerns: the territory's.
 CONCERN_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST)
 

@@ -30,7 +30,13 @@ from .models import (
     RoadmapItem,
     RoadmapStatus,
 )
-from .rules import DRAFT_LEVELS, MEASURES_PER_LEVEL, closing_needs_proof, draft_schedule
+from .rules import (
+    DRAFT_LEVELS,
+    MEASURES_PER_LEVEL,
+    closing_needs_proof,
+    draft_schedule,
+    quarter_of,
+)
 from .selectors import current_factor_levels, leader_of, measure_library
 
 #: Item fields the director edits in the full form.
@@ -331,16 +337,85 @@ def roadmap_transition(*, roadmap: Roadmap, to: str, user, comment: str = "") ->
     return roadmap
 
 
+class RatingError(ValidationError):
+    """A rating refused: a future quarter, or a correction without its reason."""
+
+
+def rating_quarter_error(*, year: int, quarter: int, today: date | None = None) -> str | None:
+    """Only the current or a past quarter is rated (a rating of «4 кв. 2031» would become every
+    role's «последняя оценка»)."""
+    current = quarter_of(today or timezone.localdate())
+    if (year, quarter) > current:
+        return _(
+            "Only the current quarter (%(q)s qtr %(y)s) or a past one can be rated: "
+            "a quarter that has not started has nothing to rate yet."
+        ) % {"q": current[1], "y": current[0]}
+    return None
+
+
+@transaction.atomic
 def quarter_rate(
-    *, roadmap: Roadmap, user, year: int, quarter: int, rating: str, reason: str
+    *,
+    roadmap: Roadmap,
+    user,
+    year: int,
+    quarter: int,
+    rating: str,
+    reason: str,
+    correction_reason: str = "",
 ) -> QuarterRating:
-    obj, _created = QuarterRating.objects.update_or_create(
-        roadmap=roadmap,
-        year=year,
-        quarter=quarter,
-        defaults={"rating": rating, "reason": reason, "rated_by": user},
+    """Rate a quarter, or correct its rating. A correction needs ``correction_reason``; the
+    replaced rating stays in the rating's history with it."""
+    error = rating_quarter_error(year=year, quarter=quarter)
+    if error:
+        raise RatingError({"quarter": error})
+    if not reason.strip():
+        raise RatingError({"reason": _("Give the reason for the rating.")})
+    existing = (
+        QuarterRating.objects.select_for_update()
+        .filter(roadmap=roadmap, year=year, quarter=quarter)
+        .first()
+    )
+    if existing is not None and not correction_reason.strip():
+        raise RatingError({"correction_reason": CORRECTION_REASON_REQUIRED})
+    obj = existing or QuarterRating(roadmap=roadmap, year=year, quarter=quarter)
+    previous = existing.rating if existing else ""
+    obj.rating, obj.reason, obj.rated_by = rating, reason, user
+    obj._history_user = user
+    obj._change_reason = correction_reason.strip() if existing else ""
+    obj.save()
+    audit_log(
+        actor=user,
+        action="quarter_rating_corrected" if existing else "quarter_rating_given",
+        obj=obj,
+        previous=previous,
+        reason=correction_reason.strip(),
     )
     return obj
+
+
+#: A rated quarter is rated again only as a correction with its reason.
+CORRECTION_REASON_REQUIRED = gettext_lazy(
+    "This quarter is already rated: say why you correct the rating (it is kept in the history)."
+)
+
+
+@transaction.atomic
+def quarter_rating_withdraw(*, rating: QuarterRating, user, reason: str) -> None:
+    """Withdraw a rating (a mistaken quarter, a wrong roadmap): it disappears from every page,
+    and its history keeps who withdrew it, when and why."""
+    if not reason.strip():
+        raise RatingError({"reason": _("Say why the rating is withdrawn.")})
+    rating._history_user = user
+    rating._change_reason = reason.strip()
+    audit_log(
+        actor=user,
+        action="quarter_rating_withdrawn",
+        obj=rating.roadmap,
+        rating=f"{rating.year} Q{rating.quarter} {rating.rating}",
+        reason=reason.strip(),
+    )
+    rating.delete()
 
 
 def concern_raise(*, organisation, user, text: str, roadmap: Roadmap | None = None):
