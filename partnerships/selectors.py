@@ -205,6 +205,43 @@ def organisation_list_for_user(*, user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(organisation_q(scope_for(user)))
 
 
+def partner_organisation_list_for_user(*, user: Any) -> QuerySet[Organisation]:
+    """Organisations whose card (contacts, director, address, strengths) the user may read:
+    those of their scope, and every organisation that shares a partnership with one of their
+    own (issue 15: both sides of a pair informed). Any other is a 404."""
+    scope = scope_for(user)
+    q = organisation_q(scope)
+    own = scope.organisation_ids(*MEMBER_ROLES)
+    if own:
+        shared = PartnershipMember.objects.filter(
+            partnership_id__in=PartnershipMember.objects.filter(organisation_id__in=own).values(
+                "partnership_id"
+            )
+        ).values("organisation_id")
+        q |= Q(pk__in=shared)
+    return Organisation.objects.filter(q)
+
+
+def shared_partnerships(*, user: Any, organisation: Organisation) -> QuerySet[Partnership]:
+    """The user's visible partnerships in which ``organisation`` takes part, with its role."""
+    return (
+        partnership_list_for_user(user=user)
+        .filter(
+            pk__in=PartnershipMember.objects.filter(organisation=organisation).values(
+                "partnership_id"
+            )
+        )
+        .annotate(
+            member_role=Subquery(
+                PartnershipMember.objects.filter(
+                    partnership_id=OuterRef("pk"), organisation=organisation
+                ).values("role")[:1]
+            )
+        )
+        .order_by("-created_at")
+    )
+
+
 def agreement_list_for_user(*, user: Any) -> QuerySet[Agreement]:
     return Agreement.objects.filter(
         partnership__in=partnership_list_for_user(user=user)
