@@ -9,4 +9,5 @@ urlpatterns = [
     path("order/<str:subject>/", views.report_order, name="order"),
     path("order-all/", views.report_order_bundle, name="order_bundle"),
     path("impact/", views.impact, name="impact"),
+    path("commitments/", views.commitments, name="commitments"),
 ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from network_portal.access.policy import get_for_user_or_404, require, scope_for
+from network_portal.access.policy import get_for_user_or_404, require, role_required, scope_for
 from network_portal.accounts.models import Role
 from network_portal.documents.models import Job, JobStatus
 from schools.models import Municipality, Region
@@ -23,6 +23,7 @@ from .access import (
     report_partnerships_for_user,
     report_schools_for_user,
 )
+from .commitments import COMMITMENT_ROLES, commitments_for_user
 from .documents import KIND_PREFIX
 from .exports import impact_export_response
 from .forms import ImpactForm, PeriodForm, ReportOrderForm
@@ -219,3 +220,12 @@ def impact(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
     }
     return render(request, "reports/impact.html", context)
+
+
+@role_required(*COMMITMENT_ROLES)
+def commitments(request: HttpRequest) -> HttpResponse:
+    """A partner's (or a member school's) commitments in other schools' roadmaps and events."""
+    data = commitments_for_user(user=request.user)
+    page = Paginator(data.open_items, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "data": data, "today": timezone.localdate()}
+    return render(request, "reports/commitments.html", context)

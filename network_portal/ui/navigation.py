@@ -49,9 +49,10 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(
         "roadmaps:list",
         _("Roadmaps"),
-        (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR),
+        (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR, Role.PARTNER),
         "/roadmaps/",
     ),
+    NavItem("reports:commitments", _("My commitments"), (Role.PARTNER,), "/reports/commitments/"),
     NavItem("events:list", _("Events"), ALL_ROLES, "/events/"),
     NavItem("documents:list", _("My documents"), None, "/documents/"),
 )
