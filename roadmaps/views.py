@@ -66,13 +66,14 @@ def list(request: HttpRequest) -> HttpResponse:
         "statuses": RoadmapStatus.choices,
         "can_create": bool(scope.organisation_ids(Role.DIRECTOR)),
         "is_territory": scope.has_role(Role.COORDINATOR, Role.METHODOLOGIST),
+        "can_overview": scope.has_role(*selectors.OVERVIEW_ROLES),
         "is_curator": scope.has_role(Role.CURATOR),
         "can_edit_library": scope.has_role(Role.COORDINATOR),
     }
     return render(request, "roadmaps/list.html", context)
 
 
-@role_required(Role.COORDINATOR, Role.METHODOLOGIST)
+@role_required(*selectors.OVERVIEW_ROLES)
 def overview(request: HttpRequest) -> HttpResponse:
     rows = selectors.overview_rows(user=request.user)
     totals = {

@@ -131,15 +131,17 @@ def test_concern_about_a_school_without_roadmap_from_the_card(world, users, clie
     assert response["Location"] == reverse("roadmaps:overview")  # no open redirect
 
 
-def test_concerns_are_for_the_territory_only(world, users, client_for):
+def test_concerns_are_for_the_territory_and_the_curator_only(world, users, client_for):
     url = reverse("roadmaps:concern_new", args=[world.school.pk])
-    for who in ("outsider", "director", "curator", "outsider_director"):
+    for who in ("outsider", "director", "teacher", "leader_director", "outsider_director"):
         assert client_for(getattr(users, who)).post(url, {"text": "x"}).status_code == 404, who
     concern = EngagementConcern.objects.create(organisation=world.school, text="Молчат")
     resolve = reverse("roadmaps:concern_resolve", args=[concern.pk])
-    for who in ("outsider", "director", "curator"):
+    for who in ("outsider", "director", "teacher"):
         assert client_for(getattr(users, who)).post(resolve, {"resolution": "x"}).status_code == 404
     assert EngagementConcern.objects.get().is_open
+    response = client_for(users.curator).post(resolve, {"resolution": "Директор вышел на связь"})
+    assert response.status_code == 302 and not EngagementConcern.objects.get().is_open
 
 
 @pytest.mark.parametrize("who", ["director", "curator", "methodologist", "leader_director"])
