@@ -19,8 +19,9 @@ DEMO_ADDRESS ?= 127.0.0.1:8000
 # and console e-mail, whatever the shell or a local .env says. It shows the Russian error
 # pages as users see them; `make demo DEMO_DEBUG=true` for Django's debug pages.
 DEMO_DEBUG ?= false
+# Links in e-mails, calendar feeds and certificates follow the address the demo serves on.
 DEMO_ENV := PORTAL_ENV=development DEBUG=$(DEMO_DEBUG) DATABASE_URL= CELERY_BROKER_URL= \
-	EMAIL_URL=consolemail://
+	EMAIL_URL=consolemail:// SITE_URL=http://$(DEMO_ADDRESS)
 PYTEST_ARGS ?=
 
 # Translation catalogs. The root one (locale/) covers templates/, settings and the platform
