@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext
 
 from diagnostics.models import FactorLevel, Level, RiskFactor, RiskProfile
 from diagnostics.selectors import latest_profiles
@@ -220,6 +221,21 @@ def partner_organisation_list_for_user(*, user: Any) -> QuerySet[Organisation]:
         ).values("organisation_id")
         q |= Q(pk__in=shared)
     return Organisation.objects.filter(q)
+
+
+def agreement_subject_initial(*, partnership: Partnership) -> str:
+    """The «Предмет» a new agreement starts from: the joint work on the risk factors the
+    partnership addresses — never the matcher's explanation kept in the description."""
+    factors = [f.name for f in partnership.risk_factors.order_by("code")]
+    if not factors:
+        return gettext(
+            "Network cooperation of the parties to improve the quality of education of the "
+            "supported school."
+        )
+    return gettext(
+        "Network cooperation of the parties to improve the quality of education of the "
+        "supported school by reducing the risks: %(factors)s."
+    ) % {"factors": "; ".join(name[:1].lower() + name[1:] for name in factors)}
 
 
 def shared_partnerships(*, user: Any, organisation: Organisation) -> QuerySet[Partnership]:

@@ -566,7 +566,7 @@ def agreement_create(request: HttpRequest, pk: int) -> HttpResponse:
             "date": today,
             "valid_from": partnership.start_date or today,
             "valid_until": partnership.end_date,
-            "subject": partnership.description.split("\n")[0] if partnership.description else "",
+            "subject": selectors.agreement_subject_initial(partnership=partnership),
         },
     )
     if request.method == "POST" and form.is_valid():

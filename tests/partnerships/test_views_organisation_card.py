@@ -1,6 +1,8 @@
 """Issue 15, item 4: members of a partnership see each other's card (contacts, director,
 address, strengths); the director's links to the partner school and the college were 404."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -66,3 +68,47 @@ def test_a_member_cannot_edit_the_other_sides_strengths(contacts, users, client_
         {"save-profile": "1", "p-capacity": "9"},
     )
     assert response.status_code == 403
+
+
+def test_agreement_subject_is_not_the_matchers_text(partnership, users, client_for):
+    """Issue 15: «Предмет» was pre-filled with the matcher's explanation."""
+    from diagnostics.models import RiskFactor
+
+    partnership.description = "Подобрано автоматически: покрывает факторы 9 и 6 (балл 0,82)"
+    partnership.save()
+    partnership.risk_factors.set(RiskFactor.objects.filter(code=9))
+    page = client_for(users.methodologist).get(
+        reverse("partnerships:agreement_create", args=[partnership.pk])
+    )
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert "Подобрано" not in form.initial["subject"]
+    assert form.initial["subject"].startswith("Сетевое взаимодействие сторон")
+    assert "снижение рисков: " in form.initial["subject"]
+    assert (
+        client_for(users.outsider)
+        .get(reverse("partnerships:agreement_create", args=[partnership.pk]))
+        .status_code
+        == 404
+    )
+
+
+def test_partnership_form_shows_categories_and_refuses_a_shnor_leader(needs, users, client_for):
+    """Issue 15: bare multi-selects; a ШНОР school could be picked as a leader."""
+    from partnerships.models import Partnership
+
+    client = client_for(users.methodologist)
+    url = reverse("partnerships:create")
+    page = client.get(url).content.decode()
+    assert f'name="leaders" value="{needs.school.pk}"' in page  # checkboxes, not a select
+    assert re.search(r"МОБУ «СОШ № 5» — [^<]*ШНОР", page) and "data-member-filter" in page
+    data = {
+        "title": "Пара наоборот",
+        "municipality": needs.mun.pk,
+        "supported": [needs.leader.pk],
+        "leaders": [needs.school.pk],
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "не может быть школой-лидером" in response.content.decode()
+    assert not Partnership.objects.filter(title="Пара наоборот").exists()
