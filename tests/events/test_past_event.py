@@ -46,3 +46,15 @@ def test_outsider_cannot_publish(client_for, users, world):
     assert response.status_code == 404
     event.refresh_from_db()
     assert event.status == EventStatus.DRAFT
+
+
+@pytest.mark.parametrize("who", ["teacher", "partner", "nobody", "methodologist", "director"])
+def test_the_planning_calendar_link_is_never_dead(client_for, users, world, who):
+    """Issue 15: «Календарь планирования» on /events/ was a 404 for some roles."""
+    client = client_for(getattr(users, who))
+    page = client.get(reverse("events:list")).text
+    url = reverse("events:planning")
+    if f'href="{url}"' in page:
+        assert client.get(url).status_code == 200
+    else:
+        assert client.get(url).status_code == 404
