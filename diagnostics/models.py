@@ -423,6 +423,9 @@ class Answer(models.Model):
     option = models.ForeignKey(
         AnswerOption, on_delete=models.PROTECT, related_name="+", verbose_name=_("answer")
     )
+    #: Copied from the school's previous submitted questionnaire when a new cycle opens; the
+    #: team's next save confirms it (every saved answer is written anew, unmarked).
+    carried_over = models.BooleanField(_("carried over from the previous cycle"), default=False)
 
     class Meta:
         verbose_name = _("answer")

@@ -147,11 +147,11 @@ def questionnaire_fill(request: HttpRequest, pk: int) -> HttpResponse:
             },
         },
     )
-    return render(
-        request,
-        "diagnostics/questionnaire.html",
-        pages.questionnaire_context(request.user, questionnaire, form, editable),
+    context = pages.questionnaire_context(request.user, questionnaire, form, editable)
+    context["carried_over"] = set(
+        questionnaire.answers.filter(carried_over=True).values_list("indicator_id", flat=True)
     )
+    return render(request, "diagnostics/questionnaire.html", context)
 
 
 @require_POST

@@ -150,6 +150,17 @@ class Event(models.Model):
         return self.title
 
     @property
+    def has_started(self) -> bool:
+        from django.utils import timezone
+
+        return self.starts_at <= timezone.now()
+
+    @property
+    def registration_open(self) -> bool:
+        """«Записаться» is offered only for a published event that has not started yet."""
+        return self.status == EventStatus.PUBLISHED and not self.has_started
+
+    @property
     def audience(self) -> list[str]:
         return [code for code, field in AUDIENCE_FIELDS.items() if getattr(self, field)]
 

@@ -141,6 +141,14 @@ def event_update(
 def event_publish(*, event: Event, user: Any) -> Event:
     if event.status != EventStatus.DRAFT:
         raise EventChangeRefused(_("Only a draft can be published."))
+    if event.starts_at <= timezone.now():
+        raise EventChangeRefused(
+            _(
+                "The event's date (%(date)s) has passed: it cannot be published with "
+                "registration. Set a future date first."
+            )
+            % {"date": timezone.localtime(event.starts_at).strftime("%d.%m.%Y %H:%M")}
+        )
     Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT).update(
         status=EventStatus.PUBLISHED,
         updated_at=timezone.now(),

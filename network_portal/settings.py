@@ -63,8 +63,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # third-party
-    "axes",
+    # third-party (django-axes under a Russian name in the administration)
+    "network_portal.accounts.axes_config.AxesConfig",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",

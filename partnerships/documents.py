@@ -84,8 +84,11 @@ def agreement_values(agreement: Agreement, parties: list[dict[str, Any]]) -> dic
     p = agreement.partnership
     sides = "\n".join(
         _(
-            "%(n)s. %(name)s (%(role)s), represented by its head %(director)s, acting on the "
-            "basis of the charter;"
+            # the head's name is not declined: «руководитель — …, действует …» reads right for
+            # a woman and a man alike («в лице руководителя Ахмедова Лейла Рашидовна,
+            # действующего» did not)
+            "%(n)s. %(name)s (%(role)s); its head: %(director)s, acting on the basis of the "
+            "charter;"
         )
         % {
             "n": i,

@@ -11,7 +11,7 @@ from network_portal.accounts.validators import validate_no_control_characters
 from network_portal.documents.uploads import SCANS, validate_upload
 from network_portal.ui.links import validate_web_url
 from schools.forms import decimal_comma_callback
-from schools.models import Municipality, Organisation
+from schools.models import Category, Municipality, Organisation
 
 from . import agreement_text
 from .models import (
@@ -24,13 +24,26 @@ from .models import (
     PartnershipStatus,
     ResourceKind,
 )
+from .selectors import current_categories
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class OrganisationChoiceField(forms.ModelMultipleChoiceField):
+    """Organisations as checkboxes (a click no longer drops the others chosen, as in a bare
+    multi-select), each with its current category; ``member_picker.js`` adds a search box."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories: dict[int, str] = {}
+
     def label_from_instance(self, obj: Organisation) -> str:
-        return obj.short_name
+        category = self.categories.get(obj.pk)
+        if not category:
+            return obj.short_name
+        return f"{obj.short_name} — {Category(category).label}"
 
 
 class PartnershipForm(forms.Form):
@@ -98,8 +111,9 @@ class PartnershipForm(forms.Form):
         self.fields["leaders"].queryset = orgs.schools()
         self.fields["partners"].queryset = orgs.partners()
         self.fields["network"].queryset = Network.objects.filter(municipality__in=municipalities)
+        categories = current_categories(organisations=orgs.values("pk"))
         for name in ("supported", "leaders", "partners"):
-            self.fields[name].widget.attrs["size"] = 8
+            self.fields[name].categories = categories
 
     def clean(self):
         data = super().clean()

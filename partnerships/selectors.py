@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext
 
 from diagnostics.models import FactorLevel, Level, RiskFactor, RiskProfile
 from diagnostics.selectors import latest_profiles
@@ -204,6 +205,58 @@ def member_organisations_for_user(*, user: Any) -> QuerySet[Organisation]:
 
 def organisation_list_for_user(*, user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(organisation_q(scope_for(user)))
+
+
+def partner_organisation_list_for_user(*, user: Any) -> QuerySet[Organisation]:
+    """Organisations whose card (contacts, director, address, strengths) the user may read:
+    those of their scope, and every organisation that shares a partnership with one of their
+    own (issue 15: both sides of a pair informed). Any other is a 404."""
+    scope = scope_for(user)
+    q = organisation_q(scope)
+    own = scope.organisation_ids(*MEMBER_ROLES)
+    if own:
+        shared = PartnershipMember.objects.filter(
+            partnership_id__in=PartnershipMember.objects.filter(organisation_id__in=own).values(
+                "partnership_id"
+            )
+        ).values("organisation_id")
+        q |= Q(pk__in=shared)
+    return Organisation.objects.filter(q)
+
+
+def agreement_subject_initial(*, partnership: Partnership) -> str:
+    """The «Предмет» a new agreement starts from: the joint work on the risk factors the
+    partnership addresses — never the matcher's explanation kept in the description."""
+    factors = [f.name for f in partnership.risk_factors.order_by("code")]
+    if not factors:
+        return gettext(
+            "Network cooperation of the parties to improve the quality of education of the "
+            "supported school."
+        )
+    return gettext(
+        "Network cooperation of the parties to improve the quality of education of the "
+        "supported school by reducing the risks: %(factors)s."
+    ) % {"factors": "; ".join(name[:1].lower() + name[1:] for name in factors)}
+
+
+def shared_partnerships(*, user: Any, organisation: Organisation) -> QuerySet[Partnership]:
+    """The user's visible partnerships in which ``organisation`` takes part, with its role."""
+    return (
+        partnership_list_for_user(user=user)
+        .filter(
+            pk__in=PartnershipMember.objects.filter(organisation=organisation).values(
+                "partnership_id"
+            )
+        )
+        .annotate(
+            member_role=Subquery(
+                PartnershipMember.objects.filter(
+                    partnership_id=OuterRef("pk"), organisation=organisation
+                ).values("role")[:1]
+            )
+        )
+        .order_by("-created_at")
+    )
 
 
 def agreement_list_for_user(*, user: Any) -> QuerySet[Agreement]:

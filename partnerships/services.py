@@ -17,7 +17,7 @@ from diagnostics.models import RiskFactor
 from network_portal.audit.services import audit_log
 from network_portal.documents.models import Job
 from network_portal.documents.services import job_request
-from schools.models import Municipality, Organisation, Region
+from schools.models import Category, Municipality, Organisation, Region
 
 from . import matching, selectors, transitions
 from .history import history_off, snapshot
@@ -99,6 +99,7 @@ def partnership_problems(
     supported_elsewhere: Sequence[str] = (),
     municipality_name: str = "",
     outside_scope: Mapping[str, Sequence[str]] | None = None,
+    shnor_leaders: Sequence[str] = (),
 ) -> dict[str, str]:
     """The rule checks of a partnership as field → message (pure; the form shows them).
 
@@ -123,6 +124,11 @@ def partnership_problems(
         problems["leaders"] = _(
             "An organisation cannot be paired with itself: each member takes one role."
         )
+    if shnor_leaders and "leaders" not in problems:
+        problems["leaders"] = _(
+            "%(names)s is a school with low results (ШНОР): it is supported, it cannot lead. "
+            "Choose a leader school, or add it as a supported school."
+        ) % {"names": ", ".join(shnor_leaders)}
     for name, names in (outside_scope or {}).items():
         if names and name not in problems:
             problems[name] = _(
@@ -149,9 +155,16 @@ def _scope_facts(
     have added it (a coordinator's cross-municipality pair edited by a methodologist).
     """
     elsewhere = [str(o) for o in data.supported if o.municipality_id != data.municipality.pk]
+    categories = selectors.current_categories(organisations=[o.pk for o in data.leaders])
     facts: dict[str, Any] = {
         "supported_elsewhere": elsewhere,
         "municipality_name": str(data.municipality),
+        # issue 15: a ШНОР school could be chosen as a leader (one already in it may stay)
+        "shnor_leaders": [
+            str(o)
+            for o in data.leaders
+            if categories.get(o.pk) == Category.SHNOR and o.pk not in keep
+        ],
     }
     if actor is None:
         return facts

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/transition/", views.partnership_transition, name="transition"),
     path("<int:pk>/agreements/new/", views.agreement_create, name="agreement_create"),
     path("schools/<int:org_pk>/suggestions/", views.suggest, name="suggest"),
+    path("organisations/<int:org_pk>/", views.organisation_card, name="organisation"),
     path("organisations/<int:org_pk>/strengths/", views.strengths, name="strengths"),
     path("strengths/<int:pk>/delete/", views.strength_delete, name="strength_delete"),
     path("plans/", views.plan_list, name="plans"),

@@ -389,9 +389,29 @@ def _can_edit_strengths(user, organisation) -> bool:
     )
 
 
+def organisation_card(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The read-only card of an organisation for anyone who shares a partnership with it:
+    contacts, director, address, strengths and the partnerships they share."""
+    organisation = get_for_user_or_404(
+        selectors.partner_organisation_list_for_user(user=request.user).select_related(
+            "municipality"
+        ),
+        pk=org_pk,
+    )
+    context = {
+        "organisation": organisation,
+        "info": selectors.organisation_strengths(organisation=organisation),
+        "partnerships": selectors.shared_partnerships(user=request.user, organisation=organisation),
+        "can_edit": _can_edit_strengths(request.user, organisation),
+    }
+    return render(request, "partnerships/organisation_card.html", context)
+
+
 def strengths(request: HttpRequest, org_pk: int) -> HttpResponse:
     organisation = get_for_user_or_404(
-        selectors.organisation_list_for_user(user=request.user).select_related("municipality"),
+        selectors.partner_organisation_list_for_user(user=request.user).select_related(
+            "municipality"
+        ),
         pk=org_pk,
     )
     can_edit = _can_edit_strengths(request.user, organisation)
@@ -565,7 +585,7 @@ def agreement_create(request: HttpRequest, pk: int) -> HttpResponse:
             "date": today,
             "valid_from": partnership.start_date or today,
             "valid_until": partnership.end_date,
-            "subject": partnership.description.split("\n")[0] if partnership.description else "",
+            "subject": selectors.agreement_subject_initial(partnership=partnership),
         },
     )
     if request.method == "POST" and form.is_valid():

@@ -24,9 +24,11 @@ from schools.models import Category
 from .criteria import (
     CANCELLED,
     SERIES_LABELS,
+    UNCONFIRMED,
     CriterionResult,
     criteria_for,
     fmt,
+    item_is_done_late,
     item_is_overdue_on,
     score_series,
     signed,
@@ -192,6 +194,7 @@ def roadmap_block(
         if item_is_overdue_on(i, day)
     ]
     figure = completion_of_rows(items, day=day)
+    live = [i for i in items if i["status"] != CANCELLED]
     chart = bar_chart(
         title=_("Roadmap completion by module, %"),
         bars=[(str(r["label"]), r["percent"]) for r in by_module],
@@ -209,6 +212,9 @@ def roadmap_block(
         "total": figure["total"],
         "done": figure["done"],
         "percent": figure["percent"],
+        # Closed without an actual value or evidence: shown apart, never counted as done.
+        "unconfirmed": sum(1 for i in live if i["status"] == UNCONFIRMED),
+        "late": sum(1 for i in live if item_is_done_late(i)),
         "chart": chart,
     }
 

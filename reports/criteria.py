@@ -28,6 +28,8 @@ GIA_SUBJECTS = ("math", "math_profile", "math_base", "russian")
 #: Statuses of a roadmap item that close it (mirrors roadmaps.models.CLOSED_ITEM_STATUSES).
 DONE = "done"
 CANCELLED = "cancelled"
+#: Closed without its actual value or evidence: never done, still overdue past its due date.
+UNCONFIRMED = "unconfirmed"
 
 CRITERIA_TITLES = {
     "no_below": gettext_lazy("No pupils below the base threshold on GIA-9 and GIA-11"),
@@ -195,6 +197,15 @@ def criterion_positive_dynamics(
 
 def item_is_done_by(item: dict[str, Any], day: date) -> bool:
     return item["status"] == DONE and (item["completed_at"] is None or item["completed_at"] <= day)
+
+
+def item_is_done_late(item: dict[str, Any]) -> bool:
+    """«Выполнено с опозданием»: closed (with or without confirmation) after its due date."""
+    return (
+        item["status"] in (DONE, UNCONFIRMED)
+        and item.get("completed_at") is not None
+        and item["completed_at"] > item["due_date"]
+    )
 
 
 def item_is_overdue_on(item: dict[str, Any], day: date) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -349,6 +349,59 @@ def weekly_digest(today: date) -> list[Reminder]:
     return reminders
 
 
+def partner_commitments(today: date) -> list[Reminder]:
+    """The representatives of a partner organisation (and the directors of a member school) of
+    the items of *other* schools' roadmaps where their organisation is responsible or
+    co-responsible: a week before the due date and once it is overdue (the due date is part of
+    the once-only key, so a moved deadline is reminded again). Three queries."""
+    rows = list(
+        RoadmapItem.objects.filter(due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+        .exclude(status__in=CLOSED_ITEM_STATUSES)
+        .filter(
+            Q(responsible_organisation__isnull=False) | Q(co_responsible_organisation__isnull=False)
+        )
+        .values(
+            "id",
+            "task",
+            "due_date",
+            "roadmap_id",
+            "roadmap__title",
+            "roadmap__organisation_id",
+            "roadmap__organisation__short_name",
+            "responsible_organisation_id",
+            "co_responsible_organisation_id",
+        )
+    )
+    orgs = {
+        org
+        for row in rows
+        for org in (row["responsible_organisation_id"], row["co_responsible_organisation_id"])
+        if org is not None and org != row["roadmap__organisation_id"]
+    }
+    people = defaultdict(list)
+    for user_id, org_id in RoleAssignment.objects.filter(
+        role__in=(Role.PARTNER, Role.DIRECTOR), organisation_id__in=orgs, user__is_active=True
+    ).values_list("user_id", "organisation_id"):
+        people[org_id].append(user_id)
+    reminders = []
+    for row in rows:
+        context = _item_context(row, today) | {
+            "overdue": row["due_date"] < today,
+            "path": reverse("roadmaps:detail", args=[row["roadmap_id"]]) + f"#item-{row['id']}",
+        }
+        recipients = [
+            user_id
+            for org in (row["responsible_organisation_id"], row["co_responsible_organisation_id"])
+            if org is not None and org != row["roadmap__organisation_id"]
+            for user_id in people.get(org, [])
+        ]
+        # due soon and overdue are two reminders of the same item
+        key = f"item:{row['id']}" + (":overdue" if context["overdue"] else "")
+        for user_id in dict.fromkeys(recipients):
+            reminders.append(Reminder("partner_commitment", user_id, key, row["due_date"], context))
+    return reminders
+
+
 KINDS = (
     ReminderKind(
         "roadmap_due_soon",
@@ -405,6 +458,17 @@ KINDS = (
         weekly_digest,
         "reminder_weekly_digest",
         70,
+    ),
+    ReminderKind(
+        "partner_commitment",
+        _("Commitments in partner schools' roadmaps"),
+        _(
+            "Items of other schools' roadmaps where your organisation is responsible or "
+            "co-responsible: a week before the due date and when it is overdue."
+        ),
+        partner_commitments,
+        "reminder_partner_commitment",
+        15,
     ),
 )
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("monitoring/", views.monitoring, name="monitoring"),
     path("monitoring/export/<str:fmt>/", views.monitoring_export, name="monitoring_export"),
     path("monitoring/watch/<int:pk>/", views.monitoring_watch, name="monitoring_watch"),
+    path("commitments/", views.commitments, name="commitments"),
 ]

@@ -24,6 +24,7 @@ from .access import (
     report_partnerships_for_user,
     report_schools_for_user,
 )
+from .commitments import COMMITMENT_ROLES, commitments_for_user
 from .documents import KIND_PREFIX
 from .exports import impact_export_response
 from .forms import ImpactForm, PeriodForm, ReportOrderForm
@@ -303,3 +304,12 @@ def monitoring_watch(request: HttpRequest, pk: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("reports:monitoring")
     return redirect(f"{target}#school-{school.pk}")
+
+
+@role_required(*COMMITMENT_ROLES)
+def commitments(request: HttpRequest) -> HttpResponse:
+    """A partner's (or a member school's) commitments in other schools' roadmaps and events."""
+    data = commitments_for_user(user=request.user)
+    page = Paginator(data.open_items, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "data": data, "today": timezone.localdate()}
+    return render(request, "reports/commitments.html", context)

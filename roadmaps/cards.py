@@ -51,6 +51,7 @@ def actual_display(item: RoadmapItem) -> str:
 
 STATUS_BADGES = {
     "done": "text-bg-success",
+    "unconfirmed": "text-bg-warning",
     "in_progress": "text-bg-primary",
     "cancelled": "text-bg-light border",
     "planned": "text-bg-secondary",
@@ -58,12 +59,15 @@ STATUS_BADGES = {
 
 
 def badges(item: RoadmapItem, labels: dict) -> SafeString:
+    html = ""
     if item.is_late:
-        html = f'<span class="badge text-bg-danger">{_esc(labels["overdue"])}</span>'
-    else:
+        html = f'<span class="badge text-bg-danger">{_esc(labels["overdue"])}</span> '
+    if not item.is_late or item.status == ItemStatus.UNCONFIRMED:
         css = STATUS_BADGES.get(item.status, "text-bg-secondary")
         label = labels["statuses"].get(item.status, item.status)
-        html = f'<span class="badge {css}">{_esc(label)}</span>'
+        html += f'<span class="badge {css}">{_esc(label)}</span>'
+    if item.completed_late:
+        html += f' <span class="badge bg-danger-subtle text-danger-emphasis border">{_esc(labels["late"])}</span>'
     if item.changed_after_approval:
         html += f' <span class="badge text-bg-warning">{_esc(labels["changed"])}</span>'
     return mark_safe(html)  # noqa: S308 — escaped
@@ -178,6 +182,7 @@ def card_labels() -> dict:
         "statuses": {value: str(label) for value, label in ItemStatus.choices},
         "modules": {value: str(label) for value, label in ProgrammeModule.choices},
         "overdue": pgettext("roadmap item status", "Overdue"),
+        "late": _("done late"),
         "changed": _("Changed after approval"),
         "with": _("with %(org)s"),
         "factor": _("Risk factor"),

@@ -14,7 +14,13 @@ from network_portal.ui.links import validate_web_url
 
 from .models import ItemStatus, MeasureTemplate, Rating, RoadmapItem
 from .rules import number_text
-from .services import parse_decimal
+from .services import (
+    CORRECTION_REASON_REQUIRED,
+    PROOF_REQUIRED,
+    item_needs_proof,
+    parse_decimal,
+    rating_quarter_error,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -168,6 +174,18 @@ class ItemForm(forms.ModelForm):
                 )
             except forms.ValidationError as exc:
                 self.add_error("actual", exc)
+            else:
+                has_target = bool((data.get("target_indicator") or "").strip()) or (
+                    data.get("target_value") is not None
+                )
+                if item_needs_proof(
+                    item=self.instance,
+                    status=data.get("status", ""),
+                    actual_value=data["actual_value"],
+                    actual_text=data["actual_text"],
+                    has_target=has_target,
+                ):
+                    self.add_error("actual", PROOF_REQUIRED)
         return data
 
     def item_data(self) -> dict:
@@ -208,6 +226,14 @@ class QuickUpdateForm(forms.Form):
                 )
             except forms.ValidationError as exc:
                 self.add_error("actual", exc)
+            else:
+                if item_needs_proof(
+                    item=self.item,
+                    status=data.get("status", ""),
+                    actual_value=data["actual_value"],
+                    actual_text=data["actual_text"],
+                ):
+                    self.add_error("actual", PROOF_REQUIRED)
         return data
 
     def item_data(self) -> dict:
@@ -281,6 +307,9 @@ class ReviewForm(forms.Form):
 
 
 class RatingForm(forms.Form):
+    """A quarter's rating: the current or a past quarter, with its rationale; rating a quarter
+    already rated is a correction and needs its reason (``roadmap`` given to check that)."""
+
     year = forms.IntegerField(label=_("Year"), min_value=2015, max_value=2100)
     quarter = forms.TypedChoiceField(
         label=_("Quarter"),
@@ -289,14 +318,51 @@ class RatingForm(forms.Form):
     )
     rating = forms.ChoiceField(label=_("Rating"), choices=Rating.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
-        label=_("Reason for the rating"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for the rating"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the rating is based on: items done, delays, the school's engagement."),
+        error_messages={"required": _("Give the reason for the rating.")},
+    )
+    correction_reason = forms.CharField(
+        label=_("Reason for the correction"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when correcting a quarter that is already rated."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, roadmap=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.roadmap = roadmap
         today = timezone.localdate()
         self.fields["year"].initial = today.year
         self.fields["quarter"].initial = (today.month - 1) // 3 + 1
+
+    def clean(self):
+        data = super().clean()
+        year, quarter = data.get("year"), data.get("quarter")
+        if year is None or quarter is None:
+            return data
+        error = rating_quarter_error(year=year, quarter=quarter)
+        if error:
+            self.add_error("quarter", error)
+        elif (
+            self.roadmap is not None
+            and not (data.get("correction_reason") or "").strip()
+            and self.roadmap.ratings.filter(year=year, quarter=quarter).exists()
+        ):
+            self.add_error("correction_reason", CORRECTION_REASON_REQUIRED)
+        return data
+
+
+class WithdrawRatingForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the rating is withdrawn"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the rating is withdrawn.")},
+    )
 
 
 class ConcernForm(forms.Form):

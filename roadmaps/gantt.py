@@ -18,6 +18,7 @@ STATUS_COLORS = {
     "planned": "#adb5bd",
     "in_progress": "#0d6efd",
     "done": "#198754",
+    "unconfirmed": "#ffc107",
     "cancelled": "#dee2e6",
     "overdue": "#dc3545",
 }

@@ -100,11 +100,17 @@ class ItemStatus(models.TextChoices):
     PLANNED = "planned", pgettext_lazy("roadmap item status", "Planned")
     IN_PROGRESS = "in_progress", pgettext_lazy("roadmap item status", "In progress")
     DONE = "done", pgettext_lazy("roadmap item status", "Done")
+    #: Closed without its actual value or evidence although it has a target: counted apart
+    #: from «выполнено», never as done, and still overdue past its due date (issue 15).
+    UNCONFIRMED = "unconfirmed", pgettext_lazy("roadmap item status", "Done without confirmation")
     CANCELLED = "cancelled", pgettext_lazy("roadmap item status", "Cancelled")
 
 
-#: Statuses after which an item can no longer be overdue.
+#: Statuses after which an item can no longer be overdue. «Выполнено без подтверждения» is not
+#: one of them: an unconfirmed closure cannot make an overdue item disappear.
 CLOSED_ITEM_STATUSES = (ItemStatus.DONE, ItemStatus.CANCELLED)
+#: Statuses that say the school closed the item as done (with or without confirmation).
+FINISHED_ITEM_STATUSES = (ItemStatus.DONE, ItemStatus.UNCONFIRMED)
 
 
 class RoadmapItem(models.Model):
@@ -205,10 +211,25 @@ class RoadmapItem(models.Model):
     def overdue(self) -> bool:
         return self.is_overdue()
 
+    @property
+    def has_target(self) -> bool:
+        return bool(self.target_indicator.strip()) or self.target_value is not None
+
+    @property
+    def completed_late(self) -> bool:
+        """«Выполнено с опозданием»: closed after its due date; the mark stays."""
+        return item_completed_late(
+            status=self.status, due_date=self.due_date, completed_at=self.completed_at
+        )
+
 
 def item_is_overdue(*, status: str, due_date: date, today: date | None = None) -> bool:
     today = today or timezone.localdate()
     return status not in CLOSED_ITEM_STATUSES and due_date < today
+
+
+def item_completed_late(*, status: str, due_date: date, completed_at: date | None) -> bool:
+    return status in FINISHED_ITEM_STATUSES and completed_at is not None and completed_at > due_date
 
 
 # --- Extensions (migration 0002): history, co-responsibility, evidence, review, concerns ---------
@@ -363,7 +384,11 @@ class Rating(models.TextChoices):
 
 
 class QuarterRating(models.Model):
-    """The curator's rating of a quarter's progress (red / amber / green) with a reason."""
+    """The curator's rating of a quarter's progress (red / amber / green) with a reason.
+
+    Only the current or a past quarter is rated. A correction (a new rating of a rated quarter)
+    and a withdrawal (the row is deleted) need a reason; both are kept in ``history`` with it
+    (issue 15)."""
 
     roadmap = models.ForeignKey(
         Roadmap, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("roadmap")
@@ -382,6 +407,8 @@ class QuarterRating(models.Model):
         verbose_name=_("rated by"),
     )
     rated_at = models.DateTimeField(_("rated at"), auto_now=True)
+
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
 
     class Meta:
         verbose_name = _("quarter rating")

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils.formats import number_format
 
-from .models import CLOSED_ITEM_STATUSES, ItemStatus, item_is_overdue
+from .models import CLOSED_ITEM_STATUSES, ItemStatus, item_completed_late, item_is_overdue
 
 #: Levels of a risk factor for which the draft proposes measures (seed 001: «высокий» and
 #: «средний» risks get measures; low ones are watched only).
@@ -20,13 +20,17 @@ MEASURES_PER_LEVEL = {"high": 3, "medium": 2}
 
 @dataclass
 class Progress:
-    """Completion of a group of items: done items over all non-cancelled items."""
+    """Completion of a group of items: done items over all non-cancelled items. Items closed
+    «без подтверждения» are counted apart (``unconfirmed``), never as done; items closed after
+    their due date are counted in ``late`` as well as in ``done``."""
 
     total: int = 0
     done: int = 0
     in_progress: int = 0
     overdue: int = 0
     cancelled: int = 0
+    unconfirmed: int = 0
+    late: int = 0
 
     @property
     def active(self) -> int:
@@ -36,22 +40,33 @@ class Progress:
     def percent(self) -> int | None:
         return round(100 * self.done / self.active) if self.active else None
 
-    def add(self, *, status: str, due_date: date, today: date) -> None:
+    def add(
+        self, *, status: str, due_date: date, today: date, completed_at: date | None = None
+    ) -> None:
         self.total += 1
         if status == ItemStatus.DONE:
             self.done += 1
+        elif status == ItemStatus.UNCONFIRMED:
+            self.unconfirmed += 1
         elif status == ItemStatus.CANCELLED:
             self.cancelled += 1
         elif status == ItemStatus.IN_PROGRESS:
             self.in_progress += 1
         if item_is_overdue(status=status, due_date=due_date, today=today):
             self.overdue += 1
+        if item_completed_late(status=status, due_date=due_date, completed_at=completed_at):
+            self.late += 1
 
 
 def progress_of(items: Iterable, *, today: date) -> Progress:
     progress = Progress()
     for item in items:
-        progress.add(status=item.status, due_date=item.due_date, today=today)
+        progress.add(
+            status=item.status,
+            due_date=item.due_date,
+            today=today,
+            completed_at=getattr(item, "completed_at", None),
+        )
     return progress
 
 
@@ -60,9 +75,20 @@ def progress_by(items: Iterable, key, *, today: date) -> dict:
     groups: dict = {}
     for item in items:
         groups.setdefault(key(item), Progress()).add(
-            status=item.status, due_date=item.due_date, today=today
+            status=item.status,
+            due_date=item.due_date,
+            today=today,
+            completed_at=getattr(item, "completed_at", None),
         )
     return groups
+
+
+def closing_needs_proof(
+    *, status: str, has_target: bool, has_actual: bool, has_evidence: bool
+) -> bool:
+    """Issue 15: an item with a target is closed as «выполнено» only with its actual value or
+    evidence; without either it may only be closed as «выполнено без подтверждения»."""
+    return status == ItemStatus.DONE and has_target and not has_actual and not has_evidence
 
 
 def quarter_of(day: date) -> tuple[int, int]:

@@ -63,7 +63,7 @@ class RoadmapPermissions:
 
     can_edit: bool = False  # the school's director: items, structure, submit
     can_review: bool = False  # the school's curator: comments, approve / return, ratings
-    can_raise_concern: bool = False  # territory roles
+    can_raise_concern: bool = False  # territory roles, the school's curator
     member_organisation_ids: frozenset[int] = field(default_factory=frozenset)
 
     def can_update_item(self, item: RoadmapItem) -> bool:
@@ -100,10 +100,11 @@ def roadmap_permissions(*, user, roadmap: Roadmap) -> RoadmapPermissions:
     territory = org.municipality_id in scope.municipality_ids or (
         bool(scope.region_ids) and org.municipality.region_id in scope.region_ids
     )
+    curated = org_id in scope.organisation_ids(Role.CURATOR)
     return RoadmapPermissions(
         can_edit=org_id in scope.organisation_ids(Role.DIRECTOR),
-        can_review=org_id in scope.organisation_ids(Role.CURATOR),
-        can_raise_concern=territory,
+        can_review=curated,
+        can_raise_concern=territory or curated,
         member_organisation_ids=members,
     )
 
@@ -285,12 +286,37 @@ def roadmap_ratings(*, roadmap: Roadmap) -> list[QuarterRating]:
     return list(roadmap.ratings.select_related("rated_by"))
 
 
-#: Roles that raise and resolve engagement concerns: the territory's.
-CONCERN_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST)
+def rating_history(*, roadmap: Roadmap) -> list:
+    """Corrections and withdrawals of the roadmap's quarter ratings, newest first, each with
+    the rating it replaced or withdrew, who did it and why."""
+    records = list(
+        QuarterRating.history.filter(roadmap_id=roadmap.pk)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    previous: dict[int, Any] = {}
+    entries = []
+    for record in records:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        if record.history_type == "+" or before is None:
+            continue
+        record.before = before
+        entries.append(record)
+    entries.sort(key=lambda r: r.history_date, reverse=True)
+    return entries
+
+
+#: Roles that raise and resolve engagement concerns: the territory's, and the curator for the
+#: schools they curate (issue 15: the curator had no way to raise one).
+CONCERN_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR)
+#: Roles that read the overview of roadmaps and concerns: the same, each over their schools.
+OVERVIEW_ROLES = CONCERN_ROLES
 
 
 def concern_schools_for_user(*, user) -> QuerySet:
-    """Schools the user may raise an engagement concern about (their territory)."""
+    """Schools the user may raise an engagement concern about (their territory, or the schools
+    they curate)."""
     from schools.models import Organisation
 
     scope = scope_for(user)
@@ -320,6 +346,7 @@ def roadmap_rows(*, roadmaps: QuerySet[Roadmap], today: date | None = None) -> Q
         # not counted in n_items)
         **item_annotations(prefix="items__", today=today),
         n_cancelled=Count("items", filter=Q(items__status=ItemStatus.CANCELLED), distinct=True),
+        n_unconfirmed=Count("items", filter=Q(items__status=ItemStatus.UNCONFIRMED), distinct=True),
         n_changed=Count("items", filter=Q(items__changed_after_approval=True), distinct=True),
         has_open_concern=Exists(
             EngagementConcern.objects.filter(
@@ -354,9 +381,7 @@ def overview_rows(*, user, municipality_id: int | None = None) -> list[dict[str,
     from schools.models import Organisation
 
     scope = scope_for(user)
-    schools = Organisation.objects.filter(
-        organisation_q(scope, roles=(Role.COORDINATOR, Role.METHODOLOGIST))
-    )
+    schools = Organisation.objects.filter(organisation_q(scope, roles=OVERVIEW_ROLES))
     if municipality_id:
         schools = schools.filter(municipality_id=municipality_id)
     roadmaps = list(

@@ -13,12 +13,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from network_portal.audit.services import audit_log
 from network_portal.outbox.services import enqueue_on_commit
 from schools.models import Organisation, Region
 
 from .models import (
+    FINISHED_ITEM_STATUSES,
     CommentKind,
     EngagementConcern,
     Evidence,
@@ -31,7 +33,13 @@ from .models import (
     RoadmapItem,
     RoadmapStatus,
 )
-from .rules import DRAFT_LEVELS, MEASURES_PER_LEVEL, draft_schedule
+from .rules import (
+    DRAFT_LEVELS,
+    MEASURES_PER_LEVEL,
+    closing_needs_proof,
+    draft_schedule,
+    quarter_of,
+)
 from .selectors import current_factor_levels, leader_of, measure_library
 
 #: Item fields the director edits in the full form.
@@ -162,10 +170,42 @@ def _mark_after_approval(item: RoadmapItem, roadmap: Roadmap) -> bool:
     return False
 
 
+#: Why an item with a target cannot simply be set to «Выполнено» (issue 15).
+PROOF_REQUIRED = gettext_lazy(
+    "The item has a target: enter its actual value or add evidence before marking it done. "
+    "Without either it can only be closed as «Done without confirmation», which the curator "
+    "sees and which is not counted as done."
+)
+
+
+def item_needs_proof(
+    *,
+    item: RoadmapItem,
+    status: str,
+    actual_value,
+    actual_text: str,
+    has_target: bool | None = None,
+) -> bool:
+    """Would closing ``item`` as ``status`` with this actual value fake its progress?
+    ``has_target``: the target as typed in a form (default: the item's own)."""
+    if status != ItemStatus.DONE:
+        return False
+    has_evidence = item.pk is not None and Evidence.objects.filter(item_id=item.pk).exists()
+    return closing_needs_proof(
+        status=status,
+        has_target=item.has_target if has_target is None else has_target,
+        has_actual=actual_value is not None or bool((actual_text or "").strip()),
+        has_evidence=has_evidence,
+    )
+
+
 def _apply_status_side_effects(item: RoadmapItem) -> None:
-    if item.status == ItemStatus.DONE and item.completed_at is None:
-        item.completed_at = timezone.localdate()
-    elif item.status != ItemStatus.DONE:
+    """``completed_at`` is the day the item was first closed as done (with or without
+    confirmation); confirming an unconfirmed closure keeps it, so a late closure stays late."""
+    if item.status in FINISHED_ITEM_STATUSES:
+        if item.completed_at is None:
+            item.completed_at = timezone.localdate()
+    else:
         item.completed_at = None
 
 
@@ -194,6 +234,10 @@ def item_save(*, item: RoadmapItem, data: dict[str, Any], version: int | None, u
         setattr(item, name, value)
     if item.due_date and item.start_date and item.due_date < item.start_date:
         raise ValidationError({"due_date": _("The due date cannot be before the start date.")})
+    if item_needs_proof(
+        item=item, status=item.status, actual_value=item.actual_value, actual_text=item.actual_text
+    ):
+        raise ValidationError({"actual": PROOF_REQUIRED})
     _apply_status_side_effects(item)
     _mark_after_approval(item, roadmap)
     item._history_user = user
@@ -241,6 +285,12 @@ def evidence_add(
             evidence.item, evidence.added_by = item, user
             evidence._history_user = user
             evidence.save()
+        if pieces and item.status == ItemStatus.UNCONFIRMED:
+            # The evidence confirms the closure; the day it was closed (late or not) stays.
+            item.status = ItemStatus.DONE
+            item.version += 1
+            item._history_user = user
+            item.save(update_fields=["status", "version", "updated_at"])
     return pieces
 
 
@@ -297,16 +347,85 @@ def roadmap_transition(*, roadmap: Roadmap, to: str, user, comment: str = "") ->
     return roadmap
 
 
+class RatingError(ValidationError):
+    """A rating refused: a future quarter, or a correction without its reason."""
+
+
+def rating_quarter_error(*, year: int, quarter: int, today: date | None = None) -> str | None:
+    """Only the current or a past quarter is rated (a rating of «4 кв. 2031» would become every
+    role's «последняя оценка»)."""
+    current = quarter_of(today or timezone.localdate())
+    if (year, quarter) > current:
+        return _(
+            "Only the current quarter (%(q)s qtr %(y)s) or a past one can be rated: "
+            "a quarter that has not started has nothing to rate yet."
+        ) % {"q": current[1], "y": current[0]}
+    return None
+
+
+@transaction.atomic
 def quarter_rate(
-    *, roadmap: Roadmap, user, year: int, quarter: int, rating: str, reason: str
+    *,
+    roadmap: Roadmap,
+    user,
+    year: int,
+    quarter: int,
+    rating: str,
+    reason: str,
+    correction_reason: str = "",
 ) -> QuarterRating:
-    obj, _created = QuarterRating.objects.update_or_create(
-        roadmap=roadmap,
-        year=year,
-        quarter=quarter,
-        defaults={"rating": rating, "reason": reason, "rated_by": user},
+    """Rate a quarter, or correct its rating. A correction needs ``correction_reason``; the
+    replaced rating stays in the rating's history with it."""
+    error = rating_quarter_error(year=year, quarter=quarter)
+    if error:
+        raise RatingError({"quarter": error})
+    if not reason.strip():
+        raise RatingError({"reason": _("Give the reason for the rating.")})
+    existing = (
+        QuarterRating.objects.select_for_update()
+        .filter(roadmap=roadmap, year=year, quarter=quarter)
+        .first()
+    )
+    if existing is not None and not correction_reason.strip():
+        raise RatingError({"correction_reason": CORRECTION_REASON_REQUIRED})
+    obj = existing or QuarterRating(roadmap=roadmap, year=year, quarter=quarter)
+    previous = existing.rating if existing else ""
+    obj.rating, obj.reason, obj.rated_by = rating, reason, user
+    obj._history_user = user
+    obj._change_reason = correction_reason.strip() if existing else ""
+    obj.save()
+    audit_log(
+        actor=user,
+        action="quarter_rating_corrected" if existing else "quarter_rating_given",
+        obj=obj,
+        previous=previous,
+        reason=correction_reason.strip(),
     )
     return obj
+
+
+#: A rated quarter is rated again only as a correction with its reason.
+CORRECTION_REASON_REQUIRED = gettext_lazy(
+    "This quarter is already rated: say why you correct the rating (it is kept in the history)."
+)
+
+
+@transaction.atomic
+def quarter_rating_withdraw(*, rating: QuarterRating, user, reason: str) -> None:
+    """Withdraw a rating (a mistaken quarter, a wrong roadmap): it disappears from every page,
+    and its history keeps who withdrew it, when and why."""
+    if not reason.strip():
+        raise RatingError({"reason": _("Say why the rating is withdrawn.")})
+    rating._history_user = user
+    rating._change_reason = reason.strip()
+    audit_log(
+        actor=user,
+        action="quarter_rating_withdrawn",
+        obj=rating.roadmap,
+        rating=f"{rating.year} Q{rating.quarter} {rating.rating}",
+        reason=reason.strip(),
+    )
+    rating.delete()
 
 
 def concern_raise(*, organisation, user, text: str, roadmap: Roadmap | None = None):

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/review/", views.review, name="review"),
     path("<int:pk>/rate/", views.rate, name="rate"),
+    path("ratings/<int:pk>/withdraw/", views.rating_withdraw, name="rating_withdraw"),
     path("<int:pk>/comment/", views.comment, name="comment"),
     path("<int:pk>/concern/", views.concern_raise, name="concern_raise"),
     path("concerns/<int:pk>/resolve/", views.concern_resolve, name="concern_resolve"),

@@ -33,11 +33,13 @@ from .forms import (
     ReviewForm,
     RoadmapCreateForm,
     RoadmapForm,
+    WithdrawRatingForm,
 )
-from .models import Evidence, MeasureTemplate, RoadmapItem, RoadmapStatus
+from .models import Evidence, MeasureTemplate, QuarterRating, RoadmapItem, RoadmapStatus
 from .page import (
     conflict_message,
     detail_context,
+    focus_first_error,
     item_extra_page,
     item_fragment,
     organisations_for,
@@ -66,13 +68,14 @@ def list(request: HttpRequest) -> HttpResponse:
         "statuses": RoadmapStatus.choices,
         "can_create": bool(scope.organisation_ids(Role.DIRECTOR)),
         "is_territory": scope.has_role(Role.COORDINATOR, Role.METHODOLOGIST),
+        "can_overview": scope.has_role(*selectors.OVERVIEW_ROLES),
         "is_curator": scope.has_role(Role.CURATOR),
         "can_edit_library": scope.has_role(Role.COORDINATOR),
     }
     return render(request, "roadmaps/list.html", context)
 
 
-@role_required(Role.COORDINATOR, Role.METHODOLOGIST)
+@role_required(*selectors.OVERVIEW_ROLES)
 def overview(request: HttpRequest) -> HttpResponse:
     rows = selectors.overview_rows(user=request.user)
     totals = {
@@ -318,7 +321,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     require(perms.can_review)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        return render_detail(request, roadmap, perms, review_form=form)
+        return render_detail(request, roadmap, perms, review_form=focus_first_error(form))
     approve = form.cleaned_data["decision"] == ReviewForm.APPROVE
     to = RoadmapStatus.APPROVED if approve else RoadmapStatus.RETURNED
     try:
@@ -339,13 +342,42 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rate a quarter or correct its rating. A refused form is shown again where the curator
+    is: the form posts to ``…/rate/#rate`` and its first wrong field has the focus."""
     roadmap, perms = roadmap_for(request, pk)
     require(perms.can_review)
-    form = RatingForm(request.POST)
+    form = RatingForm(request.POST, roadmap=roadmap)
+    if form.is_valid():
+        try:
+            services.quarter_rate(roadmap=roadmap, user=request.user, **form.cleaned_data)
+        except services.RatingError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, _("The quarter is rated."))
+            return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#ratings")
+    return render_detail(request, roadmap, perms, rating_form=focus_first_error(form))
+
+
+@require_POST
+def rating_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    rating = get_for_user_or_404(
+        QuarterRating.objects.filter(
+            roadmap__in=selectors.roadmap_list_for_user(user=request.user)
+        ),
+        pk=pk,
+    )
+    roadmap, perms = roadmap_for(request, rating.roadmap_id)
+    require(perms.can_review)
+    form = WithdrawRatingForm(request.POST, prefix=f"w{rating.pk}")
     if not form.is_valid():
-        return render_detail(request, roadmap, perms, rating_form=form)
-    services.quarter_rate(roadmap=roadmap, user=request.user, **form.cleaned_data)
-    messages.success(request, _("The quarter is rated."))
+        return render_detail(
+            request, roadmap, perms, withdraw_form=focus_first_error(form), withdraw_pk=rating.pk
+        )
+    services.quarter_rating_withdraw(
+        rating=rating, user=request.user, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("The rating is withdrawn; the history keeps it with your reason."))
     return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#ratings")
 
 
@@ -355,7 +387,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
     require(perms.can_review or perms.can_edit)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        return render_detail(request, roadmap, perms, comment_form=form)
+        return render_detail(request, roadmap, perms, comment_form=focus_first_error(form))
     services.roadmap_comment(roadmap=roadmap, user=request.user, text=form.cleaned_data["text"])
     messages.success(request, _("Comment added."))
     return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#comments")
@@ -367,7 +399,7 @@ def concern_raise(request: HttpRequest, pk: int) -> HttpResponse:
     require(perms.can_raise_concern)
     form = ConcernForm(request.POST)
     if not form.is_valid():
-        return render_detail(request, roadmap, perms, concern_form=form)
+        return render_detail(request, roadmap, perms, concern_form=focus_first_error(form))
     services.concern_raise(
         organisation=roadmap.organisation,
         roadmap=roadmap,

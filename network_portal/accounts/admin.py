@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from network_portal.audit.services import audit_log
 
+from .forms import UserAddForm
 from .models import RoleAssignment, User
 
 
@@ -30,7 +31,24 @@ class UserAdmin(BaseUserAdmin):
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    add_form = UserAddForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "email",
+                    "last_name",
+                    "first_name",
+                    "middle_name",
+                    "position",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
 
     #: Privilege fields whose changes are audited (CONTRIBUTING: sensitive actions).
     AUDITED_FLAGS = ("is_staff", "is_superuser")

@@ -49,7 +49,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(
         "roadmaps:list",
         _("Roadmaps"),
-        (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR),
+        (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR, Role.PARTNER),
         "/roadmaps/",
     ),
     NavItem(
@@ -58,6 +58,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         (Role.COORDINATOR, Role.METHODOLOGIST),
         "/reports/monitoring/",
     ),
+    NavItem("reports:commitments", _("My commitments"), (Role.PARTNER,), "/reports/commitments/"),
     NavItem("events:list", _("Events"), ALL_ROLES, "/events/"),
     NavItem("documents:list", _("My documents"), None, "/documents/"),
 )

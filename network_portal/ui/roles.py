@@ -33,6 +33,7 @@ ROLE_CAPABILITIES = {
     ],
     Role.PARTNER: [
         _("see your organisation's partnerships and events"),
+        _("see and update the roadmap items your organisation is responsible for, with reminders"),
         _("take part in network events"),
     ],
 }

@@ -41,3 +41,11 @@ document.addEventListener("click", function (event) {
   }
   form.addEventListener("change", update);
 })();
+// A form refused by the server is shown again at its anchor (``action="…#form"``); browsers
+// skip ``autofocus`` when the address has a fragment, so focus its first wrong field here.
+window.addEventListener("load", function () {
+  const field = document.querySelector("[autofocus]");
+  if (field && document.activeElement !== field) {
+    field.focus({ preventScroll: true });
+  }
+});

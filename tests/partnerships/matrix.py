@@ -128,6 +128,11 @@ class _RewindingUpload(SimpleUploadedFile):
         return super().read(size)
 
 
+def _school_in_pair(objects) -> int:
+    partnership(objects)
+    return objects.school.pk
+
+
 def _scan(objects):
     return {"scan": _RewindingUpload("scan.pdf", PDF, content_type="application/pdf")}
 
@@ -153,7 +158,9 @@ ROUTES: dict[str, Route] = {
         ok=TERRITORY,
         expect={"curator": 403, "director": 403, "teacher": 403},
     ),
-    "partnerships:strengths": Route(args={"org_pk": "school"}, ok=SCHOOL_READERS),
+    # The school's card is also read by those who share a partnership with it (issue 15).
+    "partnerships:strengths": Route(args={"org_pk": _school_in_pair}, ok=READERS),
+    "partnerships:organisation": Route(args={"org_pk": _school_in_pair}, ok=READERS),
     "partnerships:strength_delete": Route(
         method="post",
         args={"pk": strength},

@@ -131,7 +131,8 @@ def test_pdf_keeps_abbreviations_and_each_signature_on_one_line(
     text = _pdf_text(job.file.path)
     assert "снижение рисков: высокая доля обучающихся с ОВЗ." in text
     assert "овз" not in text
-    assert "(школа-лидер) в лице руководителя Морозов Дмитрий Андреевич" in text
+    assert "(школа-лидер); руководитель — Морозов Дмитрий Андреевич, действует" in text
+    assert "в лице" not in text and "действующего" not in text
     pdftotext = require_tool("pdftotext")
     lines = subprocess.run(  # noqa: S603 — our own file and a fixed tool
         [pdftotext, "-layout", str(job.file.path), "-"], capture_output=True, text=True, check=True

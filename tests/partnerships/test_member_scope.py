@@ -18,9 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _options(page: str, field: str) -> set[int]:
-    """The organisation ids a select of the form offers."""
-    select = re.search(rf'<select name="{field}".*?</select>', page, re.S)
-    return {int(v) for v in re.findall(r'<option value="(\d+)"', select.group(0))}
+    """The organisation ids a list of checkboxes of the form offers."""
+    return {int(v) for v in re.findall(rf'name="{field}" value="(\d+)"', page)}
 
 
 def _payload(world, **kw):

@@ -23,7 +23,7 @@ EXPECTED_SECTIONS = {
     "curator": ALL,
     "director": ALL,
     "teacher": {"diagnostics", "events", "documents"},
-    "partner": {"partnerships", "events", "documents"},
+    "partner": {"partnerships", "roadmaps", "events", "documents"},
     "nobody": {"documents"},
 }
 

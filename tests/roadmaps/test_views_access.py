@@ -121,10 +121,12 @@ def test_only_the_curator_reviews_and_rates(rm, users, client_for):
         )
 
 
-def test_only_territory_roles_raise_concerns(rm, users, client_for):
+def test_only_territory_roles_and_the_curator_raise_concerns(rm, users, client_for):
     url = reverse("roadmaps:concern_raise", args=[rm.roadmap.pk])
-    for who in ("director", "curator", "leader_director"):
+    for who in ("director", "leader_director"):
         assert client_for(getattr(users, who)).post(url, {"text": "x"}).status_code == 403
+    assert client_for(users.teacher).post(url, {"text": "x"}).status_code == 404
+    assert client_for(users.outsider).post(url, {"text": "x"}).status_code == 404
     assert (
         client_for(users.methodologist).post(url, {"text": "Не выходит на связь"}).status_code
         == 302
@@ -140,11 +142,11 @@ def test_evidence_download_is_served_to_readers_only(rm, users, client_for):
     assert client_for(users.outsider).get(url).status_code == 404
 
 
-def test_overview_is_for_territory_roles(rm, users, client_for):
+def test_overview_is_for_territory_roles_and_curators(rm, users, client_for):
     url = reverse("roadmaps:overview")
     assert client_for(users.methodologist).get(url).status_code == 200
     assert client_for(users.director).get(url).status_code == 403
-    assert client_for(users.curator).get(url).status_code == 403
+    assert client_for(users.curator).get(url).status_code == 200
 
 
 def test_library_is_edited_by_the_coordinator_only(users, client_for):

@@ -15,7 +15,13 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from events.models import EventMaterial, Registration, RegistrationStatus
-from roadmaps.models import EngagementConcern, Evidence, EvidenceKind, MeasureTemplate
+from roadmaps.models import (
+    EngagementConcern,
+    Evidence,
+    EvidenceKind,
+    MeasureTemplate,
+    QuarterRating,
+)
 from tests.events.factories import EventFactory
 from tests.roadmaps.factories import RoadmapFactory, RoadmapItemFactory, factor, partnership_of
 
@@ -74,6 +80,17 @@ def concern(objects) -> int:
         "late_concern",
         lambda: EngagementConcern.objects.create(
             organisation=objects.school, roadmap=objects.late_roadmap, text="Не выходит на связь"
+        ),
+    ).pk
+
+
+def rating(objects) -> int:
+    roadmap(objects)
+    return _cached(
+        objects,
+        "late_rating",
+        lambda: QuarterRating.objects.create(
+            roadmap=objects.late_roadmap, year=2026, quarter=1, rating="amber", reason="Отставание"
         ),
     ).pk
 
@@ -182,7 +199,8 @@ _TERRITORY_PAGE = {"ok": (*TERRITORY, "outsider"), "other": 403}
 
 ROUTES: dict[str, Route] = {
     # --- roadmaps ---------------------------------------------------------------------
-    "roadmaps:overview": Route(**_TERRITORY_PAGE),
+    # the curator's overview of the schools they curate (issue 15)
+    "roadmaps:overview": Route(ok=(*TERRITORY, "outsider", "curator"), other=403),
     "roadmaps:create": Route(
         ok=("admin", "director", "leader_director", "outsider_director"),
         other=403,
@@ -205,9 +223,15 @@ ROUTES: dict[str, Route] = {
     "roadmaps:review": _rm(("admin", "curator"), "post"),
     "roadmaps:rate": _rm(("admin", "curator"), "post"),
     "roadmaps:comment": _rm(("admin", "curator", "director"), "post"),
-    "roadmaps:concern_raise": _rm(TERRITORY, "post"),
-    "roadmaps:concern_resolve": Route(method="post", args={"pk": concern}, ok=TERRITORY),
-    "roadmaps:concern_new": Route(args={"organisation_pk": lambda o: o.school.pk}, ok=TERRITORY),
+    "roadmaps:concern_raise": _rm((*TERRITORY, "curator"), "post"),
+    "roadmaps:concern_resolve": Route(
+        method="post", args={"pk": concern}, ok=(*TERRITORY, "curator")
+    ),
+    "roadmaps:concern_new": Route(
+        args={"organisation_pk": lambda o: o.school.pk}, ok=(*TERRITORY, "curator")
+    ),
+    # without a reason the page comes back with the message (200)
+    "roadmaps:rating_withdraw": _rm(("admin", "curator"), "post", args={"pk": rating}),
     "roadmaps:item_edit": _rm(("admin", "director"), args=_I, htmx=True),
     "roadmaps:item_delete": _rm(("admin", "director"), "post", REDIRECT, args=_I),
     "roadmaps:item_quick": _rm(("admin", "director"), "post", args=_I, htmx=True),
@@ -268,6 +292,9 @@ ROUTES: dict[str, Route] = {
         method="post", ok=("admin", "curator"), ok_status=REDIRECT, other=403
     ),
     "reports:impact": Route(**_TERRITORY_PAGE),
+    "reports:commitments": Route(
+        ok=("admin", "director", "leader_director", "partner", "outsider_director"), other=403
+    ),
     "notifications:preferences": everyone(),
     # A forged unsubscribe link: the "invalid link" page, with 400, for everybody.
     "notifications:unsubscribe": public(args={"token": lambda o: "not-a-token"}, ok_status=400),
