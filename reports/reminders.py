@@ -11,12 +11,14 @@ overdue; after ``ESCALATE_TO_CURATOR_DAYS`` its school's curators, after
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +27,7 @@ from diagnostics.models import Cycle, CycleStatus, RiskProfile
 from events.models import Event, EventStatus, Registration, RegistrationStatus
 from network_portal.accounts.models import Role, RoleAssignment
 from network_portal.notifications.registry import Reminder, ReminderKind, register_reminder
+from network_portal.notifications.services import notification_finished
 from partnerships.models import Agreement, AgreementStatus, PartnershipMember
 from roadmaps.models import CLOSED_ITEM_STATUSES, RoadmapItem
 
@@ -35,9 +38,9 @@ AGREEMENT_DAYS = 30
 CYCLE_DAYS = 7
 
 
-def _item_rows(**filters) -> list[dict]:
+def _item_rows(*conditions, **filters) -> list[dict]:
     return list(
-        RoadmapItem.objects.filter(**filters)
+        RoadmapItem.objects.filter(*conditions, **filters)
         .exclude(status__in=CLOSED_ITEM_STATUSES)
         .values(
             "id",
@@ -51,6 +54,49 @@ def _item_rows(**filters) -> list[dict]:
             "roadmap__organisation__municipality_id",
         )
     )
+
+
+def _item_key(pk) -> Concat:
+    """``item:<pk>`` in SQL, the object key of an item's reminders."""
+    return Concat(Value("item:"), Cast(pk, output_field=CharField()))
+
+
+def _item_unsent(kind: str, *, recipient) -> Exists:
+    """The item (the outer row) has not been reminded to this person (an outer reference)."""
+    return ~notification_finished(
+        kind=kind,
+        recipient=recipient,
+        object_key=_item_key(OuterRef("pk")),
+        due_date=OuterRef("due_date"),
+    )
+
+
+def _someone_unsent(kind: str, role: str, *, municipality: bool = False) -> Exists:
+    """An active person of ``role`` in the item's school (or municipality) who has not been
+    reminded of it yet: items everyone was reminded of are never read again."""
+    where = (
+        {"municipality_id": OuterRef("roadmap__organisation__municipality_id")}
+        if municipality
+        else {"organisation_id": OuterRef("roadmap__organisation_id")}
+    )
+    return Exists(
+        RoleAssignment.objects.filter(role=role, user__is_active=True, **where).filter(
+            ~notification_finished(
+                kind=kind,
+                recipient=OuterRef("user_id"),
+                object_key=_item_key(OuterRef(OuterRef("pk"))),
+                due_date=OuterRef(OuterRef("due_date")),
+            )
+        )
+    )
+
+
+def _responsible_unsent(kind: str) -> Q:
+    """Items whose responsible person (or, with nobody named, a director) is still due."""
+    return Q(
+        _item_unsent(kind, recipient=OuterRef("responsible_user_id")),
+        responsible_user__is_active=True,
+    ) | Q(_someone_unsent(kind, Role.DIRECTOR), responsible_user__isnull=True)
 
 
 def _people(role: str, field: str = "organisation_id", **filters) -> dict[int, list[int]]:
@@ -77,7 +123,8 @@ def _item_context(row: dict, today: date) -> dict:
 
 def _responsible(rows: list[dict]) -> Iterable[tuple[dict, int]]:
     """The responsible user, or the school's directors when nobody is named."""
-    directors = _people(Role.DIRECTOR, organisation__roadmaps__isnull=False)
+    unnamed = {r["roadmap__organisation_id"] for r in rows if not r["responsible_user_id"]}
+    directors = _people(Role.DIRECTOR, organisation_id__in=unnamed) if unnamed else {}
     for row in rows:
         if row["responsible_user_id"]:
             yield row, row["responsible_user_id"]
@@ -87,7 +134,11 @@ def _responsible(rows: list[dict]) -> Iterable[tuple[dict, int]]:
 
 
 def roadmap_due_soon(today: date) -> list[Reminder]:
-    rows = _item_rows(due_date__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+    rows = _item_rows(
+        _responsible_unsent("roadmap_due_soon"),
+        due_date__gte=today,
+        due_date__lte=today + timedelta(days=DUE_SOON_DAYS),
+    )
     return [
         Reminder(
             "roadmap_due_soon",
@@ -101,7 +152,7 @@ def roadmap_due_soon(today: date) -> list[Reminder]:
 
 
 def roadmap_overdue(today: date) -> list[Reminder]:
-    rows = _item_rows(due_date__lt=today)
+    rows = _item_rows(_responsible_unsent("roadmap_overdue"), due_date__lt=today)
     return [
         Reminder(
             "roadmap_overdue",
@@ -115,9 +166,25 @@ def roadmap_overdue(today: date) -> list[Reminder]:
 
 
 def roadmap_escalation(today: date) -> list[Reminder]:
-    rows = _item_rows(due_date__lte=today - timedelta(days=ESCALATE_TO_CURATOR_DAYS))
-    curators = _people(Role.CURATOR, organisation__roadmaps__isnull=False)
-    methodologists = _people(Role.METHODOLOGIST, "municipality_id", municipality__isnull=False)
+    kind = "roadmap_escalation"
+    rows = _item_rows(
+        Q(_someone_unsent(kind, Role.CURATOR))
+        | Q(
+            _someone_unsent(kind, Role.METHODOLOGIST, municipality=True),
+            due_date__lte=today - timedelta(days=ESCALATE_TO_METHODOLOGIST_DAYS),
+        ),
+        due_date__lte=today - timedelta(days=ESCALATE_TO_CURATOR_DAYS),
+    )
+    if not rows:
+        return []
+    curators = _people(
+        Role.CURATOR, organisation_id__in={r["roadmap__organisation_id"] for r in rows}
+    )
+    methodologists = _people(
+        Role.METHODOLOGIST,
+        "municipality_id",
+        municipality_id__in={r["roadmap__organisation__municipality_id"] for r in rows},
+    )
     reminders = []
     for row in rows:
         context = _item_context(row, today)
@@ -125,11 +192,7 @@ def roadmap_escalation(today: date) -> list[Reminder]:
         if context["days_overdue"] >= ESCALATE_TO_METHODOLOGIST_DAYS:
             recipients += methodologists.get(row["roadmap__organisation__municipality_id"], [])
         for user_id in dict.fromkeys(recipients):
-            reminders.append(
-                Reminder(
-                    "roadmap_escalation", user_id, f"item:{row['id']}", row["due_date"], context
-                )
-            )
+            reminders.append(Reminder(kind, user_id, f"item:{row['id']}", row["due_date"], context))
     return reminders
 
 
@@ -276,64 +339,112 @@ def cycles_closing(today: date) -> list[Reminder]:
 def weekly_digest(today: date) -> list[Reminder]:
     """Monday's summary for methodologists (their municipality) and curators (their schools):
     overdue items, items due this week, events in the next seven days. Empty digests are not
-    sent; the key is the Monday, so it goes out once a week."""
+    sent; the key is the Monday, so it goes out once a week.
+
+    Four queries whatever the size of the region: the people whose digest of this week is
+    still due (none: nothing else is read), the open items of their schools counted per school
+    in the database, the items due this week with their names, the week's events. Each
+    person's digest is then added up from their schools' rows only (a curator's few schools, a
+    methodologist's municipality), never by scanning the region's items for each person.
+    """
+    kind = "weekly_digest"
     monday = today - timedelta(days=today.weekday())
     week_end = today + timedelta(days=7)
-    items = _item_rows(due_date__lte=week_end)
+    pending = RoleAssignment.objects.filter(
+        Q(role=Role.CURATOR, organisation__isnull=False)
+        | Q(role=Role.METHODOLOGIST, municipality__isnull=False),
+        ~notification_finished(
+            kind=kind, recipient=OuterRef("user_id"), object_key="digest", due_date=monday
+        ),
+        user__is_active=True,
+    ).values_list("user_id", "organisation_id", "organisation__municipality_id", "municipality_id")
+    schools: dict[int, set[int]] = defaultdict(set)  # user → schools (curators)
+    muns: dict[int, set[int]] = defaultdict(set)  # user → municipalities (methodologists)
+    event_muns: dict[int, set[int]] = defaultdict(set)
+    for user_id, org_id, org_mun_id, mun_id in pending:
+        if org_id is not None:
+            schools[user_id].add(org_id)
+            event_muns[user_id].add(org_mun_id)
+        else:
+            muns[user_id].add(mun_id)
+            event_muns[user_id].add(mun_id)
+    if not event_muns:
+        return []
+    all_schools = set().union(*schools.values())
+    all_muns = set().union(*muns.values())
+    in_scope = Q(roadmap__organisation_id__in=all_schools) | Q(
+        roadmap__organisation__municipality_id__in=all_muns
+    )
+    open_items = RoadmapItem.objects.filter(in_scope).exclude(status__in=CLOSED_ITEM_STATUSES)
+    # per school: overdue and due-this-week counts, grouped in the database
+    per_school = (
+        open_items.filter(due_date__lte=week_end)
+        .order_by()
+        .values(
+            "roadmap__organisation_id",
+            "roadmap__organisation__short_name",
+            "roadmap__organisation__municipality_id",
+        )
+        .annotate(
+            overdue=Count("pk", filter=Q(due_date__lt=today)),
+            due=Count("pk", filter=Q(due_date__gte=today)),
+        )
+    )
+    counts: dict[int, tuple[str, int, int]] = {}
+    schools_of_mun: dict[int, list[int]] = defaultdict(list)
+    for row in per_school:
+        org_id = row["roadmap__organisation_id"]
+        counts[org_id] = (row["roadmap__organisation__short_name"], row["overdue"], row["due"])
+        schools_of_mun[row["roadmap__organisation__municipality_id"]].append(org_id)
+    # the items due this week, ten per school at most are ever printed
+    due_of_school: dict[int, list[dict]] = defaultdict(list)
+    for row in _item_rows(in_scope, due_date__gte=today, due_date__lte=week_end):
+        due_of_school[row["roadmap__organisation_id"]].append(row)
     start, _ = _local_day_bounds(today)
-    events = list(
+    events_of_mun: dict[int, list[dict]] = defaultdict(list)
+    for event in (
         Event.objects.filter(
             status=EventStatus.PUBLISHED,
+            municipality_id__in=set().union(*event_muns.values()),
             starts_at__gte=start,
             starts_at__lt=start + timedelta(days=8),
-        ).values("id", "title", "starts_at", "municipality_id")
-    )
-    curators = RoleAssignment.objects.filter(
-        role=Role.CURATOR, organisation__isnull=False, user__is_active=True
-    )
-    methodologists = RoleAssignment.objects.filter(
-        role=Role.METHODOLOGIST, municipality__isnull=False, user__is_active=True
-    )
-    scopes: dict[int, dict] = defaultdict(lambda: {"orgs": set(), "muns": set()})
-    for user_id, org_id, mun_id in curators.values_list(
-        "user_id", "organisation_id", "organisation__municipality_id"
+        )
+        .order_by("starts_at", "pk")
+        .values("id", "title", "starts_at", "municipality_id")
     ):
-        scopes[user_id]["orgs"].add(org_id)
-        scopes[user_id]["event_muns"] = scopes[user_id].get("event_muns", set()) | {mun_id}
-    for user_id, mun_id in methodologists.values_list("user_id", "municipality_id"):
-        scopes[user_id]["muns"].add(mun_id)
-        scopes[user_id]["event_muns"] = scopes[user_id].get("event_muns", set()) | {mun_id}
+        events_of_mun[event["municipality_id"]].append(event)
     reminders = []
-    for user_id, scope in scopes.items():
-        mine = [
-            i
-            for i in items
-            if i["roadmap__organisation_id"] in scope["orgs"]
-            or i["roadmap__organisation__municipality_id"] in scope["muns"]
-        ]
-        overdue = [i for i in mine if i["due_date"] < today]
-        due = [i for i in mine if i["due_date"] >= today]
-        upcoming = [e for e in events if e["municipality_id"] in scope.get("event_muns", set())]
-        if not (overdue or due or upcoming):
+    for user_id, user_muns in event_muns.items():
+        orgs = set(schools.get(user_id, ())).union(
+            *(schools_of_mun.get(m, ()) for m in muns.get(user_id, ()))
+        )
+        mine = [counts[o] for o in orgs if o in counts]
+        overdue_count = sum(n for _, n, _ in mine)
+        due_count = sum(n for _, _, n in mine)
+        upcoming = sorted(
+            (e for m in user_muns for e in events_of_mun.get(m, ())),
+            key=lambda e: (e["starts_at"], e["id"]),
+        )
+        if not (overdue_count or due_count or upcoming):
             continue
-        by_school = defaultdict(int)
-        for i in overdue:
-            by_school[i["roadmap__organisation__short_name"]] += 1
+        due = heapq.nsmallest(
+            10,
+            (i for o in orgs for i in due_of_school.get(o, ())),
+            key=lambda i: (i["due_date"], i["id"]),
+        )
         reminders.append(
             Reminder(
-                "weekly_digest",
+                kind,
                 user_id,
                 "digest",
                 monday,
                 {
-                    "overdue_count": len(overdue),
-                    "overdue_by_school": sorted(by_school.items(), key=lambda kv: (-kv[1], kv[0]))[
-                        :10
-                    ],
-                    "due": [
-                        _item_context(i, today) | {"due_date": i["due_date"]} for i in due[:10]
-                    ],
-                    "due_count": len(due),
+                    "overdue_count": overdue_count,
+                    "overdue_by_school": sorted(
+                        ((name, n) for name, n, _ in mine if n), key=lambda kv: (-kv[1], kv[0])
+                    )[:10],
+                    "due": [_item_context(i, today) | {"due_date": i["due_date"]} for i in due],
+                    "due_count": due_count,
                     "events": [
                         {
                             "title": e["title"],
