@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import CharField, Count, Exists, OuterRef, Q, Value
+from django.db import connection
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -26,10 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from diagnostics.models import Cycle, CycleStatus, RiskProfile
 from events.models import Event, EventStatus, Registration, RegistrationStatus
 from network_portal.accounts.models import Role, RoleAssignment
+from network_portal.notifications.models import Notification, NotificationStatus
 from network_portal.notifications.registry import Reminder, ReminderKind, register_reminder
-from network_portal.notifications.services import notification_finished
+from network_portal.notifications.services import MAX_ATTEMPTS, notification_finished
 from partnerships.models import Agreement, AgreementStatus, PartnershipMember
-from roadmaps.models import CLOSED_ITEM_STATUSES, RoadmapItem
+from roadmaps.models import CLOSED_ITEM_STATUSES, ItemStatus, Roadmap, RoadmapItem
 
 DUE_SOON_DAYS = getattr(settings, "REMINDER_DUE_SOON_DAYS", 7)
 ESCALATE_TO_CURATOR_DAYS = getattr(settings, "REMINDER_ESCALATE_TO_CURATOR_DAYS", 14)
@@ -38,21 +40,26 @@ AGREEMENT_DAYS = 30
 CYCLE_DAYS = 7
 
 
+#: What a reminder prints about an item: {alias: path from the item}.
+_ITEM = {
+    "item_id": "id",
+    "item_task": "task",
+    "item_due": "due_date",
+    "roadmap_pk": "roadmap_id",
+    "roadmap_title": "roadmap__title",
+    "school_id": "roadmap__organisation_id",
+    "school_name": "roadmap__organisation__short_name",
+    "mun_id": "roadmap__organisation__municipality_id",
+}
+_OPEN = [s for s in ItemStatus.values if s not in CLOSED_ITEM_STATUSES]
+
+
 def _item_rows(*conditions, **filters) -> list[dict]:
+    """Open items (the digest's), their fields under the ``_ITEM`` aliases, unordered."""
     return list(
-        RoadmapItem.objects.filter(*conditions, **filters)
-        .exclude(status__in=CLOSED_ITEM_STATUSES)
-        .values(
-            "id",
-            "task",
-            "due_date",
-            "responsible_user_id",
-            "roadmap_id",
-            "roadmap__title",
-            "roadmap__organisation_id",
-            "roadmap__organisation__short_name",
-            "roadmap__organisation__municipality_id",
-        )
+        RoadmapItem.objects.filter(*conditions, status__in=_OPEN, **filters)
+        .order_by()
+        .values(**{alias: F(path) for alias, path in _ITEM.items()})
     )
 
 
@@ -61,42 +68,70 @@ def _item_key(pk) -> Concat:
     return Concat(Value("item:"), Cast(pk, output_field=CharField()))
 
 
-def _item_unsent(kind: str, *, recipient) -> Exists:
-    """The item (the outer row) has not been reminded to this person (an outer reference)."""
-    return ~notification_finished(
-        kind=kind,
-        recipient=recipient,
-        object_key=_item_key(OuterRef("pk")),
-        due_date=OuterRef("due_date"),
-    )
-
-
-def _someone_unsent(kind: str, role: str, *, municipality: bool = False) -> Exists:
-    """An active person of ``role`` in the item's school (or municipality) who has not been
-    reminded of it yet: items everyone was reminded of are never read again."""
-    where = (
-        {"municipality_id": OuterRef("roadmap__organisation__municipality_id")}
-        if municipality
-        else {"organisation_id": OuterRef("roadmap__organisation_id")}
-    )
-    return Exists(
-        RoleAssignment.objects.filter(role=role, user__is_active=True, **where).filter(
+def _named_rows(kind: str, **filters) -> list[dict]:
+    """Open items with a responsible person (active) who has not had this reminder of them:
+    the rows with ``recipient``. One query; the ``NOT EXISTS`` is a top-level anti-join."""
+    return list(
+        RoadmapItem.objects.filter(status__in=_OPEN, responsible_user__is_active=True, **filters)
+        .filter(
             ~notification_finished(
                 kind=kind,
-                recipient=OuterRef("user_id"),
-                object_key=_item_key(OuterRef(OuterRef("pk"))),
-                due_date=OuterRef(OuterRef("due_date")),
+                recipient=OuterRef("responsible_user_id"),
+                object_key=_item_key(OuterRef("pk")),
+                due_date=OuterRef("due_date"),
             )
         )
+        .order_by()
+        .values(recipient=F("responsible_user_id"), **{a: F(p) for a, p in _ITEM.items()})
     )
 
 
-def _responsible_unsent(kind: str) -> Q:
-    """Items whose responsible person (or, with nobody named, a director) is still due."""
-    return Q(
-        _item_unsent(kind, recipient=OuterRef("responsible_user_id")),
-        responsible_user__is_active=True,
-    ) | Q(_someone_unsent(kind, Role.DIRECTOR), responsible_user__isnull=True)
+_ROLE_PAIRS_SQL = """
+SELECT ra.user_id, i.id, i.task, i.due_date, r.id, r.title, o.id, o.short_name, o.municipality_id
+FROM {role_assignment} ra
+JOIN {user} u ON u.id = ra.user_id
+JOIN {organisation} o ON {scope}
+JOIN {roadmap} r ON r.organisation_id = o.id
+JOIN {item} i ON i.roadmap_id = r.id
+WHERE ra.role = %s AND u.is_active AND i.status IN ({statuses}) AND {where}
+  AND NOT EXISTS (
+    SELECT 1 FROM {notification} n
+    WHERE n.kind = %s AND n.recipient_id = ra.user_id AND n.due_date = i.due_date
+      AND n.object_key = 'item:' || CAST(i.id AS VARCHAR(20))
+      AND (n.status = %s OR n.attempts >= %s))
+"""
+
+
+def _role_rows(kind: str, role: str, *, municipality: bool = False, where: str, params) -> list:
+    """(open item, active person of ``role`` in its school — or municipality) pairs this
+    reminder has not yet been sent for, flat in one query: the pairs already reminded are
+    dropped by a top-level anti-join over the notifications' unique key, never read.
+
+    Plain SQL because the ORM cannot join the role assignments to the items *and* correlate the
+    ``NOT EXISTS`` with that same join (an ``OuterRef`` across a multi-valued relation opens a
+    second join). ``where`` is a condition on the item ``i`` (``%s`` placeholders)."""
+    sql = _ROLE_PAIRS_SQL.format(
+        role_assignment=RoleAssignment._meta.db_table,
+        user=RoleAssignment._meta.get_field("user").related_model._meta.db_table,
+        organisation=RoleAssignment._meta.get_field("organisation").related_model._meta.db_table,
+        roadmap=Roadmap._meta.db_table,
+        item=RoadmapItem._meta.db_table,
+        notification=Notification._meta.db_table,
+        scope="o.municipality_id = ra.municipality_id"
+        if municipality
+        else "o.id = ra.organisation_id",
+        statuses=", ".join(["%s"] * len(_OPEN)),
+        where=where,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [role, *_OPEN, *params, kind, NotificationStatus.SENT, MAX_ATTEMPTS],
+        )
+        return [dict(zip(_ROW, row, strict=True)) for row in cursor.fetchall()]
+
+
+_ROW = ("recipient", *_ITEM)
 
 
 def _people(role: str, field: str = "organisation_id", **filters) -> dict[int, list[int]]:
@@ -112,88 +147,71 @@ def _people(role: str, field: str = "organisation_id", **filters) -> dict[int, l
 
 def _item_context(row: dict, today: date) -> dict:
     return {
-        "task": row["task"],
-        "school": row["roadmap__organisation__short_name"],
-        "roadmap": row["roadmap__title"],
-        "path": reverse("roadmaps:detail", args=[row["roadmap_id"]]),
-        "days_overdue": max(0, (today - row["due_date"]).days),
-        "days_left": max(0, (row["due_date"] - today).days),
+        "task": row["item_task"],
+        "school": row["school_name"],
+        "roadmap": row["roadmap_title"],
+        "path": reverse("roadmaps:detail", args=[row["roadmap_pk"]]),
+        "days_overdue": max(0, (today - row["item_due"]).days),
+        "days_left": max(0, (row["item_due"] - today).days),
     }
 
 
-def _responsible(rows: list[dict]) -> Iterable[tuple[dict, int]]:
-    """The responsible user, or the school's directors when nobody is named."""
-    unnamed = {r["roadmap__organisation_id"] for r in rows if not r["responsible_user_id"]}
-    directors = _people(Role.DIRECTOR, organisation_id__in=unnamed) if unnamed else {}
-    for row in rows:
-        if row["responsible_user_id"]:
-            yield row, row["responsible_user_id"]
-        else:
-            for user_id in directors.get(row["roadmap__organisation_id"], []):
-                yield row, user_id
+def _reminders(kind: str, rows: Iterable[dict], today: date) -> list[Reminder]:
+    return [
+        Reminder(
+            kind,
+            row["recipient"],
+            f"item:{row['item_id']}",
+            row["item_due"],
+            _item_context(row, today),
+        )
+        for row in rows
+    ]
+
+
+def _responsible_rows(kind: str, *, where: str, params: list, **filters) -> list[dict]:
+    """The responsible person, or the school's directors when nobody is named: two queries
+    (``filters`` and ``where`` + ``params`` say the same of the item, in the ORM and in SQL)."""
+    return _named_rows(kind, **filters) + _role_rows(
+        kind, Role.DIRECTOR, where=f"i.responsible_user_id IS NULL AND {where}", params=params
+    )
 
 
 def roadmap_due_soon(today: date) -> list[Reminder]:
-    rows = _item_rows(
-        _responsible_unsent("roadmap_due_soon"),
+    kind = "roadmap_due_soon"
+    end = today + timedelta(days=DUE_SOON_DAYS)
+    rows = _responsible_rows(
+        kind,
         due_date__gte=today,
-        due_date__lte=today + timedelta(days=DUE_SOON_DAYS),
+        due_date__lte=end,
+        where="i.due_date >= %s AND i.due_date <= %s",
+        params=[today, end],
     )
-    return [
-        Reminder(
-            "roadmap_due_soon",
-            user_id,
-            f"item:{row['id']}",
-            row["due_date"],
-            _item_context(row, today),
-        )
-        for row, user_id in _responsible(rows)
-    ]
+    return _reminders(kind, rows, today)
 
 
 def roadmap_overdue(today: date) -> list[Reminder]:
-    rows = _item_rows(_responsible_unsent("roadmap_overdue"), due_date__lt=today)
-    return [
-        Reminder(
-            "roadmap_overdue",
-            user_id,
-            f"item:{row['id']}",
-            row["due_date"],
-            _item_context(row, today),
-        )
-        for row, user_id in _responsible(rows)
-    ]
+    kind = "roadmap_overdue"
+    rows = _responsible_rows(kind, due_date__lt=today, where="i.due_date < %s", params=[today])
+    return _reminders(kind, rows, today)
 
 
 def roadmap_escalation(today: date) -> list[Reminder]:
+    """The school's curators after two weeks overdue, also the municipality's methodologists
+    after a month: two queries of the pairs still due."""
     kind = "roadmap_escalation"
-    rows = _item_rows(
-        Q(_someone_unsent(kind, Role.CURATOR))
-        | Q(
-            _someone_unsent(kind, Role.METHODOLOGIST, municipality=True),
-            due_date__lte=today - timedelta(days=ESCALATE_TO_METHODOLOGIST_DAYS),
-        ),
-        due_date__lte=today - timedelta(days=ESCALATE_TO_CURATOR_DAYS),
-    )
-    if not rows:
-        return []
-    curators = _people(
-        Role.CURATOR, organisation_id__in={r["roadmap__organisation_id"] for r in rows}
-    )
-    methodologists = _people(
+    curators = today - timedelta(days=ESCALATE_TO_CURATOR_DAYS)
+    methodologists = today - timedelta(days=ESCALATE_TO_METHODOLOGIST_DAYS)
+    rows = _role_rows(kind, Role.CURATOR, where="i.due_date <= %s", params=[curators]) + _role_rows(
+        kind,
         Role.METHODOLOGIST,
-        "municipality_id",
-        municipality_id__in={r["roadmap__organisation__municipality_id"] for r in rows},
+        municipality=True,
+        where="i.due_date <= %s",
+        params=[methodologists],
     )
-    reminders = []
-    for row in rows:
-        context = _item_context(row, today)
-        recipients = list(curators.get(row["roadmap__organisation_id"], []))
-        if context["days_overdue"] >= ESCALATE_TO_METHODOLOGIST_DAYS:
-            recipients += methodologists.get(row["roadmap__organisation__municipality_id"], [])
-        for user_id in dict.fromkeys(recipients):
-            reminders.append(Reminder(kind, user_id, f"item:{row['id']}", row["due_date"], context))
-    return reminders
+    # a person who is both the school's curator and its methodologist: one reminder
+    unique = {(r["recipient"], r["item_id"]): r for r in rows}
+    return _reminders(kind, unique.values(), today)
 
 
 def _local_day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -375,7 +393,7 @@ def weekly_digest(today: date) -> list[Reminder]:
     in_scope = Q(roadmap__organisation_id__in=all_schools) | Q(
         roadmap__organisation__municipality_id__in=all_muns
     )
-    open_items = RoadmapItem.objects.filter(in_scope).exclude(status__in=CLOSED_ITEM_STATUSES)
+    open_items = RoadmapItem.objects.filter(in_scope, status__in=_OPEN)
     # per school: overdue and due-this-week counts, grouped in the database
     per_school = (
         open_items.filter(due_date__lte=week_end)
@@ -399,7 +417,7 @@ def weekly_digest(today: date) -> list[Reminder]:
     # the items due this week, ten per school at most are ever printed
     due_of_school: dict[int, list[dict]] = defaultdict(list)
     for row in _item_rows(in_scope, due_date__gte=today, due_date__lte=week_end):
-        due_of_school[row["roadmap__organisation_id"]].append(row)
+        due_of_school[row["school_id"]].append(row)
     start, _ = _local_day_bounds(today)
     events_of_mun: dict[int, list[dict]] = defaultdict(list)
     for event in (
@@ -430,7 +448,7 @@ def weekly_digest(today: date) -> list[Reminder]:
         due = heapq.nsmallest(
             10,
             (i for o in orgs for i in due_of_school.get(o, ())),
-            key=lambda i: (i["due_date"], i["id"]),
+            key=lambda i: (i["item_due"], i["item_id"]),
         )
         reminders.append(
             Reminder(
@@ -443,7 +461,7 @@ def weekly_digest(today: date) -> list[Reminder]:
                     "overdue_by_school": sorted(
                         ((name, n) for name, n, _ in mine if n), key=lambda kv: (-kv[1], kv[0])
                     )[:10],
-                    "due": [_item_context(i, today) | {"due_date": i["due_date"]} for i in due],
+                    "due": [_item_context(i, today) | {"due_date": i["item_due"]} for i in due],
                     "due_count": due_count,
                     "events": [
                         {
