@@ -108,6 +108,19 @@ def child_report(municipality_id: int, start: str, end: str) -> None:
     )
 
 
+#: Runs the command given after it and prints the peak memory of that child alone. A child's
+#: ``ru_maxrss`` counts the memory of the process it was forked from (Linux keeps the
+#: high-water mark across ``exec``), so a 400 MB bench reads ≥ 400 MB for any child. This
+#: small launcher is forked from the bench but its own child is forked from the launcher
+#: (~10 MB), so ``RUSAGE_CHILDREN`` here is the report's worker alone.
+ALONE = """
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], check=True)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"alone_mb": round(peak / 1024)}), flush=True)
+"""
+
+
 def populate(schools: int, seed: int) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
@@ -369,6 +382,9 @@ def main() -> None:
     child = subprocess.run(  # noqa: S603 — this script, run again as a fresh worker process
         [
             sys.executable,
+            "-c",
+            ALONE,
+            sys.executable,
             __file__,
             "--child-report",
             str(world["municipality_id"]),
@@ -380,7 +396,8 @@ def main() -> None:
         check=True,
         env={**os.environ},
     )
-    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    figures = json.loads(child.stdout.strip().splitlines()[-2])
+    figures["maxrss_mb"] = json.loads(child.stdout.strip().splitlines()[-1])["alone_mb"]
     rows.append(
         (
             "municipality report (fresh process)",
