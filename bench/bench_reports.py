@@ -51,6 +51,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 
 settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -111,6 +112,19 @@ def child_report(municipality_id: int, start: str, end: str) -> None:
     )
 
 
+#: Runs the command given after it and prints the peak memory of that child alone. A child's
+#: ``ru_maxrss`` counts the memory of the process it was forked from (Linux keeps the
+#: high-water mark across ``exec``), so a 400 MB bench reads ≥ 400 MB for any child. This
+#: small launcher is forked from the bench but its own child is forked from the launcher
+#: (~10 MB), so ``RUSAGE_CHILDREN`` here is the report's worker alone.
+ALONE = """
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], check=True)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"alone_mb": round(peak / 1024)}), flush=True)
+"""
+
+
 def populate(schools: int, seed: int) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
@@ -126,6 +140,9 @@ def populate(schools: int, seed: int) -> dict:
     rng = random.Random(seed)
     started = time.perf_counter()
     region = make_region(seed=seed, schools=schools, years=3, last_year=2026)
+    existing = User.objects.filter(email="coordinator@bench.test").first()
+    if existing is not None:  # generated once (20,000 schools take minutes), reused after
+        return _populated(region, existing, started)
     today = timezone.localdate()
     password = make_password(None)
     users = User.objects.bulk_create(
@@ -267,13 +284,53 @@ def populate(schools: int, seed: int) -> dict:
             Registration.objects.create(
                 event=event, user=directors[region.school_ids.index(s)], attended=True
             )
+    # every school a current risk profile (the heatmap's rows); levels spread like a region's
+    profiles = RiskProfile.objects.bulk_create(
+        [
+            RiskProfile(organisation_id=s, computed_at=timezone.now())
+            for s in region.school_ids
+            if s not in supported
+        ],
+        batch_size=2000,
+    )
+    levels = [
+        FactorLevel(
+            profile=profile,
+            factor=f,
+            level=rng.choices(["high", "medium", "low"], weights=[1, 2, 4])[0],
+            score=1,
+        )
+        for profile in profiles
+        for f in factors
+    ]
+    FactorLevel.objects.bulk_create(levels, batch_size=5000)
+    return _populated(region, coordinator, started)
+
+
+def _populated(region, coordinator, started: float) -> dict:
+    from network_portal.accounts.models import Role, RoleAssignment
+    from roadmaps.models import RoadmapItem
+    from schools.models import Organisation
+
+    municipality_id = (
+        Organisation.objects.filter(pk__in=region.school_ids)
+        .values("municipality_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[0]["municipality_id"]
+    )
+    methodologist = (
+        RoleAssignment.objects.filter(role=Role.METHODOLOGIST, municipality_id=municipality_id)
+        .select_related("user")
+        .first()
+        .user
+    )
     return {
         "region_id": region.region_id,
         "municipality_id": municipality_id,
-        "methodologist": methodists[region.municipality_ids.index(municipality_id)],
+        "methodologist": methodologist,
         "coordinator": coordinator,
         "schools": len(region.school_ids),
-        "items": len(items),
+        "items": RoadmapItem.objects.filter(roadmap__organisation__in=region.school_ids).count(),
         "seconds": time.perf_counter() - started,
     }
 
@@ -282,6 +339,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--populate-only", action="store_true", help="generate and stop")
     parser.add_argument("--child-report", nargs=3, metavar=("MUN", "START", "END"))
     parser.add_argument("--only", choices=["monitoring"], help="measure only this after setup")
     args = parser.parse_args()
@@ -298,6 +356,12 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     world = populate(args.schools, args.seed)
+    if args.populate_only:
+        print(f"{world['schools']} schools, {world['items']} items in {world['seconds']:.0f} s")
+        return
+    from network_portal.notifications.models import Notification
+
+    Notification.objects.all().delete()  # so that the first run is a first run on a reused region
     rows = [
         (
             "setup",
@@ -328,6 +392,9 @@ def main() -> None:
     child = subprocess.run(  # noqa: S603 — this script, run again as a fresh worker process
         [
             sys.executable,
+            "-c",
+            ALONE,
+            sys.executable,
             __file__,
             "--child-report",
             str(world["municipality_id"]),
@@ -339,7 +406,8 @@ def main() -> None:
         check=True,
         env={**os.environ},
     )
-    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    figures = json.loads(child.stdout.strip().splitlines()[-2])
+    figures["maxrss_mb"] = json.loads(child.stdout.strip().splitlines()[-1])["alone_mb"]
     rows.append(
         (
             "municipality report (fresh process)",

@@ -336,10 +336,11 @@ def profile_context(profile: RiskProfile) -> dict[str, Any]:
 # --- Heatmap -------------------------------------------------------------------------------------
 
 
-HEATMAP_PAGE_SIZE = 50
+#: Schools per page of the heatmap (the XLSX export holds them all).
+HEATMAP_PER_PAGE = 100
 
 
-def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
+def heatmap_context(request: HttpRequest, form, *, paginate: bool = True) -> dict[str, Any]:
     municipalities = form.fields["municipality"].queryset
     valid = form.is_bound and form.is_valid()
     if form.is_bound and not valid and "municipality" in form.errors:
@@ -361,16 +362,22 @@ def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
         Organisation.objects.schools()
         .filter(municipality=municipality, is_active=True)
         .annotate(category=Subquery(current_category))
-        .order_by("short_name")
+        .order_by("short_name", "pk")
     )
     if category:
         schools = schools.filter(category=category)
-    schools = list(schools)
+    factors = selectors.factors()
+    if paginate:  # a page of rows; the counts below the table are over every school
+        page = Paginator(schools, HEATMAP_PER_PAGE).get_page(request.GET.get("page"))
+        summary = selectors.heatmap_summary(organisations=schools, cycle=cycle)
+        schools, total = [*page], page.paginator.count
+    else:  # the XLSX export: every school
+        page, schools = None, list(schools)
+        total = len(schools)
     if cycle:
         profiles = selectors.cycle_profiles(cycle=cycle, organisations=schools)
     else:
         profiles = selectors.latest_profiles(organisations=schools, explanations=False)
-    factors = selectors.factors()
     labels = dict(Category.choices)
     rows = []
     for school in schools:
@@ -384,12 +391,14 @@ def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
                 "cells": [levels.get(f.code) for f in factors],
             }
         )
-    highs = [
-        sum(1 for r in rows if r["cells"][i] and r["cells"][i].level == Level.HIGH)
-        for i in range(len(factors))
-    ]
-    from django.core.paginator import Paginator
-
+    if not paginate:
+        summary = {
+            "with_profile": sum(1 for r in rows if r["profile"]),
+            "highs": {
+                f.pk: sum(1 for r in rows if r["cells"][i] and r["cells"][i].level == Level.HIGH)
+                for i, f in enumerate(factors)
+            },
+        }
     return {
         "form": form,
         "municipality": municipality,
@@ -397,10 +406,10 @@ def heatmap_context(request: HttpRequest, form) -> dict[str, Any]:
         "category": category,
         "factors": factors,
         "rows": rows,
-        # the page shows HEATMAP_PAGE_SIZE schools; the totals and the XLSX cover them all
-        "page": Paginator(rows, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page")),
-        "highs": highs,
-        "with_profile": sum(1 for r in rows if r["profile"]),
+        "page": page,
+        "total": total,
+        "highs": [summary["highs"].get(f.pk, 0) for f in factors],
+        "with_profile": summary["with_profile"],
     }
 
 

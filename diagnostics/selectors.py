@@ -23,6 +23,7 @@ from .models import (
     FactorLevel,
     Indicator,
     Instrument,
+    Level,
     Questionnaire,
     RiskFactor,
     RiskProfile,
@@ -79,6 +80,28 @@ def latest_profiles(
         .prefetch_related(_levels_prefetch(explanations=explanations))
     )
     return {p.organisation_id: p for p in profiles}
+
+
+def heatmap_summary(*, organisations, cycle: Cycle | None = None) -> dict[str, Any]:
+    """For the whole heatmap (every page): how many of ``organisations`` (a queryset) have a
+    profile, and how many have a high level of each factor — counted in the database over each
+    school's newest profile (of the cycle, if given), in two queries."""
+    candidates = RiskProfile.objects.filter(organisation_id=OuterRef("organisation_id"))
+    if cycle is not None:
+        candidates = candidates.filter(cycle=cycle)
+    newest = candidates.order_by("-computed_at", "-pk").values("pk")[:1]
+    profiles = RiskProfile.objects.filter(
+        organisation_id__in=organisations.order_by().values("pk"), pk=Subquery(newest)
+    )
+    if cycle is not None:
+        profiles = profiles.filter(cycle=cycle)
+    highs = dict(
+        FactorLevel.objects.filter(profile__in=profiles.values("pk"), level=Level.HIGH)
+        .order_by()
+        .values_list("factor_id")
+        .annotate(n=Count("pk"))
+    )
+    return {"with_profile": profiles.count(), "highs": highs}
 
 
 def cycle_profiles(

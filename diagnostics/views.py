@@ -192,9 +192,9 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*TERRITORY)
 def heatmap(request: HttpRequest) -> HttpResponse:
     form = HeatmapFilterForm(request.GET or None, municipalities=_municipalities(request))
-    context = pages.heatmap_context(request, form)
     if request.GET.get("format") == "xlsx":
-        return pages.heatmap_xlsx(context)
+        return pages.heatmap_xlsx(pages.heatmap_context(request, form, paginate=False))
+    context = pages.heatmap_context(request, form)
     return render(request, "diagnostics/heatmap.html", context)
 
 

@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Files handed out behind a permission check: Cache-Control: private, no-store.
     "network_portal.documents.middleware.PrivateDownloadsMiddleware",
+    # Pages (text only) gzip-compressed here, with Django's BREACH mitigations: see
+    # network_portal/ui/compression.py and README «Deployment».
+    "network_portal.ui.compression.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

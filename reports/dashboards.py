@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -253,11 +254,25 @@ def teacher_panel(user, scope: Scope) -> dict[str, Any] | None:
     return {"upcoming": upcoming, "attended": attended}
 
 
+#: How old the coordinator's figures may be (the panel says when they were read): they sum up
+#: a whole region (20,000 schools, 200,000 items), which no home-page request should do each time.
+COORDINATOR_FRESH_FOR = timedelta(minutes=5)
+
+
 def coordinator_panel(user, scope: Scope) -> dict[str, Any] | None:
     """The region by municipality: schools, supported schools, active pairings, roadmap
-    completion and overdue items. Four queries."""
+    completion and overdue items. Four queries, then kept for ``COORDINATOR_FRESH_FOR``."""
     if not scope.region_ids:
         return None
+    key = "reports:coordinator:" + ",".join(str(pk) for pk in sorted(scope.region_ids))
+    panel = cache.get(key)
+    if panel is None:
+        panel = {"rows": _coordinator_rows(scope), "computed_at": timezone.now()}
+        cache.set(key, panel, COORDINATOR_FRESH_FOR.total_seconds())
+    return panel
+
+
+def _coordinator_rows(scope: Scope) -> list[dict[str, Any]]:
     today = timezone.localdate()
     muns = list(
         Municipality.objects.filter(region_id__in=scope.region_ids)
@@ -307,7 +322,7 @@ def coordinator_panel(user, scope: Scope) -> dict[str, Any] | None:
                 "overdue": it["overdue"],
             }
         )
-    return {"rows": rows}
+    return rows
 
 
 PANELS = (

@@ -8,10 +8,14 @@ score and the share of pupils below the threshold, with the number of schools be
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -126,6 +130,33 @@ def impact_load(*, municipality_ids: list[int], kind: str) -> dict[str, Any]:
         "all": schools,
     }
     return {"rows": rows, "groups": groups, "years": years}
+
+
+#: How old the impact figures may be: read from the region's results at most this long ago (the
+#: page says when). The figures change with a year's results or a partnership's status, a few
+#: times a year, so a quarter of an hour is plenty fresh and spares every request the read of a
+#: whole region (20,000 schools: 0.9 s).
+IMPACT_FRESH_FOR = timedelta(minutes=15)
+
+
+def impact_figures(*, municipality_ids: list[int], kind: str) -> dict[str, Any]:
+    """:func:`impact_load` made into series and table once per territory and kind, kept in the
+    cache for :data:`IMPACT_FRESH_FOR`; ``computed_at`` says when they were read."""
+    territory = ",".join(str(pk) for pk in sorted(municipality_ids))
+    key = f"reports:impact:{kind}:{hashlib.sha256(territory.encode()).hexdigest()[:32]}"
+    figures = cache.get(key)
+    if figures is None:
+        loaded = impact_load(municipality_ids=municipality_ids, kind=kind)
+        series = impact_series(rows=loaded["rows"], groups=loaded["groups"], years=loaded["years"])
+        figures = {
+            "years": loaded["years"],
+            "series": series,
+            "table": impact_table(series, loaded["years"]),
+            "group_sizes": {k: len(v) for k, v in loaded["groups"].items()},
+            "computed_at": timezone.now(),
+        }
+        cache.set(key, figures, IMPACT_FRESH_FOR.total_seconds())
+    return figures
 
 
 def impact_table(series, years) -> list[dict[str, Any]]:

@@ -11,12 +11,15 @@ overdue; after ``ESCALATE_TO_CURATOR_DAYS`` its school's curators, after
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from diagnostics.models import Cycle, CycleStatus, RiskProfile
 from events.models import Event, EventStatus, Registration, RegistrationStatus
 from network_portal.accounts.models import Role, RoleAssignment
+from network_portal.notifications.models import Notification, NotificationStatus
 from network_portal.notifications.registry import Reminder, ReminderKind, register_reminder
+from network_portal.notifications.services import MAX_ATTEMPTS, notification_finished
 from partnerships.models import Agreement, AgreementStatus, PartnershipMember
-from roadmaps.models import CLOSED_ITEM_STATUSES, RoadmapItem
+from roadmaps.models import CLOSED_ITEM_STATUSES, ItemStatus, Roadmap, RoadmapItem
 
 DUE_SOON_DAYS = getattr(settings, "REMINDER_DUE_SOON_DAYS", 7)
 ESCALATE_TO_CURATOR_DAYS = getattr(settings, "REMINDER_ESCALATE_TO_CURATOR_DAYS", 14)
@@ -35,22 +40,98 @@ AGREEMENT_DAYS = 30
 CYCLE_DAYS = 7
 
 
-def _item_rows(**filters) -> list[dict]:
+#: What a reminder prints about an item: {alias: path from the item}.
+_ITEM = {
+    "item_id": "id",
+    "item_task": "task",
+    "item_due": "due_date",
+    "roadmap_pk": "roadmap_id",
+    "roadmap_title": "roadmap__title",
+    "school_id": "roadmap__organisation_id",
+    "school_name": "roadmap__organisation__short_name",
+    "mun_id": "roadmap__organisation__municipality_id",
+}
+_OPEN = [s for s in ItemStatus.values if s not in CLOSED_ITEM_STATUSES]
+
+
+def _item_rows(*conditions, **filters) -> list[dict]:
+    """Open items (the digest's), their fields under the ``_ITEM`` aliases, unordered."""
     return list(
-        RoadmapItem.objects.filter(**filters)
-        .exclude(status__in=CLOSED_ITEM_STATUSES)
-        .values(
-            "id",
-            "task",
-            "due_date",
-            "responsible_user_id",
-            "roadmap_id",
-            "roadmap__title",
-            "roadmap__organisation_id",
-            "roadmap__organisation__short_name",
-            "roadmap__organisation__municipality_id",
-        )
+        RoadmapItem.objects.filter(*conditions, status__in=_OPEN, **filters)
+        .order_by()
+        .values(**{alias: F(path) for alias, path in _ITEM.items()})
     )
+
+
+def _item_key(pk) -> Concat:
+    """``item:<pk>`` in SQL, the object key of an item's reminders."""
+    return Concat(Value("item:"), Cast(pk, output_field=CharField()))
+
+
+def _named_rows(kind: str, **filters) -> list[dict]:
+    """Open items with a responsible person (active) who has not had this reminder of them:
+    the rows with ``recipient``. One query; the ``NOT EXISTS`` is a top-level anti-join."""
+    return list(
+        RoadmapItem.objects.filter(status__in=_OPEN, responsible_user__is_active=True, **filters)
+        .filter(
+            ~notification_finished(
+                kind=kind,
+                recipient=OuterRef("responsible_user_id"),
+                object_key=_item_key(OuterRef("pk")),
+                due_date=OuterRef("due_date"),
+            )
+        )
+        .order_by()
+        .values(recipient=F("responsible_user_id"), **{a: F(p) for a, p in _ITEM.items()})
+    )
+
+
+_ROLE_PAIRS_SQL = """
+SELECT ra.user_id, i.id, i.task, i.due_date, r.id, r.title, o.id, o.short_name, o.municipality_id
+FROM {role_assignment} ra
+JOIN {user} u ON u.id = ra.user_id
+JOIN {organisation} o ON {scope}
+JOIN {roadmap} r ON r.organisation_id = o.id
+JOIN {item} i ON i.roadmap_id = r.id
+WHERE ra.role = %s AND u.is_active AND i.status IN ({statuses}) AND {where}
+  AND NOT EXISTS (
+    SELECT 1 FROM {notification} n
+    WHERE n.kind = %s AND n.recipient_id = ra.user_id AND n.due_date = i.due_date
+      AND n.object_key = 'item:' || CAST(i.id AS VARCHAR(20))
+      AND (n.status = %s OR n.attempts >= %s))
+"""
+
+
+def _role_rows(kind: str, role: str, *, municipality: bool = False, where: str, params) -> list:
+    """(open item, active person of ``role`` in its school — or municipality) pairs this
+    reminder has not yet been sent for, flat in one query: the pairs already reminded are
+    dropped by a top-level anti-join over the notifications' unique key, never read.
+
+    Plain SQL because the ORM cannot join the role assignments to the items *and* correlate the
+    ``NOT EXISTS`` with that same join (an ``OuterRef`` across a multi-valued relation opens a
+    second join). ``where`` is a condition on the item ``i`` (``%s`` placeholders)."""
+    sql = _ROLE_PAIRS_SQL.format(
+        role_assignment=RoleAssignment._meta.db_table,
+        user=RoleAssignment._meta.get_field("user").related_model._meta.db_table,
+        organisation=RoleAssignment._meta.get_field("organisation").related_model._meta.db_table,
+        roadmap=Roadmap._meta.db_table,
+        item=RoadmapItem._meta.db_table,
+        notification=Notification._meta.db_table,
+        scope="o.municipality_id = ra.municipality_id"
+        if municipality
+        else "o.id = ra.organisation_id",
+        statuses=", ".join(["%s"] * len(_OPEN)),
+        where=where,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [role, *_OPEN, *params, kind, NotificationStatus.SENT, MAX_ATTEMPTS],
+        )
+        return [dict(zip(_ROW, row, strict=True)) for row in cursor.fetchall()]
+
+
+_ROW = ("recipient", *_ITEM)
 
 
 def _people(role: str, field: str = "organisation_id", **filters) -> dict[int, list[int]]:
@@ -66,71 +147,71 @@ def _people(role: str, field: str = "organisation_id", **filters) -> dict[int, l
 
 def _item_context(row: dict, today: date) -> dict:
     return {
-        "task": row["task"],
-        "school": row["roadmap__organisation__short_name"],
-        "roadmap": row["roadmap__title"],
-        "path": reverse("roadmaps:detail", args=[row["roadmap_id"]]),
-        "days_overdue": max(0, (today - row["due_date"]).days),
-        "days_left": max(0, (row["due_date"] - today).days),
+        "task": row["item_task"],
+        "school": row["school_name"],
+        "roadmap": row["roadmap_title"],
+        "path": reverse("roadmaps:detail", args=[row["roadmap_pk"]]),
+        "days_overdue": max(0, (today - row["item_due"]).days),
+        "days_left": max(0, (row["item_due"] - today).days),
     }
 
 
-def _responsible(rows: list[dict]) -> Iterable[tuple[dict, int]]:
-    """The responsible user, or the school's directors when nobody is named."""
-    directors = _people(Role.DIRECTOR, organisation__roadmaps__isnull=False)
-    for row in rows:
-        if row["responsible_user_id"]:
-            yield row, row["responsible_user_id"]
-        else:
-            for user_id in directors.get(row["roadmap__organisation_id"], []):
-                yield row, user_id
+def _reminders(kind: str, rows: Iterable[dict], today: date) -> list[Reminder]:
+    return [
+        Reminder(
+            kind,
+            row["recipient"],
+            f"item:{row['item_id']}",
+            row["item_due"],
+            _item_context(row, today),
+        )
+        for row in rows
+    ]
+
+
+def _responsible_rows(kind: str, *, where: str, params: list, **filters) -> list[dict]:
+    """The responsible person, or the school's directors when nobody is named: two queries
+    (``filters`` and ``where`` + ``params`` say the same of the item, in the ORM and in SQL)."""
+    return _named_rows(kind, **filters) + _role_rows(
+        kind, Role.DIRECTOR, where=f"i.responsible_user_id IS NULL AND {where}", params=params
+    )
 
 
 def roadmap_due_soon(today: date) -> list[Reminder]:
-    rows = _item_rows(due_date__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
-    return [
-        Reminder(
-            "roadmap_due_soon",
-            user_id,
-            f"item:{row['id']}",
-            row["due_date"],
-            _item_context(row, today),
-        )
-        for row, user_id in _responsible(rows)
-    ]
+    kind = "roadmap_due_soon"
+    end = today + timedelta(days=DUE_SOON_DAYS)
+    rows = _responsible_rows(
+        kind,
+        due_date__gte=today,
+        due_date__lte=end,
+        where="i.due_date >= %s AND i.due_date <= %s",
+        params=[today, end],
+    )
+    return _reminders(kind, rows, today)
 
 
 def roadmap_overdue(today: date) -> list[Reminder]:
-    rows = _item_rows(due_date__lt=today)
-    return [
-        Reminder(
-            "roadmap_overdue",
-            user_id,
-            f"item:{row['id']}",
-            row["due_date"],
-            _item_context(row, today),
-        )
-        for row, user_id in _responsible(rows)
-    ]
+    kind = "roadmap_overdue"
+    rows = _responsible_rows(kind, due_date__lt=today, where="i.due_date < %s", params=[today])
+    return _reminders(kind, rows, today)
 
 
 def roadmap_escalation(today: date) -> list[Reminder]:
-    rows = _item_rows(due_date__lte=today - timedelta(days=ESCALATE_TO_CURATOR_DAYS))
-    curators = _people(Role.CURATOR, organisation__roadmaps__isnull=False)
-    methodologists = _people(Role.METHODOLOGIST, "municipality_id", municipality__isnull=False)
-    reminders = []
-    for row in rows:
-        context = _item_context(row, today)
-        recipients = list(curators.get(row["roadmap__organisation_id"], []))
-        if context["days_overdue"] >= ESCALATE_TO_METHODOLOGIST_DAYS:
-            recipients += methodologists.get(row["roadmap__organisation__municipality_id"], [])
-        for user_id in dict.fromkeys(recipients):
-            reminders.append(
-                Reminder(
-                    "roadmap_escalation", user_id, f"item:{row['id']}", row["due_date"], context
-                )
-            )
-    return reminders
+    """The school's curators after two weeks overdue, also the municipality's methodologists
+    after a month: two queries of the pairs still due."""
+    kind = "roadmap_escalation"
+    curators = today - timedelta(days=ESCALATE_TO_CURATOR_DAYS)
+    methodologists = today - timedelta(days=ESCALATE_TO_METHODOLOGIST_DAYS)
+    rows = _role_rows(kind, Role.CURATOR, where="i.due_date <= %s", params=[curators]) + _role_rows(
+        kind,
+        Role.METHODOLOGIST,
+        municipality=True,
+        where="i.due_date <= %s",
+        params=[methodologists],
+    )
+    # a person who is both the school's curator and its methodologist: one reminder
+    unique = {(r["recipient"], r["item_id"]): r for r in rows}
+    return _reminders(kind, unique.values(), today)
 
 
 def _local_day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -276,64 +357,112 @@ def cycles_closing(today: date) -> list[Reminder]:
 def weekly_digest(today: date) -> list[Reminder]:
     """Monday's summary for methodologists (their municipality) and curators (their schools):
     overdue items, items due this week, events in the next seven days. Empty digests are not
-    sent; the key is the Monday, so it goes out once a week."""
+    sent; the key is the Monday, so it goes out once a week.
+
+    Four queries whatever the size of the region: the people whose digest of this week is
+    still due (none: nothing else is read), the open items of their schools counted per school
+    in the database, the items due this week with their names, the week's events. Each
+    person's digest is then added up from their schools' rows only (a curator's few schools, a
+    methodologist's municipality), never by scanning the region's items for each person.
+    """
+    kind = "weekly_digest"
     monday = today - timedelta(days=today.weekday())
     week_end = today + timedelta(days=7)
-    items = _item_rows(due_date__lte=week_end)
+    pending = RoleAssignment.objects.filter(
+        Q(role=Role.CURATOR, organisation__isnull=False)
+        | Q(role=Role.METHODOLOGIST, municipality__isnull=False),
+        ~notification_finished(
+            kind=kind, recipient=OuterRef("user_id"), object_key="digest", due_date=monday
+        ),
+        user__is_active=True,
+    ).values_list("user_id", "organisation_id", "organisation__municipality_id", "municipality_id")
+    schools: dict[int, set[int]] = defaultdict(set)  # user → schools (curators)
+    muns: dict[int, set[int]] = defaultdict(set)  # user → municipalities (methodologists)
+    event_muns: dict[int, set[int]] = defaultdict(set)
+    for user_id, org_id, org_mun_id, mun_id in pending:
+        if org_id is not None:
+            schools[user_id].add(org_id)
+            event_muns[user_id].add(org_mun_id)
+        else:
+            muns[user_id].add(mun_id)
+            event_muns[user_id].add(mun_id)
+    if not event_muns:
+        return []
+    all_schools = set().union(*schools.values())
+    all_muns = set().union(*muns.values())
+    in_scope = Q(roadmap__organisation_id__in=all_schools) | Q(
+        roadmap__organisation__municipality_id__in=all_muns
+    )
+    open_items = RoadmapItem.objects.filter(in_scope, status__in=_OPEN)
+    # per school: overdue and due-this-week counts, grouped in the database
+    per_school = (
+        open_items.filter(due_date__lte=week_end)
+        .order_by()
+        .values(
+            "roadmap__organisation_id",
+            "roadmap__organisation__short_name",
+            "roadmap__organisation__municipality_id",
+        )
+        .annotate(
+            overdue=Count("pk", filter=Q(due_date__lt=today)),
+            due=Count("pk", filter=Q(due_date__gte=today)),
+        )
+    )
+    counts: dict[int, tuple[str, int, int]] = {}
+    schools_of_mun: dict[int, list[int]] = defaultdict(list)
+    for row in per_school:
+        org_id = row["roadmap__organisation_id"]
+        counts[org_id] = (row["roadmap__organisation__short_name"], row["overdue"], row["due"])
+        schools_of_mun[row["roadmap__organisation__municipality_id"]].append(org_id)
+    # the items due this week, ten per school at most are ever printed
+    due_of_school: dict[int, list[dict]] = defaultdict(list)
+    for row in _item_rows(in_scope, due_date__gte=today, due_date__lte=week_end):
+        due_of_school[row["school_id"]].append(row)
     start, _ = _local_day_bounds(today)
-    events = list(
+    events_of_mun: dict[int, list[dict]] = defaultdict(list)
+    for event in (
         Event.objects.filter(
             status=EventStatus.PUBLISHED,
+            municipality_id__in=set().union(*event_muns.values()),
             starts_at__gte=start,
             starts_at__lt=start + timedelta(days=8),
-        ).values("id", "title", "starts_at", "municipality_id")
-    )
-    curators = RoleAssignment.objects.filter(
-        role=Role.CURATOR, organisation__isnull=False, user__is_active=True
-    )
-    methodologists = RoleAssignment.objects.filter(
-        role=Role.METHODOLOGIST, municipality__isnull=False, user__is_active=True
-    )
-    scopes: dict[int, dict] = defaultdict(lambda: {"orgs": set(), "muns": set()})
-    for user_id, org_id, mun_id in curators.values_list(
-        "user_id", "organisation_id", "organisation__municipality_id"
+        )
+        .order_by("starts_at", "pk")
+        .values("id", "title", "starts_at", "municipality_id")
     ):
-        scopes[user_id]["orgs"].add(org_id)
-        scopes[user_id]["event_muns"] = scopes[user_id].get("event_muns", set()) | {mun_id}
-    for user_id, mun_id in methodologists.values_list("user_id", "municipality_id"):
-        scopes[user_id]["muns"].add(mun_id)
-        scopes[user_id]["event_muns"] = scopes[user_id].get("event_muns", set()) | {mun_id}
+        events_of_mun[event["municipality_id"]].append(event)
     reminders = []
-    for user_id, scope in scopes.items():
-        mine = [
-            i
-            for i in items
-            if i["roadmap__organisation_id"] in scope["orgs"]
-            or i["roadmap__organisation__municipality_id"] in scope["muns"]
-        ]
-        overdue = [i for i in mine if i["due_date"] < today]
-        due = [i for i in mine if i["due_date"] >= today]
-        upcoming = [e for e in events if e["municipality_id"] in scope.get("event_muns", set())]
-        if not (overdue or due or upcoming):
+    for user_id, user_muns in event_muns.items():
+        orgs = set(schools.get(user_id, ())).union(
+            *(schools_of_mun.get(m, ()) for m in muns.get(user_id, ()))
+        )
+        mine = [counts[o] for o in orgs if o in counts]
+        overdue_count = sum(n for _, n, _ in mine)
+        due_count = sum(n for _, _, n in mine)
+        upcoming = sorted(
+            (e for m in user_muns for e in events_of_mun.get(m, ())),
+            key=lambda e: (e["starts_at"], e["id"]),
+        )
+        if not (overdue_count or due_count or upcoming):
             continue
-        by_school = defaultdict(int)
-        for i in overdue:
-            by_school[i["roadmap__organisation__short_name"]] += 1
+        due = heapq.nsmallest(
+            10,
+            (i for o in orgs for i in due_of_school.get(o, ())),
+            key=lambda i: (i["item_due"], i["item_id"]),
+        )
         reminders.append(
             Reminder(
-                "weekly_digest",
+                kind,
                 user_id,
                 "digest",
                 monday,
                 {
-                    "overdue_count": len(overdue),
-                    "overdue_by_school": sorted(by_school.items(), key=lambda kv: (-kv[1], kv[0]))[
-                        :10
-                    ],
-                    "due": [
-                        _item_context(i, today) | {"due_date": i["due_date"]} for i in due[:10]
-                    ],
-                    "due_count": len(due),
+                    "overdue_count": overdue_count,
+                    "overdue_by_school": sorted(
+                        ((name, n) for name, n, _ in mine if n), key=lambda kv: (-kv[1], kv[0])
+                    )[:10],
+                    "due": [_item_context(i, today) | {"due_date": i["item_due"]} for i in due],
+                    "due_count": due_count,
                     "events": [
                         {
                             "title": e["title"],

@@ -28,7 +28,7 @@ from .commitments import COMMITMENT_ROLES, commitments_for_user
 from .documents import KIND_PREFIX
 from .exports import impact_export_response
 from .forms import ImpactForm, PeriodForm, ReportOrderForm
-from .impact import impact_load, impact_series, impact_table
+from .impact import IMPACT_FRESH_FOR, impact_figures
 from .impact_charts import impact_charts, impact_legend
 from .selectors import Period
 from .services import report_bundle_request, report_request
@@ -201,23 +201,23 @@ def impact(request: HttpRequest) -> HttpResponse:
         kind = form.cleaned_data["kind"] or kind
     elif request.GET:
         raise Http404
-    loaded = impact_load(municipality_ids=_municipality_ids(territory), kind=kind)
-    series = impact_series(rows=loaded["rows"], groups=loaded["groups"], years=loaded["years"])
-    table = impact_table(series, loaded["years"])
+    figures = impact_figures(municipality_ids=_municipality_ids(territory), kind=kind)
     label = dict(territories)[territory]
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         return impact_export_response(
-            table=table, years=loaded["years"], fmt=export, label=label, kind=kind
+            table=figures["table"], years=figures["years"], fmt=export, label=label, kind=kind
         )
     context = {
         "form": form,
-        "table": table,
-        "years": loaded["years"],
-        "charts": impact_charts(series=series, years=loaded["years"]),
+        "table": figures["table"],
+        "years": figures["years"],
+        "charts": impact_charts(series=figures["series"], years=figures["years"]),
         "legend": impact_legend(),
         "territory_label": label,
-        "group_sizes": {k: len(v) for k, v in loaded["groups"].items()},
+        "group_sizes": figures["group_sizes"],
+        "computed_at": figures["computed_at"],
+        "fresh_for": int(IMPACT_FRESH_FOR.total_seconds() // 60),
         "query": request.GET.urlencode(),
     }
     return render(request, "reports/impact.html", context)

@@ -12,6 +12,41 @@ from network_portal.ui.spreadsheets import workbook_text_only
 
 from .models import Roadmap, RoadmapItem
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def overview_xlsx(*, rows: list[dict]) -> bytes:
+    """The whole municipality overview (the page shows it 50 schools at a time)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Overview")[:31]
+    sheet.append([_("School"), _("Roadmap"), _("Status"), _("Done, %"), _("Overdue"),
+                  _("Last rating"), _("Open concerns")])  # fmt: skip
+    for row in rows:
+        concerns = "; ".join(c.text for c in row["concerns"])
+        for roadmap in row["roadmaps"] or [None]:
+            rating = getattr(roadmap, "last_rating", None)
+            sheet.append([
+                row["organisation"].short_name,
+                roadmap.title if roadmap else "",
+                roadmap.get_status_display() if roadmap else "",
+                roadmap.percent if roadmap else None,
+                roadmap.n_overdue if roadmap else None,
+                str(rating) if rating else "",
+                concerns,
+            ])  # fmt: skip
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 40
+    sheet.column_dimensions["B"].width = 40
+    workbook_text_only(book)
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
 
 def roadmap_xlsx(*, roadmap: Roadmap, items: list[RoadmapItem]) -> bytes:
     # openpyxl pulls in numpy: imported on export only, not by every process loading the URLs

@@ -6,13 +6,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from network_portal.access.policy import Scope, organisation_q, scope_for
 from network_portal.accounts.models import Role
 
 from .models import (
+    CLOSED_ITEM_STATUSES,
     EngagementConcern,
     Evidence,
     EvidenceKind,
@@ -373,10 +385,22 @@ def last_ratings(*, roadmap_ids) -> dict[int, QuarterRating]:
     return latest
 
 
-def overview_rows(*, user, municipality_id: int | None = None) -> list[dict[str, Any]]:
-    """The municipality overview for methodologists: every supported school of the territory
-    (a row that says «no roadmap» when it has none) and every other school that has a roadmap
-    or an open concern, with progress, overdue items, last rating, open concerns."""
+def _count(queryset: QuerySet) -> Coalesce:
+    """A correlated ``COUNT(*)`` of ``queryset`` (filtered on an outer reference), 0 if none."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(group=Value(1)).annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
+    """The overview's schools in its order (open concerns, then overdue items, then name):
+    every supported school of the territory and every other one with a roadmap or an open
+    concern, with ``n_concerns`` and
+    ``n_overdue`` counted in the database, so that a page reads only its own rows."""
     from schools.figures import supported_school_ids
     from schools.models import Organisation
 
@@ -384,36 +408,62 @@ def overview_rows(*, user, municipality_id: int | None = None) -> list[dict[str,
     schools = Organisation.objects.filter(organisation_q(scope, roles=OVERVIEW_ROLES))
     if municipality_id:
         schools = schools.filter(municipality_id=municipality_id)
-    roadmaps = list(
-        roadmap_rows(roadmaps=Roadmap.objects.filter(organisation__in=schools)).select_related(
-            "organisation", "partnership"
-        )
+    concerns = EngagementConcern.objects.filter(
+        organisation_id=OuterRef("pk"), resolved_at__isnull=True
     )
-    concerns = list(open_concerns(organisation_ids=schools.values("pk")))
-    ratings = last_ratings(roadmap_ids=[r.pk for r in roadmaps])
-    rows: dict[int, dict[str, Any]] = {}
-    for roadmap in roadmaps:
-        row = rows.setdefault(
-            roadmap.organisation_id,
-            {"organisation": roadmap.organisation, "roadmaps": [], "concerns": []},
+    overdue = RoadmapItem.objects.filter(  # as roadmaps.figures defines «overdue»
+        roadmap__organisation_id=OuterRef("pk"), due_date__lt=timezone.localdate()
+    ).exclude(status__in=CLOSED_ITEM_STATUSES)
+    return (
+        schools.filter(
+            Exists(Roadmap.objects.filter(organisation_id=OuterRef("pk")))
+            | Exists(concerns)
+            # every supported school is a row, «no roadmap» when it has none (issue 15)
+            | Q(pk__in=supported_school_ids(organisations=schools))
         )
+        .annotate(n_concerns=_count(concerns), n_overdue=_count(overdue))
+        .order_by("-n_concerns", "-n_overdue", "short_name", "pk")
+    )
+
+
+def overview_totals(*, schools: QuerySet) -> dict[str, int]:
+    """Schools, overdue items and open concerns of the whole overview, in one query."""
+    totals = schools.order_by().aggregate(
+        schools=Count("pk"), overdue=Sum("n_overdue"), concerns=Sum("n_concerns")
+    )
+    return {k: v or 0 for k, v in totals.items()}
+
+
+def overview_rows(
+    *, user, municipality_id: int | None = None, organisations=None
+) -> list[dict[str, Any]]:
+    """The municipality overview for methodologists: every school in the territory that has a
+    roadmap or an open concern, with progress, overdue items, last rating, open concerns —
+    or only ``organisations`` (one page of :func:`overview_schools`, in its order)."""
+    if organisations is None:
+        organisations = list(overview_schools(user=user, municipality_id=municipality_id))
+    ids = [o.pk for o in organisations]
+    roadmaps = list(
+        roadmap_rows(roadmaps=Roadmap.objects.filter(organisation_id__in=ids))
+        .select_related("partnership")
+        .order_by("organisation_id", "pk")
+    )
+    concerns = list(
+        open_concerns(organisation_ids=ids).select_related(None).select_related("raised_by")
+    )
+    ratings = last_ratings(roadmap_ids=[r.pk for r in roadmaps])
+    rows = {
+        o.pk: {"organisation": o, "roadmaps": [], "concerns": [], "overdue": 0}
+        for o in organisations
+    }
+    for roadmap in roadmaps:
         roadmap.percent = percent(roadmap.n_done, roadmap.n_items)
         roadmap.last_rating = ratings.get(roadmap.pk)
-        row["roadmaps"].append(roadmap)
+        rows[roadmap.organisation_id]["roadmaps"].append(roadmap)
+        rows[roadmap.organisation_id]["overdue"] += roadmap.n_overdue
     for concern in concerns:
-        rows.setdefault(
-            concern.organisation_id,
-            {"organisation": concern.organisation, "roadmaps": [], "concerns": []},
-        )["concerns"].append(concern)
-    supported = schools.filter(pk__in=supported_school_ids(organisations=schools))
-    for organisation in supported.exclude(pk__in=list(rows)).order_by():
-        rows[organisation.pk] = {"organisation": organisation, "roadmaps": [], "concerns": []}
-    for row in rows.values():
-        row["overdue"] = sum(r.n_overdue for r in row["roadmaps"])
-    return sorted(
-        rows.values(),
-        key=lambda r: (-len(r["concerns"]), -r["overdue"], r["organisation"].short_name),
-    )
+        rows[concern.organisation_id]["concerns"].append(concern)
+    return list(rows.values())
 
 
 def card_context(*, user, organisation) -> dict[str, Any] | None:

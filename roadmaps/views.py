@@ -75,15 +75,22 @@ def list(request: HttpRequest) -> HttpResponse:
     return render(request, "roadmaps/list.html", context)
 
 
+#: Schools per page of the overview (the XLSX export holds them all).
+OVERVIEW_PER_PAGE = 50
+
+
 @role_required(*selectors.OVERVIEW_ROLES)
 def overview(request: HttpRequest) -> HttpResponse:
-    rows = selectors.overview_rows(user=request.user)
-    totals = {
-        "schools": len(rows),
-        "overdue": sum(r["overdue"] for r in rows),
-        "concerns": sum(len(r["concerns"]) for r in rows),
-    }
-    return render(request, "roadmaps/overview.html", {"rows": rows, "totals": totals})
+    if request.GET.get("format") == "xlsx":
+        content = export.overview_xlsx(rows=selectors.overview_rows(user=request.user))
+        response = HttpResponse(content, content_type=export.XLSX)
+        response["Content-Disposition"] = 'attachment; filename="roadmaps-overview.xlsx"'
+        return response
+    schools = selectors.overview_schools(user=request.user)
+    page = Paginator(schools, OVERVIEW_PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.overview_rows(user=request.user, organisations=[*page])
+    totals = selectors.overview_totals(schools=schools)
+    return render(request, "roadmaps/overview.html", {"rows": rows, "totals": totals, "page": page})
 
 
 def create(request: HttpRequest) -> HttpResponse:

@@ -205,3 +205,12 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached figures (the impact page's) are keyed by
+    ids that another test's rolled-back rows may have had."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -35,7 +35,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,6 +67,23 @@ class SendResult:
 def _chunks(values: list, size: int = BATCH) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def notification_finished(*, kind: str, recipient, object_key, due_date) -> Exists:
+    """Whether the reminder of this key needs nothing more: sent, or given up after
+    ``MAX_ATTEMPTS``. For the selectors: an ``Exists`` over the unique key's index whose
+    arguments are values or outer references, so that a run reads only the rows still due
+    (``~notification_finished(...)``) and a run with nothing to send reads almost nothing,
+    whatever the size of the history (the send loop's claim still decides exactly-once)."""
+    return Exists(
+        Notification.objects.filter(
+            Q(status=NotificationStatus.SENT) | Q(attempts__gte=MAX_ATTEMPTS),
+            kind=kind,
+            recipient_id=recipient,
+            object_key=object_key,
+            due_date=due_date,
+        )
+    )
 
 
 def reminders_collect(*, today: date, kinds: Iterable[str] | None = None) -> list[Reminder]:

@@ -58,6 +58,9 @@ PANELS = [
 
 
 def count_queries(func, user):
+    from django.core.cache import cache
+
+    cache.clear()  # the coordinator's figures are kept a few minutes: count their computation
     user = type(user).objects.get(pk=user.pk)  # a fresh scope cache
     scope = scope_for(user)
     with CaptureQueriesContext(connection) as ctx:
@@ -106,3 +109,15 @@ def test_outsider_panel_shows_nothing_of_other_municipality(world, users, client
 def test_user_without_roles_gets_no_report_panels(world, users):
     assert dashboards.curator_panel(users.nobody, scope_for(users.nobody)) is None
     assert dashboards.methodologist_panel(users.nobody, scope_for(users.nobody)) is None
+
+
+def test_coordinator_figures_are_kept_and_the_panel_says_when(world, users, client_for):
+    grow(world, users, 2)
+    user = type(users.coordinator).objects.get(pk=users.coordinator.pk)
+    first = dashboards.coordinator_panel(user, scope_for(user))
+    with CaptureQueriesContext(connection) as ctx:
+        again = dashboards.coordinator_panel(user, scope_for(user))
+    assert len(ctx.captured_queries) == 0
+    assert again["computed_at"] == first["computed_at"]
+    page = client_for(users.coordinator).get("/").content.decode()
+    assert "Данные на" in page

@@ -102,3 +102,21 @@ def test_region_for_coordinator_and_scope_for_others(impact_world, users, client
     other = f"?territory=m{impact_world.mun.pk}"
     assert client_for(users.outsider).get(reverse("reports:impact") + other).status_code == 404
     assert client_for(users.curator).get(reverse("reports:impact")).status_code == 403
+
+
+def test_impact_figures_are_read_once_and_the_page_says_when(
+    impact_world, users, client_for, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(users.methodologist)
+    with CaptureQueriesContext(connection) as first:
+        page = client.get(reverse("reports:impact")).content.decode()
+    assert 'id="impact-as-of"' in page and "Данные на" in page
+    # the second request reads no results, memberships or categories: the four loads are cached
+    with django_assert_max_num_queries(len(first.captured_queries) - 4):
+        client.get(reverse("reports:impact"))
+    # another territory (the outsider's) is its own entry and still out of the methodologist's
+    other = f"?territory=m{impact_world.mun.pk}"
+    assert client_for(users.outsider).get(reverse("reports:impact") + other).status_code == 404

@@ -156,3 +156,97 @@ def test_every_selector_runs_a_constant_number_of_queries(
         expected[kind.key] = (len(ctx.captured_queries), len(found))
     assert expected["roadmap_overdue"][1] == size * 3
     assert expected["roadmap_escalation"][1] >= size * 2
+
+
+def _digest_region(size: int, mun):
+    """``size`` schools, each with its own curator and five open items around today."""
+    today = timezone.localdate()
+    for n in range(size):
+        school = OrganisationFactory(municipality=mun)
+        RoleAssignmentFactory(user=UserFactory(), role=Role.CURATOR, organisation=school)
+        roadmap = RoadmapFactory(organisation=school)
+        for days in (-40, -20, -2, 2, 5):
+            RoadmapItemFactory(roadmap=roadmap, due_date=today + timedelta(days=days + n % 2))
+
+
+@pytest.mark.parametrize("size", [3, 15])
+def test_digest_runs_four_queries_whatever_the_number_of_curators_and_items(
+    world, users, size, django_assert_num_queries
+):
+    _digest_region(size, world.mun)
+    today = timezone.localdate()
+    with django_assert_num_queries(4):
+        found = reminders.weekly_digest(today)
+    # every new curator, the world's curator has no items; the methodologist sees them all
+    assert len(found) == size + 1
+    summary = next(r for r in found if r.recipient_id == users.methodologist.pk)
+    overdue = sum(1 for days in (-40, -20, -2) for n in range(size) if days + n % 2 < 0)
+    assert summary.context["overdue_count"] == overdue
+    assert summary.context["due_count"] == size * 5 - overdue
+    assert len(summary.context["due"]) == min(10, size * 5 - overdue)
+    dates = [d["due_date"] for d in summary.context["due"]]
+    assert dates == sorted(dates) and dates[0] >= today
+    assert len(summary.context["overdue_by_school"]) == min(10, size)
+
+
+def test_digest_of_a_curator_counts_only_their_schools(world, users):
+    today = timezone.localdate()
+    _digest_region(2, world.mun)
+    RoadmapItemFactory(
+        roadmap=RoadmapFactory(organisation=world.school), due_date=today - timedelta(days=3)
+    )
+    found = {r.recipient_id: r for r in reminders.weekly_digest(today)}
+    mine = found[users.curator.pk].context
+    assert (mine["overdue_count"], mine["due_count"]) == (1, 0)
+    assert mine["overdue_by_school"] == [(world.school.short_name, 1)]
+    assert found[users.methodologist.pk].context["overdue_count"] == 1 + 3 + 3
+
+
+def test_a_sent_digest_is_not_read_again(world, users, django_assert_max_num_queries):
+    from network_portal.notifications.services import reminders_send
+
+    today = timezone.localdate()
+    _digest_region(3, world.mun)
+    assert reminders_send(today=today, kinds=["weekly_digest"]).emails == 4
+    # only the people with an empty digest (the outsiders) are still read, in as many queries
+    with django_assert_max_num_queries(4):
+        assert reminders.weekly_digest(today) == []
+    # a curator appointed later this week still gets this week's digest
+    newcomer = UserFactory()
+    RoleAssignmentFactory(user=newcomer, role=Role.CURATOR, organisation=world.school)
+    RoadmapItemFactory(
+        roadmap=RoadmapFactory(organisation=world.school), due_date=today - timedelta(days=1)
+    )
+    # (the school's first curator had an empty digest, which was not sent: now it is due)
+    found = {r.recipient_id for r in reminders.weekly_digest(today)}
+    assert found == {newcomer.pk, users.curator.pk}
+
+
+def test_items_already_reminded_are_not_read_again_but_a_new_person_is_reminded(world, users):
+    from network_portal.notifications.services import reminders_send
+
+    today = timezone.localdate()
+    roadmap = RoadmapFactory(organisation=world.school)
+    named = RoadmapItemFactory(
+        roadmap=roadmap, responsible_user=users.teacher, due_date=today - timedelta(days=40)
+    )
+    unnamed = RoadmapItemFactory(roadmap=roadmap, due_date=today - timedelta(days=20))
+    kinds = ["roadmap_overdue", "roadmap_escalation"]
+    assert reminders_send(today=today, kinds=kinds).notifications == 5
+    assert reminders.roadmap_overdue(today) == []
+    assert reminders.roadmap_escalation(today) == []
+    # the item changes hands and the school gets a second curator: each is reminded once
+    named.responsible_user = users.director
+    named.save()
+    curator = UserFactory()
+    RoleAssignmentFactory(user=curator, role=Role.CURATOR, organisation=world.school)
+    assert by_recipient(reminders.roadmap_overdue(today)) == {
+        (users.director.pk, f"item:{named.pk}", named.due_date)
+    }
+    escalated = by_recipient(reminders.roadmap_escalation(today))
+    assert {(u, key) for u, key, _ in escalated} >= {
+        (curator.pk, f"item:{named.pk}"),
+        (curator.pk, f"item:{unnamed.pk}"),
+    }
+    assert reminders_send(today=today, kinds=kinds).notifications == 3
+    assert reminders_send(today=today, kinds=kinds).notifications == 0

@@ -1,0 +1,146 @@
+"""The region-wide figures of issue 17 at one size; two runs give the growth ratio.
+
+On a region from ``bench/bench_reports.py --populate-only`` (schools, 10 roadmap items each, a
+risk profile each, directors, curators, methodologists, a coordinator), through Django's test
+client (whole middleware stack, the coordinator's session), the median of ``--repeat`` runs:
+
+* the reminder run with nothing to send (after a first run; ``reminders_send``);
+* the heatmap of the largest municipality, a page of 100 schools: time, HTML and gzip size;
+  and its XLSX export (every school);
+* the roadmaps overview of the region, a page of 50 schools: time, HTML size;
+* the impact page and the coordinator's home page.
+
+Usage, once per size, then ``--compare`` the two JSON files::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_i17 \\
+        .venv/bin/python bench/bench_scale.py --out bench/out/scale-2000.json
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_i17_bench \\
+        .venv/bin/python bench/bench_scale.py --out bench/out/scale-20000.json
+    .venv/bin/python bench/bench_scale.py --compare bench/out/scale-2000.json \\
+        bench/out/scale-20000.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def measure(repeat: int) -> dict:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network_portal.settings")
+    os.environ["EMAIL_URL"] = "consolemail://"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.ALLOWED_HOSTS = ["*"]
+    from network_portal.accounts.models import Role, RoleAssignment
+    from network_portal.notifications.services import reminders_send
+    from schools.models import Organisation
+
+    coordinator = RoleAssignment.objects.filter(role=Role.COORDINATOR).first().user
+    largest = (
+        Organisation.objects.schools()
+        .values("municipality_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    client = Client()
+    client.force_login(coordinator)
+    figures: dict = {
+        "schools": Organisation.objects.schools().count(),
+        "largest municipality": largest["n"],
+        "load average": round(os.getloadavg()[0], 1),
+    }
+    reminders_send()  # whatever is due today goes out first; the figure is the run after
+
+    def timed(label, func, *, size=None):
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            result = func()
+            runs.append(time.perf_counter() - started)
+        figures[label + ", ms"] = round(statistics.median(runs) * 1000)
+        if size:
+            for key, value in size(result).items():
+                figures[f"{label}, {key}"] = value
+
+    def get(url, **extra):
+        def call():
+            response = client.get(url, **extra)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        return call
+
+    timed("reminder run, nothing to send", lambda: reminders_send())
+    heatmap = reverse("diagnostics:heatmap") + f"?municipality={largest['municipality_id']}"
+    timed(
+        "heatmap, largest municipality, page 1",
+        get(heatmap),
+        size=lambda r: {"KB": len(r.content) // 1024},
+    )
+    timed(
+        "heatmap, gzip",
+        get(heatmap, HTTP_ACCEPT_ENCODING="gzip"),
+        size=lambda r: {
+            "KB": len(r.content) // 1024,
+            "unpacked KB": len(gzip.decompress(r.content)) // 1024,
+        },
+    )
+    timed("heatmap XLSX (every school)", get(heatmap + "&format=xlsx"))
+    timed(
+        "roadmaps overview, page 1",
+        get(reverse("roadmaps:overview")),
+        size=lambda r: {"KB": len(r.content) // 1024},
+    )
+    timed("impact page", get(reverse("reports:impact")))
+    timed("coordinator home page", get(reverse("ui:home")))
+    return figures
+
+
+def compare(small: dict, large: dict) -> None:
+    print(f"{'figure':<48} {small['schools']:>10,} {large['schools']:>10,} {'growth':>7}")
+    for key, value in small.items():
+        if key == "schools" or not isinstance(value, int | float):
+            continue
+        other = large.get(key)
+        ratio = f"{other / value:6.1f}×" if value else "     —"
+        print(f"{key:<48} {value:>10} {other:>10} {ratio}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out")
+    parser.add_argument("--compare", nargs=2, metavar=("SMALL", "LARGE"))
+    args = parser.parse_args()
+    if args.compare:
+        small, large = (json.loads(Path(p).read_text()) for p in args.compare)
+        compare(small, large)
+        return
+    figures = measure(args.repeat)
+    for key, value in figures.items():
+        print(f"{key:<48} {value}")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
