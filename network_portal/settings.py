@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "partnerships",
     "roadmaps",
     "events",
+    "knowledge",
     "reports",
 ]
 

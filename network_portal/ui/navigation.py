@@ -53,6 +53,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/roadmaps/",
     ),
     NavItem("events:list", _("Events"), ALL_ROLES, "/events/"),
+    NavItem("knowledge:practice_list", _("Practices and mentors"), ALL_ROLES, "/knowledge/"),
     NavItem("documents:list", _("My documents"), None, "/documents/"),
 )
 
