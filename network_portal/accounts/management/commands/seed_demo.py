@@ -15,6 +15,7 @@ DEMO_MODULES = (
     "partnerships.demo",
     "roadmaps.demo",
     "events.demo",
+    "knowledge.demo",
 )
 
 
