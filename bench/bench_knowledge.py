@@ -118,7 +118,7 @@ def build(n_municipalities: int, n_practices: int, n_mentors: int, *, seed: int 
         TeacherSurvey,
     )
     from knowledge.models import TAKING_PLACE, Mentor, Mentorship, Practice
-    from knowledge.search import stems_text
+    from knowledge.search import fill_vectors, stems_text
     from network_portal.accounts.models import Role, RoleAssignment, User
     from partnerships.models import FormOfInteraction
     from schools.models import Municipality, Organisation, Region
@@ -171,6 +171,7 @@ def build(n_municipalities: int, n_practices: int, n_mentors: int, *, seed: int 
             )
         )
     practices = Practice.objects.bulk_create(practices, batch_size=1000)
+    fill_vectors(Practice.objects.all())
     Practice.risk_factors.through.objects.bulk_create(
         [
             Practice.risk_factors.through(practice_id=p.pk, riskfactor_id=f.pk)

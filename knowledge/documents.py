@@ -16,7 +16,7 @@ from network_portal.documents.rendering import render_pdf
 
 from .forms import SUBJECT_CHOICES
 from .models import Practice
-from .results import snapshot_rows
+from .results import snapshot_events, snapshot_rows
 
 
 def _load(practice_id: int) -> Practice:
@@ -40,6 +40,7 @@ def passport_context(practice: Practice) -> dict[str, Any]:
         "grades": practice.grade_list,
         "authors": [o.short_name for o in practice.author_organisations.all()],
         "snapshot": practice.results_snapshot,
+        "snapshot_events": snapshot_events(practice.results_snapshot),
         "snapshot_rows": snapshot_rows(practice.results_snapshot, names),
         "materials": list(practice.materials.all()),
     }

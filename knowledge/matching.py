@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from partnerships.matching import haversine_km
 
-from .models import TAKING_PLACE, Mentor, text_to_codes
+from .models import TAKING_PLACE, Mentor, Mentorship, text_to_codes
 
 
 @dataclass(frozen=True)
@@ -166,13 +166,13 @@ def school_wants(*, organisation, levels) -> Wants:
     )
 
 
-def load_candidates(*, region_id: int, exclude_user_ids: tuple[int, ...] = ()) -> list[Candidate]:
-    """Active mentors of the region with their expertise and places taken; two queries."""
+def load_candidates(*, region_id: int) -> list[Candidate]:
+    """Active mentors of the region with their expertise and places taken; three queries of
+    plain values (no grouping over the joined rows)."""
     rows = list(
         Mentor.objects.filter(is_active=True, municipality__region_id=region_id)
-        .exclude(user_id__in=[u for u in exclude_user_ids if u])
-        .annotate(taken=Count("mentorships", filter=Q(mentorships__status__in=TAKING_PLACE)))
-        .values(
+        .order_by()
+        .values_list(
             "pk",
             "full_name",
             "organisation__short_name",
@@ -184,33 +184,39 @@ def load_candidates(*, region_id: int, exclude_user_ids: tuple[int, ...] = ()) -
             "municipality__latitude",
             "municipality__longitude",
             "capacity",
-            "taken",
             "needs",
         )
     )
+    in_region = {"mentor__is_active": True, "mentor__municipality__region_id": region_id}
+    taken = dict(
+        Mentorship.objects.filter(status__in=TAKING_PLACE, **in_region)
+        .order_by()
+        .values_list("mentor_id")
+        .annotate(n=Count("pk"))
+    )
     factors: dict[int, set[int]] = {}
-    for mentor_id, factor_id in Mentor.risk_factors.through.objects.filter(
-        mentor__is_active=True, mentor__municipality__region_id=region_id
-    ).values_list("mentor_id", "riskfactor_id"):
+    for mentor_id, factor_id in (
+        Mentor.risk_factors.through.objects.filter(**in_region)
+        .order_by()
+        .values_list("mentor_id", "riskfactor_id")
+    ):
         factors.setdefault(mentor_id, set()).add(factor_id)
     candidates = []
-    for r in rows:
-        lat, lon = r["organisation__latitude"], r["organisation__longitude"]
-        if lat is None:
-            lat, lon = r["municipality__latitude"], r["municipality__longitude"]
+    for pk, name, org, org_name, mun_id, mun, olat, olon, mlat, mlon, capacity, needs in rows:
+        lat, lon = (olat, olon) if olat is not None else (mlat, mlon)
         candidates.append(
             Candidate(
-                pk=r["pk"],
-                name=r["full_name"],
-                workplace=r["organisation__short_name"] or r["organisation_name"],
-                municipality_id=r["municipality_id"],
-                municipality=r["municipality__name"],
+                pk=pk,
+                name=name,
+                workplace=org or org_name,
+                municipality_id=mun_id,
+                municipality=mun,
                 lat=float(lat) if lat is not None else None,
                 lon=float(lon) if lon is not None else None,
-                capacity=r["capacity"],
-                taken=r["taken"],
-                factor_ids=frozenset(factors.get(r["pk"], ())),
-                needs=frozenset(text_to_codes(r["needs"])),
+                capacity=capacity,
+                taken=taken.get(pk, 0),
+                factor_ids=frozenset(factors.get(pk, ())),
+                needs=frozenset(text_to_codes(needs)),
             )
         )
     return candidates

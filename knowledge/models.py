@@ -2,6 +2,7 @@
 практик», «база наставников»), filled from completed partnerships and network events."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -119,6 +120,9 @@ class Practice(models.Model):
     search_text = models.TextField(default="", editable=False)
     #: The same words stemmed (snowball, Russian) for the search fallback on SQLite.
     search_stems = models.TextField(default="", editable=False)
+    #: On PostgreSQL: the title (weight A) and the text (weight B) as a ``tsvector`` with the
+    #: Russian configuration, GIN-indexed (migration 0003); unused (empty) on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -186,6 +190,16 @@ class PracticeMaterial(models.Model):
         return self.title
 
 
+#: How a status change reads in the comments.
+ACTION_LABELS = {
+    "submit": _("submitted for review"),
+    "return": _("returned for revision"),
+    "publish": _("published"),
+    "archive": _("moved to the archive"),
+    "restore": _("published again"),
+}
+
+
 class PracticeComment(models.Model):
     """A review comment, or the note of a status change (submit, return, publish, archive)."""
 
@@ -210,6 +224,10 @@ class PracticeComment(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+    @property
+    def action_label(self):
+        return ACTION_LABELS.get(self.action, self.action)
 
 
 class PracticeAdoption(models.Model):
@@ -429,7 +447,7 @@ class MentorshipMeeting(models.Model):
 
 register(
     Practice,
-    excluded_fields=["updated_at", "created_at", "search_text", "search_stems"],
+    excluded_fields=["updated_at", "created_at", "search_text", "search_stems", "search_vector"],
     m2m_fields=["risk_factors", "forms", "author_organisations"],
 )
 register(Mentor, excluded_fields=["updated_at", "created_at"])

@@ -226,6 +226,17 @@ def effect_of(snapshot: dict[str, Any]) -> bool:
     return False
 
 
+def _day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def snapshot_events(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e | {"date": _day(e.get("date"))} for e in snapshot.get("events") or []]
+
+
 def snapshot_rows(snapshot: dict[str, Any], factor_names: dict[str, str]) -> list[dict[str, Any]]:
     """The snapshot as lines to print: per school, each factor before → after and each share."""
     from schools.models import AssessmentKind, Subject
@@ -248,8 +259,8 @@ def snapshot_rows(snapshot: dict[str, Any], factor_names: dict[str, str]) -> lis
         rows.append(
             {
                 "name": school["name"],
-                "before_at": (before or {}).get("at"),
-                "after_at": (after or {}).get("at"),
+                "before_at": _day((before or {}).get("at")),
+                "after_at": _day((after or {}).get("at")),
                 "factors": factors,
                 "results": [
                     r

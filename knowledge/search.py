@@ -1,8 +1,8 @@
 """Full-text search of practices in Russian.
 
-On PostgreSQL: ``to_tsvector('russian', search_text)`` against a ``websearch`` query with the
-Russian configuration, ranked by ``ts_rank`` (a GIN index on the same expression, migration
-``0002``). On SQLite (the demo): every word of the query is stemmed with the Snowball Russian
+On PostgreSQL: the stored ``search_vector`` (``to_tsvector('russian', …)`` of the title,
+weight A, and the text, weight B; GIN index, migration ``0003``) against a ``websearch`` query
+with the Russian configuration, ranked by ``ts_rank``. On SQLite (the demo): every word of the query is stemmed with the Snowball Russian
 stemmer and must occur among the stored stems (``search_stems``), titles that hold a stem
 first — «практикам» finds «практика», «обучения» finds «обучение».
 """
@@ -13,7 +13,7 @@ import re
 from functools import cache
 
 from django.db import connection
-from django.db.models import Case, ExpressionWrapper, IntegerField, QuerySet, Value, When
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, QuerySet, Value, When
 
 WORD = re.compile(r"[0-9a-zа-яё]+", re.IGNORECASE)
 #: Words of one letter and the commonest service words say nothing of a practice.
@@ -73,20 +73,31 @@ def uses_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def fill_vectors(queryset: QuerySet) -> None:
+    """Compute ``search_vector`` of these practices on PostgreSQL (nothing on SQLite): the
+    title weighs more than the text in the ranking."""
+    if not uses_postgres():
+        return
+    from django.contrib.postgres.search import SearchVector
+
+    queryset.update(
+        search_vector=SearchVector("title", weight="A", config="russian")
+        + SearchVector("search_text", weight="B", config="russian")
+    )
+
+
 def search(queryset: QuerySet, query: str) -> QuerySet:
     """``queryset`` narrowed to the practices that match ``query``, best first."""
     query = (query or "").strip()[:300]
     if not words(query):
         return queryset
     if uses_postgres():
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchQuery, SearchRank
 
-        vector = SearchVector("search_text", config="russian")
         sq = SearchQuery(query, config="russian", search_type="websearch")
         return (
-            queryset.annotate(search=vector)
-            .filter(search=sq)
-            .annotate(rank=SearchRank(vector, sq))
+            queryset.filter(search_vector=sq)
+            .annotate(rank=SearchRank(F("search_vector"), sq))
             .order_by("-rank", "-published_at", "-pk")
         )
     wanted = list(dict.fromkeys(stems(query)))[:MAX_WORDS]

@@ -140,6 +140,7 @@ def practice_reindex(practice: Practice) -> None:
     Practice.objects.filter(pk=practice.pk).update(
         search_text=practice.search_text, search_stems=practice.search_stems
     )
+    search.fill_vectors(Practice.objects.filter(pk=practice.pk))
 
 
 def practice_take_results(*, practice: Practice) -> Practice:

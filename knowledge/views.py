@@ -169,6 +169,7 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": services.available_transitions(user=request.user, practice=practice),
             "snapshot_rows": results.snapshot_rows(practice.results_snapshot, factor_names),
             "snapshot": practice.results_snapshot,
+            "snapshot_events": results.snapshot_events(practice.results_snapshot),
             "subject_labels": [str(SUBJECTS.get(c, c)) for c in practice.subject_codes],
             "comments": practice.comments.select_related("author"),
             "adopt_form": _adopt_form(request, practice),

@@ -61,8 +61,10 @@ def test_postgres_search_uses_the_russian_configuration_and_ranks(world):
     found = list(practice_filter(Practice.objects.all(), q="обучения детей"))
     assert found[0] == strong and weak not in found
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname='knowledge_practice_fts'")
-        assert "to_tsvector('russian'" in cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname='knowledge_practice_vector'"
+        )
+        assert "gin (search_vector)" in cursor.fetchone()[0]
 
 
 def test_effect_of_needs_before_and_after():
