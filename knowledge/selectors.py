@@ -37,6 +37,15 @@ PROPOSER_ROLES = (
     Role.CURATOR,
 )
 SECTION_LIMIT = 5
+LIST_DEFERRED = (
+    "results_snapshot",
+    "search_text",
+    "search_stems",
+    "search_vector",
+    "actions",
+    "results",
+    "measure",
+)
 
 
 # --- Practices ---------------------------------------------------------------------------------
@@ -124,8 +133,13 @@ def practice_filter(
 
 
 def practice_rows(queryset: QuerySet[Practice]) -> QuerySet[Practice]:
-    """What a list shows, in a constant number of queries."""
-    return queryset.select_related("municipality").prefetch_related("risk_factors", "forms")
+    """What a list shows, in a constant number of queries (the long texts, the results and the
+    search columns are not read)."""
+    return (
+        queryset.select_related("municipality")
+        .prefetch_related("risk_factors", "forms")
+        .defer(*LIST_DEFERRED)
+    )
 
 
 def practice_can_edit(*, user: Any, practice: Practice) -> bool:

@@ -231,3 +231,13 @@ def test_xlsx_export_of_the_bank(users, world, client_for):
 
     sheet = load_workbook(BytesIO(response.content)).active
     assert sheet["A2"].value == '=HYPERLINK("x")' and sheet["A2"].data_type == "s"
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_xlsx_export_queries_do_not_grow(users, world, client_for, django_assert_num_queries, rows):
+    for i in range(rows):
+        practice(world.mun, title=f"Практика {i}", factors=[6])
+    client = client_for(users.methodologist)
+    client.get(reverse("knowledge:practice_export"))
+    with django_assert_num_queries(6):
+        assert client.get(reverse("knowledge:practice_export")).status_code == 200
