@@ -169,6 +169,8 @@ def practice_municipalities_for(*, user: Any) -> QuerySet[Municipality]:
     """Where the user may describe a practice: the territory they manage, or the
     municipalities of their organisations."""
     scope = scope_for(user)
+    if scope.is_admin:  # an empty Q() would vanish from the OR below
+        return Municipality.objects.all()
     own = scope.organisation_ids()
     return Municipality.objects.filter(
         municipality_q(scope, roles=TERRITORY_ROLES) | Q(organisations__pk__in=own)
@@ -311,6 +313,8 @@ def mentorship_list_for_user(*, user: Any) -> QuerySet[Mentorship]:
     scope = scope_for(user)
     if scope.is_anonymous:
         return Mentorship.objects.none()
+    if scope.is_admin:  # an empty Q() would vanish from the OR below
+        return Mentorship.objects.all()
     return Mentorship.objects.filter(
         organisation_q(scope, "organisation") | Q(mentor__user_id=user.pk) | Q(mentee_user=user)
     )
