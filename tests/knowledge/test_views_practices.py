@@ -241,3 +241,20 @@ def test_xlsx_export_queries_do_not_grow(users, world, client_for, django_assert
     client.get(reverse("knowledge:practice_export"))
     with django_assert_num_queries(6):
         assert client.get(reverse("knowledge:practice_export")).status_code == 200
+
+
+def test_partner_sees_the_draft_it_co_authored_and_not_others(users, world, client_for):
+    mine = practice(world.mun, status=PracticeStatus.DRAFT, authors=[world.partner_org])
+    other = practice(world.mun, status=PracticeStatus.DRAFT, authors=[world.school])
+    client = client_for(users.partner)
+    assert client.get(reverse("knowledge:practice_detail", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("knowledge:practice_detail", args=[other.pk])).status_code == 404
+
+
+def test_coordinator_publishes_across_the_region(users, world, client_for):
+    p = practice(world.other_mun, status=PracticeStatus.REVIEW, factors=[6])
+    url = reverse("knowledge:practice_transition", args=[p.pk])
+    assert client_for(users.methodologist).post(url, {"action": "publish"}).status_code == 404
+    client_for(users.coordinator).post(url, {"action": "publish"})
+    p.refresh_from_db()
+    assert p.status == PracticeStatus.PUBLISHED
