@@ -28,7 +28,7 @@ PYTEST_ARGS ?=
 # sub-apps accounts, access, ui and audit; every other app keeps its own <app>/locale/.
 APP_CATALOGS := $(patsubst %/locale,%,$(wildcard */locale network_portal/*/locale))
 CATALOGS ?= . $(APP_CATALOGS)
-DOMAIN_DIRS := schools diagnostics partnerships roadmaps events reports \
+DOMAIN_DIRS := schools diagnostics partnerships roadmaps events knowledge reports \
 	network_portal/documents network_portal/notifications
 ROOT_IGNORE := .venv bench tests staticfiles media private_media test-artifacts static \
 	$(DOMAIN_DIRS) $(APP_CATALOGS)

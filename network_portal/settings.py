@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "partnerships",
     "roadmaps",
     "events",
+    "knowledge",
     "reports",
 ]
 

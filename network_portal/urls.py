@@ -20,6 +20,7 @@ urlpatterns = [
     path("partnerships/", include("partnerships.urls")),
     path("roadmaps/", include("roadmaps.urls")),
     path("events/", include("events.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("network_portal.notifications.urls")),
     path("", include("network_portal.ui.urls")),

@@ -19,8 +19,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-#: The pages that take sections: the partnership page and the roadmap page.
-PAGES = ("partnership", "roadmap")
+#: The pages that take sections: the partnership page, the roadmap page and the event page.
+PAGES = ("partnership", "roadmap", "event")
 
 
 @dataclass(frozen=True)

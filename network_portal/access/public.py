@@ -23,5 +23,6 @@ PUBLIC_URL_NAMES: frozenset[str] = frozenset(
     }
 )
 
-#: Prefixes of public URL names (a whole public sub-tree, e.g. "events:public_").
-PUBLIC_URL_NAME_PREFIXES: tuple[str, ...] = ("events:public_",)
+#: Prefixes of public URL names (a whole public sub-tree, e.g. "events:public_"; the public
+#: practices of the bank are "knowledge:public_").
+PUBLIC_URL_NAME_PREFIXES: tuple[str, ...] = ("events:public_", "knowledge:public_")

@@ -60,6 +60,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     ),
     NavItem("reports:commitments", _("My commitments"), (Role.PARTNER,), "/reports/commitments/"),
     NavItem("events:list", _("Events"), ALL_ROLES, "/events/"),
+    NavItem("knowledge:practice_list", _("Practices and mentors"), ALL_ROLES, "/knowledge/"),
     NavItem("documents:list", _("My documents"), None, "/documents/"),
 )
 

@@ -37,7 +37,7 @@ def test_unsubscribe_link_works_without_login_and_asks_first(users, client):
 def test_unsubscribe_from_everything(users, client):
     url = reverse("notifications:unsubscribe", args=[unsubscribe_token(user_id=users.director.pk)])
     client.post(url)
-    assert len(NotificationPreference.objects.get(user=users.director).disabled_kinds) == 8
+    assert len(NotificationPreference.objects.get(user=users.director).disabled_kinds) == 10
 
 
 def test_damaged_link_explains_itself(users, client):

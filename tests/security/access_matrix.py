@@ -10,6 +10,7 @@ of tests/security/objects.py. Read routes.py for the vocabulary.
 from __future__ import annotations
 
 from tests.diagnostics import matrix as diagnostics_matrix
+from tests.knowledge import matrix as knowledge_matrix
 from tests.partnerships import matrix as partnerships_matrix
 from tests.schools import matrix as schools_matrix
 
@@ -103,4 +104,6 @@ MATRIX: dict[str, Route] = {
     "roadmaps:list": everyone(),
     "events:list": everyone(),
     **matrix_late.ROUTES,
+    # --- knowledge base (objects and rules in tests/knowledge/matrix.py) -------------------
+    **knowledge_matrix.ROUTES,
 }

@@ -16,6 +16,7 @@ DEMO_MODULES = (
     "roadmaps.demo",
     "events.demo",
     "reports.demo",  # a second municipality with its own methodologist (issue 15)
+    "knowledge.demo",
 )
 #: Modules whose ``run()`` returns the logins it created (role → e-mail).
 LOGIN_MODULES = ("network_portal.accounts.demo", "reports.demo")

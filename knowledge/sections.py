@@ -1,0 +1,155 @@
+"""What the knowledge base adds to lower apps' pages, registered in ``KnowledgeConfig.ready()``:
+
+* the school card: «Практики по вашим факторам риска» and a link to mentor suggestions;
+* the roadmap page: the same practices with «add to the roadmap», and the items already added
+  from practices (the link an adopted measure keeps);
+* a completed partnership's page and a held event with a report: «Описать практику»;
+* the home page: the review queue of a methodologist or coordinator.
+
+Each context function scopes what it shows by the user and runs in one or two queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Subquery
+from django.http import HttpRequest
+
+from network_portal.access.policy import scope_for
+from network_portal.accounts.models import Role
+
+from .models import Practice, PracticeAdoption, PracticeStatus
+from .selectors import (
+    PROPOSER_ROLES,
+    high_factor_ids,
+    practice_list_for_user,
+    practices_for_factors,
+    review_queue_count,
+)
+
+
+def _levels(request: HttpRequest, organisation) -> list:
+    from diagnostics.card import current_levels
+
+    return current_levels(request, organisation)
+
+
+CARD_LIMIT = 3
+
+
+def _matching_for_card():
+    """Published practices addressing a high-risk factor of the card's school (its newest
+    profile), not its own, proved effect first: a subquery over ``OuterRef("pk")`` of the
+    organisation, four levels out from the profile."""
+    from diagnostics.models import FactorLevel, RiskProfile
+
+    org = OuterRef(OuterRef(OuterRef(OuterRef("pk"))))
+    newest = (
+        RiskProfile.objects.filter(organisation_id=org)
+        .order_by("-computed_at", "-pk")
+        .values("pk")[:1]
+    )
+    high = FactorLevel.objects.filter(level="high", profile_id=Subquery(newest)).values("factor_id")
+    through = Practice.risk_factors.through
+    authors = Practice.author_organisations.through
+    return (
+        Practice.objects.filter(status=PracticeStatus.PUBLISHED)
+        .filter(Exists(through.objects.filter(practice_id=OuterRef("pk"), riskfactor_id__in=high)))
+        .exclude(
+            Exists(
+                authors.objects.filter(
+                    practice_id=OuterRef("pk"), organisation_id=OuterRef(OuterRef("pk"))
+                )
+            )
+        )
+        .order_by("-proved_effect", "-published_at", "-pk")
+    )
+
+
+def card_facts(request: HttpRequest) -> dict[str, Any]:
+    """The first practices for the school, read with the organisation itself (the card stays
+    within its query budget, ``schools.card``): id, title and effect of each."""
+    facts: dict[str, Any] = {}
+    for i in range(CARD_LIMIT):
+        rows = _matching_for_card()[i : i + 1]
+        facts[f"p{i}"] = Subquery(rows.values("pk"))
+        facts[f"t{i}"] = Subquery(rows.values("title"))
+        facts[f"e{i}"] = Subquery(rows.values("proved_effect"))
+    return facts
+
+
+def card_context(request: HttpRequest, organisation) -> dict[str, Any] | None:
+    from schools.card import section_facts
+
+    facts = section_facts(request, organisation, "practices")
+    practices = [
+        {"pk": facts[f"p{i}"], "title": facts[f"t{i}"], "proved_effect": facts[f"e{i}"]}
+        for i in range(CARD_LIMIT)
+        if facts.get(f"p{i}")
+    ]
+    if not practices:
+        return None
+    return {"practices": practices, "organisation": organisation, "roadmap": None}
+
+
+def roadmap_context(request: HttpRequest, roadmap) -> dict[str, Any] | None:
+    organisation = roadmap.organisation
+    factors = high_factor_ids(_levels(request, organisation))
+    adopted = list(
+        PracticeAdoption.objects.filter(item__roadmap=roadmap).select_related("practice", "item")
+    )
+    if not factors and not adopted:
+        return None
+    scope = scope_for(request.user)
+    return {
+        "practices": practices_for_factors(
+            factor_ids=factors, exclude_organisation_id=organisation.pk, limit=5
+        ),
+        "organisation": organisation,
+        "roadmap": roadmap,
+        "can_adopt": scope.is_admin or organisation.pk in scope.organisation_ids(Role.DIRECTOR),
+        "adopted": adopted,
+    }
+
+
+def _source_context(request: HttpRequest, *, describe_url: str | None, **source) -> dict | None:
+    practices = list(practice_list_for_user(user=request.user).filter(**source)[:10])
+    if describe_url is None and not practices:
+        return None
+    return {"describe_url": describe_url, "practices": practices}
+
+
+def partnership_context(request: HttpRequest, partnership) -> dict[str, Any] | None:
+    from django.urls import reverse
+
+    scope = scope_for(request.user)
+    can = partnership.status == "completed" and scope.has_role(
+        Role.COORDINATOR, Role.METHODOLOGIST, Role.DIRECTOR, Role.PARTNER
+    )
+    url = reverse("knowledge:practice_from_partnership", args=[partnership.pk]) if can else None
+    return _source_context(request, describe_url=url, partnership=partnership)
+
+
+def event_context(request: HttpRequest, event) -> dict[str, Any] | None:
+    from django.urls import reverse
+
+    scope = scope_for(request.user)
+    can = (
+        event.status == "held"
+        and hasattr(event, "report")
+        and scope.has_role(Role.COORDINATOR, Role.METHODOLOGIST, Role.DIRECTOR)
+    )
+    url = reverse("knowledge:practice_from_event", args=[event.pk]) if can else None
+    return _source_context(request, describe_url=url, event=event)
+
+
+def panel_context(user, scope) -> dict[str, Any] | None:
+    if not scope.has_role(*PROPOSER_ROLES):
+        return None
+    return {
+        "review_count": review_queue_count(user=user)
+        if scope.has_role(Role.METHODOLOGIST, Role.COORDINATOR)
+        else 0,
+        "published_count": Practice.objects.filter(status=PracticeStatus.PUBLISHED).count(),
+    }
