@@ -292,6 +292,17 @@ ROUTES: dict[str, Route] = {
         method="post", ok=("admin", "curator"), ok_status=REDIRECT, other=403
     ),
     "reports:impact": Route(**_TERRITORY_PAGE),
+    # «Мониторинг» (issue 15): the territory's control table, its export and the watch list
+    "reports:monitoring": Route(**_TERRITORY_PAGE),
+    "reports:monitoring_export": Route(args={"fmt": lambda o: "csv"}, **_TERRITORY_PAGE),
+    "reports:monitoring_watch": Route(
+        method="post",
+        args={"pk": "school"},
+        ok=TERRITORY,
+        ok_status=REDIRECT,
+        other=403,
+        expect={"outsider": 404},
+    ),
     "reports:commitments": Route(
         ok=("admin", "director", "leader_director", "partner", "outsider_director"), other=403
     ),
