@@ -22,6 +22,7 @@ from network_portal.access.policy import (
 )
 from network_portal.accounts.models import Role
 from network_portal.documents.services import job_request
+from network_portal.ui.request_size import accepts_upload
 from schools.models import Municipality, Organisation
 
 from . import exports, matching, prefill, results, selectors, services
@@ -253,6 +254,7 @@ def practice_refresh_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@accepts_upload()
 def material_add(request: HttpRequest, pk: int) -> HttpResponse:
     practice = selectors.practice_detail_for_user(user=request.user, pk=pk)
     require(selectors.practice_can_edit(user=request.user, practice=practice))
