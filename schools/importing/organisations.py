@@ -177,6 +177,8 @@ def plan_organisations(
             plan.invalid_lines.add(row.line)
             continue
         values, errors = _row_values(row.values, index, mapping, row.line)
+        plan.issues.extend(e for e in errors if e.severity == "warning")
+        errors = [e for e in errors if e.severity != "warning"]
         context, context_errors = _context_values(row.values, index, context_names)
         errors.extend(Issue(row.line, mapping.get(c, c), m) for c, m in context_errors)
         target, mun_issue = row_municipality(
@@ -465,12 +467,18 @@ def _row_values(
             else:
                 values[name] = number.quantize(_COORD)
     website = values.get("website")
+    warnings: list[Issue] = []
     if website and not safe_href(website):  # «javascript://%0aalert()» is no website
+        # Dropped, and said so; the school itself still loads (real registries carry typos
+        # such as «http//:sch262.zao.mskobr.ru»).
         del values["website"]
-        line_errors.append(
-            (
-                "website",
+        warnings.append(
+            Issue(
+                line,
+                mapping.get("website", "website"),
                 _("The website «%(value)s» is not an http(s) link.") % {"value": website[:60]},
+                "warning",
+                "website",
             )
         )
     no_key = not any(values.get(k) for k in ("inn", "ogrn", "login", "code", "full_name"))
@@ -482,7 +490,9 @@ def _row_values(
         values.setdefault("short_name", abbreviate(values["full_name"]))
         values["full_name"] = values["full_name"][:500]
         values["kind"] = parse_kind(_cell(row, index, "kind"), values["full_name"])
-    return values, [Issue(line, mapping.get(name, name), message) for name, message in line_errors]
+    return values, warnings + [
+        Issue(line, mapping.get(name, name), message) for name, message in line_errors
+    ]
 
 
 def _record_key(values: dict, municipality: Municipality) -> str:
