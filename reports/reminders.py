@@ -514,7 +514,8 @@ def partner_commitments(today: date) -> list[Reminder]:
         people[org_id].append(user_id)
     reminders = []
     for row in rows:
-        context = _item_context(row, today) | {
+        item = {alias: row[path] for alias, path in _ITEM.items() if path in row}
+        context = _item_context(item, today) | {
             "overdue": row["due_date"] < today,
             "path": reverse("roadmaps:detail", args=[row["roadmap_id"]]) + f"#item-{row['id']}",
         }
