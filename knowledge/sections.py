@@ -94,6 +94,8 @@ def card_context(request: HttpRequest, organisation) -> dict[str, Any] | None:
 
 
 def roadmap_context(request: HttpRequest, roadmap) -> dict[str, Any] | None:
+    from schools.selectors import organisation_list_for_user
+
     organisation = roadmap.organisation
     factors = high_factor_ids(_levels(request, organisation))
     adopted = list(
@@ -110,6 +112,10 @@ def roadmap_context(request: HttpRequest, roadmap) -> dict[str, Any] | None:
         "roadmap": roadmap,
         "can_adopt": scope.is_admin or organisation.pk in scope.organisation_ids(Role.DIRECTOR),
         "adopted": adopted,
+        # a partner reads the roadmap of a school it cannot open: no link to its mentor page
+        "hide_mentor_link": not organisation_list_for_user(user=request.user)
+        .filter(pk=organisation.pk)
+        .exists(),
     }
 
 
