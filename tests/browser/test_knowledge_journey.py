@@ -53,11 +53,11 @@ def test_practice_from_a_partnership_to_another_roadmap_and_a_mentor(
 
     # a director of СОШ № 2 (ОВЗ is a high risk there) finds it by the factor
     school = Organisation.objects.get(short_name="МОБУ «СОШ № 2»")
-    director = User.objects.create_user(email="director2@demo.local", password="demo12345")
+    director = User.objects.create_user(email="director-sosh2@demo.local", password="demo12345")
     RoleAssignment.objects.create(user=director, role=Role.DIRECTOR, organisation=school)
     roadmap = Roadmap.objects.create(organisation=school, title="Программа СОШ № 2")
     page.context.clear_cookies()
-    login(page, "director2@demo.local")
+    login(page, "director-sosh2@demo.local")
     page.goto(f"{live_server.url}/knowledge/")
     page.get_by_label("Фактор риска").select_option(label="9. Высокая доля обучающихся с ОВЗ")
     page.get_by_role("button", name="Найти").click()
