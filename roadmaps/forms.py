@@ -373,6 +373,11 @@ class ConcernForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args, **kwargs):
+        # the roadmap page also has a comment form with a «text» field: ids must differ
+        kwargs.setdefault("auto_id", "id_concern_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ResolveConcernForm(forms.Form):
     resolution = forms.CharField(

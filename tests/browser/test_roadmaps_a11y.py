@@ -10,7 +10,10 @@ from tests.a11y.walk import audit_pages, require_validator
 def _pages() -> dict[str, list[tuple[str, str]]]:
     roadmap = Roadmap.objects.get(organisation__short_name="МОБУ «СОШ № 5»")
     item = roadmap.items.order_by("position").first()
-    concern = EngagementConcern.objects.first()
+    # a concern of the methodologist's own municipality (the demo has a second one)
+    concern = EngagementConcern.objects.filter(
+        organisation__municipality=roadmap.organisation.municipality
+    ).first()
     detail = reverse("roadmaps:detail", args=[roadmap.pk])
     return {
         "director@demo.local": [
