@@ -17,12 +17,12 @@ from network_portal.access.policy import scope_for
 from schools.card import section_facts
 from schools.selectors import organisation_allowed
 
+from .figures import percent
 from .models import EngagementConcern
 from .selectors import (
     CONCERN_ROLES,
     READER_ROLES,
     open_concerns,
-    percent,
     roadmap_list_for_user,
     roadmap_rows,
 )

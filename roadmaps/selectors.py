@@ -23,8 +23,8 @@ from django.utils import timezone
 from network_portal.access.policy import Scope, organisation_q, scope_for
 from network_portal.accounts.models import Role
 
+from .figures import item_annotations, item_filters, percent
 from .models import (
-    CLOSED_ITEM_STATUSES,
     EngagementConcern,
     Evidence,
     EvidenceKind,
@@ -351,8 +351,6 @@ def open_concerns(*, organisation_ids) -> QuerySet[EngagementConcern]:
 def roadmap_rows(*, roadmaps: QuerySet[Roadmap], today: date | None = None) -> QuerySet[Roadmap]:
     """Roadmaps annotated for lists: items (not cancelled), done, overdue, cancelled, changed
     after approval, an open concern."""
-    from .figures import item_annotations
-
     return roadmaps.annotate(
         # n_items, n_done, n_overdue as ``roadmaps.figures`` defines them (cancelled items are
         # not counted in n_items)
@@ -366,13 +364,6 @@ def roadmap_rows(*, roadmaps: QuerySet[Roadmap], today: date | None = None) -> Q
             )
         ),
     )
-
-
-def percent(done: int, total: int, cancelled: int = 0) -> int | None:
-    """Completion as ``roadmaps.figures`` defines it: done over the items not cancelled."""
-    from .figures import percent as figure_percent
-
-    return figure_percent(done, total - cancelled)
 
 
 def last_ratings(*, roadmap_ids) -> dict[int, QuarterRating]:
@@ -411,9 +402,9 @@ def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
     concerns = EngagementConcern.objects.filter(
         organisation_id=OuterRef("pk"), resolved_at__isnull=True
     )
-    overdue = RoadmapItem.objects.filter(  # as roadmaps.figures defines «overdue»
-        roadmap__organisation_id=OuterRef("pk"), due_date__lt=timezone.localdate()
-    ).exclude(status__in=CLOSED_ITEM_STATUSES)
+    overdue = RoadmapItem.objects.filter(
+        item_filters()["overdue"], roadmap__organisation_id=OuterRef("pk")
+    )
     return (
         schools.filter(
             Exists(Roadmap.objects.filter(organisation_id=OuterRef("pk")))

@@ -21,6 +21,7 @@ from network_portal.ui.request_size import accepts_upload
 from schools.models import Region
 
 from . import export, selectors, services
+from .figures import percent
 from .forms import (
     CommentForm,
     ConcernForm,
@@ -60,7 +61,7 @@ def list(request: HttpRequest) -> HttpResponse:
     )
     ratings = selectors.last_ratings(roadmap_ids=[r.pk for r in page])
     for roadmap in page:
-        roadmap.percent = selectors.percent(roadmap.n_done, roadmap.n_items)
+        roadmap.percent = percent(roadmap.n_done, roadmap.n_items)
         roadmap.last_rating = ratings.get(roadmap.pk)
     context = {
         "page": page,
