@@ -490,22 +490,16 @@ def partner_commitments(today: date) -> list[Reminder]:
             Q(responsible_organisation__isnull=False) | Q(co_responsible_organisation__isnull=False)
         )
         .values(
-            "id",
-            "task",
-            "due_date",
-            "roadmap_id",
-            "roadmap__title",
-            "roadmap__organisation_id",
-            "roadmap__organisation__short_name",
             "responsible_organisation_id",
             "co_responsible_organisation_id",
+            **{alias: F(path) for alias, path in _ITEM.items()},
         )
     )
     orgs = {
         org
         for row in rows
         for org in (row["responsible_organisation_id"], row["co_responsible_organisation_id"])
-        if org is not None and org != row["roadmap__organisation_id"]
+        if org is not None and org != row["school_id"]
     }
     people = defaultdict(list)
     for user_id, org_id in RoleAssignment.objects.filter(
@@ -514,21 +508,21 @@ def partner_commitments(today: date) -> list[Reminder]:
         people[org_id].append(user_id)
     reminders = []
     for row in rows:
-        item = {alias: row[path] for alias, path in _ITEM.items() if path in row}
-        context = _item_context(item, today) | {
-            "overdue": row["due_date"] < today,
-            "path": reverse("roadmaps:detail", args=[row["roadmap_id"]]) + f"#item-{row['id']}",
+        context = _item_context(row, today) | {
+            "overdue": row["item_due"] < today,
+            "path": reverse("roadmaps:detail", args=[row["roadmap_pk"]])
+            + f"#item-{row['item_id']}",
         }
         recipients = [
             user_id
             for org in (row["responsible_organisation_id"], row["co_responsible_organisation_id"])
-            if org is not None and org != row["roadmap__organisation_id"]
+            if org is not None and org != row["school_id"]
             for user_id in people.get(org, [])
         ]
         # due soon and overdue are two reminders of the same item
-        key = f"item:{row['id']}" + (":overdue" if context["overdue"] else "")
+        key = f"item:{row['item_id']}" + (":overdue" if context["overdue"] else "")
         for user_id in dict.fromkeys(recipients):
-            reminders.append(Reminder("partner_commitment", user_id, key, row["due_date"], context))
+            reminders.append(Reminder("partner_commitment", user_id, key, row["item_due"], context))
     return reminders
 
 
