@@ -44,3 +44,15 @@ def report_bundle_request(*, user: Any, school_ids: list[int], period: Period) -
         "end": f"{period.end:%d.%m.%Y}",
     }
     return job_request(kind=f"{KIND_PREFIX}bundle", params=params, title=title, user=user)
+
+
+def watch_toggle(*, user: Any, organisation: Any) -> bool:
+    """Put a school on the user's watch list («Мониторинг»), or take it off; True when it is
+    watched now."""
+    from .models import WatchedSchool
+
+    deleted, _rows = WatchedSchool.objects.filter(user=user, organisation=organisation).delete()
+    if deleted:
+        return False
+    WatchedSchool.objects.get_or_create(user=user, organisation=organisation)
+    return True

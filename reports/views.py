@@ -293,13 +293,11 @@ def monitoring_watch(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a school of the territory to the user's watch list, or take it off."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    from .models import WatchedSchool
     from .monitoring import territory_schools_for_user
+    from .services import watch_toggle
 
     school = get_for_user_or_404(territory_schools_for_user(user=request.user), pk=pk)
-    deleted, _rows = WatchedSchool.objects.filter(user=request.user, organisation=school).delete()
-    if not deleted:
-        WatchedSchool.objects.get_or_create(user=request.user, organisation=school)
+    watch_toggle(user=request.user, organisation=school)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("reports:monitoring")
