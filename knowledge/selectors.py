@@ -142,6 +142,16 @@ def practice_rows(queryset: QuerySet[Practice]) -> QuerySet[Practice]:
     )
 
 
+def practice_source_visible(*, user: Any, practice: Practice) -> bool:
+    """Whether the user may open the practice's source partnership (a link, or its title only)."""
+    from partnerships.selectors import partnership_list_for_user
+
+    return (
+        practice.partnership_id is not None
+        and partnership_list_for_user(user=user).filter(pk=practice.partnership_id).exists()
+    )
+
+
 def practice_can_edit(*, user: Any, practice: Practice) -> bool:
     """Drafts are edited by their creator, the authors' directors and teachers and the
     territory; a practice under review by the territory only; later states by nobody."""

@@ -23,7 +23,6 @@ from network_portal.access.policy import (
 from network_portal.accounts.models import Role
 from network_portal.documents.services import job_request
 from network_portal.ui.request_size import accepts_upload
-from partnerships.selectors import partnership_list_for_user
 from schools.models import Municipality, Organisation
 
 from . import exports, matching, prefill, results, selectors, services
@@ -171,11 +170,9 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "knowledge/practice_detail.html",
         {
             "practice": practice,
-            # the source partnership is a link only for those who may open it
-            "partnership_visible": practice.partnership_id is not None
-            and partnership_list_for_user(user=request.user)
-            .filter(pk=practice.partnership_id)
-            .exists(),
+            "partnership_visible": selectors.practice_source_visible(
+                user=request.user, practice=practice
+            ),
             "can_edit": can_edit,
             "can_review": selectors.practice_can_review(user=request.user, practice=practice),
             "transitions": services.available_transitions(user=request.user, practice=practice),
