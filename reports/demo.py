@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from diagnostics.models import FactorLevel, RiskFactor, RiskProfile
+from network_portal.accounts.demo import demo_user
 from network_portal.accounts.models import Role, RoleAssignment, User
 from partnerships.models import MemberRole, Partnership, PartnershipMember, PartnershipStatus
 from roadmaps.models import (
@@ -123,20 +124,7 @@ USERS = {
 
 
 def _user(key: str, password: str) -> User:
-    email, last, first, middle, position = USERS[key]
-    user, created = User.objects.get_or_create(
-        email=email,
-        defaults={
-            "last_name": last,
-            "first_name": first,
-            "middle_name": middle,
-            "position": position,
-        },
-    )
-    if created:
-        user.set_password(password)
-        user.save(update_fields=["password"])
-    return user
+    return demo_user(USERS[key], password)
 
 
 def _schools(municipality: Municipality) -> dict[str, Organisation]:

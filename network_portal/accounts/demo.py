@@ -45,7 +45,13 @@ USERS = {
 
 
 def _user(key: str, password: str, **flags) -> User:
-    email, last, first, middle, position = USERS[key]
+    return demo_user(USERS[key], password, **flags)
+
+
+def demo_user(person: tuple[str, str, str, str, str], password: str, **flags) -> User:
+    """A demo user (e-mail, last, first and middle name, position), created once: a second
+    run keeps it and its password as they are. Other apps' demos use it too."""
+    email, last, first, middle, position = person
     user, created = User.objects.get_or_create(
         email=email,
         defaults={
