@@ -88,7 +88,8 @@ def fill_vectors(queryset: QuerySet) -> None:
 
 def search(queryset: QuerySet, query: str) -> QuerySet:
     """``queryset`` narrowed to the practices that match ``query``, best first."""
-    query = (query or "").strip()[:300]
+    # a NUL is no search term, and PostgreSQL refuses it in a string literal (a 500)
+    query = (query or "").replace("\x00", " ").strip()[:300]
     if not words(query):
         return queryset
     if uses_postgres():
