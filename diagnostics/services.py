@@ -357,6 +357,7 @@ def questionnaire_carry_over(*, questionnaires: list[Questionnaire]) -> int:
     return len(answers)
 
 
+@transaction.atomic
 def questionnaire_save(
     *,
     questionnaire: Questionnaire,
