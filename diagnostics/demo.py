@@ -331,6 +331,17 @@ def run() -> dict[str, int]:
                 questionnaire, target, _aware(day, 9 + offset % 8), directors.get(orgs[name].pk)
             )
             profiles += 1
+    # the other intermediate questionnaires start from each school's last submitted answers,
+    # marked «перенесено» until confirmed, as a cycle opened in the portal does (issue 15)
+    from .services import questionnaire_carry_over
+
+    questionnaire_carry_over(
+        questionnaires=list(
+            Questionnaire.objects.filter(
+                cycle=intermediate, status=QuestionnaireStatus.DRAFT, answers__isnull=True
+            ).exclude(organisation=orgs["МОБУ «ООШ № 1»"])
+        )
+    )
     # a draft in progress at ООШ № 1
     draft = Questionnaire.objects.get(cycle=intermediate, organisation=orgs["МОБУ «ООШ № 1»"])
     if not draft.answers.exists():

@@ -8,7 +8,31 @@ import re
 from playwright.sync_api import expect
 
 
+def _intermediate_of_school_5():
+    from diagnostics.models import CycleKind, Questionnaire
+
+    return Questionnaire.objects.get(
+        cycle__kind=CycleKind.INTERMEDIATE, organisation__short_name="МОБУ «СОШ № 5»"
+    )
+
+
+def test_director_finds_the_last_answers_carried_over(demo, login, page, live_server):
+    """Issue 15: the intermediate self-diagnosis starts from the school's last answers, each
+    marked until the team confirms it by saving."""
+    login(page, "director@demo.local")
+    page.goto(f"{live_server.url}/diagnostics/questionnaires/{_intermediate_of_school_5().pk}/")
+    expect(page.locator("#carried-over")).to_contain_text("30 ответов")
+    assert page.locator("input[type=radio]:checked").count() == 30
+    assert page.locator(".carried-over").count() == 30
+    page.get_by_role("button", name="Сохранить черновик").click()
+    expect(page.get_by_text("Черновик сохранён.")).to_be_visible()
+    assert page.locator(".carried-over").count() == 0
+    assert page.locator("input[type=radio]:checked").count() == 30
+
+
 def test_director_fills_in_and_submits_the_questionnaire(demo, login, page, live_server):
+    # a school new to the self-diagnosis: nothing to carry over
+    _intermediate_of_school_5().answers.all().delete()
     login(page, "director@demo.local")
     page.get_by_role("link", name="Диагностика", exact=True).first.click()
     expect(page.get_by_role("heading", name="Мои анкеты")).to_be_visible()

@@ -60,7 +60,9 @@ def test_open_intermediate_cycle_waits_for_the_director_of_school_5(seeded):
     )
     assert questionnaire.cycle.status == CycleStatus.OPEN
     assert questionnaire.status == QuestionnaireStatus.DRAFT
-    assert not questionnaire.answers.exists()
+    # it starts from the entry diagnostics' answers, none confirmed yet (issue 15)
+    assert questionnaire.answers.exists()
+    assert not questionnaire.answers.filter(carried_over=False).exists()
 
 
 def test_teacher_survey_has_one_school_below_the_threshold(seeded):
