@@ -71,6 +71,7 @@ CONTEXT_VALUES = (
     *CONTEXT_FLAGS,
     "grade_pupils",
     "computers_per_student",
+    "stable_internet",
 )
 GRADE_FIELDS = {f"pupils_{grade}": str(grade) for grade in (4, 5, 6, 7, 8)}
 
@@ -398,6 +399,10 @@ def _context_values(
         values["computers_per_student"] = (
             Decimal(values["computers_for_pupils"]) / values["students"]
         ).quantize(Decimal("0.001"))
+    # No computer for pupils has internet: no stable internet access for learning, the
+    # seed-001 context factor of the risk zone (any other answer says nothing of stability).
+    if values.get("computers_for_pupils") and values.get("computers_with_internet") == 0:
+        values["stable_internet"] = False
     teachers = values.get("teachers")
     for name, message in (
         ("teachers_highest_category", _("More teachers of the highest category than teachers.")),

@@ -491,3 +491,31 @@ def test_results_by_login_need_no_region_even_with_several(two_towns, tmp_path):
     schools = _file(tmp_path, SCHOOLS_HEAD + "sch290030;г. Заречный;СОШ № 30\n", "s.csv")
     with pytest.raises(CommandError, match="несколько регионов"):
         _call("import_schools", schools)
+
+
+def test_the_context_questionnaire_feeds_the_risk_zone(two_towns, tmp_path):
+    """Issue 14: the ФИС ОКО questionnaire's computers feed the seed-001 context factors — no
+    computer with internet (no stable internet) and too few computers per pupil make two, so
+    the school is in the risk zone, and the reasons say why."""
+    from schools.models import Category, CategoryAssignment
+    from schools.services import categories_recompute
+
+    path = tmp_path / "schools.csv"
+    path.write_text(
+        "Логин ФИС ОКО;Наименование ОО;Муниципалитет;Количество обучающихся;"
+        "Компьютеров для обучающихся;Компьютеров с доступом в интернет\n"
+        "sch290001;МБОУ «Лесная ООШ»;Лесной район;120;6;0\n"
+        "sch290002;МБОУ «Речная СОШ»;Лесной район;120;30;30\n",
+        encoding="utf-8",
+    )
+    _call("import_schools", str(path), region="Северная область", year=2024)
+    poor = SchoolContext.objects.get(organisation__login="sch290001", year=2024)
+    assert poor.stable_internet is False and float(poor.computers_per_student) == 0.05
+    assert SchoolContext.objects.get(organisation__login="sch290002").stable_internet is None
+    categories_recompute(region_id=two_towns["region"].pk)
+    risk = CategoryAssignment.objects.get(organisation__login="sch290001", is_current=True)
+    assert risk.category == Category.RISK
+    assert "нет устойчивого доступа к интернету" in " ".join(r["text"] for r in risk.reasons)
+    assert not CategoryAssignment.objects.filter(
+        organisation__login="sch290002", category=Category.RISK
+    ).exists()
