@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "js_lib_htmx",
     "simple_history",
+    # {% partialdef %}: a fragment of a page (an htmx swap) lives in the page's template
+    # and renders as "app/page.html#name"; the loaders are set out in TEMPLATES below.
+    "template_partials.apps.SimpleAppConfig",
     # platform
     "network_portal.accounts",
     "network_portal.access",
@@ -125,8 +128,21 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            "loaders": [
+                (
+                    "template_partials.loader.Loader",
+                    [
+                        (
+                            "django.template.loaders.cached.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                            ],
+                        )
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
