@@ -309,22 +309,6 @@ def pairing_plan_list_for_user(*, user: Any) -> QuerySet[PairingPlan]:
     return PairingPlan.objects.filter(q)
 
 
-def partnerships_of_organisation(*, user: Any, organisation: Organisation) -> list[Partnership]:
-    """For the school card: this organisation's partnerships the user may see (2 queries)."""
-    return list(
-        partnership_list_for_user(user=user)
-        .filter(
-            pk__in=PartnershipMember.objects.filter(organisation=organisation).values(
-                "partnership_id"
-            )
-        )
-        .prefetch_related(
-            Prefetch("members", queryset=PartnershipMember.objects.select_related("organisation"))
-        )
-        .order_by("-created_at")[:20]
-    )
-
-
 # --- Risk profiles (through diagnostics.selectors) -------------------------------------------
 
 
