@@ -7,17 +7,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import get_for_user_or_404, require, role_required, scope_for
 from network_portal.accounts.models import Role
+from network_portal.ui import slots
 from network_portal.ui.request_size import accepts_upload
 
 from . import exporting, selectors, services
-from .card import sections_for, with_section_facts
 from .forms import (
     SORTS,
     CategoryOverrideForm,
@@ -104,11 +103,11 @@ def _visible_organisation(request: HttpRequest, pk: int):
 
 def _card_organisation(request: HttpRequest, pk: int):
     """The card's organisation through the policy, with the facts of every section read in
-    the same query (``schools/card.py``)."""
+    the same query (the ``schools.card`` slot, ``network_portal.ui.slots``)."""
     queryset = selectors.organisation_list_for_user(user=request.user).select_related(
         "municipality__region"
     )
-    return get_for_user_or_404(with_section_facts(request, queryset), pk=pk)
+    return get_for_user_or_404(slots.annotate("schools.card", request, queryset), pk=pk)
 
 
 def _card(request: HttpRequest, organisation, *, override_form=None) -> HttpResponse:
@@ -128,26 +127,13 @@ def _card(request: HttpRequest, organisation, *, override_form=None) -> HttpResp
             **context,
             "can_edit": perms.can_edit,
             "override_form": override_form if can_categorise else None,
-            "sections": _render_sections(request, organisation),
+            "sections": slots.fill("schools.card", request, organisation),
         },
     )
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _card(request, _card_organisation(request, pk))
-
-
-def _render_sections(request: HttpRequest, organisation) -> list[dict]:
-    """Sections of higher apps, each rendered with its own context flat; the same values are
-    also reachable as ``section.<name>`` and ``section.context.<name>`` for templates that
-    look them up there."""
-    sections = sections_for(request, organisation)
-    for section in sections:
-        own = section["context"]
-        nested = {**own, "context": own}
-        context = {**own, "organisation": organisation, "section": nested, "context": own}
-        section["html"] = render_to_string(section["template"], context, request=request)
-    return sections
 
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
