@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from network_portal.access.policy import scope_for
 from network_portal.accounts.models import RoleAssignment
 from network_portal.audit.services import audit_log
-from network_portal.editing import AS_LOADED, Seen, claim
+from network_portal.editing import claim
 from network_portal.outbox.services import enqueue_on_commit
 
 from . import rules
@@ -90,7 +90,7 @@ def event_update(
     event: Event,
     user: Any,
     data: dict[str, Any],
-    version: Seen = AS_LOADED,
+    version: int | None = None,
     roadmap_items: Iterable | None = None,
     risk_factors: Iterable | None = None,
 ) -> Event:
