@@ -143,7 +143,7 @@ def claim(
     ``transaction.atomic``, before writing, so that a refusal later in the service rolls
     the claim back) and ``obj.version`` is the new version, so ``obj.save()`` keeps it.
     No row updated: :class:`StaleEdit` with the object as stored now, read from
-    ``queryset`` (for its ``select_related``) or the default manager. For ``seen`` see
+    ``queryset`` (for its ``select_related``) or the base manager. For ``seen`` see
     the module docstring; a row deleted meanwhile raises the model's ``DoesNotExist``.
     """
     if not transaction.get_connection().in_atomic_block:
@@ -151,13 +151,13 @@ def claim(
     model = type(obj)
     if seen is None:
         seen = obj.version
-    claimed = model._default_manager.filter(pk=obj.pk, version=seen).update(
+    claimed = model._base_manager.filter(pk=obj.pk, version=seen).update(
         version=F(VERSION_FIELD) + 1
     )
     if claimed:
         obj.version = seen + 1
         return obj.version
-    source = queryset if queryset is not None else model._default_manager.all()
+    source = queryset if queryset is not None else model._base_manager.all()
     raise StaleEdit(current=source.get(pk=obj.pk), seen=seen)
 
 
