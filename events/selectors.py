@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from diagnostics.selectors import teacher_needs_for_municipality
 from network_portal.access.policy import Scope, scope_for
 from network_portal.accounts.models import Role, RoleAssignment, User
 from partnerships.models import Partnership
@@ -427,11 +428,9 @@ def planning_month(*, user: Any, municipality: Any, year: int, month: int) -> di
         user=user, municipality_id=municipality.pk, first=weeks[0][0], last=weeks[-1][-1]
     )
     survey = teacher_needs_survey(municipality=municipality)
-    gaps = None
-    if survey is not None:
-        gaps = rules.needs_not_addressed(
-            needs=survey, addressed=planned_needs(municipality_id=municipality.pk)
-        )
+    gaps = rules.needs_not_addressed(
+        needs=survey, addressed=planned_needs(municipality_id=municipality.pk)
+    )
 
     def on(event: Event, day: date) -> bool:
         return timezone.localdate(event.starts_at) <= day <= timezone.localdate(event.ends_at)
@@ -461,13 +460,8 @@ def planned_needs(*, municipality_id: int) -> set[str]:
     return addressed
 
 
-def teacher_needs_survey(*, municipality: Any) -> list[dict] | None:
-    """The municipality's needs from the difficulties survey (seed 004), or None while the
-    diagnostics app does not provide them yet."""
-    try:
-        from diagnostics.selectors import teacher_needs_for_municipality
-    except ImportError:
-        return None
+def teacher_needs_survey(*, municipality: Any) -> list[dict]:
+    """The municipality's needs from the difficulties survey (seed 004)."""
     return list(teacher_needs_for_municipality(municipality=municipality))
 
 

@@ -495,7 +495,10 @@ def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             network = services.network_save(
-                form=form, actor=request.user, version=form.cleaned_data["version"]
+                data=form.cleaned_data,
+                network=network,
+                actor=request.user,
+                version=form.cleaned_data["version"],
             )
         except services.StalePartnershipError as exc:
             conflict = history.network_conflict_message(

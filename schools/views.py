@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -24,6 +26,7 @@ from .forms import (
     ImportApplyForm,
     ImportUploadForm,
     MappingForm,
+    MunicipalityListForm,
     OrganisationForm,
     SchoolContextForm,
     SchoolFilter,
@@ -304,7 +307,9 @@ def rules_load_view(request: HttpRequest) -> HttpResponse:
 def imports(request: HttpRequest) -> HttpResponse:
     runs = selectors.import_run_list_for_user(user=request.user)
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "schools/imports.html", {"page": page})
+    can_load = scope_for(request.user).has_role(Role.COORDINATOR)
+    context = {"page": page, "can_load_municipalities": can_load}
+    return render(request, "schools/imports.html", context)
 
 
 @accepts_upload()
@@ -394,3 +399,65 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
     template = "schools/_import_status.html" if request.htmx else "schools/import_detail.html"
     return render(request, template, {"run": run})
+
+
+# --- the municipalities list (``import_municipalities`` in the browser) ------------------------
+
+#: The checked list waits in the session for the confirmation: nothing is written before.
+_MUNICIPALITY_LIST = "schools:municipality_list"
+
+
+@accepts_upload(services.MUNICIPALITY_LIST_MAX_SIZE)
+@role_required(Role.COORDINATOR)
+def municipality_list(request: HttpRequest) -> HttpResponse:
+    """Upload a region's municipalities list and see its dry run: new, updated, row errors."""
+    regions = selectors.region_list_for_user(user=request.user)
+    form = MunicipalityListForm(request.POST or None, request.FILES or None, regions=regions)
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        upload, region = form.cleaned_data["file"], form.cleaned_data["region"]
+        data = upload.read(services.MUNICIPALITY_LIST_MAX_SIZE + 1)
+        try:
+            plan = services.municipality_list_check(data=data, file_name=upload.name, region=region)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            request.session[_MUNICIPALITY_LIST] = {
+                "region": region.pk,
+                "name": upload.name,
+                "data": base64.b64encode(data).decode(),
+            }
+    context = {
+        "form": form,
+        "plan": plan,
+        "region": form.cleaned_data.get("region") if plan else None,
+    }
+    return render(request, "schools/municipality_list.html", context)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def municipality_list_confirm(request: HttpRequest) -> HttpResponse:
+    """Save the list checked on the previous page — checked again, all rows or none."""
+    stored = request.session.get(_MUNICIPALITY_LIST)
+    if not stored:
+        messages.error(request, _("Upload the list again: the checked file is no longer kept."))
+        return redirect("schools:municipality_list")
+    regions = selectors.region_list_for_user(user=request.user)
+    region = get_for_user_or_404(regions, pk=stored["region"])
+    plan = services.municipality_list_save(
+        data=base64.b64decode(stored["data"]),
+        file_name=stored["name"],
+        region=region,
+        user=request.user,
+    )
+    if plan.invalid:
+        messages.error(request, _("The list has errors; nothing was changed."))
+        return redirect("schools:municipality_list")
+    del request.session[_MUNICIPALITY_LIST]
+    messages.success(
+        request,
+        _("Municipalities saved: new %(new)s, updated %(updated)s, unchanged %(unchanged)s.")
+        % {"new": len(plan.new), "updated": len(plan.updated), "unchanged": plan.unchanged},
+    )
+    return redirect("schools:imports")
