@@ -18,10 +18,14 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from network_portal.access.policy import municipality_q, organisation_q, scope_for
+from network_portal.access.policy import (
+    municipality_q,
+    organisation_allows,
+    organisation_q,
+    scope_for,
+)
 from network_portal.accounts.models import Role
 from schools.models import Category, CategoryAssignment, Municipality, Organisation, Region
-from schools.selectors import organisation_allowed
 
 from . import scoring
 from .models import (
@@ -616,10 +620,8 @@ class StagePermissions:
 def stage_permissions(*, user, school: Organisation) -> StagePermissions:
     """Who records a school's transformation stage (the school's own staff do not)."""
     return StagePermissions(
-        can_record=organisation_allowed(
-            user=user,
-            organisation=school,
-            roles=(Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR),
+        can_record=organisation_allows(
+            scope_for(user), school, roles=(Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR)
         )
     )
 

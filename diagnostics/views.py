@@ -24,6 +24,7 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role, User
+from network_portal.editing import StaleEdit
 from network_portal.ui.charts import bar_chart
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Municipality
@@ -188,25 +189,15 @@ def _questionnaire_post(request: HttpRequest, questionnaire: Questionnaire) -> H
             services.questionnaire_save(
                 questionnaire=questionnaire,
                 answers=form.answers(),
-                expected_version=form.cleaned_data["version"],
+                expected_version=form.seen_version,
                 user=request.user,
                 submit=submit,
             )
         except services.MissingAnswers as error:
             missing = error.missing
             form.add_error(None, str(error))
-        except services.StaleQuestionnaire:
-            questionnaire.refresh_from_db()
-            who = (
-                questionnaire.updated_by.get_full_name()
-                if questionnaire.updated_by
-                else _("another team member")
-            )
-            data = request.POST.copy()
-            data["version"] = questionnaire.version
-            form = QuestionnaireForm(data, spec=spec)
-            form.is_valid()
-            form.add_error(None, _stale_message(who))
+        except StaleEdit as stale:
+            form.refuse(stale)
         except services.DiagnosticsError as error:
             form.add_error(None, str(error))
         else:
@@ -222,14 +213,6 @@ def _questionnaire_post(request: HttpRequest, questionnaire: Questionnaire) -> H
     if not perms.can_edit:
         form = form.read_only()
     return _questionnaire_page(request, questionnaire, form, perms, missing=missing)
-
-
-def _stale_message(who: str) -> str:
-    return _(
-        "%(who)s saved this questionnaire after you opened it, so your save was refused. Your "
-        "answers are shown below and are not saved. Open the saved version in a new tab, "
-        "compare, and press «Save draft» again if your answers should replace it."
-    ) % {"who": who}
 
 
 def _questionnaire_page(
