@@ -11,8 +11,8 @@ from network_portal.access.policy import Scope
 from network_portal.accounts.models import Role
 from schools.models import Organisation
 
-from . import selectors, services
-from .models import CycleStatus, FactorLevel, QuestionnaireStatus, RiskProfile, TeacherSurvey
+from . import selectors
+from .models import CycleStatus, FactorLevel, RiskProfile, TeacherSurvey
 
 _LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -65,10 +65,7 @@ def home_panel(user, scope: Scope) -> dict[str, Any] | None:
 
     today = timezone.localdate()
     to_fill = [
-        q
-        for q in selectors.questionnaires_to_fill_for(user=user)
-        if q.status != QuestionnaireStatus.SUBMITTED
-        and services.cycle_refusal(cycle=q.cycle, today=today, status=q.status) is None
+        q for q in selectors.questionnaires_to_fill_for(user=user) if selectors.takes_answers(q)
     ]
     surveys = []
     if scope.has_role(Role.TEACHER) and not scope.is_admin:

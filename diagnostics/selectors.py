@@ -546,6 +546,23 @@ def team_member_list_for_user(*, user: Any) -> QuerySet[TeamMember]:
     return TeamMember.objects.filter(organisation__in=directed_school_list_for_user(user=user))
 
 
+def team_members(*, school: Organisation) -> QuerySet[TeamMember]:
+    return TeamMember.objects.filter(organisation=school).select_related("user")
+
+
+def team_candidates(*, school: Organisation, director: Any) -> QuerySet:
+    """Active staff of the school not yet in its team (the director is in it by right)."""
+    from network_portal.accounts.models import User
+
+    return (
+        User.objects.filter(role_assignments__organisation=school, is_active=True)
+        .exclude(pk__in=team_members(school=school).values("user_id"))
+        .exclude(pk=director.pk)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
 def stage_timeline(*, organisation: Organisation) -> list[StageRecord]:
     return list(
         StageRecord.objects.filter(organisation=organisation)
@@ -578,23 +595,33 @@ class QuestionnairePermissions:
     refusal: str | None = None  # why the cycle takes no answers today (``None``: it does)
 
 
-def questionnaire_permissions(*, user, questionnaire: Questionnaire) -> QuestionnairePermissions:
+def answers_refusal(questionnaire: Questionnaire) -> str | None:
+    """Why the questionnaire's cycle takes no answers for it today (``None``: it does, or the
+    questionnaire is submitted and nothing is to be answered)."""
     from .services import cycle_refusal
 
-    submitted = questionnaire.status == QuestionnaireStatus.SUBMITTED
-    refusal = (
-        None
-        if submitted
-        else cycle_refusal(
-            cycle=questionnaire.cycle, today=timezone.localdate(), status=questionnaire.status
-        )
+    if questionnaire.status == QuestionnaireStatus.SUBMITTED:
+        return None
+    return cycle_refusal(
+        cycle=questionnaire.cycle, today=timezone.localdate(), status=questionnaire.status
     )
+
+
+def takes_answers(questionnaire: Questionnaire) -> bool:
+    """Not submitted, and its cycle takes answers today."""
+    return (
+        questionnaire.status != QuestionnaireStatus.SUBMITTED
+        and answers_refusal(questionnaire) is None
+    )
+
+
+def questionnaire_permissions(*, user, questionnaire: Questionnaire) -> QuestionnairePermissions:
     can_fill = questionnaire.organisation_id in _fillable_organisation_ids(user=user)
     return QuestionnairePermissions(
         can_fill=can_fill,
-        can_edit=can_fill and not submitted and refusal is None,
+        can_edit=can_fill and takes_answers(questionnaire),
         can_return=cycle_permissions(user=user, cycle=questionnaire.cycle).can_manage,
-        refusal=refusal,
+        refusal=answers_refusal(questionnaire),
     )
 
 
@@ -970,6 +997,23 @@ def instrument_page(*, user, instrument: Instrument) -> InstrumentPage:
         sources=scoring.COMPUTED_SOURCES,
         can_edit=instrument_permissions(user=user, instrument=instrument).can_edit,
     )
+
+
+def stored_answers(*, questionnaire: Questionnaire) -> tuple[dict[int, int], set[int]]:
+    """``({indicator id: option id}, {indicator ids carried over from the previous cycle})``."""
+    answers, carried_over = {}, set()
+    for indicator_id, option_id, carried in questionnaire.answers.values_list(
+        "indicator_id", "option_id", "carried_over"
+    ):
+        answers[indicator_id] = option_id
+        if carried:
+            carried_over.add(indicator_id)
+    return answers, carried_over
+
+
+def questionnaire_profile(*, questionnaire: Questionnaire) -> RiskProfile | None:
+    """The profile computed from the questionnaire (withdrawn while it is returned)."""
+    return RiskProfile.objects.filter(questionnaire=questionnaire).first()
 
 
 def survey_school_for(*, user, survey: TeacherSurvey) -> Organisation | None:

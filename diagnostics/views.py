@@ -23,7 +23,7 @@ from network_portal.access.policy import (
     role_required,
     scope_for,
 )
-from network_portal.accounts.models import Role, User
+from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui.charts import bar_chart
 from network_portal.ui.request_size import accepts_upload
@@ -50,9 +50,7 @@ from .models import (
     Questionnaire,
     QuestionnaireStatus,
     RiskFactor,
-    RiskProfile,
     TeacherSurvey,
-    TeamMember,
 )
 
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
@@ -160,20 +158,11 @@ def questionnaire_fill(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         require(perms.can_fill)
         return _questionnaire_post(request, questionnaire)
-    spec = services.instrument_spec(instrument=questionnaire.instrument)
+    answers, carried_over = selectors.stored_answers(questionnaire=questionnaire)
     form = QuestionnaireForm(
-        spec=spec,
+        spec=services.instrument_spec(instrument=questionnaire.instrument),
         disabled=not perms.can_edit,
-        initial={
-            "version": questionnaire.version,
-            **{
-                f"q_{i}": o
-                for i, o in questionnaire.answers.values_list("indicator_id", "option_id")
-            },
-        },
-    )
-    carried_over = set(
-        questionnaire.answers.filter(carried_over=True).values_list("indicator_id", flat=True)
+        initial={"version": questionnaire.version, **{f"q_{i}": o for i, o in answers.items()}},
     )
     return _questionnaire_page(request, questionnaire, form, perms, carried_over=carried_over)
 
@@ -234,7 +223,7 @@ def _questionnaire_page(
         "can_fill": perms.can_fill,
         "refusal": perms.refusal,
         "can_return": perms.can_return and questionnaire.status == QuestionnaireStatus.SUBMITTED,
-        "profile": RiskProfile.objects.filter(questionnaire=questionnaire).first(),
+        "profile": selectors.questionnaire_profile(questionnaire=questionnaire),
         "missing": missing,
         "missing_ids": {i.id for items in missing.values() for i in items},
         **extra,
@@ -574,14 +563,8 @@ def team(request: HttpRequest) -> HttpResponse:
         selectors.directed_school_list_for_user(user=request.user),
         pk=scope_for(request.user).own_organisation_id,
     )
-    members = TeamMember.objects.filter(organisation=school).select_related("user")
-    candidates = (
-        User.objects.filter(role_assignments__organisation=school, is_active=True)
-        .exclude(pk__in=members.values("user_id"))
-        .exclude(pk=request.user.pk)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    members = selectors.team_members(school=school)
+    candidates = selectors.team_candidates(school=school, director=request.user)
     form = TeamAddForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
         services.team_member_add(
