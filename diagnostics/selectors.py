@@ -346,6 +346,20 @@ def survey_publish_step() -> int:
     return max(5, int(getattr(settings, "DIAGNOSTICS_SURVEY_PUBLISH_STEP", 5)))
 
 
+def surveys_to_answer_for(*, user) -> list[TeacherSurvey]:
+    """Open surveys of the teacher's schools that she has not answered yet."""
+    today = timezone.localdate()
+    return list(
+        TeacherSurvey.objects.filter(
+            schools__in=scope_for(user).organisation_ids(Role.TEACHER),
+            opens_on__lte=today,
+            closes_on__gte=today,
+        )
+        .exclude(participations__user_id=user.pk)
+        .distinct()
+    )
+
+
 def survey_list_for_user(*, user) -> QuerySet[TeacherSurvey]:
     scope = scope_for(user)
     return TeacherSurvey.objects.filter(municipality_q(scope, "municipality")).select_related(
@@ -706,16 +720,7 @@ def index_page(*, user) -> IndexPage:
             for school in Organisation.objects.filter(pk__in=own).order_by("short_name")
         ]
     if scope.has_role(Role.TEACHER):
-        today = timezone.localdate()
-        surveys_to_answer = list(
-            TeacherSurvey.objects.filter(
-                schools__in=scope.organisation_ids(Role.TEACHER),
-                opens_on__lte=today,
-                closes_on__gte=today,
-            )
-            .exclude(participations__user_id=user.pk)
-            .distinct()
-        )
+        surveys_to_answer = surveys_to_answer_for(user=user)
     if is_territory:
         cycles = list(with_completion(cycle_list_for_user(user=user)).order_by("-opens_on")[:5])
         surveys = list(survey_list_for_user(user=user)[:5])
