@@ -974,7 +974,6 @@ class InstrumentPage:
     current: Instrument | None
     factors: list[FactorContent]
     versions: QuerySet[Instrument]
-    sources: dict[str, dict[str, str]]
     can_edit: bool
 
 
@@ -999,7 +998,6 @@ def instrument_page(*, user, instrument: Instrument) -> InstrumentPage:
             for f in factors()
         ],
         versions=versions,
-        sources=scoring.COMPUTED_SOURCES,
         can_edit=instrument_permissions(user=user, instrument=instrument).can_edit,
     )
 
