@@ -644,12 +644,16 @@ class InstrumentPermissions:
     can_edit: bool = False  # the coordinator, on the version in force in her region
 
 
-def instrument_permissions(*, user, instrument: Instrument) -> InstrumentPermissions:
-    """Every edit starts from the version in force in the user's region (see
-    :func:`current_instrument`) and makes a new one; only a coordinator edits."""
+def instrument_permissions(
+    *, user, instrument: Instrument, current: Instrument | None = None
+) -> InstrumentPermissions:
+    """Every edit starts from the version in force in the user's region (``current``, read
+    when not given: see :func:`current_instrument`) and makes a new one; only a coordinator
+    edits."""
     if not scope_for(user).has_role(Role.COORDINATOR):
         return InstrumentPermissions()
-    current = current_instrument(region_id=region_id_for(user))
+    if current is None:
+        current = current_instrument(region_id=region_id_for(user))
     return InstrumentPermissions(can_edit=current is not None and instrument.pk == current.pk)
 
 
@@ -990,15 +994,16 @@ def instrument_page(*, user, instrument: Instrument) -> InstrumentPage:
         .annotate(profiles_count=Count("profiles"))
         .select_related("created_by", "region")
     )
+    current = current_instrument(region_id=region_id)
     return InstrumentPage(
         instrument=instrument,
-        current=current_instrument(region_id=region_id),
+        current=current,
         factors=[
             FactorContent(factor=f, rule=rules.get(f.code), indicators=indicators.get(f.code, []))
             for f in factors()
         ],
         versions=versions,
-        can_edit=instrument_permissions(user=user, instrument=instrument).can_edit,
+        can_edit=instrument_permissions(user=user, instrument=instrument, current=current).can_edit,
     )
 
 

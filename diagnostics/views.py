@@ -340,7 +340,7 @@ def _editable_base(request: HttpRequest) -> tuple[Instrument, int | None]:
 
 def _editable_base_or_403(request: HttpRequest) -> tuple[Instrument, int | None]:
     base, region_id = _editable_base(request)
-    perms = selectors.instrument_permissions(user=request.user, instrument=base)
+    perms = selectors.instrument_permissions(user=request.user, instrument=base, current=base)
     require(perms.can_edit)
     return base, region_id
 
