@@ -369,6 +369,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "events-retry-emails": {"task": "events.retry_emails", "schedule": timedelta(minutes=30)},
     # partnerships: signed agreements past their term become «истекло».
     "expire-agreements": {"task": "partnerships.expire_agreements", "schedule": timedelta(hours=6)},
+    # reports: the impact page's and the coordinator panel's aggregates (reports/aggregates.py,
+    # REFRESH_EVERY): the pages read them, never a whole region.
+    "refresh-figures": {"task": "reports.refresh_figures", "schedule": timedelta(minutes=5)},
 }
 
 # --- UI -----------------------------------------------------------------------------------
