@@ -726,10 +726,6 @@ class ImportRun(models.Model):
         return f"{self.file_name} ({self.get_kind_display()})"
 
     @property
-    def invalid_count(self) -> int:
-        return int(self.counts.get("invalid", 0))
-
-    @property
     def unused_columns(self) -> list[dict]:
         """Columns of the file no field takes: ``{"header", "numeric"}`` (the preview lists
         them as «не используется», so no numeric column is dropped in silence)."""
