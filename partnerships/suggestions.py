@@ -29,6 +29,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max
@@ -48,8 +49,9 @@ from .models import DeclaredStrength, ProviderProfile
 #: The longest a region's candidate rows are kept even if no version change is seen (an edit
 #: made outside the services, e.g. in the admin, that touches none of the counted rows).
 KEEP_SECONDS = 60 * 60
-#: Rows scored within this many points (of 100) of the ``top``-th best are ranked exactly, so a
-#: rounding difference between the two scorings can never change the order.
+#: Rows scored within this many points (of the 100 shown) of the ``top``-th best are ranked
+#: exactly, so neither the rounding of the score to one decimal nor the order of ties can
+#: leave out a candidate that the full ranking would show.
 MARGIN = 0.5
 
 # a compact row: (id, name, is_school, lat, lon, municipality_id, low_mask, high_mask,
@@ -169,19 +171,45 @@ def rank_for_school(
     need_mask = _mask(need)
     ideal = matching._ideal(school, weights)
     limit = weights.distance_limit_km
+    # The formula of matching.match_score on plain numbers, its additions in the same order
+    # (coverage, results, proximity, load), with what many rows share computed once.
     coverage: dict[tuple[int, int], float] = {}
+    results_add = {
+        level: weights.results * share for level, share in matching.RESULTS_SHARE.items()
+    }
+    here = (school.lat, school.lon) if None not in (school.lat, school.lon) else None
+    centroids = {
+        pk: (float(lat), float(lon)) if lat is not None and lon is not None else None
+        for pk, (_name, lat, lon) in municipalities.items()
+    }
+    far = object()  # beyond the distance limit
+
+    def closeness_to(point, same: bool):
+        if here is None or point is None:
+            return 1.0 if same else 0.0
+        distance = matching.haversine_km(here[0], here[1], point[0], point[1])
+        if limit is not None and distance > limit:
+            return far
+        closeness = max(0.0, 1.0 - distance / weights.max_distance_km)
+        return max(closeness, 0.5) if same else closeness
+
+    by_municipality: dict[int, Any] = {}  # rows without their own point share the centroid's
+    plain_load = (
+        weights.load * max(0.0, default_capacity) / default_capacity
+        if default_capacity > 0
+        else None
+    )
+    special = set(capacities) | set(loads) | set(partners_of)
     covered_mask = 0
     scored: list[tuple[float, tuple]] = []
     for row in rows:
-        pk = row[_ID]
-        if pk == school.id:
-            continue
-        low = 0 if row[_SUPPORTED] else row[_LOW]
-        dmask = declared_mask.get(pk, 0)
+        pk, _name, _school, lat, lon, mun, low, _high, results, supported = row
+        if supported:
+            low = 0
+        dmask = declared_mask.get(pk, 0) if declared_mask else 0
         offers = (low | dmask) & need_mask
-        if not offers:
+        if not offers or pk == school.id:
             continue
-        # the formula of matching.match_score, additions in the same order
         key = (low & need_mask, dmask & need_mask)
         points = coverage.get(key)
         if points is None:
@@ -194,30 +222,32 @@ def rank_for_school(
                 elif low & bit:
                     points += weight * weights.derived_share
             coverage[key] = points
-        if row[_RESULTS] in matching.RESULTS_SHARE:
-            points += weights.results * matching.RESULTS_SHARE[row[_RESULTS]]
-        lat, lon, _where = _point(row, municipalities)
-        same = row[_MUN] == school.municipality_id
-        if None in (school.lat, school.lon, lat, lon):
-            closeness = 1.0 if same else 0.0
+        if results in results_add:
+            points += results_add[results]
+        same = mun == school.municipality_id
+        if lat is not None and lon is not None:
+            closeness = closeness_to((lat, lon), same)
         else:
-            distance = matching.haversine_km(school.lat, school.lon, lat, lon)
-            if limit is not None and distance > limit:
-                continue
-            closeness = max(0.0, 1.0 - distance / weights.max_distance_km)
-            if same:
-                closeness = max(closeness, 0.5)
+            closeness = by_municipality.get(mun)
+            if closeness is None:
+                closeness = by_municipality[mun] = closeness_to(centroids.get(mun), same)
+        if closeness is far:
+            continue
         points += weights.proximity * closeness
-        capacity = capacities.get(pk, default_capacity)
-        already = school.id in partners_of.get(pk, ())
-        free = capacity - (loads.get(pk, 0) - (1 if already else 0))
-        if capacity > 0:
-            points += weights.load * max(0.0, free) / capacity
+        if pk not in special:
+            if plain_load is not None:
+                points += plain_load
+        else:
+            capacity = capacities.get(pk, default_capacity)
+            already = school.id in partners_of.get(pk, ())
+            free = capacity - (loads.get(pk, 0) - (1 if already else 0))
+            if capacity > 0:
+                points += weights.load * max(0.0, free) / capacity
         covered_mask |= offers
-        scored.append((min(round(100.0 * points / ideal, 1), 100.0), row))
+        scored.append((points, row))
     if top and len(scored) > top:
-        floor = heapq.nlargest(top, (s for s, _r in scored))[-1] - MARGIN
-        scored = [(s, r) for s, r in scored if s >= floor]
+        floor = heapq.nlargest(top, (p for p, _r in scored))[-1] - MARGIN * ideal / 100.0
+        scored = [(p, r) for p, r in scored if p >= floor]
     candidates = _candidates(
         [r for _s, r in scored],
         municipalities=municipalities,
