@@ -372,6 +372,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # reports: the impact page's and the coordinator panel's aggregates (reports/aggregates.py,
     # REFRESH_EVERY): the pages read them, never a whole region.
     "refresh-figures": {"task": "reports.refresh_figures", "schedule": timedelta(minutes=5)},
+    # partnerships: the candidate rows of matching one school, read again after a change.
+    "warm-candidates": {"task": "partnerships.warm_candidates", "schedule": timedelta(minutes=2)},
 }
 
 # --- UI -----------------------------------------------------------------------------------
