@@ -21,7 +21,10 @@ scored them all: 825 ms on a quiet machine, 3.9 s under load. Here:
   :func:`~partnerships.matching.rank_candidates` itself — the same matches, reasons and order
   as ranking every candidate (``tests/partnerships/test_suggestions_scale.py`` compares both).
 
-A school matched on its results (no risk profile, weak cells) is ranked the full way, as before.
+A school matched on its results (no risk profile: its weak cells) is matched the same way
+against the strong cells of the region's schools, kept under a version of the results and the
+category rules (:func:`strong_cells`): reading them is the costly part (5.7 s at 20,000 schools
+under load), done once per import or rules change.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ from diagnostics.models import Level, RiskProfile
 from schools.models import (
     SCHOOL_KINDS,
     SUPPORTED_CATEGORIES,
+    AssessmentResult,
     CategoryAssignment,
+    CategoryRules,
     Municipality,
     Organisation,
 )
@@ -83,6 +88,31 @@ def candidate_rows(*, region_id: int) -> list[tuple]:
         rows = _read_rows(region_id)
         cache.set(key, rows, KEEP_SECONDS)
     return rows
+
+
+def results_version() -> str:
+    """What the strong cells depend on: the newest result (imports write new rows) and the
+    category rules (two index reads)."""
+    last = AssessmentResult.objects.aggregate(last=Max("pk"))["last"]
+    rules = CategoryRules.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
+    changed = rules["changed"].timestamp() if rules["changed"] else 0
+    return f"{last}.{rules['n']}.{changed}"
+
+
+def strong_cells(*, region_id: int) -> dict[int, dict[str, str]]:
+    """The strong cells of every school of the region under its category rules — what a school
+    matched on its results (no risk profile) looks for — kept under :func:`results_version`."""
+    from .selectors import result_cells
+
+    key = f"partnerships:strong:{region_id}:{results_version()}"
+    cells = cache.get(key)
+    if cells is None:
+        schools = Organisation.objects.filter(
+            municipality__region_id=region_id, is_active=True, kind__in=SCHOOL_KINDS
+        ).values_list("pk", flat=True)
+        cells = result_cells(organisation_ids=schools, region_id=region_id, strong=True)
+        cache.set(key, cells, KEEP_SECONDS)
+    return cells
 
 
 def _mask(codes: Iterable[int]) -> int:
@@ -200,15 +230,21 @@ def rank_for_school(
         else None
     )
     special = set(capacities) | set(loads) | set(partners_of)
+    weak = set(school.weak_cells)
+    strong = strong_cells(region_id=region_id) if weak else {}
+    cells_weight = weights.high * weights.derived_share
     covered_mask = 0
     scored: list[tuple[float, tuple]] = []
     for row in rows:
-        pk, _name, _school, lat, lon, mun, low, _high, results, supported = row
+        pk, _name, is_school, lat, lon, mun, low, _high, results, supported = row
         if supported:
             low = 0
         dmask = declared_mask.get(pk, 0) if declared_mask else 0
         offers = (low | dmask) & need_mask
-        if not offers or pk == school.id:
+        n_cells = 0
+        if weak and is_school and not supported and pk in strong:
+            n_cells = len(weak.intersection(strong[pk]))
+        if not (offers or n_cells) or pk == school.id:
             continue
         key = (low & need_mask, dmask & need_mask)
         points = coverage.get(key)
@@ -222,6 +258,8 @@ def rank_for_school(
                 elif low & bit:
                     points += weight * weights.derived_share
             coverage[key] = points
+        if n_cells:
+            points += cells_weight * n_cells
         if results in results_add:
             points += results_add[results]
         same = mun == school.municipality_id
@@ -256,6 +294,7 @@ def rank_for_school(
         default_capacity=default_capacity,
         loads=loads,
         partners_of=partners_of,
+        strong=strong,
     )
     ranked = matching.rank_candidates(
         school=school, candidates=candidates, weights=weights, factor_names=factor_names, top=top
@@ -281,6 +320,7 @@ def _candidates(
     default_capacity: int,
     loads: dict[int, int],
     partners_of: dict[int, set[int]],
+    strong: dict[int, dict[str, str]],
 ) -> list[matching.Candidate]:
     """The chosen rows as the matcher's candidates (one more query: their resources)."""
     resources: dict[int, list[str]] = defaultdict(list)
@@ -313,6 +353,7 @@ def _candidates(
                 load=loads.get(pk, 0),
                 partners_of=frozenset(partners_of.get(pk, ())),
                 resources=tuple(resources.get(pk, ())),
+                strong_cells=strong.get(pk, {}) if row[_SCHOOL] and not row[_SUPPORTED] else {},
             )
         )
     return result
