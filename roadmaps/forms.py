@@ -202,7 +202,9 @@ def _actual_initial(item: RoadmapItem) -> str:
 
 
 class QuickUpdateForm(forms.Form):
-    """Status and actual value changed inline on the roadmap page."""
+    """Status and actual value changed inline on the roadmap page: an item's card (partial
+    ``item`` of ``roadmaps/detail.html``) lays these fields out — names, ids, values, choices,
+    limits and errors come from here."""
 
     status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices)
     actual = forms.CharField(label=_("Actual value"), required=False, max_length=300)
