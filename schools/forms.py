@@ -291,8 +291,12 @@ class CategoryRulesForm(forms.ModelForm):
             "risk_context_factors_min",
             "min_computers_per_student",
             "teacher_vacancies_min",
+            "max_students_per_teacher",
             "shnsu_ovz_share",
             "shnsu_non_native_share",
+            "shnsu_village",
+            "shnsu_settlement_population_max",
+            "shnsu_special_school",
             "shnsu_factors_min",
             "leader_years",
             "leader_max_share_below",
@@ -432,3 +436,22 @@ class ImportApplyForm(forms.Form):
         label=_("Create the municipalities listed above and check the file again"),
         required=False,
     )
+
+
+class MunicipalityListForm(forms.Form):
+    """A region's municipalities list for the wizard (``import_municipalities`` in the browser)."""
+
+    region = forms.ModelChoiceField(label=_("Region"), queryset=None)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV or XLSX with the columns «Муниципалитет», «ОКТМО» and, if known, «Широта» and "
+            "«Долгота» of the municipality's centre; up to 1 MB."
+        ),
+    )
+
+    def __init__(self, *args, regions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        if regions is not None and len(regions) == 1:
+            self.fields["region"].initial = regions[0].pk
