@@ -11,7 +11,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +21,7 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role
+from network_portal.editing import StaleEdit
 from network_portal.ui.charts import bar_chart
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Region
@@ -53,7 +53,6 @@ from .models import (
     RoadmapItem,
     RoadmapStatus,
 )
-from .rules import number_text
 
 
 def _roadmap(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
@@ -68,36 +67,6 @@ def _item(request: HttpRequest, pk: int) -> tuple[RoadmapItem, Roadmap, Any]:
     roadmap, perms = _roadmap(request, item.roadmap_id)
     item.roadmap = roadmap  # already read: saves need its status
     return item, roadmap, perms
-
-
-def _conflict_message(current: RoadmapItem) -> str:
-    """The other person's change, shown when a save with a stale version is refused."""
-    last = current.history.select_related("history_user").first()
-    who = last.history_user.get_full_name() if last and last.history_user else _("someone")
-    when = date_format(timezone.localtime(last.history_date), "d.m.Y H:i") if last else ""
-    actual = (
-        number_text(current.actual_value)
-        if current.actual_value is not None
-        else current.actual_text
-    )
-    return _(
-        "Not saved: %(who)s changed this item at %(when)s while you were editing it. Now: "
-        "status «%(status)s», actual value «%(actual)s». Your input is kept below — check it "
-        "and save again."
-    ) % {
-        "who": who,
-        "when": when,
-        "status": current.get_status_display(),
-        "actual": actual if actual not in (None, "") else "—",
-    }
-
-
-def _with_version(data, version: int):
-    """The typed input of a refused stale save, now carrying the current version: once the
-    person has seen the other change, saving the same form again is a deliberate overwrite."""
-    data = data.copy()
-    data["version"] = str(version)
-    return data
 
 
 def _focus_first_error(form):
@@ -406,23 +375,17 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(perms.can_edit)
     organisations = selectors.item_organisations(roadmap=roadmap)
     form = ItemForm(request.POST or None, instance=item, organisations=organisations)
-    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             services.item_save(
-                item=item,
-                data=form.item_data(),
-                version=form.cleaned_data["version"],
-                user=request.user,
+                item=item, data=form.item_data(), version=form.seen_version, user=request.user
             )
-        except services.StaleItemError as exc:
-            conflict = _conflict_message(exc.current)
-            data = _with_version(request.POST, exc.current.version)
-            form = ItemForm(data, instance=item, organisations=organisations)
+        except StaleEdit as stale:
+            form.refuse(stale)
         else:
             messages.success(request, _("The item is saved."))
             return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item.pk}")
-    context = {"form": form, "roadmap": roadmap, "item": item, "conflict": conflict}
+    context = {"form": form, "roadmap": roadmap, "item": item}
     return render(request, "roadmaps/item_form.html", context)
 
 
@@ -446,15 +409,11 @@ def item_quick(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.item_save(
-                item=item,
-                data=form.item_data(),
-                version=form.cleaned_data["version"],
-                user=request.user,
+                item=item, data=form.item_data(), version=form.seen_version, user=request.user
             )
             notice, form = ("success", _("Saved.")), None
-        except services.StaleItemError as exc:
-            notice = ("danger", _conflict_message(exc.current))
-            form = QuickUpdateForm(_with_version(request.POST, exc.current.version), item=item)
+        except StaleEdit as stale:
+            form.refuse(stale)
     return _item_response(request, roadmap, perms, item, quick_form=form, notice=notice)
 
 
