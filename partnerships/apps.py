@@ -14,12 +14,13 @@ class PartnershipsConfig(AppConfig):
         from schools.card import CardSection, register_section
 
         from .card import card_facts, partnerships_section_context
-        from .documents import AGREEMENT_DOCUMENT
+        from .documents import AGREEMENT_DOCUMENT, PAIRING_PLAN_JOB
         from .figures import HELP
         from .selectors import panel_context
 
         register_help(HELP)
         register(AGREEMENT_DOCUMENT)
+        register(PAIRING_PLAN_JOB)
         register_section(
             CardSection(
                 key="partnerships",

@@ -135,7 +135,8 @@ def job_run(*, job_id: int) -> None:
     """Build the file of a job: claim, build, store, mark ready — or failed with the reason.
 
     Nothing is downloadable until the complete file is stored and the job marked ready; a
-    failed build (or an empty result) stores no file at all. Only the claim that is still the
+    failed build (or an empty result) stores no file at all. A kind that stores no file
+    (``DocumentKind.stores_file``) has written its result itself and is just marked ready. Only the claim that is still the
     job's current one (same ``attempts``) may finish it: a build that outlived its claim (the
     job was recovered meanwhile) drops its file.
     """
@@ -143,14 +144,18 @@ def job_run(*, job_id: int) -> None:
         return
     job = Job.objects.get(pk=job_id)
     mine = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts)
+    stored, name = "", ""
     try:
-        built = get_kind(job.kind).build(job)
-        if not built.content:
-            with _portal_language():
-                raise DocumentBuildError(gettext("The document came out empty."))
-        stored = store_complete(
-            job.file.storage, job.file.field.generate_filename(job, built.name), built.content
-        )
+        kind = get_kind(job.kind)
+        built = kind.build(job)
+        if kind.stores_file:
+            if built is None or not built.content:
+                with _portal_language():
+                    raise DocumentBuildError(gettext("The document came out empty."))
+            stored = store_complete(
+                job.file.storage, job.file.field.generate_filename(job, built.name), built.content
+            )
+            name = built.name
     except Exception as exc:
         logger.exception("Document job %s (%s) failed", job.pk, job.kind)
         mine.update(
@@ -165,15 +170,15 @@ def job_run(*, job_id: int) -> None:
         marked = mine.update(
             status=JobStatus.READY,
             file=stored,
-            file_name=built.name,
+            file_name=name,
             progress=100,
             error="",
             error_detail="",
             finished_at=timezone.now(),
         )
     finally:
-        if not marked:  # recovered and claimed again meanwhile (or the database went away)
-            job.file.storage.delete(stored)
+        if not marked and stored:  # recovered and claimed again meanwhile (or the database
+            job.file.storage.delete(stored)  # went away)
 
 
 # --- Failure reasons --------------------------------------------------------------------------
