@@ -80,9 +80,9 @@ def card_facts(request: HttpRequest) -> dict[str, Any]:
 
 
 def card_context(request: HttpRequest, organisation) -> dict[str, Any] | None:
-    from schools.card import section_facts
+    from network_portal.ui import slots
 
-    facts = section_facts(request, organisation, "practices")
+    facts = slots.facts("schools.card", "practices", request, organisation)
     practices = [
         {"pk": facts[f"p{i}"], "title": facts[f"t{i}"], "proved_effect": facts[f"e{i}"]}
         for i in range(CARD_LIMIT)
