@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import translation
 from django.utils.dateformat import format as date_format
@@ -212,10 +215,29 @@ def pairing_plan_url(job) -> str:
     return reverse("partnerships:plan_detail", args=[job.params["plan_id"]])
 
 
+def pairing_plan_failure(exc: BaseException) -> str | None:
+    """Why a plan was not built, in the plan's words; ``None``: the documents' reason (a
+    database that went away, a plan deleted meanwhile)."""
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return _(
+            "Building the plan took too long and was stopped. Build a plan for one "
+            "municipality, or try again later."
+        )
+    if isinstance(exc, (OperationalError, InterfaceError, ObjectDoesNotExist)):
+        return None
+    return _(
+        "The plan could not be built because of an internal error. Try again; if it happens "
+        "again, tell the portal administrator."
+    )
+
+
 PAIRING_PLAN_JOB = DocumentKind(
     key=PLAN_JOB_KIND,
     build=pairing_plan_build,
     can_view=can_view_pairing_plan,
     source_url=pairing_plan_url,
     stores_file=False,
+    failure_reason=pairing_plan_failure,
 )

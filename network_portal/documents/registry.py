@@ -42,6 +42,9 @@ class DocumentKind:
     #: False for a job whose result is written to the database, not to a file (a pairing
     #: plan): its ``build`` returns ``None`` and the job is ready with nothing to download.
     stores_file: bool = True
+    #: The reason shown for a failed build in the kind's own words («the plan could not be
+    #: built…»), or ``None`` for the documents' generic reasons.
+    failure_reason: Callable[[BaseException], str | None] | None = None
 
 
 _KINDS: dict[str, DocumentKind] = {}

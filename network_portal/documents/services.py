@@ -34,7 +34,7 @@ from django.utils.translation import gettext
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .models import Job, JobStatus
-from .registry import DocumentBuildError, get_kind
+from .registry import DocumentBuildError, DocumentKind, get_kind
 from .storage import partial_files_sweep, store_complete
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def job_run(*, job_id: int) -> None:
         return
     job = Job.objects.get(pk=job_id)
     mine = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts)
-    stored, name = "", ""
+    stored, name, kind = "", "", None
     try:
         kind = get_kind(job.kind)
         built = kind.build(job)
@@ -160,7 +160,7 @@ def job_run(*, job_id: int) -> None:
         logger.exception("Document job %s (%s) failed", job.pk, job.kind)
         mine.update(
             status=JobStatus.FAILED,
-            error=failure_reason(exc),
+            error=failure_reason(exc, kind=kind),
             error_detail=_detail(exc),
             finished_at=timezone.now(),
         )
@@ -189,11 +189,13 @@ def _portal_language():
     return translation.override(settings.LANGUAGE_CODE)
 
 
-def failure_reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException, *, kind: DocumentKind | None = None) -> str:
     """What the requester reads about a failed build: specific for a known kind of failure,
-    generic otherwise. Never the exception's own (English, technical) text."""
+    generic otherwise (in the job kind's own words when it has them). Never the exception's
+    own (English, technical) text."""
     with _portal_language():
-        return _failure_reason(exc)
+        own = kind.failure_reason(exc) if kind and kind.failure_reason else None
+        return own or _failure_reason(exc)
 
 
 def _failure_reason(exc: BaseException) -> str:
