@@ -183,3 +183,39 @@ def test_a_plan_that_took_too_long_says_so_in_the_plans_words():
     )
     # the database going away is not the plan's fault: the documents' reason
     assert failure_reason(OperationalError(), kind=kind) == failure_reason(OperationalError())
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_job_is_sent_after_the_commit_and_its_progress_is_committed_as_it_goes(
+    users, client_for, needs, with_broker, monkeypatch
+):
+    """Outside a test transaction, as in production: the page's commit sends the job to the
+    broker; the worker writes the progress while no transaction is open, so that the page
+    (another connection) sees it during the build, and the rows at the end."""
+    from django.db import connection
+
+    from network_portal.documents import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.build_document, "delay", lambda job_id: sent.append(job_id))
+    client = client_for(users.methodologist)
+    client.post(reverse("partnerships:plans"), {"municipality": needs.mun.pk})
+    plan = PairingPlan.objects.get()
+    assert sent == [plan.job.pk] and not plan.rows.exists()
+
+    in_transaction = []
+    real = matching.plan_pairings
+
+    def watched(**kwargs):
+        report = kwargs.pop("progress")
+
+        def progress(share):
+            report(share)
+            in_transaction.append(connection.in_atomic_block)
+
+        return real(**kwargs, progress=progress)
+
+    monkeypatch.setattr(matching, "plan_pairings", watched)
+    job_run(job_id=sent[0])
+    assert in_transaction and not any(in_transaction)
+    assert plan.rows.get().provider == needs.leader
