@@ -464,6 +464,9 @@ def unpaired_text(
 _FORBIDDEN = 1e9
 #: Schools scored between two progress reports of a plan.
 _PROGRESS_EVERY = 100
+#: The share of a plan's time spent scoring (the rest is mostly the Hungarian solver, which
+#: reports nothing while it runs: 3,000 × 1,000 takes 1.5 s and 7.5 s of CPU).
+_SCORED = 0.2
 
 
 def plan_pairings(
@@ -526,8 +529,8 @@ def plan_pairings(
         n_near = len(order)
         facts.append((int(row.valid.sum()), n_near, float(row.score[order[0]]) if n_near else None))
         if i % _PROGRESS_EVERY == _PROGRESS_EVERY - 1:
-            report(0.6 * (i + 1) / n)
-    report(0.6)
+            report(_SCORED * (i + 1) / n)
+    report(_SCORED)
     rows, cols = linear_sum_assignment(cost)
     chosen: dict[int, int] = {}  # school index -> candidate index
     used = np.zeros(len(candidates), dtype=np.int64)
