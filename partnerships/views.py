@@ -275,12 +275,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             else selectors.managed_regions(user=request.user).first()
         )
         require(region is not None)
-        plan = services.pairing_plan_create(
+        plan = services.pairing_plan_request(
             actor=request.user, region=region, municipality=municipality
         )
         return redirect("partnerships:plan_detail", pk=plan.pk)
     plans = selectors.pairing_plan_list_for_user(user=request.user).select_related(
-        "municipality", "region", "created_by"
+        "municipality", "region", "created_by", "job"
     )
     page = Paginator(plans, 20).get_page(request.GET.get("page"))
     return render(
@@ -299,10 +299,19 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_for_user_or_404(
         selectors.pairing_plan_list_for_user(user=request.user).select_related(
-            "municipality", "region"
+            "municipality", "region", "job"
         ),
         pk=pk,
     )
+    if not plan.is_built:
+        # Built by a worker: the page polls this fragment until the job is done.
+        if request.htmx:
+            return render(request, "partnerships/plan_detail.html#build", {"plan": plan})
+        return render(request, "partnerships/plan_detail.html", {"plan": plan})
+    if request.htmx:  # the job has just finished: show the whole plan
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
     if request.method == "POST":
         require(plan.status == PlanStatus.DRAFT)
         if _save_plan_rows(request, plan):
@@ -341,6 +350,20 @@ def _save_plan_rows(request: HttpRequest, plan) -> bool:
                 % {"school": row.supported},
             )
     return ok
+
+
+@require_POST
+@role_required(*TERRITORY)
+def plan_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Build a plan whose job failed once more."""
+    plan = get_for_user_or_404(
+        selectors.pairing_plan_list_for_user(user=request.user).select_related("job"), pk=pk
+    )
+    try:
+        services.pairing_plan_retry(plan=plan)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("partnerships:plan_detail", pk=plan.pk)
 
 
 @require_POST

@@ -28,7 +28,17 @@ from .partnerships import (
     partnership_update,
     providers_over_capacity,
 )
-from .plans import pairing_plan_approve, pairing_plan_create, pairing_row_update, suggestion_accept
+from .plans import (
+    PLAN_JOB_KIND,
+    pairing_plan_approve,
+    pairing_plan_build,
+    pairing_plan_create,
+    pairing_plan_fill,
+    pairing_plan_request,
+    pairing_plan_retry,
+    pairing_row_update,
+    suggestion_accept,
+)
 from .strengths import provider_profile_save, strength_delete, strength_save
 
 #: The name the stale-edit refusal had before the editing kit (issue 19), kept for callers.
@@ -36,6 +46,7 @@ StalePartnershipError = StaleEdit
 
 __all__ = [
     "AGREEMENT_DOCUMENT_KIND",
+    "PLAN_JOB_KIND",
     "PartnershipData",
     "StalePartnershipError",
     "agreement_create",
@@ -49,7 +60,11 @@ __all__ = [
     "agreements_expire",
     "network_save",
     "pairing_plan_approve",
+    "pairing_plan_build",
     "pairing_plan_create",
+    "pairing_plan_fill",
+    "pairing_plan_request",
+    "pairing_plan_retry",
     "pairing_row_update",
     "partnership_create",
     "partnership_problems",
