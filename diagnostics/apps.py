@@ -11,7 +11,9 @@ class DiagnosticsConfig(AppConfig):
         from network_portal.ui.dashboard import Panel, register_panel
         from schools.card import CardSection, register_section
 
-        from . import card
+        from . import card, exports
+
+        exports.register_kinds()
 
         register_section(
             CardSection(

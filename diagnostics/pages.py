@@ -3,23 +3,21 @@ view stays a few lines). Reads go through ``selectors``, writes through ``servic
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from network_portal.access.policy import scope_for
 from network_portal.accounts.models import Role
 from network_portal.ui.charts import bar_chart
-from schools.models import Category, CategoryAssignment, Organisation
+from schools.models import Organisation
 from schools.selectors import organisation_allowed
 
 from . import scoring, selectors, services
@@ -340,7 +338,9 @@ def profile_context(profile: RiskProfile) -> dict[str, Any]:
 HEATMAP_PER_PAGE = 100
 
 
-def heatmap_context(request: HttpRequest, form, *, paginate: bool = True) -> dict[str, Any]:
+def heatmap_filters(form) -> dict[str, Any]:
+    """The heatmap's municipality, cycle and category from its filter form (404 outside the
+    user's scope)."""
     municipalities = form.fields["municipality"].queryset
     valid = form.is_bound and form.is_valid()
     if form.is_bound and not valid and "municipality" in form.errors:
@@ -352,124 +352,23 @@ def heatmap_context(request: HttpRequest, form, *, paginate: bool = True) -> dic
     )
     if municipality is None:
         raise Http404
-    category = data.get("category") or ""
-    current_category = (
-        CategoryAssignment.objects.filter(organisation=OuterRef("pk"), is_current=True)
-        .order_by("-year", "-created_at")
-        .values("category")[:1]
+    return {"municipality": municipality, "cycle": cycle, "category": data.get("category") or ""}
+
+
+def heatmap_context(request: HttpRequest, form, *, paginate: bool = True) -> dict[str, Any]:
+    filters = heatmap_filters(form)
+    data = selectors.heatmap_data(
+        **filters,
+        page_number=request.GET.get("page"),
+        per_page=HEATMAP_PER_PAGE if paginate else None,
     )
-    schools = (
-        Organisation.objects.schools()
-        .filter(municipality=municipality, is_active=True)
-        .annotate(category=Subquery(current_category))
-        .order_by("short_name", "pk")
-    )
-    if category:
-        schools = schools.filter(category=category)
-    factors = selectors.factors()
-    if paginate:  # a page of rows; the counts below the table are over every school
-        page = Paginator(schools, HEATMAP_PER_PAGE).get_page(request.GET.get("page"))
-        summary = selectors.heatmap_summary(organisations=schools, cycle=cycle)
-        schools, total = [*page], page.paginator.count
-    else:  # the XLSX export: every school
-        page, schools = None, list(schools)
-        total = len(schools)
-    if cycle:
-        profiles = selectors.cycle_profiles(cycle=cycle, organisations=schools)
-    else:
-        profiles = selectors.latest_profiles(organisations=schools, explanations=False)
-    labels = dict(Category.choices)
-    rows = []
-    for school in schools:
-        profile = profiles.get(school.pk)
-        levels = {lv.factor.code: lv for lv in profile.levels.all()} if profile else {}
-        rows.append(
-            {
-                "school": school,
-                "category": labels.get(school.category, ""),
-                "profile": profile,
-                "cells": [levels.get(f.code) for f in factors],
-            }
-        )
-    if not paginate:
-        summary = {
-            "with_profile": sum(1 for r in rows if r["profile"]),
-            "highs": {
-                f.pk: sum(1 for r in rows if r["cells"][i] and r["cells"][i].level == Level.HIGH)
-                for i, f in enumerate(factors)
-            },
-        }
-    return {
-        "form": form,
-        "municipality": municipality,
-        "cycle": cycle,
-        "category": category,
-        "factors": factors,
-        "rows": rows,
-        "page": page,
-        "total": total,
-        "highs": [summary["highs"].get(f.pk, 0) for f in factors],
-        "with_profile": summary["with_profile"],
-    }
+    return {"form": form, **filters, **data}
 
 
 def heatmap_xlsx(context: dict[str, Any]) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from .exports import XLSX_TYPE, heatmap_xlsx_bytes
 
-    from network_portal.ui.spreadsheets import workbook_text_only
-
-    fills = {
-        "high": PatternFill("solid", fgColor="F1AEB5"),
-        "medium": PatternFill("solid", fgColor="FFDA6A"),
-        "low": PatternFill("solid", fgColor="A3CFBB"),
-    }
-    level_labels = dict(Level.choices)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Risk profiles")[:31]
-    title = _("Risk profiles of schools: %(m)s") % {"m": context["municipality"]}
-    if context["cycle"]:
-        title = f"{title} — {context['cycle']}"
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=13)
-    header = [_("School"), _("Category"), _("Profile date")] + [
-        f"{f.code}. {f.short_name}" for f in context["factors"]
-    ]
-    ws.append(header)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in context["rows"]:
-        profile = row["profile"]
-        values = [
-            str(row["school"]),
-            str(row["category"]),
-            date_format(timezone.localtime(profile.computed_at), "d.m.Y") if profile else "",
-        ]
-        for level in row["cells"]:
-            values.append(
-                f"{level_labels[level.level]} ({level.score:.0f} %)".replace(".", ",")
-                if level
-                else "—"
-            )
-        ws.append(values)
-        for level, cell in zip(row["cells"], ws[ws.max_row][3:], strict=False):
-            if level:
-                cell.fill = fills[level.level]
-    ws.column_dimensions["A"].width = 40
-    ws.column_dimensions["B"].width = 28
-    ws.column_dimensions["C"].width = 14
-    for index in range(len(context["factors"])):
-        ws.column_dimensions[chr(ord("D") + index)].width = 18
-    ws.freeze_panes = "B3"
-    buffer = io.BytesIO()
-    workbook_text_only(wb)
-    wb.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(heatmap_xlsx_bytes(context), content_type=XLSX_TYPE)
     response["Content-Disposition"] = 'attachment; filename="risk-heatmap.xlsx"'
     return response
 

@@ -104,6 +104,94 @@ def heatmap_summary(*, organisations, cycle: Cycle | None = None) -> dict[str, A
     return {"with_profile": profiles.count(), "highs": highs}
 
 
+def _heatmap_schools(*, municipality: Municipality | int, category: str = "") -> QuerySet:
+    """The heatmap's schools, by name, each with its current ``category`` annotated."""
+    from schools.models import CategoryAssignment
+
+    current_category = (
+        CategoryAssignment.objects.filter(organisation=OuterRef("pk"), is_current=True)
+        .order_by("-year", "-created_at")
+        .values("category")[:1]
+    )
+    schools = (
+        Organisation.objects.schools()
+        .filter(municipality=municipality, is_active=True)
+        .annotate(category=Subquery(current_category))
+        .order_by("short_name", "pk")
+    )
+    if category:
+        schools = schools.filter(category=category)
+    return schools
+
+
+def heatmap_data(
+    *,
+    municipality: Municipality,
+    cycle: Cycle | None = None,
+    category: str = "",
+    page_number: Any = None,
+    per_page: int | None = None,
+) -> dict[str, Any]:
+    """The heatmap's rows and the counts under it — the one builder behind the page (a page of
+    ``per_page`` schools; the counts over every page, in the database) and the XLSX export
+    (``per_page=None``: every school, counted from the rows themselves).
+
+    Each row: the school (with its current ``category`` annotated), the category's label, the
+    newest profile (of the cycle, if given) and its levels in factor order (``None`` for a
+    factor without a level)."""
+    from django.core.paginator import Paginator
+
+    from schools.models import Category
+
+    schools = _heatmap_schools(municipality=municipality, category=category)
+    factor_list = factors()
+    if per_page:  # a page of rows; the counts below the table are over every school
+        page = Paginator(schools, per_page).get_page(page_number)
+        summary = heatmap_summary(organisations=schools, cycle=cycle)
+        schools, total = [*page], page.paginator.count
+    else:  # the XLSX export: every school
+        page, schools = None, list(schools)
+        total = len(schools)
+    if cycle:
+        profiles = cycle_profiles(cycle=cycle, organisations=schools)
+    else:
+        profiles = latest_profiles(organisations=schools, explanations=False)
+    labels = dict(Category.choices)
+    rows = []
+    for school in schools:
+        profile = profiles.get(school.pk)
+        levels = {lv.factor.code: lv for lv in profile.levels.all()} if profile else {}
+        rows.append(
+            {
+                "school": school,
+                "category": labels.get(school.category, ""),
+                "profile": profile,
+                "cells": [levels.get(f.code) for f in factor_list],
+            }
+        )
+    if not per_page:
+        summary = {
+            "with_profile": sum(1 for r in rows if r["profile"]),
+            "highs": {
+                f.pk: sum(1 for r in rows if r["cells"][i] and r["cells"][i].level == Level.HIGH)
+                for i, f in enumerate(factor_list)
+            },
+        }
+    return {
+        "factors": factor_list,
+        "rows": rows,
+        "page": page,
+        "total": total,
+        "highs": [summary["highs"].get(f.pk, 0) for f in factor_list],
+        "with_profile": summary["with_profile"],
+    }
+
+
+def heatmap_school_count(*, municipality: Municipality | int, category: str = "") -> int:
+    """How many schools the heatmap of these filters lists (its XLSX export's rows)."""
+    return _heatmap_schools(municipality=municipality, category=category).count()
+
+
 def cycle_profiles(
     *, cycle: Cycle, organisations: Iterable[Organisation | int]
 ) -> dict[int, RiskProfile]:

@@ -23,7 +23,7 @@ from network_portal.accounts.models import Role, User
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Municipality
 
-from . import pages, selectors, services
+from . import exports, pages, selectors, services
 from .forms import (
     CycleEditForm,
     CycleForm,
@@ -193,8 +193,13 @@ def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def heatmap(request: HttpRequest) -> HttpResponse:
     form = HeatmapFilterForm(request.GET or None, municipalities=_municipalities(request))
     if request.GET.get("format") == "xlsx":
+        filters = pages.heatmap_filters(form)
+        if exports.in_background(**filters):  # a big municipality: a job, its status shown
+            job = exports.export_request(user=request.user, **filters)
+            return redirect(exports.export_page_url(job))
         return pages.heatmap_xlsx(pages.heatmap_context(request, form, paginate=False))
     context = pages.heatmap_context(request, form)
+    context["export_job"] = exports.export_job_for(request.user, request.GET.get("export"))
     return render(request, "diagnostics/heatmap.html", context)
 
 
