@@ -80,6 +80,10 @@ class Thresholds:
     shnsu_ovz_share: float = 17.0
     shnsu_non_native_share: float = 25.0
     shnsu_factors_min: int = 1
+    shnsu_village: bool = False
+    shnsu_settlement_population_max: int | None = None
+    shnsu_special_school: bool = False
+    max_students_per_teacher: float | None = None
     leader_max_share_below: float = 3.0
     leader_share_4_5_min: float | None = None
     leader_years: int = 3
@@ -161,6 +165,18 @@ class ContextFact:
     stable_internet: bool | None = None
     computers_per_student: float | None = None
     teacher_vacancies: int | None = None
+    teachers: int | None = None
+    settlement_type: str = ""
+    settlement_size: int | None = None
+    is_boarding: bool | None = None
+    is_correctional: bool | None = None
+    is_evening: bool | None = None
+
+    @property
+    def students_per_teacher(self) -> float | None:
+        if not self.students or not self.teachers:
+            return None
+        return self.students / self.teachers
 
 
 @dataclass
@@ -367,11 +383,25 @@ def context_factors(context: ContextFact | None, t: Thresholds) -> list[str]:
             f"компьютеров на одного обучающегося {fmt(context.computers_per_student, 2)} "
             f"(меньше {num(t.min_computers_per_student)})"
         )
+    shortage = []
     if (
         context.teacher_vacancies is not None
         and context.teacher_vacancies >= t.teacher_vacancies_min
     ):
-        factors.append(f"дефицит педагогических кадров: вакансий {context.teacher_vacancies}")
+        shortage.append(f"вакансий {context.teacher_vacancies}")
+    ratio = context.students_per_teacher
+    if (
+        t.max_students_per_teacher is not None
+        and ratio is not None
+        and ratio > t.max_students_per_teacher
+    ):
+        shortage.append(
+            f"{fmt(ratio)} обучающихся на одного педагога "
+            f"(больше {num(t.max_students_per_teacher)})"
+        )
+    if shortage:
+        # One factor however it shows (seed 001 counts «дефицит кадров» once).
+        factors.append("дефицит педагогических кадров: " + ", ".join(shortage))
     return factors
 
 
@@ -406,6 +436,29 @@ def rule_shnsu(context: ContextFact | None, t: Thresholds) -> list[dict]:
             f"доля детей-инофонов {fmt(context.share_non_native)} % "
             f"(порог {num(t.shnsu_non_native_share)} %)"
         )
+    if t.shnsu_village and context.settlement_type == "village":
+        factors.append("сельская школа")
+    if (
+        t.shnsu_settlement_population_max is not None
+        and context.settlement_size is not None
+        and context.settlement_size <= t.shnsu_settlement_population_max
+    ):
+        factors.append(
+            f"населённый пункт {context.settlement_size} жит. "
+            f"(не более {t.shnsu_settlement_population_max})"
+        )
+    if t.shnsu_special_school:
+        kinds = [
+            name
+            for flag, name in (
+                (context.is_boarding, "школа-интернат"),
+                (context.is_correctional, "коррекционная школа"),
+                (context.is_evening, "вечерняя школа"),
+            )
+            if flag
+        ]
+        if kinds:
+            factors.append(", ".join(kinds))
     if len(factors) < t.shnsu_factors_min:
         return []
     return [{"rule": SHNSU, "text": "сложный социальный контекст: " + "; ".join(factors)}]
@@ -608,15 +661,21 @@ def rules_description(t: Thresholds) -> list[str]:
         f"ШНОР — школа, у которой не менее {t.shnor_subjects_min} из учитываемых клеток "
         f"с не менее {min_p} {plural(min_p, 'участником', 'участниками', 'участниками')} "
         f"имеют долю отметок {two} не менее {num(t.shnor_share_below)} %, {years}.",
-        f"ШНСУ — школа, где выполнено не менее {t.shnsu_factors_min} из условий: доля "
-        f"обучающихся с ОВЗ не менее {num(t.shnsu_ovz_share)} %, доля детей-инофонов не "
-        f"менее {num(t.shnsu_non_native_share)} %.",
+        f"ШНСУ — школа, где выполнено не менее {t.shnsu_factors_min} из условий: "
+        + "; ".join(_shnsu_conditions(t))
+        + ".",
         f"Зона риска — средний балл по учитываемому предмету снизился не менее чем на "
         f"{num(t.risk_decline_percent)} % между первым и последним годом из последних "
         f"{t.window_years}, или выполнено не менее {t.risk_context_factors_min} из условий: "
         f"нет устойчивого доступа к интернету; компьютеров на обучающегося меньше "
-        f"{num(t.min_computers_per_student)}; вакансий педагогов не менее "
-        f"{t.teacher_vacancies_min}.",
+        f"{num(t.min_computers_per_student)}; дефицит педагогических кадров — вакансий "
+        f"педагогов не менее {t.teacher_vacancies_min}"
+        + (
+            f" или больше {num(t.max_students_per_teacher)} обучающихся на одного педагога"
+            if t.max_students_per_teacher is not None
+            else ""
+        )
+        + ".",
     ]
     period = (
         "в последнем году" if t.leader_years == 1 else f"в каждом из последних {t.leader_years} лет"
@@ -641,6 +700,20 @@ def rules_description(t: Thresholds) -> list[str]:
         "«не менее» (≥) без округления: 3 из 10 — это 30 %."
     )
     return text
+
+
+def _shnsu_conditions(t: Thresholds) -> list[str]:
+    conditions = [
+        f"доля обучающихся с ОВЗ не менее {num(t.shnsu_ovz_share)} %",
+        f"доля детей-инофонов не менее {num(t.shnsu_non_native_share)} %",
+    ]
+    if t.shnsu_village:
+        conditions.append("сельская школа")
+    if t.shnsu_settlement_population_max is not None:
+        conditions.append(f"населённый пункт не более {t.shnsu_settlement_population_max} жителей")
+    if t.shnsu_special_school:
+        conditions.append("школа-интернат, коррекционная или вечерняя школа")
+    return conditions
 
 
 # --- Cells for the matcher (partnerships.matching): weak at a school, strong at a leader ------

@@ -516,7 +516,36 @@ class CategoryRules(models.Model):
     shnsu_factors_min = models.PositiveSmallIntegerField(
         _("ШНСУ: social factors at least"),
         default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(2)],
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    # Optional ШНСУ factors from the ФИС ОКО context questionnaire: off unless the region's
+    # published rule names them.
+    shnsu_village = models.BooleanField(
+        _("ШНСУ: a village school is a social factor"),
+        default=False,
+        help_text=_("From the settlement type of the context questionnaire."),
+    )
+    shnsu_settlement_population_max = models.PositiveIntegerField(
+        _("ШНСУ: a settlement of at most this many inhabitants is a social factor"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: not a criterion."),
+    )
+    shnsu_special_school = models.BooleanField(
+        _("ШНСУ: a boarding, correctional or evening school is a social factor"),
+        default=False,
+    )
+    max_students_per_teacher = models.DecimalField(
+        _("teacher shortage: more students per teacher than"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Empty: not a criterion. From the numbers of pupils and teachers of the context "
+            "questionnaire; counts as the same factor as vacancies."
+        ),
     )
     leader_max_share_below = models.DecimalField(
         _("leader: share of «2» (ОГЭ, ЕГЭ: below the threshold) at most, %"),

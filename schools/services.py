@@ -579,6 +579,12 @@ def _recompute_chunk(
                 c.stable_internet,
                 float(c.computers_per_student) if c.computers_per_student is not None else None,
                 c.teacher_vacancies,
+                teachers=c.teachers,
+                settlement_type=c.settlement_type,
+                settlement_size=c.settlement_size,
+                is_boarding=c.is_boarding,
+                is_correctional=c.is_correctional,
+                is_evening=c.is_evening,
             )
         )
     current = {

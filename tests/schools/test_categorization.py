@@ -14,6 +14,8 @@ from schools.categorization import (
     categorize,
     context_factors,
     fmt,
+    rule_shnsu,
+    rules_description,
 )
 
 T = Thresholds()
@@ -168,3 +170,68 @@ def test_no_data_in_the_counted_cells_is_said_plainly():
         "категории ШНОР и школа-лидер по результатам не определить: нет результатов в "
         "учитываемых клетках (ОГЭ, ЕГЭ × математика, русский язык) за 2019–2021"
     ]
+
+
+# --- optional questionnaire factors (issue 14: the ФИС ОКО context questionnaire) ------------
+
+
+def test_questionnaire_factors_are_off_unless_the_rules_name_them():
+    village = ContextFact(
+        2026,
+        settlement_type="village",
+        settlement_size=300,
+        is_boarding=True,
+        students=400,
+        teachers=10,
+    )
+    assert rule_shnsu(village, T) == []
+    assert context_factors(village, T) == []
+
+
+def test_village_small_settlement_and_special_school_are_shnsu_factors_when_chosen():
+    rules = replace(
+        T,
+        shnsu_village=True,
+        shnsu_settlement_population_max=500,
+        shnsu_special_school=True,
+        shnsu_factors_min=3,
+    )
+    village = ContextFact(
+        2026, settlement_type="village", settlement_size=300, is_boarding=True, is_evening=True
+    )
+    [reason] = rule_shnsu(village, rules)
+    assert reason["text"] == (
+        "сложный социальный контекст: сельская школа; населённый пункт 300 жит. (не более 500); "
+        "школа-интернат, вечерняя школа"
+    )
+    # A town of 30,000 with a correctional school: one factor of the three needed.
+    town = ContextFact(2026, settlement_type="town", settlement_size=30000, is_correctional=True)
+    assert rule_shnsu(town, rules) == []
+    assert rule_shnsu(town, replace(rules, shnsu_factors_min=1))[0]["text"].endswith(
+        "коррекционная школа"
+    )
+    # Unknown size is not «small».
+    assert rule_shnsu(ContextFact(2026), replace(rules, shnsu_factors_min=1)) == []
+
+
+def test_pupils_per_teacher_is_the_teacher_shortage_factor_counted_once():
+    rules = replace(T, max_students_per_teacher=20.0)
+    crowded = ContextFact(2026, students=450, teachers=18, stable_internet=False)
+    assert context_factors(crowded, rules) == [
+        "нет устойчивого доступа к интернету",
+        "дефицит педагогических кадров: 25 обучающихся на одного педагога (больше 20)",
+    ]
+    assert categorize(year=2026, results=[], contexts=[crowded], thresholds=rules).category == RISK
+    both = ContextFact(2026, students=450, teachers=18, teacher_vacancies=2)
+    [factor] = context_factors(both, rules)
+    assert factor.startswith("дефицит педагогических кадров: вакансий 2, 25 ")
+    assert context_factors(ContextFact(2026, students=450, teachers=30), rules) == []
+    assert context_factors(ContextFact(2026, students=450), rules) == []
+
+
+def test_rules_in_words_name_the_chosen_questionnaire_factors():
+    words = " ".join(
+        rules_description(replace(T, shnsu_village=True, max_students_per_teacher=20.0))
+    )
+    assert "сельская школа" in words and "больше 20 обучающихся на одного педагога" in words
+    assert "сельская школа" not in " ".join(rules_description(T))

@@ -519,3 +519,63 @@ def test_the_context_questionnaire_feeds_the_risk_zone(two_towns, tmp_path):
     assert not CategoryAssignment.objects.filter(
         organisation__login="sch290002", category=Category.RISK
     ).exists()
+
+
+def test_the_questionnaire_feeds_shnsu_when_the_region_rule_names_it(two_towns, tmp_path):
+    """Issue 14: settlement type and size, boarding/correctional/evening and pupils per teacher
+    from the ФИС ОКО questionnaire reach the categories — through a rules file a region
+    publishes, and only when it names them (the defaults leave them out)."""
+    import json
+
+    from schools.models import Category, CategoryAssignment
+    from schools.services import categories_recompute
+
+    path = tmp_path / "schools.csv"
+    path.write_text(
+        "Логин ФИС ОКО;Наименование ОО;Муниципалитет;Количество обучающихся;"
+        "Количество педагогических работников;Тип населенного пункта;"
+        "Численность населения населенного пункта;Школа-интернат;"
+        "Компьютеров для обучающихся;Компьютеров с доступом в интернет\n"
+        "sch290001;МБОУ «Лесная ООШ»;Лесной район;450;15;село;420;да;60;0\n"
+        "sch290002;МБОУ «Речная СОШ»;Лесной район;450;30;город;52000;нет;60;60\n",
+        encoding="utf-8",
+    )
+    _call("import_schools", str(path), region="Северная область", year=2024)
+    context = SchoolContext.objects.get(organisation__login="sch290001", year=2024)
+    assert context.settlement_type == "village" and context.settlement_size == 420
+    assert context.is_boarding is True and context.teachers == 15
+
+    def category(login):
+        return CategoryAssignment.objects.get(organisation__login=login, is_current=True)
+
+    categories_recompute(region_id=two_towns["region"].pk)
+    assert category("sch290001").category != Category.SHNSU  # not in the default rule
+
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        json.dumps(
+            {
+                "format": "network-portal/category-rules",
+                "version": 1,
+                "rules": {
+                    "shnsu_village": True,
+                    "shnsu_settlement_population_max": 1000,
+                    "shnsu_special_school": True,
+                    "shnsu_factors_min": 2,
+                    "max_students_per_teacher": "20",
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    _call("category_rules", "--region", "Северная область", "--load", str(rules))
+    categories_recompute(region_id=two_towns["region"].pk)
+    village = category("sch290001")
+    assert village.category == Category.SHNSU
+    reasons = " ".join(r["text"] for r in village.reasons)
+    assert "сельская школа; населённый пункт 420 жит. (не более 1000); школа-интернат" in reasons
+    # The risk zone's reasons stay as «также»: no internet and 30 pupils per teacher.
+    assert "30 обучающихся на одного педагога (больше 20)" in reasons
+    assert category("sch290002").category not in (Category.SHNSU, Category.RISK)
+    out = _call("category_rules", "--region", "Северная область", "--describe")
+    assert "сельская школа" in out and "населённый пункт не более 1000 жителей" in out
