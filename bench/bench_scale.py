@@ -122,7 +122,7 @@ def measure(repeat: int, *, fresh: bool = False) -> dict:
     # The XLSX of every school: above exports.INLINE_MAX_SCHOOLS the request only queues a
     # document job (timed with the queue stubbed out, so the eager Celery of the bench does
     # not build it inside the request) and the worker builds it (timed apart).
-    from diagnostics import exports
+    from diagnostics import heatmap_export as exports
     from network_portal.documents import services as documents
     from schools.models import Municipality
 

@@ -121,14 +121,14 @@ def run(*, seed: int, schools: int, municipalities: int, requests: int) -> dict:
         for pk in rng.sample(summary.school_ids, min(requests, len(summary.school_ids)))
     ]
     figures["card"] = _measure(client, card_urls)
-    # The card without the sections other apps register (schools/card.py): the registry's part.
-    from schools import card
+    # The card without the sections other apps register (the schools.card slot): its own part.
+    from network_portal.ui import slots
 
-    saved, card._SECTIONS = card._SECTIONS, {}
+    saved, slots._CONTRIBUTIONS["schools.card"] = slots._CONTRIBUTIONS["schools.card"], {}
     try:
         figures["card_own"] = _measure(client, card_urls)
     finally:
-        card._SECTIONS = saved
+        slots._CONTRIBUTIONS["schools.card"] = saved
     from django.db.models import Count
 
     from schools.models import CategoryAssignment

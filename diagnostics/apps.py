@@ -7,38 +7,41 @@ class DiagnosticsConfig(AppConfig):
     verbose_name = _("Diagnostics")
 
     def ready(self) -> None:
+        from network_portal.access.policy import scope_for
         from network_portal.accounts.models import Role
-        from network_portal.ui.dashboard import Panel, register_panel
-        from schools.card import CardSection, register_section
+        from network_portal.ui import slots
 
-        from . import card, exports
+        from . import card, heatmap_export
 
-        exports.register_kinds()
+        heatmap_export.register_kinds()
 
-        register_section(
-            CardSection(
+        slots.register(
+            "schools.card",
+            slots.Contribution(
                 key="diagnostics_profile",
                 title=_("Risk profile"),
                 template="diagnostics/_card_profile.html",
                 context=card.profile_section,
                 order=20,
-            )
+            ),
         )
-        register_section(
-            CardSection(
+        slots.register(
+            "schools.card",
+            slots.Contribution(
                 key="diagnostics_stages",
                 title=_("Transformation path"),
                 template="diagnostics/_card_stages.html",
                 context=card.stages_section,
                 order=30,
-            )
+            ),
         )
-        register_panel(
-            Panel(
+        slots.register(
+            "home",
+            slots.Contribution(
                 key="diagnostics",
                 roles=(Role.METHODOLOGIST, Role.COORDINATOR, Role.DIRECTOR, Role.TEACHER),
                 template="diagnostics/_panel.html",
-                context=card.home_panel,
+                context=lambda request, user: card.home_panel(user, scope_for(user)),
                 order=30,
-            )
+            ),
         )

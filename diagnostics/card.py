@@ -13,7 +13,6 @@ from schools.models import Organisation
 
 from . import selectors, services
 from .models import CycleStatus, FactorLevel, QuestionnaireStatus, RiskProfile, TeacherSurvey
-from .pages import can_set_stage
 
 _LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -53,7 +52,7 @@ def stages_section(request: HttpRequest, organisation: Organisation) -> dict[str
     if not organisation.is_school:
         return None
     records = selectors.stage_timeline(organisation=organisation)
-    can_set = can_set_stage(request.user, organisation)
+    can_set = selectors.stage_permissions(user=request.user, school=organisation).can_record
     if not records and not can_set:
         return None
     return {"records": records, "school": organisation, "can_set_stage": can_set}
@@ -62,7 +61,6 @@ def stages_section(request: HttpRequest, organisation: Organisation) -> dict[str
 def home_panel(user, scope: Scope) -> dict[str, Any] | None:
     """What is waiting in diagnostics: questionnaires to fill in, surveys to answer, open
     cycles with their completion. ``None`` (no panel) when nothing is waiting."""
-    from django.db.models import Count, Q
     from django.utils import timezone
 
     today = timezone.localdate()
@@ -86,16 +84,8 @@ def home_panel(user, scope: Scope) -> dict[str, Any] | None:
     cycles = []
     if scope.has_role(Role.METHODOLOGIST, Role.COORDINATOR):
         cycles = list(
-            selectors.cycle_list_for_user(user=user)
+            selectors.with_completion(selectors.cycle_list_for_user(user=user))
             .filter(status=CycleStatus.OPEN)
-            .annotate(
-                total=Count("questionnaires", distinct=True),
-                submitted=Count(
-                    "questionnaires",
-                    filter=Q(questionnaires__status=QuestionnaireStatus.SUBMITTED),
-                    distinct=True,
-                ),
-            )
             .order_by("closes_on")[:5]
         )
     if not (to_fill or surveys or cycles):

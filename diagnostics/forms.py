@@ -51,8 +51,11 @@ class QuestionnaireForm(forms.Form):
             if name.startswith("q_") and value not in (None, "")
         }
 
-    def groups(self) -> list[dict]:
-        """Bound fields grouped by factor code, in the instrument's order."""
+    def groups(self, *, computed=None, missing=None) -> list[dict]:
+        """Bound fields grouped by factor, in the instrument's order, each group with its
+        ``computed`` indicators, its ``missing`` required ones (both by factor code) and how
+        many of its questions are ``answered``."""
+        computed, missing = computed or {}, missing or {}
         by_factor: dict[int, list] = {}
         indicators = {}
         for indicator in self.spec.indicators:
@@ -64,13 +67,25 @@ class QuestionnaireForm(forms.Form):
             {
                 "factor": factor,
                 "fields": [
-                    {"field": f, "indicator": indicators[f.name]}
-                    for f in by_factor.get(factor.code, [])
+                    {"field": f, "indicator": indicators[f.name]} for f in by_factor[factor.code]
                 ],
+                "computed": computed.get(factor.code, []),
+                "missing": missing.get(factor.code, []),
+                "answered": sum(1 for f in by_factor[factor.code] if f.value() not in (None, "")),
             }
             for factor in self.spec.factors
             if by_factor.get(factor.code)
         ]
+
+    def read_only(self) -> QuestionnaireForm:
+        """The same answers, read-only (the cycle closed meanwhile): shown, not lost."""
+        # a disabled field shows its initial value, so the typed answers become the initial ones
+        initial = {name: self.data.get(name) for name in self.fields}
+        copy = QuestionnaireForm(self.data, spec=self.spec, disabled=True, initial=initial)
+        copy.is_valid()
+        for error in self.non_field_errors():
+            copy.add_error(None, error)
+        return copy
 
 
 class CycleForm(forms.Form):

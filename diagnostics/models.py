@@ -405,10 +405,6 @@ class Questionnaire(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation} — {self.cycle}"
 
-    @property
-    def is_submitted(self) -> bool:
-        return self.status == QuestionnaireStatus.SUBMITTED
-
 
 class Answer(models.Model):
     questionnaire = models.ForeignKey(

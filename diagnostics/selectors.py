@@ -8,16 +8,22 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from network_portal.access.policy import municipality_q, organisation_q, scope_for
 from network_portal.accounts.models import Role
-from schools.models import Municipality, Organisation, Region
+from schools.models import Category, CategoryAssignment, Municipality, Organisation, Region
+from schools.selectors import organisation_allowed
 
+from . import scoring
 from .models import (
     Cycle,
     FactorLevel,
@@ -25,6 +31,7 @@ from .models import (
     Instrument,
     Level,
     Questionnaire,
+    QuestionnaireStatus,
     RiskFactor,
     RiskProfile,
     StageRecord,
@@ -104,92 +111,18 @@ def heatmap_summary(*, organisations, cycle: Cycle | None = None) -> dict[str, A
     return {"with_profile": profiles.count(), "highs": highs}
 
 
-def _heatmap_schools(*, municipality: Municipality | int, category: str = "") -> QuerySet:
-    """The heatmap's schools, by name, each with its current ``category`` annotated."""
-    from schools.models import CategoryAssignment
-
-    current_category = (
-        CategoryAssignment.objects.filter(organisation=OuterRef("pk"), is_current=True)
-        .order_by("-year", "-created_at")
-        .values("category")[:1]
-    )
-    schools = (
-        Organisation.objects.schools()
-        .filter(municipality=municipality, is_active=True)
-        .annotate(category=Subquery(current_category))
-        .order_by("short_name", "pk")
-    )
-    if category:
-        schools = schools.filter(category=category)
-    return schools
-
-
-def heatmap_data(
-    *,
-    municipality: Municipality,
-    cycle: Cycle | None = None,
-    category: str = "",
-    page_number: Any = None,
-    per_page: int | None = None,
-) -> dict[str, Any]:
-    """The heatmap's rows and the counts under it — the one builder behind the page (a page of
-    ``per_page`` schools; the counts over every page, in the database) and the XLSX export
-    (``per_page=None``: every school, counted from the rows themselves).
-
-    Each row: the school (with its current ``category`` annotated), the category's label, the
-    newest profile (of the cycle, if given) and its levels in factor order (``None`` for a
-    factor without a level)."""
-    from django.core.paginator import Paginator
-
-    from schools.models import Category
-
-    schools = _heatmap_schools(municipality=municipality, category=category)
-    factor_list = factors()
-    if per_page:  # a page of rows; the counts below the table are over every school
-        page = Paginator(schools, per_page).get_page(page_number)
-        summary = heatmap_summary(organisations=schools, cycle=cycle)
-        schools, total = [*page], page.paginator.count
-    else:  # the XLSX export: every school
-        page, schools = None, list(schools)
-        total = len(schools)
-    if cycle:
-        profiles = cycle_profiles(cycle=cycle, organisations=schools)
-    else:
-        profiles = latest_profiles(organisations=schools, explanations=False)
-    labels = dict(Category.choices)
-    rows = []
-    for school in schools:
-        profile = profiles.get(school.pk)
-        levels = {lv.factor.code: lv for lv in profile.levels.all()} if profile else {}
-        rows.append(
-            {
-                "school": school,
-                "category": labels.get(school.category, ""),
-                "profile": profile,
-                "cells": [levels.get(f.code) for f in factor_list],
-            }
-        )
-    if not per_page:
-        summary = {
-            "with_profile": sum(1 for r in rows if r["profile"]),
-            "highs": {
-                f.pk: sum(1 for r in rows if r["cells"][i] and r["cells"][i].level == Level.HIGH)
-                for i, f in enumerate(factor_list)
-            },
-        }
-    return {
-        "factors": factor_list,
-        "rows": rows,
-        "page": page,
-        "total": total,
-        "highs": [summary["highs"].get(f.pk, 0) for f in factor_list],
-        "with_profile": summary["with_profile"],
-    }
-
-
 def heatmap_school_count(*, municipality: Municipality | int, category: str = "") -> int:
-    """How many schools the heatmap of these filters lists (its XLSX export's rows)."""
-    return _heatmap_schools(municipality=municipality, category=category).count()
+    """How many schools the heatmap of these filters lists (the rows of its XLSX export): the
+    schools of :func:`heatmap_data`, counted in the database."""
+    schools = Organisation.objects.schools().filter(municipality=municipality, is_active=True)
+    if category:
+        current_category = (
+            CategoryAssignment.objects.filter(organisation=OuterRef("pk"), is_current=True)
+            .order_by("-year", "-created_at")
+            .values("category")[:1]
+        )
+        schools = schools.annotate(category=Subquery(current_category)).filter(category=category)
+    return schools.count()
 
 
 def cycle_profiles(
@@ -530,7 +463,32 @@ def questionnaire_list_for_user(*, user) -> QuerySet[Questionnaire]:
     )
 
 
-def questionnaire_progress(*, cycle: Cycle) -> list[Questionnaire]:
+def with_completion(cycles: QuerySet[Cycle]) -> QuerySet[Cycle]:
+    """Cycles annotated with ``total`` questionnaires and how many are ``submitted``."""
+    return cycles.annotate(
+        total=Count("questionnaires", distinct=True),
+        submitted=Count(
+            "questionnaires",
+            filter=Q(questionnaires__status=QuestionnaireStatus.SUBMITTED),
+            distinct=True,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class QuestionnaireProgress:
+    """One school's questionnaire in a cycle and how far it is answered."""
+
+    questionnaire: Questionnaire
+    answered: int
+    questions: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.questions) if self.questions else 0
+
+
+def questionnaire_progress(*, cycle: Cycle) -> list[QuestionnaireProgress]:
     """The cycle's questionnaires with ``answered`` and ``questions`` counts (two queries)."""
     questionnaires = list(
         cycle.questionnaires.select_related("organisation", "submitted_by", "profile")
@@ -545,29 +503,26 @@ def questionnaire_progress(*, cycle: Cycle) -> list[Questionnaire]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for q in questionnaires:
-        q.questions = totals.get(q.instrument_id, 0)
-        q.percent = round(100 * q.answered / q.questions) if q.questions else 0
-    return questionnaires
+    return [
+        QuestionnaireProgress(
+            questionnaire=q, answered=q.answered, questions=totals.get(q.instrument_id, 0)
+        )
+        for q in questionnaires
+    ]
 
 
-def can_fill(*, user, questionnaire: Questionnaire) -> bool:
-    """The director of the school, or a member of its self-diagnosis team named by the director."""
-    scope = scope_for(user)
-    if questionnaire.organisation_id in scope.organisation_ids(Role.DIRECTOR):
-        return True
-    return TeamMember.objects.filter(
-        organisation_id=questionnaire.organisation_id, user_id=user.pk
-    ).exists()
+def _fillable_organisation_ids(*, user) -> set[int]:
+    """Schools whose questionnaires the user fills in: those she directs, and those whose
+    director named her to the self-diagnosis team."""
+    ids = set(scope_for(user).organisation_ids(Role.DIRECTOR))
+    ids |= set(TeamMember.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True))
+    return ids
 
 
 def questionnaires_to_fill_for(*, user) -> list[Questionnaire]:
     """Open questionnaires the user may fill in (director or team member), newest first."""
-    scope = scope_for(user)
-    ids = set(scope.organisation_ids(Role.DIRECTOR))
-    ids |= set(TeamMember.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True))
     return list(
-        Questionnaire.objects.filter(organisation_id__in=ids)
+        Questionnaire.objects.filter(organisation_id__in=_fillable_organisation_ids(user=user))
         .select_related("cycle", "organisation")
         .annotate(answered=Count("answers"))
         .order_by("-cycle__opens_on", "organisation__short_name")
@@ -607,3 +562,429 @@ def stage_timeline(*, organisation: Organisation) -> list[StageRecord]:
         .select_related("set_by")
         .order_by("reached_on", "stage", "pk")
     )
+
+
+# --- Permissions: the only place a write rule of diagnostics lives ------------------------------
+
+
+@dataclass(frozen=True)
+class CyclePermissions:
+    """What a user may do with one cycle."""
+
+    can_manage: bool = False  # its methodologist or coordinator: edit, close, return answers
+
+
+def cycle_permissions(*, user, cycle: Cycle) -> CyclePermissions:
+    return CyclePermissions(can_manage=cycles_managed_by(user=user).filter(pk=cycle.pk).exists())
+
+
+@dataclass(frozen=True)
+class QuestionnairePermissions:
+    """What a user may do with one visible questionnaire, and why the cycle refuses answers."""
+
+    can_fill: bool = False  # the school's director or self-diagnosis team: may save
+    can_edit: bool = False  # may fill, and the questionnaire takes answers today
+    can_return: bool = False  # manages the cycle: may return a submission for correction
+    refusal: str | None = None  # why the cycle takes no answers today (``None``: it does)
+
+
+def questionnaire_permissions(*, user, questionnaire: Questionnaire) -> QuestionnairePermissions:
+    from .services import cycle_refusal
+
+    submitted = questionnaire.status == QuestionnaireStatus.SUBMITTED
+    refusal = (
+        None
+        if submitted
+        else cycle_refusal(
+            cycle=questionnaire.cycle, today=timezone.localdate(), status=questionnaire.status
+        )
+    )
+    can_fill = questionnaire.organisation_id in _fillable_organisation_ids(user=user)
+    return QuestionnairePermissions(
+        can_fill=can_fill,
+        can_edit=can_fill and not submitted and refusal is None,
+        can_return=cycle_permissions(user=user, cycle=questionnaire.cycle).can_manage,
+        refusal=refusal,
+    )
+
+
+@dataclass(frozen=True)
+class InstrumentPermissions:
+    can_edit: bool = False  # the coordinator, on the version in force in her region
+
+
+def instrument_permissions(*, user, instrument: Instrument) -> InstrumentPermissions:
+    """Every edit starts from the version in force in the user's region (see
+    :func:`current_instrument`) and makes a new one; only a coordinator edits."""
+    if not scope_for(user).has_role(Role.COORDINATOR):
+        return InstrumentPermissions()
+    current = current_instrument(region_id=region_id_for(user))
+    return InstrumentPermissions(can_edit=current is not None and instrument.pk == current.pk)
+
+
+@dataclass(frozen=True)
+class StagePermissions:
+    can_record: bool = False  # its curator, the municipality's methodologist, the coordinator
+
+
+def stage_permissions(*, user, school: Organisation) -> StagePermissions:
+    """Who records a school's transformation stage (the school's own staff do not)."""
+    return StagePermissions(
+        can_record=organisation_allowed(
+            user=user,
+            organisation=school,
+            roles=(Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR),
+        )
+    )
+
+
+# --- Page data (what a page shows, read in one place; the views render it) -------------------
+
+
+class _Row:
+    """A page row that templates and callers may also read as a mapping (``row["factor"]``)."""
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return getattr(self, name)
+        except AttributeError as error:
+            raise KeyError(name) from error
+
+
+@dataclass(frozen=True)
+class SchoolRisks:
+    school: Organisation
+    profile: RiskProfile | None
+    high: list[FactorLevel]
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    """The diagnostics landing page: what waits for each of the user's roles."""
+
+    is_territory: bool
+    is_coordinator: bool
+    is_director: bool  # the team page is her own school's: an administrator has none
+    to_fill: list[Questionnaire]
+    schools: list[SchoolRisks] = field(default_factory=list)
+    surveys_to_answer: list[TeacherSurvey] = field(default_factory=list)
+    cycles: list[Cycle] = field(default_factory=list)
+    surveys: list[TeacherSurvey] = field(default_factory=list)
+
+
+def index_page(*, user) -> IndexPage:
+    scope = scope_for(user)
+    is_territory = scope.has_role(Role.COORDINATOR, Role.METHODOLOGIST)
+    schools, surveys_to_answer, cycles, surveys = [], [], [], []
+    to_fill = questionnaires_to_fill_for(user=user)
+    own = scope.organisation_ids(Role.DIRECTOR, Role.TEACHER, Role.CURATOR)
+    if own:
+        profiles = latest_profiles(organisations=own, explanations=False)
+        schools = [
+            SchoolRisks(
+                school=school,
+                profile=profiles.get(school.pk),
+                high=[lv for lv in profiles[school.pk].levels.all() if lv.level == Level.HIGH]
+                if school.pk in profiles
+                else [],
+            )
+            for school in Organisation.objects.filter(pk__in=own).order_by("short_name")
+        ]
+    if scope.has_role(Role.TEACHER):
+        today = timezone.localdate()
+        surveys_to_answer = list(
+            TeacherSurvey.objects.filter(
+                schools__in=scope.organisation_ids(Role.TEACHER),
+                opens_on__lte=today,
+                closes_on__gte=today,
+            )
+            .exclude(participations__user_id=user.pk)
+            .distinct()
+        )
+    if is_territory:
+        cycles = list(with_completion(cycle_list_for_user(user=user)).order_by("-opens_on")[:5])
+        surveys = list(survey_list_for_user(user=user)[:5])
+    return IndexPage(
+        is_territory=is_territory,
+        is_coordinator=scope.has_role(Role.COORDINATOR),
+        is_director=bool(scope.organisation_ids(Role.DIRECTOR)),
+        to_fill=to_fill,
+        schools=schools,
+        surveys_to_answer=surveys_to_answer,
+        cycles=cycles,
+        surveys=surveys,
+    )
+
+
+@dataclass(frozen=True)
+class ComputedValue:
+    """An indicator the portal computes from the school's data, as the questionnaire shows it."""
+
+    indicator: scoring.IndicatorSpec
+    value: Decimal | None
+    year: int | None
+    band: Any
+    source: str
+
+
+def questionnaire_computed(
+    *, questionnaire: Questionnaire, spec: scoring.InstrumentSpec
+) -> dict[int, list[ComputedValue]]:
+    """``{factor code: [computed indicator with its value]}`` for the questionnaire's year."""
+    from .services import computed_values_for, school_year_end
+
+    year = school_year_end(questionnaire.cycle.opens_on)
+    values, years = computed_values_for(organisation=questionnaire.organisation, year=year)
+    computed: dict[int, list[ComputedValue]] = {}
+    for indicator in spec.indicators:
+        if not indicator.computed:
+            continue
+        value = values.get(indicator.source)
+        computed.setdefault(indicator.factor_code, []).append(
+            ComputedValue(
+                indicator=indicator,
+                value=value,
+                year=years.get(indicator.source),
+                band=scoring.band_for(indicator, value) if value is not None else None,
+                source=scoring.COMPUTED_SOURCES.get(indicator.source, {}).get("source", ""),
+            )
+        )
+    return computed
+
+
+STATUS_LABELS = {
+    "ok": "",
+    "unanswered": _("no answer (optional question, not counted)"),
+    "no_data": _("no data (not counted)"),
+    "no_band": _("value outside the bands (not counted)"),
+    "zero_weight": _("weight 0 (not counted)"),
+}
+TREND_LABELS = {
+    "improved": _("improved"),
+    "unchanged": _("unchanged"),
+    "worsened": _("worsened"),
+    "unknown": _("no comparison"),
+}
+
+
+def _explained(level: FactorLevel) -> list[dict[str, Any]]:
+    """The level's stored explanation (one mapping per indicator) with labels and numbers."""
+    items = []
+    for item in level.explanation or []:
+        source = scoring.COMPUTED_SOURCES.get(item.get("source") or "", {})
+        items.append(
+            {
+                **item,
+                "source_label": source.get("label", ""),
+                "source_origin": source.get("source", ""),
+                "unit": source.get("unit", ""),
+                "status_label": STATUS_LABELS.get(item.get("status", "ok"), ""),
+                "contribution_value": Decimal(item.get("contribution") or "0"),
+                "value_decimal": Decimal(item["value"]) if item.get("value") else None,
+                "score_decimal": Decimal(item["score"]) if item.get("score") else None,
+                "max_decimal": Decimal(item.get("max_score") or "0"),
+                "weight_decimal": Decimal(item.get("weight") or "0"),
+            }
+        )
+    return items
+
+
+@dataclass(frozen=True)
+class ProfileRow(_Row):
+    factor: RiskFactor
+    level: FactorLevel | None
+    items: list[dict[str, Any]]
+    previous: FactorLevel | None
+    trend: str
+    trend_label: str
+    delta: Decimal | None
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    profile: RiskProfile
+    rows: list[ProfileRow]
+    previous: RiskProfile | None
+    history: list[RiskProfile]
+    counts: dict[str, int]
+
+
+def profile_page(*, profile: RiskProfile) -> ProfilePage:
+    """A profile by factor, explained, and compared with the school's previous one."""
+    levels = {lv.factor.code: lv for lv in profile.levels.all()}
+    previous = previous_profile(profile=profile)
+    before = {lv.factor.code: lv for lv in previous.levels.all()} if previous else {}
+    rows = []
+    for factor in factors():
+        level = levels.get(factor.code)
+        prev = before.get(factor.code)
+        trend = scoring.compare_levels(prev.level if prev else None, level.level if level else None)
+        rows.append(
+            ProfileRow(
+                factor=factor,
+                level=level,
+                items=_explained(level) if level else [],
+                previous=prev,
+                trend=trend,
+                trend_label=TREND_LABELS[trend],
+                delta=(level.score - prev.score) if (level and prev) else None,
+            )
+        )
+    history = list(
+        RiskProfile.objects.filter(organisation_id=profile.organisation_id)
+        .select_related("cycle")
+        .order_by("-computed_at", "-pk")
+    )
+    return ProfilePage(
+        profile=profile,
+        rows=rows,
+        previous=previous,
+        history=history,
+        counts={
+            key: sum(1 for r in rows if r.level and r.level.level == key)
+            for key in ("high", "medium", "low")
+        },
+    )
+
+
+@dataclass(frozen=True)
+class HeatmapRow(_Row):
+    school: Organisation
+    category: str
+    profile: RiskProfile | None
+    cells: list[FactorLevel | None]
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """The schools of a municipality by factor: one page of rows (``page``) or, with
+    ``per_page=None``, every row (the XLSX export); the counts cover every school."""
+
+    municipality: Municipality
+    cycle: Cycle | None
+    category: str
+    factors: list[RiskFactor]
+    rows: list[HeatmapRow]
+    page: Page | None
+    total: int
+    highs: list[int]
+    with_profile: int
+
+
+def heatmap_data(
+    *,
+    municipality: Municipality,
+    cycle: Cycle | None = None,
+    category: str = "",
+    per_page: int | None = None,
+    page_number: Any = None,
+) -> Heatmap:
+    """Each school's newest profile (of the cycle, if given) by factor, filtered by category.
+    A page costs the same whatever the municipality's size."""
+    current_category = (
+        CategoryAssignment.objects.filter(organisation=OuterRef("pk"), is_current=True)
+        .order_by("-year", "-created_at")
+        .values("category")[:1]
+    )
+    schools = (
+        Organisation.objects.schools()
+        .filter(municipality=municipality, is_active=True)
+        .annotate(category=Subquery(current_category))
+        .order_by("short_name", "pk")
+    )
+    if category:
+        schools = schools.filter(category=category)
+    factor_list = factors()
+    page = summary = None
+    if per_page:  # a page of rows; the counts below the table are over every school
+        page = Paginator(schools, per_page).get_page(page_number)
+        summary = heatmap_summary(organisations=schools, cycle=cycle)
+        school_list, total = [*page], page.paginator.count
+    else:  # every school
+        school_list = list(schools)
+        total = len(school_list)
+    if cycle:
+        profiles = cycle_profiles(cycle=cycle, organisations=school_list)
+    else:
+        profiles = latest_profiles(organisations=school_list, explanations=False)
+    labels = dict(Category.choices)
+    rows = []
+    for school in school_list:
+        profile = profiles.get(school.pk)
+        levels = {lv.factor.code: lv for lv in profile.levels.all()} if profile else {}
+        rows.append(
+            HeatmapRow(
+                school=school,
+                category=labels.get(school.category, ""),
+                profile=profile,
+                cells=[levels.get(f.code) for f in factor_list],
+            )
+        )
+    if summary is None:
+        summary = {
+            "with_profile": sum(1 for r in rows if r.profile),
+            "highs": {
+                f.pk: sum(1 for r in rows if r.cells[i] and r.cells[i].level == Level.HIGH)
+                for i, f in enumerate(factor_list)
+            },
+        }
+    return Heatmap(
+        municipality=municipality,
+        cycle=cycle,
+        category=category,
+        factors=factor_list,
+        rows=rows,
+        page=page,
+        total=total,
+        highs=[summary["highs"].get(f.pk, 0) for f in factor_list],
+        with_profile=summary["with_profile"],
+    )
+
+
+@dataclass(frozen=True)
+class FactorContent:
+    factor: RiskFactor
+    rule: Any
+    indicators: list[Indicator]
+
+
+@dataclass(frozen=True)
+class InstrumentPage:
+    instrument: Instrument
+    current: Instrument | None
+    factors: list[FactorContent]
+    versions: QuerySet[Instrument]
+    sources: dict[str, dict[str, str]]
+    can_edit: bool
+
+
+def instrument_page(*, user, instrument: Instrument) -> InstrumentPage:
+    """An instrument version by factor (rule and indicators) and the versions the user reads."""
+    instrument = instrument_with_content(instrument=instrument)
+    rules = {r.factor.code: r for r in instrument.rules.all()}
+    indicators: dict[int, list[Indicator]] = {}
+    for indicator in instrument.indicators.all():
+        indicators.setdefault(indicator.factor.code, []).append(indicator)
+    region_id = region_id_for(user)
+    versions = (
+        Instrument.objects.filter(Q(region__isnull=True) | Q(region_id=region_id))
+        .annotate(profiles_count=Count("profiles"))
+        .select_related("created_by", "region")
+    )
+    return InstrumentPage(
+        instrument=instrument,
+        current=current_instrument(region_id=region_id),
+        factors=[
+            FactorContent(factor=f, rule=rules.get(f.code), indicators=indicators.get(f.code, []))
+            for f in factors()
+        ],
+        versions=versions,
+        sources=scoring.COMPUTED_SOURCES,
+        can_edit=instrument_permissions(user=user, instrument=instrument).can_edit,
+    )
+
+
+def survey_school_for(*, user, survey: TeacherSurvey) -> Organisation | None:
+    """The teacher's school among the survey's schools (``None``: she teaches in none)."""
+    own = scope_for(user).organisation_ids(Role.TEACHER)
+    return survey.schools.filter(pk__in=own).order_by("pk").first()

@@ -4,7 +4,11 @@ selector → render."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,14 +24,17 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role, User
+from network_portal.ui.charts import bar_chart
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Municipality
 
-from . import exports, pages, selectors, services
+from . import exports, heatmap_export, pages, selectors, services
 from .forms import (
     CycleEditForm,
     CycleForm,
     HeatmapFilterForm,
+    IndicatorForm,
+    OptionFormSet,
     QuestionnaireForm,
     ReturnForm,
     RuleForm,
@@ -39,22 +46,32 @@ from .forms import (
 from .models import (
     CycleStatus,
     Instrument,
+    Questionnaire,
+    QuestionnaireStatus,
     RiskFactor,
+    RiskProfile,
     TeacherSurvey,
     TeamMember,
 )
 
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
+LEVEL_COLORS = {"high": "#dc3545", "medium": "#fd7e14", "low": "#198754"}
 
 
 def _municipalities(request: HttpRequest):
     return Municipality.objects.filter(municipality_q(scope_for(request.user))).order_by("name")
 
 
+def _paginated(request: HttpRequest, queryset, name: str) -> dict[str, Any]:
+    page = Paginator(queryset, pages.LIST_PER_PAGE).get_page(request.GET.get("page"))
+    return {name: page.object_list, "page": page}
+
+
 def index(request: HttpRequest) -> HttpResponse:
     """The landing page: what each role does here (director: my questionnaires; methodologist:
     cycles, heatmap, surveys)."""
-    return render(request, "diagnostics/index.html", pages.index_context(request.user))
+    page = selectors.index_page(user=request.user)
+    return render(request, "diagnostics/index.html", vars(page))
 
 
 # --- Cycles ------------------------------------------------------------------------------------
@@ -62,7 +79,14 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @role_required(*TERRITORY)
 def cycle_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "diagnostics/cycle_list.html", pages.cycle_list_context(request))
+    cycles = selectors.with_completion(selectors.cycle_list_for_user(user=request.user)).order_by(
+        "-opens_on", "-pk"
+    )
+    status = request.GET.get("status")
+    if status in CycleStatus.values:
+        cycles = cycles.filter(status=status)
+    context = {**_paginated(request, cycles, "cycles"), "status": status, "statuses": CycleStatus}
+    return render(request, "diagnostics/cycle_list.html", context)
 
 
 @role_required(*TERRITORY)
@@ -131,14 +155,14 @@ def questionnaire_fill(request: HttpRequest, pk: int) -> HttpResponse:
     questionnaire = get_for_user_or_404(
         selectors.questionnaire_list_for_user(user=request.user), pk=pk
     )
-    editable = pages.questionnaire_editable(request.user, questionnaire)
+    perms = selectors.questionnaire_permissions(user=request.user, questionnaire=questionnaire)
     if request.method == "POST":
-        require(selectors.can_fill(user=request.user, questionnaire=questionnaire))
-        return pages.questionnaire_post(request, questionnaire)
+        require(perms.can_fill)
+        return _questionnaire_post(request, questionnaire)
     spec = services.instrument_spec(instrument=questionnaire.instrument)
     form = QuestionnaireForm(
         spec=spec,
-        disabled=not editable,
+        disabled=not perms.can_edit,
         initial={
             "version": questionnaire.version,
             **{
@@ -147,20 +171,101 @@ def questionnaire_fill(request: HttpRequest, pk: int) -> HttpResponse:
             },
         },
     )
-    context = pages.questionnaire_context(request.user, questionnaire, form, editable)
-    context["carried_over"] = set(
+    carried_over = set(
         questionnaire.answers.filter(carried_over=True).values_list("indicator_id", flat=True)
     )
+    return _questionnaire_page(request, questionnaire, form, perms, carried_over=carried_over)
+
+
+def _questionnaire_post(request: HttpRequest, questionnaire: Questionnaire) -> HttpResponse:
+    """Save a draft or submit. On any refusal the page comes back with every typed answer."""
+    spec = services.instrument_spec(instrument=questionnaire.instrument)
+    form = QuestionnaireForm(request.POST, spec=spec)
+    submit = request.POST.get("action") == "submit"
+    missing: dict = {}
+    if form.is_valid():
+        try:
+            services.questionnaire_save(
+                questionnaire=questionnaire,
+                answers=form.answers(),
+                expected_version=form.cleaned_data["version"],
+                user=request.user,
+                submit=submit,
+            )
+        except services.MissingAnswers as error:
+            missing = error.missing
+            form.add_error(None, str(error))
+        except services.StaleQuestionnaire:
+            questionnaire.refresh_from_db()
+            who = (
+                questionnaire.updated_by.get_full_name()
+                if questionnaire.updated_by
+                else _("another team member")
+            )
+            data = request.POST.copy()
+            data["version"] = questionnaire.version
+            form = QuestionnaireForm(data, spec=spec)
+            form.is_valid()
+            form.add_error(None, _stale_message(who))
+        except services.DiagnosticsError as error:
+            form.add_error(None, str(error))
+        else:
+            if submit:
+                messages.success(
+                    request, _("The questionnaire is submitted; the profile is ready.")
+                )
+                return redirect("diagnostics:profile", pk=questionnaire.profile.pk)
+            messages.success(request, _("The draft is saved."))
+            return redirect("diagnostics:questionnaire", pk=questionnaire.pk)
+    questionnaire.refresh_from_db()
+    perms = selectors.questionnaire_permissions(user=request.user, questionnaire=questionnaire)
+    if not perms.can_edit:
+        form = form.read_only()
+    return _questionnaire_page(request, questionnaire, form, perms, missing=missing)
+
+
+def _stale_message(who: str) -> str:
+    return _(
+        "%(who)s saved this questionnaire after you opened it, so your save was refused. Your "
+        "answers are shown below and are not saved. Open the saved version in a new tab, "
+        "compare, and press «Save draft» again if your answers should replace it."
+    ) % {"who": who}
+
+
+def _questionnaire_page(
+    request: HttpRequest,
+    questionnaire: Questionnaire,
+    form: QuestionnaireForm,
+    perms: selectors.QuestionnairePermissions,
+    *,
+    missing: dict | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    missing = missing or {}
+    computed = selectors.questionnaire_computed(questionnaire=questionnaire, spec=form.spec)
+    context = {
+        "questionnaire": questionnaire,
+        "form": form,
+        "groups": form.groups(computed=computed, missing=missing),
+        "editable": perms.can_edit,
+        "can_fill": perms.can_fill,
+        "refusal": perms.refusal,
+        "can_return": perms.can_return and questionnaire.status == QuestionnaireStatus.SUBMITTED,
+        "profile": RiskProfile.objects.filter(questionnaire=questionnaire).first(),
+        "missing": missing,
+        "missing_ids": {i.id for items in missing.values() for i in items},
+        **extra,
+    }
     return render(request, "diagnostics/questionnaire.html", context)
 
 
 @require_POST
 def questionnaire_return(request: HttpRequest, pk: int) -> HttpResponse:
-    scope = scope_for(request.user)
     questionnaire = get_for_user_or_404(
         selectors.questionnaire_list_for_user(user=request.user), pk=pk
     )
-    require(scope.is_admin or questionnaire.cycle.municipality_id in _municipality_ids(request))
+    perms = selectors.questionnaire_permissions(user=request.user, questionnaire=questionnaire)
+    require(perms.can_return)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write what should be corrected."))
@@ -177,30 +282,74 @@ def questionnaire_return(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("diagnostics:cycle_detail", pk=questionnaire.cycle_id)
 
 
-def _municipality_ids(request: HttpRequest) -> set[int]:
-    return set(_municipalities(request).values_list("pk", flat=True))
-
-
 # --- Profiles and heatmap ---------------------------------------------------------------------
 
 
 def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile = selectors.profile_detail_for_user(user=request.user, pk=pk)
-    return render(request, "diagnostics/profile.html", pages.profile_context(profile))
+    page = selectors.profile_page(profile=profile)
+    return render(request, "diagnostics/profile.html", {**vars(page), "chart": _chart(page)})
+
+
+def _chart(page: selectors.ProfilePage) -> str:
+    """The profile's bars, one per factor, coloured by level."""
+    return bar_chart(
+        title=_("Risk by factor, percent of the maximum"),
+        bars=[
+            (f"{r.factor.code}. {r.factor.short_name}", float(r.level.score) if r.level else None)
+            for r in page.rows
+        ],
+        max_value=100,
+        unit=" %",
+        colors=[
+            LEVEL_COLORS.get(r.level.level, "#6c757d") if r.level else "#6c757d" for r in page.rows
+        ],
+        label_width=230,
+    )
 
 
 @role_required(*TERRITORY)
 def heatmap(request: HttpRequest) -> HttpResponse:
+    """A page of schools (``pages.HEATMAP_PER_PAGE``), or every school as XLSX."""
     form = HeatmapFilterForm(request.GET or None, municipalities=_municipalities(request))
-    if request.GET.get("format") == "xlsx":
-        filters = pages.heatmap_filters(form)
-        if exports.in_background(**filters):  # a big municipality: a job, its status shown
-            job = exports.export_request(user=request.user, **filters)
-            return redirect(exports.export_page_url(job))
-        return pages.heatmap_xlsx(pages.heatmap_context(request, form, paginate=False))
-    context = pages.heatmap_context(request, form)
-    context["export_job"] = exports.export_job_for(request.user, request.GET.get("export"))
-    return render(request, "diagnostics/heatmap.html", context)
+    valid = form.is_bound and form.is_valid()
+    if form.is_bound and not valid and "municipality" in form.errors:
+        raise Http404  # a municipality outside the user's scope
+    data = form.cleaned_data if valid else {}
+    cycle = data.get("cycle")
+    municipality = (
+        cycle.municipality
+        if cycle
+        else data.get("municipality") or form.fields["municipality"].queryset.first()
+    )
+    if municipality is None:
+        raise Http404
+    export = request.GET.get("format") == "xlsx"
+    category = data.get("category") or ""
+    if export and heatmap_export.in_background(municipality=municipality, category=category):
+        job = heatmap_export.export_request(  # a big municipality: a job, its status shown
+            user=request.user, municipality=municipality, cycle=cycle, category=category
+        )
+        return redirect(heatmap_export.export_page_url(job))
+    heatmap = selectors.heatmap_data(
+        municipality=municipality,
+        cycle=cycle,
+        category=data.get("category") or "",
+        per_page=None if export else pages.HEATMAP_PER_PAGE,
+        page_number=request.GET.get("page"),
+    )
+    if export:
+        response = HttpResponse(
+            exports.heatmap_workbook(heatmap), content_type=exports.XLSX_CONTENT_TYPE
+        )
+        response["Content-Disposition"] = 'attachment; filename="risk-heatmap.xlsx"'
+        return response
+    export_job = heatmap_export.export_job_for(request.user, request.GET.get("export"))
+    return render(
+        request,
+        "diagnostics/heatmap.html",
+        {"form": form, **vars(heatmap), "export_job": export_job},
+    )
 
 
 # --- Instrument (the coordinator edits it; every edit is a new version) -----------------------
@@ -213,26 +362,30 @@ def instrument_detail(request: HttpRequest, version: int | None = None) -> HttpR
             selectors.instrument_list_for_user(user=request.user), version=version
         )
     else:
-        instrument = _editable_base(request)
-    return render(
-        request, "diagnostics/instrument.html", pages.instrument_context(request, instrument)
-    )
+        instrument, _region_id = _editable_base(request)
+    page = selectors.instrument_page(user=request.user, instrument=instrument)
+    return render(request, "diagnostics/instrument.html", vars(page))
 
 
-def _editable_base(request: HttpRequest) -> Instrument:
-    """The instrument version in force in the user's region (edits start from it);
-    ``editing_region_id`` is where a new version will belong."""
+def _editable_base(request: HttpRequest) -> tuple[Instrument, int | None]:
+    """The instrument version in force in the user's region (edits start from it), and the
+    region a new version will belong to."""
     region_id = selectors.region_id_for(request.user)
     instrument = selectors.current_instrument(region_id=region_id)
     if instrument is None:
         raise Http404
-    instrument.editing_region_id = region_id
-    return instrument
+    return instrument, region_id
 
 
-@role_required(Role.COORDINATOR)
+def _editable_base_or_403(request: HttpRequest) -> tuple[Instrument, int | None]:
+    base, region_id = _editable_base(request)
+    perms = selectors.instrument_permissions(user=request.user, instrument=base)
+    require(perms.can_edit)
+    return base, region_id
+
+
 def instrument_rule_edit(request: HttpRequest, code: int) -> HttpResponse:
-    base = _editable_base(request)
+    base, region_id = _editable_base_or_403(request)
     rule = get_for_user_or_404(base.rules.select_related("factor"), factor__code=code)
     form = RuleForm(
         request.POST or None, initial={"medium_from": rule.medium_from, "high_from": rule.high_from}
@@ -241,7 +394,7 @@ def instrument_rule_edit(request: HttpRequest, code: int) -> HttpResponse:
         try:
             new = services.instrument_edit_rule(
                 base=base,
-                region_id=base.editing_region_id,
+                region_id=region_id,
                 factor_id=rule.factor_id,
                 user=request.user,
                 **form.cleaned_data,
@@ -256,29 +409,85 @@ def instrument_rule_edit(request: HttpRequest, code: int) -> HttpResponse:
     )
 
 
-@role_required(Role.COORDINATOR)
 def instrument_indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    base = _editable_base(request)
+    base, region_id = _editable_base_or_403(request)
     indicator = get_for_user_or_404(base.indicators.select_related("factor"), pk=pk)
-    return pages.indicator_form(request, base=base, factor=indicator.factor, indicator=indicator)
+    return _indicator_form(
+        request, base=base, region_id=region_id, factor=indicator.factor, indicator=indicator
+    )
 
 
-@role_required(Role.COORDINATOR)
 def instrument_question_add(request: HttpRequest, code: int) -> HttpResponse:
-    base = _editable_base(request)
+    base, region_id = _editable_base_or_403(request)
     factor = get_for_user_or_404(RiskFactor.objects.all(), code=code)
-    return pages.indicator_form(request, base=base, factor=factor, indicator=None)
+    return _indicator_form(request, base=base, region_id=region_id, factor=factor, indicator=None)
+
+
+def _indicator_form(
+    request: HttpRequest, *, base: Instrument, region_id: int | None, factor, indicator
+) -> HttpResponse:
+    """Edit an indicator (or add a question to a factor): the result is a new version."""
+    computed = bool(indicator and indicator.is_computed)
+    if indicator:
+        initial = {
+            "text": indicator.text,
+            "help_text": indicator.help_text,
+            "weight": indicator.weight,
+            "required": indicator.required,
+        }
+        options_initial = [
+            {"text": o.text, "score": o.score, "min_value": o.min_value}
+            for o in indicator.options.all()
+        ]
+    else:
+        initial, options_initial = {"weight": Decimal(1), "required": True}, []
+    posted = request.method == "POST"
+    form = IndicatorForm(request.POST if posted else None, initial=initial)
+    formset = OptionFormSet(
+        request.POST if posted else None,
+        initial=None if posted else options_initial,
+        prefix="options",
+        computed=computed,
+    )
+    if posted and form.is_valid() and formset.is_valid():
+        fields = {k: form.cleaned_data[k] for k in ("text", "help_text", "weight", "required")}
+        common = {
+            "base": base,
+            "region_id": region_id,
+            "fields": fields,
+            "options": formset.options,
+            "user": request.user,
+            "note": form.cleaned_data["note"],
+        }
+        try:
+            if indicator:
+                new = services.instrument_edit_indicator(indicator=indicator, **common)
+            else:
+                new = services.instrument_add_question(factor_id=factor.pk, **common)
+        except services.DiagnosticsError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Saved as instrument version %(v)s.") % {"v": new.version})
+            return redirect("diagnostics:instrument")
+    context = {
+        "form": form,
+        "formset": formset,
+        "factor": factor,
+        "indicator": indicator,
+        "computed": computed,
+        "base": base,
+    }
+    return render(request, "diagnostics/instrument_indicator_form.html", context)
 
 
 @require_POST
-@role_required(Role.COORDINATOR)
 def instrument_indicator_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    base = _editable_base(request)
+    base, region_id = _editable_base_or_403(request)
     indicator = get_for_user_or_404(base.indicators.all(), pk=pk)
     try:
         new = services.instrument_remove_indicator(
             base=base,
-            region_id=base.editing_region_id,
+            region_id=region_id,
             indicator=indicator,
             user=request.user,
             note=_("Removed indicator %(code)s") % {"code": indicator.code},
@@ -296,9 +505,7 @@ def instrument_indicator_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*TERRITORY)
 def survey_list(request: HttpRequest) -> HttpResponse:
     surveys = selectors.survey_list_for_user(user=request.user).prefetch_related("schools")
-    return render(
-        request, "diagnostics/survey_list.html", pages.paginated(request, surveys, "surveys")
-    )
+    return render(request, "diagnostics/survey_list.html", _paginated(request, surveys, "surveys"))
 
 
 @role_required(*TERRITORY)
@@ -328,7 +535,9 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     """The teachers' page: login as a teacher of one of the survey's schools; answers are stored
     without the user (only a «has answered» flag)."""
     survey = get_for_user_or_404(TeacherSurvey.objects.all(), token=token)
-    school = pages.survey_school_for(request.user, survey)
+    school = selectors.survey_school_for(user=request.user, survey=survey)
+    if school is None:
+        raise Http404
     answered = survey.participations.filter(user_id=request.user.pk).exists()
     form = SurveyAnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and not answered and form.is_valid():
@@ -356,7 +565,8 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
 @accepts_upload()
 def stage_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     school = get_for_user_or_404(selectors.stage_school_list_for_user(user=request.user), pk=org_pk)
-    require(pages.can_set_stage(request.user, school))
+    perms = selectors.stage_permissions(user=request.user, school=school)
+    require(perms.can_record)
     form = StageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.stage_record(organisation=school, user=request.user, **form.cleaned_data)
@@ -370,7 +580,7 @@ def stage_list(request: HttpRequest, org_pk: int) -> HttpResponse:
     context = {
         "school": school,
         "records": selectors.stage_timeline(organisation=school),
-        "can_set_stage": pages.can_set_stage(request.user, school),
+        "can_set_stage": selectors.stage_permissions(user=request.user, school=school).can_record,
     }
     return render(request, "diagnostics/stage_list.html", context)
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from network_portal.accounts.models import RoleAssignment
-from schools.card import section_facts
+from network_portal.ui import slots
 
 from .models import EventStatus, Registration, RegistrationStatus
 from .selectors import event_can_create, event_list_for_user, registrations_of_user
@@ -19,7 +19,7 @@ CARD_LIMIT = 6
 
 def card_facts(request: HttpRequest) -> dict[str, Any]:
     """How many network events the organisation's staff attended, read with the organisation
-    (schools/card.py): a count of distinct events over the staff's registrations."""
+    (the schools.card slot): a count of distinct events over the staff's registrations."""
     staff = RoleAssignment.objects.filter(organisation_id=OuterRef(OuterRef("pk"))).values(
         "user_id"
     )
@@ -49,7 +49,7 @@ def events_section_context(request: HttpRequest, organisation: Any) -> dict[str,
         .annotate(attended_count=Count("registrations", filter=Q(registrations__attended=True)))
         .order_by("-starts_at")[:CARD_LIMIT]
     )
-    attended = section_facts(request, organisation, "events")["attended"]
+    attended = slots.facts("schools.card", "events", request, organisation)["attended"]
     if not organised and not attended:
         return None
     return {"organisation": organisation, "organised": organised, "attended": attended}

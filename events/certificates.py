@@ -18,7 +18,7 @@ from network_portal.documents.registry import BuiltFile, DocumentBuildError, Doc
 from network_portal.documents.rendering import render_pdf
 
 from .models import Registration
-from .selectors import event_can_edit
+from .selectors import event_permissions
 from .services import CERTIFICATE_KIND, certificate_available, certificate_data_version
 
 
@@ -60,7 +60,10 @@ def certificate_can_view(user: Any, job) -> bool:
     )
     if registration is None:
         return False
-    return registration.user_id == user.pk or event_can_edit(user=user, event=registration.event)
+    return (
+        registration.user_id == user.pk
+        or event_permissions(user=user, event=registration.event).can_edit
+    )
 
 
 CERTIFICATE = DocumentKind(

@@ -1,4 +1,4 @@
-"""The events sections of the partnership and roadmap pages (``partnerships.sections``).
+"""The events parts of the partnership and roadmap pages (their slots, ``ui.slots``).
 
 Issue 8, item 3: the report after an event is attached to the partnership and to the roadmap
 items it served — so both pages list those events with their reports, scoped by the user.

@@ -9,6 +9,7 @@ the organiser — who are also the only ones who edit. Public pages see publishe
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from diagnostics.selectors import teacher_needs_for_municipality
 from network_portal.access.policy import Scope, scope_for
 from network_portal.accounts.models import Role, RoleAssignment, User
 from partnerships.models import Partnership
@@ -107,12 +109,32 @@ def event_list_for_user(*, user: Any) -> QuerySet[Event]:
     )
 
 
-def event_can_edit(*, user: Any, event: Event) -> bool:
+def event_edit_list_for_user(*, user: Any) -> QuerySet[Event]:
+    """Events the user edits: the organiser's side (the municipality's methodologists, the
+    organiser's directors)."""
+    return Event.objects.filter(_editable_q(scope_for(user)))
+
+
+@dataclass(frozen=True)
+class EventPermissions:
+    """What a user may do with one visible event (the module docstring has the rules)."""
+
+    can_edit: bool = False  # the organiser's side: edit, publish, registrations, report
+    can_register_group: bool = False  # the territory's methodologist, a director there
+
+
+def event_permissions(*, user: Any, event: Event) -> EventPermissions:
+    """The edit right is the draft-visibility rule (``_editable_q``) asked of one event."""
     scope = scope_for(user)
-    return (
-        scope.is_admin
-        or event.municipality_id in scope.municipality_ids
-        or event.organiser_id in scope.organisation_ids(Role.DIRECTOR)
+    if scope.is_admin:
+        return EventPermissions(can_edit=True, can_register_group=True)
+    can_edit = event_edit_list_for_user(user=user).filter(pk=event.pk).exists()
+    return EventPermissions(
+        can_edit=can_edit,
+        can_register_group=event.municipality_id in scope.municipality_ids
+        or Organisation.objects.filter(
+            pk__in=scope.organisation_ids(Role.DIRECTOR), municipality_id=event.municipality_id
+        ).exists(),
     )
 
 
@@ -253,19 +275,6 @@ def teachers_for_group_registration(*, user: Any, event: Event) -> QuerySet[User
         )
         .distinct()
         .order_by("last_name", "first_name", "pk")
-    )
-
-
-def group_registration_allowed(*, user: Any, event: Event) -> bool:
-    scope = scope_for(user)
-    return (
-        scope.is_admin
-        or event.municipality_id in scope.municipality_ids
-        or bool(
-            Organisation.objects.filter(
-                pk__in=scope.organisation_ids(Role.DIRECTOR), municipality_id=event.municipality_id
-            ).exists()
-        )
     )
 
 
@@ -419,11 +428,9 @@ def planning_month(*, user: Any, municipality: Any, year: int, month: int) -> di
         user=user, municipality_id=municipality.pk, first=weeks[0][0], last=weeks[-1][-1]
     )
     survey = teacher_needs_survey(municipality=municipality)
-    gaps = None
-    if survey is not None:
-        gaps = rules.needs_not_addressed(
-            needs=survey, addressed=planned_needs(municipality_id=municipality.pk)
-        )
+    gaps = rules.needs_not_addressed(
+        needs=survey, addressed=planned_needs(municipality_id=municipality.pk)
+    )
 
     def on(event: Event, day: date) -> bool:
         return timezone.localdate(event.starts_at) <= day <= timezone.localdate(event.ends_at)
@@ -453,13 +460,8 @@ def planned_needs(*, municipality_id: int) -> set[str]:
     return addressed
 
 
-def teacher_needs_survey(*, municipality: Any) -> list[dict] | None:
-    """The municipality's needs from the difficulties survey (seed 004), or None while the
-    diagnostics app does not provide them yet."""
-    try:
-        from diagnostics.selectors import teacher_needs_for_municipality
-    except ImportError:
-        return None
+def teacher_needs_survey(*, municipality: Any) -> list[dict]:
+    """The municipality's needs from the difficulties survey (seed 004)."""
     return list(teacher_needs_for_municipality(municipality=municipality))
 
 

@@ -40,7 +40,7 @@ def _event(request: HttpRequest, pk: int) -> Event:
 def _editable_event(request: HttpRequest, pk: int) -> Event:
     """Outside the territory: 404; visible but not the organiser's side: 403."""
     event = _event(request, pk)
-    require(selectors.event_can_edit(user=request.user, event=event))
+    require(selectors.event_permissions(user=request.user, event=event).can_edit)
     return event
 
 
@@ -137,7 +137,8 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     counts = selectors.with_counts(Event.objects.filter(pk=event.pk)).values(
         "registered_count", "waiting_count"
     )[0]
-    can_edit = selectors.event_can_edit(user=request.user, event=event)
+    perms = selectors.event_permissions(user=request.user, event=event)
+    can_edit = perms.can_edit
     context = {
         "event": event,
         "counts": counts,
@@ -150,7 +151,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # as the public page says: the link is for those who hold a place (and the organisers)
         "show_online_url": can_edit
         or (registration is not None and registration.status == RegistrationStatus.REGISTERED),
-        "can_group": selectors.group_registration_allowed(user=request.user, event=event),
+        "can_group": perms.can_register_group,
         "certificate_ready": registration is not None
         and services.certificate_available(registration=registration),
         "materials": event.materials.all(),
@@ -237,8 +238,9 @@ def _safe_next(request: HttpRequest, *, default: str) -> str:
 def registrations(request: HttpRequest, pk: int) -> HttpResponse:
     """Who is registered and waiting; a director or methodologist registers a group."""
     event = _event(request, pk)
-    can_edit = selectors.event_can_edit(user=request.user, event=event)
-    require(can_edit or selectors.group_registration_allowed(user=request.user, event=event))
+    perms = selectors.event_permissions(user=request.user, event=event)
+    can_edit = perms.can_edit
+    require(can_edit or perms.can_register_group)
     teachers = selectors.teachers_for_group_registration(user=request.user, event=event)
     form = GroupRegistrationForm(request.POST or None, teachers=teachers)
     if form.is_valid():

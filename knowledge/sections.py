@@ -79,9 +79,9 @@ def card_facts(request: HttpRequest) -> dict[str, Any]:
 
 
 def card_context(request: HttpRequest, organisation) -> dict[str, Any] | None:
-    from schools.card import section_facts
+    from network_portal.ui import slots
 
-    facts = section_facts(request, organisation, "practices")
+    facts = slots.facts("schools.card", "practices", request, organisation)
     practices = [
         {
             "pk": row["pk"],

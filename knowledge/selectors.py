@@ -3,6 +3,7 @@ practices that answer a school's high-risk factors."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -10,7 +11,9 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from network_portal.access.policy import (
     TERRITORY_ROLES,
     Scope,
+    municipality_allows,
     municipality_q,
+    organisation_allows,
     organisation_q,
     scope_for,
 )
@@ -152,27 +155,39 @@ def practice_source_visible(*, user: Any, practice: Practice) -> bool:
     )
 
 
-def practice_can_edit(*, user: Any, practice: Practice) -> bool:
-    """Drafts are edited by their creator, the authors' directors and teachers and the
-    territory; a practice under review by the territory only; later states by nobody."""
+@dataclass(frozen=True)
+class PracticePermissions:
+    """What a user may do with one visible practice."""
+
+    #: drafts: their creator, the authors' directors, teachers and partners, the territory;
+    #: a practice under review: the territory only; later states: nobody
+    can_edit: bool = False
+    #: the territory (methodologist: municipality, coordinator: region) reviews and publishes
+    can_review: bool = False
+    #: who the user acts as in the practice's transitions and comments
+    actors: frozenset[str] = frozenset()
+
+
+def practice_permissions(*, user: Any, practice: Practice) -> PracticePermissions:
+    """The territory is the read scope's (``municipality_q`` over the practice's
+    municipality), asked of one practice; ``practice.municipality`` should be loaded."""
     scope = scope_for(user)
-    territory = practice_can_review(user=user, practice=practice)
+    territory = municipality_allows(scope, practice.municipality)
     if practice.status == PracticeStatus.REVIEW:
-        return territory
-    if practice.status != PracticeStatus.DRAFT:
-        return False
-    own = scope.organisation_ids(Role.DIRECTOR, Role.TEACHER, Role.PARTNER)
-    authors = {o.pk for o in practice.author_organisations.all()}
-    return territory or practice.created_by_id == user.pk or bool(own & authors)
-
-
-def practice_can_review(*, user: Any, practice: Practice) -> bool:
-    """A methodologist in their municipality, a coordinator across the region."""
-    scope = scope_for(user)
-    if scope.is_admin:
-        return True
-    municipality = practice.municipality
-    return municipality.pk in scope.municipality_ids or municipality.region_id in scope.region_ids
+        can_edit = territory
+    elif practice.status != PracticeStatus.DRAFT:
+        can_edit = False
+    else:
+        own = scope.organisation_ids(Role.DIRECTOR, Role.TEACHER, Role.PARTNER)
+        authors = {o.pk for o in practice.author_organisations.all()}
+        can_edit = territory or practice.created_by_id == user.pk or bool(own & authors)
+    if territory:
+        actors = frozenset({"reviewer", "editor"})
+    elif practice.status == PracticeStatus.DRAFT and can_edit:
+        actors = frozenset({"editor"})
+    else:
+        actors = frozenset()
+    return PracticePermissions(can_edit=can_edit, can_review=territory, actors=actors)
 
 
 def practice_municipalities_for(*, user: Any) -> QuerySet[Municipality]:
@@ -301,13 +316,17 @@ def contacts_visible(*, user: Any, mentor: Mentor) -> bool:
     return mentor.municipality_id in cached
 
 
-def mentor_can_edit(*, user: Any, mentor: Mentor) -> bool:
+@dataclass(frozen=True)
+class MentorPermissions:
+    """What a user may do with one visible mentor's card."""
+
+    can_edit: bool = False  # the mentor, the territory of the mentor's municipality
+
+
+def mentor_permissions(*, user: Any, mentor: Mentor) -> MentorPermissions:
     scope = scope_for(user)
-    return (
-        scope.is_admin
-        or mentor.user_id == user.pk
-        or mentor.municipality_id in scope.municipality_ids
-        or mentor.municipality.region_id in scope.region_ids
+    return MentorPermissions(
+        can_edit=mentor.user_id == user.pk or municipality_allows(scope, mentor.municipality)
     )
 
 
@@ -341,8 +360,20 @@ def mentorship_detail_for_user(*, user: Any, pk: int) -> Mentorship:
     )
 
 
-def mentorship_roles(*, user: Any, mentorship: Mentorship) -> set[str]:
-    """``mentor``, ``territory``, ``school`` (its director), ``mentee`` — who may do what."""
+@dataclass(frozen=True)
+class MentorshipPermissions:
+    """What a user may do with one visible mentorship: ``roles`` (``mentor``, ``territory``,
+    ``school`` — its director —, ``mentee``) name who acts in its transitions."""
+
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def can_plan(self) -> bool:
+        """Goals, meetings and transitions: any of the roles."""
+        return bool(self.roles)
+
+
+def mentorship_permissions(*, user: Any, mentorship: Mentorship) -> MentorshipPermissions:
     scope = scope_for(user)
     roles = set()
     if mentorship.mentor.user_id == user.pk:
@@ -350,15 +381,11 @@ def mentorship_roles(*, user: Any, mentorship: Mentorship) -> set[str]:
     if mentorship.mentee_user_id == user.pk:
         roles.add("mentee")
     org = mentorship.organisation
-    if (
-        scope.is_admin
-        or org.municipality_id in scope.municipality_ids
-        or org.municipality.region_id in scope.region_ids
-    ):
+    if municipality_allows(scope, org.municipality):
         roles.add("territory")
     if org.pk in scope.organisation_ids(Role.DIRECTOR):
         roles.add("school")
-    return roles
+    return MentorshipPermissions(roles=frozenset(roles))
 
 
 def booking_schools_for(*, user: Any) -> QuerySet[Organisation]:
@@ -368,6 +395,15 @@ def booking_schools_for(*, user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         organisation_q(scope, roles=(*TERRITORY_ROLES, Role.DIRECTOR, Role.TEACHER))
     ).select_related("municipality")
+
+
+def books_for_self_only(*, user: Any, organisation: Organisation) -> bool:
+    """A teacher of the school who is neither its director nor its territory proposes a
+    mentorship for themselves (as its mentee)."""
+    scope = scope_for(user)
+    return organisation.pk in scope.organisation_ids(Role.TEACHER) and not organisation_allows(
+        scope, organisation, roles=(*TERRITORY_ROLES, Role.DIRECTOR)
+    )
 
 
 def mentorship_rows(queryset: QuerySet[Mentorship]) -> QuerySet[Mentorship]:

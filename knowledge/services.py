@@ -30,7 +30,7 @@ from .models import (
     PracticeMaterial,
     PracticeStatus,
 )
-from .selectors import mentorship_roles, practice_can_edit, practice_can_review
+from .selectors import mentorship_permissions, practice_permissions
 
 S = PracticeStatus
 
@@ -88,17 +88,8 @@ PRACTICE_TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def practice_actors(*, user: Any, practice: Practice) -> set[str]:
-    actors = set()
-    if practice_can_review(user=user, practice=practice):
-        actors |= {"reviewer", "editor"}
-    elif practice.status == S.DRAFT and practice_can_edit(user=user, practice=practice):
-        actors.add("editor")
-    return actors
-
-
 def available_transitions(*, user: Any, practice: Practice) -> list[Transition]:
-    actors = practice_actors(user=user, practice=practice)
+    actors = practice_permissions(user=user, practice=practice).actors
     return [
         t
         for t in PRACTICE_TRANSITIONS.values()
@@ -169,7 +160,7 @@ def practice_save(*, form: Any, user: Any) -> Practice:
     creating = practice.pk is None
     if creating:
         practice.created_by = user
-    elif not practice_can_edit(user=user, practice=practice):
+    elif not practice_permissions(user=user, practice=practice).can_edit:
         raise TransitionError(_("This practice can no longer be edited."))
     practice._history_user = user
     practice = form.save()
@@ -187,7 +178,7 @@ def practice_transition(
     t = PRACTICE_TRANSITIONS.get(action)
     if t is None or locked.status not in t.sources:
         raise TransitionError(_("This action is not possible in the practice's current status."))
-    if t.actor not in practice_actors(user=user, practice=locked):
+    if t.actor not in practice_permissions(user=user, practice=locked).actors:
         raise TransitionError(_("You may not do this."))
     comment = comment.strip()
     if t.needs_comment and not comment:
@@ -336,7 +327,7 @@ def mentorship_transition(
     rule = MENTORSHIP_TRANSITIONS.get(action)
     if rule is None or locked.status not in rule[0]:
         raise TransitionError(_("This action is not possible in the mentorship's current status."))
-    if not rule[2] & mentorship_roles(user=user, mentorship=locked):
+    if not rule[2] & mentorship_permissions(user=user, mentorship=locked).roles:
         raise TransitionError(_("You may not do this."))
     if action == "complete":
         if not result.strip():

@@ -164,7 +164,8 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         from diagnostics.models import RiskFactor
 
         factor_names = {str(c): n for c, n in RiskFactor.objects.values_list("code", "name")}
-    can_edit = selectors.practice_can_edit(user=request.user, practice=practice)
+    perms = selectors.practice_permissions(user=request.user, practice=practice)
+    can_edit = perms.can_edit
     return render(
         request,
         "knowledge/practice_detail.html",
@@ -174,7 +175,7 @@ def practice_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 user=request.user, practice=practice
             ),
             "can_edit": can_edit,
-            "can_review": selectors.practice_can_review(user=request.user, practice=practice),
+            "can_review": perms.can_review,
             "transitions": services.available_transitions(user=request.user, practice=practice),
             "snapshot_rows": results.snapshot_rows(practice.results_snapshot, factor_names),
             "snapshot": practice.results_snapshot,
@@ -205,7 +206,7 @@ def _adopt_form(request: HttpRequest, practice, data=None) -> AdoptForm | None:
 
 def practice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     practice = selectors.practice_detail_for_user(user=request.user, pk=pk)
-    require(selectors.practice_can_edit(user=request.user, practice=practice))
+    require(selectors.practice_permissions(user=request.user, practice=practice).can_edit)
     form = _practice_form(request, request.POST or None, instance=practice)
     if request.method == "POST" and form.is_valid():
         services.practice_save(form=form, user=request.user)
@@ -219,7 +220,7 @@ def practice_transition(request: HttpRequest, pk: int) -> HttpResponse:
     practice = selectors.practice_detail_for_user(user=request.user, pk=pk)
     form = TransitionForm(request.POST)
     require(form.is_valid())
-    require(bool(services.practice_actors(user=request.user, practice=practice)))
+    require(bool(selectors.practice_permissions(user=request.user, practice=practice).actors))
     try:
         services.practice_transition(
             practice=practice,
@@ -236,7 +237,7 @@ def practice_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def practice_comment(request: HttpRequest, pk: int) -> HttpResponse:
     practice = selectors.practice_detail_for_user(user=request.user, pk=pk)
-    require(bool(services.practice_actors(user=request.user, practice=practice)))
+    require(bool(selectors.practice_permissions(user=request.user, practice=practice).actors))
     form = CommentForm(request.POST)
     if form.is_valid():
         services.practice_comment(
@@ -250,7 +251,7 @@ def practice_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def practice_refresh_results(request: HttpRequest, pk: int) -> HttpResponse:
     practice = selectors.practice_detail_for_user(user=request.user, pk=pk)
-    require(selectors.practice_can_edit(user=request.user, practice=practice))
+    require(selectors.practice_permissions(user=request.user, practice=practice).can_edit)
     services.practice_take_results(practice=practice)
     messages.success(request, _("The results are taken again from the portal's data."))
     return redirect("knowledge:practice_detail", pk=pk)
@@ -260,7 +261,7 @@ def practice_refresh_results(request: HttpRequest, pk: int) -> HttpResponse:
 @accepts_upload()
 def material_add(request: HttpRequest, pk: int) -> HttpResponse:
     practice = selectors.practice_detail_for_user(user=request.user, pk=pk)
-    require(selectors.practice_can_edit(user=request.user, practice=practice))
+    require(selectors.practice_permissions(user=request.user, practice=practice).can_edit)
     form = MaterialForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -292,7 +293,7 @@ def material_download(request: HttpRequest, pk: int, material_pk: int) -> FileRe
 @require_POST
 def material_delete(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
     practice = selectors.practice_detail_for_user(user=request.user, pk=pk)
-    require(selectors.practice_can_edit(user=request.user, practice=practice))
+    require(selectors.practice_permissions(user=request.user, practice=practice).can_edit)
     get_object_or_404(PracticeMaterial, practice=practice, pk=material_pk).delete()
     return redirect(f"{reverse('knowledge:practice_detail', args=[pk])}#materials")
 
@@ -420,7 +421,7 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "mentor": mentor,
             "contacts": selectors.contacts_visible(user=request.user, mentor=mentor),
-            "can_edit": selectors.mentor_can_edit(user=request.user, mentor=mentor),
+            "can_edit": selectors.mentor_permissions(user=request.user, mentor=mentor).can_edit,
             "free": mentor.capacity - mentor.taken,
             "need_labels": [str(NEEDS.get(c, c)) for c in mentor.need_codes],
             "booking_form": MentorshipForm(schools=schools) if schools.exists() else None,
@@ -433,7 +434,7 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def mentor_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mentor = _mentor(request, pk)
-    require(selectors.mentor_can_edit(user=request.user, mentor=mentor))
+    require(selectors.mentor_permissions(user=request.user, mentor=mentor).can_edit)
     form = _mentor_form(request, request.POST or None, instance=mentor)
     if request.method == "POST" and form.is_valid():
         services.mentor_save(form=form, user=request.user)
@@ -473,13 +474,7 @@ def mentorship_create(request: HttpRequest, mentor_pk: int) -> HttpResponse:
         _errors(request, form)
         return redirect("knowledge:mentor_detail", pk=mentor.pk)
     school = form.cleaned_data["organisation"]
-    scope = scope_for(request.user)
-    teacher_only = school.pk in scope.organisation_ids(Role.TEACHER) and not (
-        school.pk in scope.organisation_ids(Role.DIRECTOR)
-        or school.municipality_id in scope.municipality_ids
-        or school.municipality.region_id in scope.region_ids
-        or scope.is_admin
-    )
+    teacher_only = selectors.books_for_self_only(user=request.user, organisation=school)
     reasons = request.POST.getlist("reason")[:10]
     try:
         mentorship = services.mentorship_propose(
@@ -500,7 +495,7 @@ def mentorship_create(request: HttpRequest, mentor_pk: int) -> HttpResponse:
 
 def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mentorship = selectors.mentorship_detail_for_user(user=request.user, pk=pk)
-    roles = selectors.mentorship_roles(user=request.user, mentorship=mentorship)
+    roles = selectors.mentorship_permissions(user=request.user, mentorship=mentorship).roles
     actions = [
         (action, rule)
         for action, rule in services.MENTORSHIP_TRANSITIONS.items()
@@ -522,7 +517,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _plannable(request: HttpRequest, pk: int):
     mentorship = selectors.mentorship_detail_for_user(user=request.user, pk=pk)
-    require(bool(selectors.mentorship_roles(user=request.user, mentorship=mentorship)))
+    require(selectors.mentorship_permissions(user=request.user, mentorship=mentorship).can_plan)
     return mentorship
 
 

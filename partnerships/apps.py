@@ -9,9 +9,8 @@ class PartnershipsConfig(AppConfig):
     def ready(self) -> None:
         from network_portal.accounts.models import Role
         from network_portal.documents.registry import register
-        from network_portal.ui.dashboard import Panel, register_panel
+        from network_portal.ui import slots
         from network_portal.ui.figures import register_help
-        from schools.card import CardSection, register_section
 
         from .card import card_facts, partnerships_section_context
         from .documents import AGREEMENT_DOCUMENT
@@ -20,22 +19,26 @@ class PartnershipsConfig(AppConfig):
 
         register_help(HELP)
         register(AGREEMENT_DOCUMENT)
-        register_section(
-            CardSection(
+        # The partnership page: the parts of higher apps (events, practices to describe).
+        slots.declare("partnerships.detail")
+        slots.register(
+            "schools.card",
+            slots.Contribution(
                 key="partnerships",
                 title=_("Partnerships"),
                 template="partnerships/_card_section.html",
                 context=partnerships_section_context,
                 facts=card_facts,
                 order=40,
-            )
+            ),
         )
-        register_panel(
-            Panel(
+        slots.register(
+            "home",
+            slots.Contribution(
                 key="partnerships",
                 roles=(Role.COORDINATOR, Role.METHODOLOGIST, Role.DIRECTOR, Role.PARTNER),
                 template="partnerships/_panel.html",
-                context=lambda user, scope: panel_context(user=user),
+                context=lambda request, user: panel_context(user=user),
                 order=35,
-            )
+            ),
         )

@@ -1,4 +1,4 @@
-"""The «Сетевые партнёрства» section of the school card (schools.card registry).
+"""The «Сетевые партнёрства» section of the school card (the schools.card slot).
 
 Within the card's budget of 15 queries (issue 4) the section reads its partnerships with their
 members in one query and the declared strengths in one more (only when there are any); the
@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from diagnostics.card import current_levels
 from diagnostics.models import Level
 from network_portal.access.policy import TERRITORY_ROLES
-from schools.card import section_facts
+from network_portal.ui import slots
 from schools.models import SUPPORTED_CATEGORIES, CategoryAssignment
 from schools.selectors import organisation_allowed
 
@@ -98,7 +98,7 @@ def _partnerships(request: HttpRequest, organisation: Any) -> list:
 
 
 def partnerships_section_context(request: HttpRequest, organisation: Any) -> dict[str, Any]:
-    facts = section_facts(request, organisation, KEY)
+    facts = slots.facts("schools.card", KEY, request, organisation)
     derived = []
     if facts["category"] not in SUPPORTED_CATEGORIES:
         # A supported school offers only what it declares (seed 001, СОШ № 3).

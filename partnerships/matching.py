@@ -22,17 +22,17 @@ Every term is turned into a sentence of the explanation (gettext, the partnershi
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-# numpy and scipy (≈ 64 MB) are imported by :func:`plan_pairings` only: every other process —
-# the web workers' other pages, the report worker — never needs them.
+# numpy and scipy (≈ 64 MB) are imported by :func:`plan_pairings` only, in the Celery worker
+# that builds a plan: the web workers and the report worker never need them.
 
 HIGH = "high"
 MEDIUM = "medium"
@@ -462,6 +462,8 @@ def unpaired_text(
 
 
 _FORBIDDEN = 1e9
+#: Schools scored between two progress reports of a plan.
+_PROGRESS_EVERY = 100
 
 
 def plan_pairings(
@@ -473,6 +475,7 @@ def plan_pairings(
     min_fit: float,
     alternatives: int = 3,
     second_providers: bool = True,
+    progress: Callable[[float], None] | None = None,
 ) -> list[Assignment]:
     """Assign at most one provider to every school, maximising the total fit.
 
@@ -487,98 +490,240 @@ def plan_pairings(
     Then, with the places left, a school whose provider covers less than
     :data:`SECOND_PROVIDER_BELOW` of its high-risk factors gets a second provider covering the
     most of the rest (seed 001). Every unpaired school gets its true reason.
+
+    Scores are computed with numpy, one school against all candidates at once, with the same
+    arithmetic as :func:`match_score` (so the same fits to the last bit); only the cost matrix
+    and each school's best few candidates are kept, and a :class:`Match` is built for the
+    pairs the plan shows only. ``progress`` receives the share done, 0–1.
     """
     if not schools:
         return []
-    import numpy as np
     from scipy.optimize import linear_sum_assignment
 
+    report = progress or (lambda share: None)
     # A canonical order (by id), so the answer never depends on the order of a query.
     given = {s.id: pos for pos, s in enumerate(schools)}
     schools = sorted(schools, key=lambda s: s.id)
     candidates = sorted(candidates, key=lambda c: c.id)
-    slots: list[int] = []  # column -> candidate index
-    for j, c in enumerate(candidates):
-        slots.extend([j] * max(0, c.capacity - c.load))
-    n, k = len(schools), len(slots)
-    # score of each (school, candidate); only candidates with at least one slot matter
+    table = _ScoreTable(schools, candidates, weights)
+    np = table.np
+    places = table.places
+    k, n = int(places.sum()), len(schools)
+    slot_owner = np.repeat(np.arange(len(candidates)), places)  # column -> candidate index
     cost = np.full((n, k + n), _FORBIDDEN)
-    matches: list[dict[int, Match]] = []
-    slot_cols: dict[int, list[int]] = {}
-    for col, j in enumerate(slots):
-        slot_cols.setdefault(j, []).append(col)
-    offers = [_offers(c) for c in candidates]
-    ties = [1e-3 * results_rank(c) for c in candidates]
+    keep = alternatives + 1  # the choice may be among a school's best: one more is kept
+    best_of: list = []  # school index -> its best candidates within reach, best first
+    facts: list[tuple[int, int, float | None]] = []  # (scored, within reach, best fit)
     for i, school in enumerate(schools):
-        row: dict[int, Match] = {}
-        ideal = _ideal(school, weights)
-        for j, candidate in enumerate(candidates):
-            if not _helps(school, candidate, offers[j]):
-                continue
-            m = match_score(
-                school=school,
-                candidate=candidate,
-                weights=weights,
-                factor_names=factor_names,
-                ideal=ideal,
-                helps=True,
-            )
-            if m is None:
-                continue
-            row[j] = m
-            if m.score >= min_fit and not m.too_far and j in slot_cols:
-                cost[i, slot_cols[j]] = -(m.score + ties[j])
-        matches.append(row)
+        row = table.row(school)
+        near = row.valid & ~row.too_far
+        eligible = near & (row.score >= min_fit) & (places > 0)
+        cost[i, :k] = np.repeat(np.where(eligible, -(row.score + table.ties), _FORBIDDEN), places)
         cost[i, k + i] = -float(min_fit) + 1e-6  # ties go to a real partner
+        order = row.ranked(near)
+        best_of.append(order[:keep])
+        n_near = len(order)
+        facts.append((int(row.valid.sum()), n_near, float(row.score[order[0]]) if n_near else None))
+        if i % _PROGRESS_EVERY == _PROGRESS_EVERY - 1:
+            report(0.6 * (i + 1) / n)
+    report(0.6)
     rows, cols = linear_sum_assignment(cost)
     chosen: dict[int, int] = {}  # school index -> candidate index
-    used = [0] * len(candidates)
-    for i, col in zip(rows, cols, strict=True):
+    used = np.zeros(len(candidates), dtype=np.int64)
+    for i, col in zip(rows.tolist(), cols.tolist(), strict=True):
         if col < k and cost[i, col] < _FORBIDDEN:
-            chosen[int(i)] = slots[col]
-            used[slots[col]] += 1
+            chosen[i] = int(slot_owner[col])
+            used[slot_owner[col]] += 1
+    del cost
+    report(0.9)
+
+    def build(i: int, j: int) -> Match:
+        m = match_score(
+            school=schools[i], candidate=candidates[j], weights=weights, factor_names=factor_names
+        )
+        assert m is not None  # scored above: it covers something
+        return m
+
+    firsts = {i: build(i, j) for i, j in chosen.items()}
     seconds = (
-        _second_providers(schools, candidates, matches, chosen, used) if second_providers else {}
+        _second_providers(table, schools, firsts, chosen, places - used) if second_providers else {}
     )
     result: list[Assignment] = []
     for i in range(n):
         j = chosen.get(i)
-        match = matches[i][j] if j is not None else None
-        others = (
-            m
-            for m in matches[i].values()
-            if not m.too_far and (match is None or m.candidate.id != match.candidate.id)
-        )
-        alts = tuple(heapq.nsmallest(alternatives, others, key=rank_key))
+        alts = tuple(build(i, int(o)) for o in best_of[i] if o != j)[:alternatives]
         reason, best = "", None
-        if match is None:
-            reason, best = _unpaired_reason(schools[i], matches[i], min_fit)
-        second = matches[i][seconds[i]] if i in seconds else None
+        if j is None:
+            reason, best = _unpaired_reason(schools[i], *facts[i], min_fit=min_fit)
         result.append(
             Assignment(
                 school=schools[i],
-                match=match,
-                alternatives=alts[:alternatives],
+                match=firsts.get(i),
+                alternatives=alts,
                 reason=reason,
                 best_fit=best,
-                second=second,
+                second=build(i, seconds[i]) if i in seconds else None,
             )
         )
     result.sort(key=lambda a: given[a.school.id])
+    report(1.0)
     return result
 
 
+class _ScoreTable:
+    """The candidates of a plan as numpy arrays, to score one school against all of them at
+    once — the arithmetic of :func:`match_score`, in the same order, so the fits are equal."""
+
+    def __init__(self, schools: Sequence[School], candidates: Sequence[Candidate], weights):
+        import numpy as np
+
+        self.np, self.weights, m = np, weights, len(candidates)
+        codes = sorted(
+            {code for s in schools for code in s.levels}
+            | {code for c in candidates for code in (*c.low_factors, *c.declared)}
+        )
+        self.factor = {code: col for col, code in enumerate(codes)}
+        cells = sorted(
+            {key for s in schools for key in s.weak_cells}
+            | {key for c in candidates for key in c.strong_cells}
+        )
+        self.cell = {key: col for col, key in enumerate(cells)}
+        self.declared = np.zeros((m, len(codes)), dtype=bool)
+        self.low = np.zeros((m, len(codes)), dtype=bool)
+        self.strong = np.zeros((m, len(cells)), dtype=bool)
+        for j, c in enumerate(candidates):
+            # an experience left empty does not count as declared (as in match_score)
+            self.declared[j, [self.factor[code] for code, text in c.declared.items() if text]] = 1
+            self.low[j, [self.factor[code] for code in c.low_factors]] = True
+            self.strong[j, [self.cell[key] for key in c.strong_cells]] = True
+        self.offers = self.declared | self.low
+        self.ids = np.array([c.id for c in candidates], dtype=np.int64)
+        self.municipality = np.array([c.municipality_id for c in candidates], dtype=np.int64)
+        self.results = np.array(
+            [weights.results * RESULTS_SHARE.get(c.results or "", 0.0) for c in candidates]
+        )
+        self.lat = np.array([np.nan if c.lat is None else c.lat for c in candidates])
+        self.lon = np.array([np.nan if c.lon is None else c.lon for c in candidates])
+        self.located = ~np.isnan(self.lat) & ~np.isnan(self.lon)
+        self.by_centroid = np.array([c.coords == "municipality" for c in candidates], dtype=bool)
+        self.capacity = np.array([c.capacity for c in candidates], dtype=np.int64)
+        self.load = np.array([c.load for c in candidates], dtype=np.int64)
+        self.places = np.maximum(0, self.capacity - self.load)
+        self.partners: dict[int, list[int]] = {}
+        for j, c in enumerate(candidates):
+            for school_id in c.partners_of:
+                self.partners.setdefault(school_id, []).append(j)
+        self.ties = np.array([1e-3 * results_rank(c) for c in candidates])
+        # rank_key's results term and its (name, id) order, per candidate
+        self.results_key = np.array(
+            [
+                -RESULTS_SHARE.get(c.results, 0.25) - min(len(c.strong_cells), 20) / 20
+                for c in candidates
+            ]
+        )
+        self.name_rank = np.empty(m, dtype=np.int64)
+        self.name_rank[sorted(range(m), key=lambda j: (candidates[j].name, candidates[j].id))] = (
+            np.arange(m)
+        )
+
+    def row(self, school: School) -> _Row:
+        np, w = self.np, self.weights
+        m = len(self.ids)
+        points = np.zeros(m)
+        covered = np.zeros(m, dtype=np.int64)
+        for code in sorted(school.levels, key=lambda c: (school.levels[c] != HIGH, c)):
+            level = school.levels[code]
+            if level not in (HIGH, MEDIUM):
+                continue
+            weight = w.high if level == HIGH else w.medium
+            declared, derived = self.declared[:, self.factor[code]], self.low[:, self.factor[code]]
+            points += np.where(
+                declared, weight * 1.0, np.where(derived, weight * w.derived_share, 0.0)
+            )
+            covered += declared | derived
+        if school.weak_cells:
+            cells = self.strong[:, [self.cell[key] for key in school.weak_cells]].sum(axis=1)
+            points += w.high * w.derived_share * cells
+            covered += cells
+        valid = (covered > 0) & (self.ids != school.id)
+        points += self.results
+        same = self.municipality == school.municipality_id
+        too_far = np.zeros(m, dtype=bool)
+        if school.lat is not None and school.lon is not None:
+            distance = _haversine_many(np, school.lat, school.lon, self.lat, self.lon)
+            with np.errstate(invalid="ignore"):
+                closeness = np.maximum(0.0, 1.0 - distance / w.max_distance_km)
+                closeness = np.where(same, np.maximum(closeness, 0.5), closeness)
+                if w.distance_limit_km is not None:
+                    too_far = self.located & (distance > w.distance_limit_km)
+            closeness = np.where(self.located, closeness, np.where(same, 1.0, 0.0))
+        else:
+            closeness = np.where(same, 1.0, 0.0)
+        points += w.proximity * closeness
+        free = self.capacity - self.load
+        if school.id in self.partners:
+            free[self.partners[school.id]] += 1
+        has_capacity = self.capacity > 0
+        points += np.where(
+            has_capacity,
+            w.load * np.maximum(0.0, free) / np.where(has_capacity, self.capacity, 1),
+            0.0,
+        )
+        score = np.minimum(_round1(np, 100.0 * points / _ideal(school, w)), 100.0)
+        return _Row(self, score, valid, too_far, same, covered)
+
+
+@dataclass
+class _Row:
+    """One school scored against every candidate (arrays over the candidates)."""
+
+    table: _ScoreTable
+    score: Any
+    valid: Any
+    too_far: Any
+    same: Any
+    covered: Any  # factors and cells covered
+
+    def ranked(self, mask: Any, *first: Any) -> Any:
+        """Indices of the candidates in ``mask``, best first by :func:`rank_key` (preceded by
+        the keys ``first``, most significant first)."""
+        np, t = self.table.np, self.table
+        (index,) = np.nonzero(mask)
+        keys = (t.name_rank, t.results_key, -self.covered, ~self.same, -self.score)
+        keys += tuple(reversed(first))
+        return index[np.lexsort(tuple(key[index] for key in keys))]
+
+
+def _haversine_many(np: Any, lat: float, lon: float, lats: Any, lons: Any) -> Any:
+    """:func:`haversine_km` from one point to many, in the same steps."""
+    r = 6371.0
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * r * np.arcsin(np.sqrt(a))
+
+
+def _round1(np: Any, values: Any) -> Any:
+    """``round(x, 1)`` of every value, exactly as Python rounds (correctly rounded, halves to
+    even): numpy's own rounding multiplies by ten first, which can differ at a half."""
+    tenfold = values * 10.0
+    rounded = np.rint(tenfold) / 10.0
+    with np.errstate(invalid="ignore"):
+        near_half = np.abs(tenfold - np.floor(tenfold) - 0.5) < 1e-6
+    for at in np.nonzero(near_half)[0]:
+        rounded[at] = round(float(values[at]), 1)
+    return rounded
+
+
 def _unpaired_reason(
-    school: School, row: Mapping[int, Match], min_fit: float
+    school: School, scored: int, near: int, best: float | None, *, min_fit: float
 ) -> tuple[str, float | None]:
     if not school.levels and not school.weak_cells:
         return (NO_WEAK if school.has_results else NO_DATA), None
-    if not row:
+    if not scored:
         return NO_COVER, None
-    near = [m for m in row.values() if not m.too_far]
     if not near:
         return TOO_FAR, None
-    best = max(m.score for m in near)
     if best < min_fit:
         return LOW_FIT, best
     return NO_FREE, best
@@ -589,34 +734,31 @@ def _high(school: School) -> set[int]:
 
 
 def _second_providers(
+    table: _ScoreTable,
     schools: Sequence[School],
-    candidates: Sequence[Candidate],
-    matches: list[dict[int, Match]],
-    chosen: dict[int, int],
-    used: list[int],
+    firsts: Mapping[int, Match],
+    chosen: Mapping[int, int],
+    free: Any,
 ) -> dict[int, int]:
-    """school index -> a second candidate, with the places the first pass left; schools in
-    their given order, the candidate covering the most still-uncovered high factors first."""
-    free = [max(0, c.capacity - c.load) - used[j] for j, c in enumerate(candidates)]
+    """school index -> a second candidate, with the places the first pass left (``free``, per
+    candidate); schools in their given order, the candidate covering the most still-uncovered
+    high factors first (then :func:`rank_key`)."""
+    free = free.copy()
     seconds: dict[int, int] = {}
     for i, j in sorted(chosen.items()):
         high = _high(schools[i])
         if not high:
             continue
-        first = set(matches[i][j].factor_codes) & high
+        first = set(firsts[i].factor_codes) & high
         if len(first) >= SECOND_PROVIDER_BELOW * len(high):
             continue
-        best, best_key = None, None
-        for other, m in matches[i].items():
-            if other == j or free[other] <= 0 or m.too_far:
-                continue
-            new = (set(m.factor_codes) & high) - first
-            if not new:
-                continue
-            key = (-len(new), *rank_key(m))
-            if best_key is None or key < best_key:
-                best, best_key = other, key
-        if best is not None:
-            seconds[i] = best
+        rest = [table.factor[code] for code in sorted(high - first)]
+        new = table.offers[:, rest].sum(axis=1)
+        row = table.row(schools[i])
+        mask = row.valid & ~row.too_far & (free > 0) & (new > 0)
+        mask[j] = False
+        order = row.ranked(mask, -new)
+        if len(order):
+            seconds[i] = best = int(order[0])
             free[best] -= 1
     return seconds

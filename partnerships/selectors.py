@@ -41,7 +41,7 @@ from schools.models import (
     Region,
 )
 
-from . import matching
+from . import matching, transitions
 from .models import (
     Agreement,
     DeclaredStrength,
@@ -197,6 +197,88 @@ def member_organisation_ids(*, user: Any, partnership: Partnership) -> set[int]:
     return {m.organisation_id for m in partnership.members.all() if m.organisation_id in own}
 
 
+# --- Permissions: the write rules, each asked of one visible object --------------------------
+
+
+@dataclass(frozen=True)
+class PartnershipPermissions:
+    """What a user may do with one visible partnership."""
+
+    #: the territory that keeps it (methodologist, coordinator): edit, approve, agreements
+    can_manage: bool = False
+    #: the member organisations on whose behalf the user agrees (their director/partner)
+    member_organisation_ids: frozenset[int] = frozenset()
+
+    @property
+    def actors(self) -> frozenset[str]:
+        """Who the user acts as in :data:`transitions.PARTNERSHIP_TRANSITIONS`."""
+        actors = set()
+        if self.can_manage:
+            actors.add(transitions.TERRITORY)
+        if self.member_organisation_ids:
+            actors.add(transitions.MEMBER)
+        return frozenset(actors)
+
+
+def partnership_permissions(*, user: Any, partnership: Partnership) -> PartnershipPermissions:
+    return PartnershipPermissions(
+        can_manage=can_manage_municipality(user=user, municipality_id=partnership.municipality_id),
+        member_organisation_ids=frozenset(
+            member_organisation_ids(user=user, partnership=partnership)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class NetworkPermissions:
+    can_manage: bool = False  # the territory that keeps it: edit, members
+
+
+def network_permissions(*, user: Any, network: Network) -> NetworkPermissions:
+    return NetworkPermissions(
+        can_manage=can_manage_municipality(user=user, municipality_id=network.municipality_id)
+    )
+
+
+@dataclass(frozen=True)
+class AgreementPermissions:
+    """What a user may do with one visible agreement."""
+
+    can_manage: bool = False  # the territory: the document, the scan, the transitions
+    can_download_scan: bool = False  # the territory and the heads of the parties
+
+    @property
+    def actors(self) -> frozenset[str]:
+        """Who the user acts as in :data:`transitions.AGREEMENT_TRANSITIONS`."""
+        return frozenset({transitions.TERRITORY}) if self.can_manage else frozenset()
+
+
+def agreement_permissions(*, user: Any, agreement: Agreement) -> AgreementPermissions:
+    return AgreementPermissions(
+        can_manage=can_manage_municipality(user=user, municipality_id=agreement.municipality_id),
+        can_download_scan=agreement_scan_visible(user=user, agreement=agreement),
+    )
+
+
+@dataclass(frozen=True)
+class ProviderPermissions:
+    """What a user may do with what an organisation offers (strengths, capacity) and with a
+    school's matching."""
+
+    #: its director or partner representative, the territory of its municipality
+    can_edit_strengths: bool = False
+    #: the territory of its municipality: suggestions and pairing for the school
+    can_match: bool = False
+
+
+def provider_permissions(*, user: Any, organisation: Organisation) -> ProviderPermissions:
+    can_match = can_manage_municipality(user=user, municipality_id=organisation.municipality_id)
+    own = scope_for(user).organisation_ids(Role.DIRECTOR, Role.PARTNER)
+    return ProviderPermissions(
+        can_edit_strengths=organisation.pk in own or can_match, can_match=can_match
+    )
+
+
 def member_organisations_for_user(*, user: Any) -> QuerySet[Organisation]:
     """Organisations the user may put into a partnership or a network: those of the territory
     they manage — a methodologist's municipality, a coordinator's region (all for an admin)."""
@@ -307,22 +389,6 @@ def pairing_plan_list_for_user(*, user: Any) -> QuerySet[PairingPlan]:
     if scope.municipality_ids:
         q |= Q(municipality_id__in=scope.municipality_ids)
     return PairingPlan.objects.filter(q)
-
-
-def partnerships_of_organisation(*, user: Any, organisation: Organisation) -> list[Partnership]:
-    """For the school card: this organisation's partnerships the user may see (2 queries)."""
-    return list(
-        partnership_list_for_user(user=user)
-        .filter(
-            pk__in=PartnershipMember.objects.filter(organisation=organisation).values(
-                "partnership_id"
-            )
-        )
-        .prefetch_related(
-            Prefetch("members", queryset=PartnershipMember.objects.select_related("organisation"))
-        )
-        .order_by("-created_at")[:20]
-    )
 
 
 # --- Risk profiles (through diagnostics.selectors) -------------------------------------------
@@ -680,25 +746,55 @@ def _school(
 
 
 def partner_suggestions(
-    *, organisation: Organisation, top: int | None = 10
+    *, organisation: Organisation, top: int | None = 10, candidate_ids: Iterable[int] | None = None
 ) -> tuple[matching.School, list[matching.Match]]:
-    """Ranked candidates for one supported school among the organisations of its region."""
+    """Ranked candidates for one supported school among the organisations of its region (only
+    ``candidate_ids``, if given)."""
+    school, ranked, _covered = _suggestions(
+        organisation=organisation, top=top, candidate_ids=candidate_ids
+    )
+    return school, ranked
+
+
+def _suggestions(
+    *, organisation: Organisation, top: int | None, candidate_ids: Iterable[int] | None = None
+) -> tuple[matching.School, list[matching.Match], set[int]]:
+    """The school, its ranked matches and the codes of its factors covered by any candidate
+    within reach. A school with a risk profile is matched on the region's precomputed rows
+    (``partnerships/suggestions.py``); one matched on its results, against every candidate."""
+    from . import suggestions
+
     region_id = organisation.municipality.region_id
     config = matching_config(region_id=region_id)
     school = matching_school(organisation=organisation)
+    if not school.weak_cells:
+        ranked, covered = suggestions.rank_for_school(
+            school=school,
+            region_id=region_id,
+            weights=config.weights,
+            default_capacity=config.default_capacity,
+            factor_names=factor_names(),
+            top=top,
+            candidate_ids=candidate_ids,
+        )
+        return school, ranked, covered
+    organisations = Organisation.objects.filter(municipality__region_id=region_id)
+    if candidate_ids is not None:
+        organisations = organisations.filter(pk__in=list(candidate_ids))
     candidates = matching_candidates(
-        organisations=Organisation.objects.filter(municipality__region_id=region_id),
+        organisations=organisations,
         default_capacity=config.default_capacity,
-        cells_region_id=region_id if school.weak_cells else None,
+        cells_region_id=region_id,
     )
     ranked = matching.rank_candidates(
         school=school,
         candidates=candidates,
         weights=config.weights,
         factor_names=factor_names(),
-        top=top,
+        top=None,
     )
-    return school, ranked
+    covered = {code for m in ranked for code in m.factor_codes}
+    return school, ranked[:top] if top else ranked, covered
 
 
 def suggestion_page(
@@ -707,15 +803,13 @@ def suggestion_page(
     """The school's risk factors (high first), its best candidates, the high risks that no
     organisation of the region covers, and which candidates ``user`` may propose: those of
     the territory they manage (another municipality's are proposed by the coordinator)."""
-    needs, ranked = partner_suggestions(organisation=organisation, top=None)
-    shown = ranked[:top]
+    needs, shown, covered = _suggestions(organisation=organisation, top=top)
     proposable = set(
         member_organisations_for_user(user=user)
         .filter(pk__in=[m.candidate.id for m in shown])
         .values_list("pk", flat=True)
     )
     factors = {f.code: f for f in RiskFactor.objects.all()}
-    covered = {code for m in ranked for code in m.factor_codes}
     levels = sorted(needs.levels.items(), key=lambda i: (i[1] != Level.HIGH, i[0]))
     from schools.categorization import cell_label
 

@@ -88,10 +88,10 @@ def partnership_list(request: HttpRequest) -> HttpResponse:
 
 def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = selectors.partnership_detail_for_user(user=request.user, pk=pk)
-    actors = services.partnership_actors(user=request.user, partnership=partnership)
-    own = selectors.member_organisation_ids(user=request.user, partnership=partnership)
+    perms = selectors.partnership_permissions(user=request.user, partnership=partnership)
+    own = perms.member_organisation_ids
     actions = transitions.available(
-        transitions.PARTNERSHIP_TRANSITIONS, status=partnership.status, actors=actors
+        transitions.PARTNERSHIP_TRANSITIONS, status=partnership.status, actors=perms.actors
     )
     if all(m.agreed_at for m in partnership.members.all() if m.organisation_id in own):
         actions = [t for t in actions if t.action != "agree"]
@@ -101,7 +101,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "partnership": partnership,
             "actions": actions,
-            "can_manage": transitions.TERRITORY in actors,
+            "can_manage": perms.can_manage,
             "history": history.partnership_history(partnership=partnership),
             "agreements": partnership.agreements.select_related("document_job"),
             "roles": MemberRole,
@@ -174,11 +174,8 @@ def partnership_create(request: HttpRequest) -> HttpResponse:
 
 def partnership_edit(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = selectors.partnership_detail_for_user(user=request.user, pk=pk)
-    require(
-        selectors.can_manage_municipality(
-            user=request.user, municipality_id=partnership.municipality_id
-        )
-    )
+    perms = selectors.partnership_permissions(user=request.user, partnership=partnership)
+    require(perms.can_manage)
     initial = selectors.partnership_form_initial(partnership=partnership)
     form = _partnership_form(request, request.POST or None, initial, partnership)
     conflict = None
@@ -247,9 +244,8 @@ def suggest(request: HttpRequest, org_pk: int) -> HttpResponse:
         selectors.organisation_list_for_user(user=request.user).select_related("municipality"),
         pk=org_pk,
     )
-    require(
-        selectors.can_manage_municipality(user=request.user, municipality_id=school.municipality_id)
-    )
+    perms = selectors.provider_permissions(user=request.user, organisation=school)
+    require(perms.can_match)
     form = AcceptSuggestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         provider = get_object_or_404(
@@ -382,13 +378,6 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Strengths, capacity, settings -----------------------------------------------------------
 
 
-def _can_edit_strengths(user, organisation) -> bool:
-    scope = scope_for(user)
-    return organisation.pk in scope.organisation_ids(Role.DIRECTOR, Role.PARTNER) or (
-        selectors.can_manage_municipality(user=user, municipality_id=organisation.municipality_id)
-    )
-
-
 def organisation_card(request: HttpRequest, org_pk: int) -> HttpResponse:
     """The read-only card of an organisation for anyone who shares a partnership with it:
     contacts, director, address, strengths and the partnerships they share."""
@@ -402,7 +391,9 @@ def organisation_card(request: HttpRequest, org_pk: int) -> HttpResponse:
         "organisation": organisation,
         "info": selectors.organisation_strengths(organisation=organisation),
         "partnerships": selectors.shared_partnerships(user=request.user, organisation=organisation),
-        "can_edit": _can_edit_strengths(request.user, organisation),
+        "can_edit": selectors.provider_permissions(
+            user=request.user, organisation=organisation
+        ).can_edit_strengths,
     }
     return render(request, "partnerships/organisation_card.html", context)
 
@@ -414,7 +405,8 @@ def strengths(request: HttpRequest, org_pk: int) -> HttpResponse:
         ),
         pk=org_pk,
     )
-    can_edit = _can_edit_strengths(request.user, organisation)
+    perms = selectors.provider_permissions(user=request.user, organisation=organisation)
+    can_edit = perms.can_edit_strengths
     info = selectors.organisation_strengths(organisation=organisation)
     posted = request.POST if request.method == "POST" else {}
     form = StrengthForm(posted if "save-strength" in posted else None, prefix="s")
@@ -443,7 +435,8 @@ def strength_delete(request: HttpRequest, pk: int) -> HttpResponse:
         ).select_related("organisation", "factor"),
         pk=pk,
     )
-    require(_can_edit_strengths(request.user, strength.organisation))
+    perms = selectors.provider_permissions(user=request.user, organisation=strength.organisation)
+    require(perms.can_edit_strengths)
     services.strength_delete(strength=strength, actor=request.user)
     messages.success(request, _("The experience is deleted."))
     return redirect("partnerships:strengths", org_pk=strength.organisation_id)
@@ -494,11 +487,7 @@ def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     network = None
     if pk is not None:
         network = get_for_user_or_404(selectors.network_list_for_user(user=request.user), pk=pk)
-        require(
-            selectors.can_manage_municipality(
-                user=request.user, municipality_id=network.municipality_id
-            )
-        )
+        require(selectors.network_permissions(user=request.user, network=network).can_manage)
     else:
         require(scope_for(request.user).has_role(*TERRITORY))
     form = _network_form(request, request.POST or None, network)
@@ -506,7 +495,10 @@ def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             network = services.network_save(
-                form=form, actor=request.user, version=form.cleaned_data["version"]
+                data=form.cleaned_data,
+                network=network,
+                actor=request.user,
+                version=form.cleaned_data["version"],
             )
         except services.StalePartnershipError as exc:
             conflict = history.network_conflict_message(
@@ -552,9 +544,7 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     partnerships = selectors.partnership_list_for_user(user=request.user).filter(network=network)
-    can_manage = selectors.can_manage_municipality(
-        user=request.user, municipality_id=network.municipality_id
-    )
+    can_manage = selectors.network_permissions(user=request.user, network=network).can_manage
     return render(
         request,
         "partnerships/network_detail.html",
@@ -572,11 +562,8 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def agreement_create(request: HttpRequest, pk: int) -> HttpResponse:
     partnership = selectors.partnership_detail_for_user(user=request.user, pk=pk)
-    require(
-        selectors.can_manage_municipality(
-            user=request.user, municipality_id=partnership.municipality_id
-        )
-    )
+    perms = selectors.partnership_permissions(user=request.user, partnership=partnership)
+    require(perms.can_manage)
     today = timezone.localdate()
     form = AgreementForm(
         request.POST or None,
@@ -609,11 +596,9 @@ def _agreement(request, pk):
 
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = _agreement(request, pk)
-    can_manage = bool(services.agreement_actors(user=request.user, agreement=agreement))
+    perms = selectors.agreement_permissions(user=request.user, agreement=agreement)
     actions = transitions.available(
-        transitions.AGREEMENT_TRANSITIONS,
-        status=agreement.status,
-        actors=services.agreement_actors(user=request.user, agreement=agreement),
+        transitions.AGREEMENT_TRANSITIONS, status=agreement.status, actors=perms.actors
     )
     return render(
         request,
@@ -621,10 +606,8 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "agreement": agreement,
             "partnership": agreement.partnership,
-            "can_manage": can_manage,
-            "can_download_scan": selectors.agreement_scan_visible(
-                user=request.user, agreement=agreement
-            ),
+            "can_manage": perms.can_manage,
+            "can_download_scan": perms.can_download_scan,
             "actions": [a for a in actions if a.action != "expire"],
             "scan_form": ScanForm(),
             "job": agreement.document_job,
@@ -645,7 +628,8 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def agreement_scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = _agreement(request, pk)
-    require(bool(services.agreement_actors(user=request.user, agreement=agreement)))
+    perms = selectors.agreement_permissions(user=request.user, agreement=agreement)
+    require(perms.can_manage)
     form = ScanForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -664,9 +648,7 @@ def agreement_scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
             "agreement": agreement,
             "partnership": agreement.partnership,
             "can_manage": True,
-            "can_download_scan": selectors.agreement_scan_visible(
-                user=request.user, agreement=agreement
-            ),
+            "can_download_scan": perms.can_download_scan,
             "actions": [],
             "scan_form": form,
             "job": agreement.document_job,
@@ -680,7 +662,9 @@ def agreement_scan_download(request: HttpRequest, pk: int) -> FileResponse:
     agreement = _agreement(request, pk)
     if not agreement.scan:
         raise Http404
-    require(selectors.agreement_scan_visible(user=request.user, agreement=agreement))
+    require(
+        selectors.agreement_permissions(user=request.user, agreement=agreement).can_download_scan
+    )
     return FileResponse(agreement.scan.open("rb"), as_attachment=True, filename=agreement.scan_name)
 
 

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from diagnostics.models import FactorLevel, Level, RiskProfile
 from events.models import Event, EventStatus, Registration, RegistrationStatus
-from network_portal.access.policy import Scope
+from network_portal.access.policy import Scope, scope_for
 from network_portal.accounts.models import Role
 from network_portal.documents.models import Job
+from network_portal.ui import slots
 from network_portal.ui.charts import bar_chart
-from network_portal.ui.dashboard import Panel, register_panel
 from partnerships import figures as partnership_figures
 from partnerships.models import Partnership, PartnershipStatus
 from roadmaps import figures as roadmap_figures
@@ -325,27 +325,26 @@ def _coordinator_rows(scope: Scope) -> list[dict[str, Any]]:
     return rows
 
 
+def _panel(key: str, role: str, build) -> slots.Contribution:
+    return slots.Contribution(
+        key=f"reports_{key}",
+        roles=(role,),
+        template=f"reports/panels/{key}.html",
+        context=lambda request, user: build(user, scope_for(user)),
+        order=10,
+    )
+
+
 PANELS = (
-    Panel(
-        "reports_coordinator",
-        (Role.COORDINATOR,),
-        "reports/panels/coordinator.html",
-        coordinator_panel,
-        10,
-    ),
-    Panel(
-        "reports_methodologist",
-        (Role.METHODOLOGIST,),
-        "reports/panels/methodologist.html",
-        methodologist_panel,
-        10,
-    ),
-    Panel("reports_curator", (Role.CURATOR,), "reports/panels/curator.html", curator_panel, 10),
-    Panel("reports_director", (Role.DIRECTOR,), "reports/panels/director.html", director_panel, 10),
-    Panel("reports_teacher", (Role.TEACHER,), "reports/panels/teacher.html", teacher_panel, 10),
+    _panel("coordinator", Role.COORDINATOR, coordinator_panel),
+    _panel("methodologist", Role.METHODOLOGIST, methodologist_panel),
+    _panel("curator", Role.CURATOR, curator_panel),
+    _panel("director", Role.DIRECTOR, director_panel),
+    _panel("teacher", Role.TEACHER, teacher_panel),
 )
 
 
 def register_panels() -> None:
+    """The role dashboards, on the home page's slot."""
     for panel in PANELS:
-        register_panel(panel)
+        slots.register("home", panel)

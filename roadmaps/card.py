@@ -1,4 +1,4 @@
-"""The roadmaps section of the school card (schools.card registry): progress of the school's
+"""The roadmaps section of the school card (the schools.card slot): progress of the school's
 roadmaps and its open engagement concerns.
 
 Within the card's budget of 15 queries (issue 4): the roadmaps with their item counts in one
@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
 from network_portal.access.policy import scope_for
-from schools.card import section_facts
+from network_portal.ui import slots
 from schools.selectors import organisation_allowed
 
 from .figures import percent
@@ -47,7 +47,7 @@ def roadmaps_section_context(request: HttpRequest, organisation: Any) -> dict[st
         roadmap_rows(roadmaps=roadmap_list_for_user(user=user).filter(organisation=organisation))
     )
     concerns = []
-    if reader and section_facts(request, organisation, KEY)["open_concerns"]:
+    if reader and slots.facts("schools.card", KEY, request, organisation)["open_concerns"]:
         concerns = list(open_concerns(organisation_ids=[organisation.pk]))
     if not roadmaps and not concerns and not reader:
         return None

@@ -436,3 +436,22 @@ class ImportApplyForm(forms.Form):
         label=_("Create the municipalities listed above and check the file again"),
         required=False,
     )
+
+
+class MunicipalityListForm(forms.Form):
+    """A region's municipalities list for the wizard (``import_municipalities`` in the browser)."""
+
+    region = forms.ModelChoiceField(label=_("Region"), queryset=None)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV or XLSX with the columns «Муниципалитет», «ОКТМО» and, if known, «Широта» and "
+            "«Долгота» of the municipality's centre; up to 1 MB."
+        ),
+    )
+
+    def __init__(self, *args, regions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+        if regions is not None and len(regions) == 1:
+            self.fields["region"].initial = regions[0].pk

@@ -157,7 +157,11 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["short_name"]
-        indexes = [models.Index(fields=["municipality", "kind"])]
+        indexes = [
+            models.Index(fields=["municipality", "kind"]),
+            # the newest change, read by partner matching to know its cached rows are current
+            models.Index(fields=["updated_at"], name="schools_org_updated_at_idx"),
+        ]
         # An ИНН or ОГРН names one legal entity: never two organisations with the same one
         # (many partners have neither, so only non-empty values are unique).
         constraints = [
@@ -720,10 +724,6 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_kind_display()})"
-
-    @property
-    def invalid_count(self) -> int:
-        return int(self.counts.get("invalid", 0))
 
     @property
     def unused_columns(self) -> list[dict]:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from network_portal.access.policy import municipality_q, organisation_q, scope_for
+from network_portal.access.policy import (
+    municipality_q,
+    organisation_allows,
+    organisation_q,
+    scope_for,
+)
 from network_portal.accounts.models import Role
 from network_portal.ui.charts import Series, line_chart
 
@@ -35,42 +41,38 @@ def organisation_list_for_user(*, user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(organisation_q(scope_for(user)))
 
 
-def organisation_editable_for_user(*, user: Any) -> QuerySet[Organisation]:
-    """Directors edit their own school; methodologists their municipality; coordinators the region."""
-    return Organisation.objects.filter(organisation_q(scope_for(user), roles=EDITOR_ROLES))
-
-
-def organisation_categorisable_for_user(*, user: Any) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(organisation_q(scope_for(user), roles=TERRITORY_ROLES))
-
-
 def organisation_allowed(
     *, user: Any, organisation: Organisation, roles: tuple[str, ...] | None = None
 ) -> bool:
     """``organisation_q(scope_for(user), roles=roles)`` for one organisation already in
     memory, without a query: the school card checks its edit and section rights this way.
 
-    Needs ``organisation.municipality`` loaded for a coordinator (her region). Kept in step
-    with ``network_portal.access.policy.organisation_q`` by
+    Needs ``organisation.municipality`` loaded for a coordinator (her region). The policy's
+    ``organisation_allows``, kept in step with ``organisation_q`` by
     ``tests/schools/test_selectors.py``.
     """
-    scope = scope_for(user)
-    if scope.is_admin:
-        return True
-    allowed = set(roles) if roles is not None else None
-    if (
-        scope.region_ids
-        and (allowed is None or Role.COORDINATOR in allowed)
-        and organisation.municipality.region_id in scope.region_ids
-    ):
-        return True
-    if (
-        scope.municipality_ids
-        and (allowed is None or Role.METHODOLOGIST in allowed)
-        and organisation.municipality_id in scope.municipality_ids
-    ):
-        return True
-    return organisation.pk in scope.organisation_ids(*(allowed or ()))
+    return organisation_allows(scope_for(user), organisation, roles=roles)
+
+
+@dataclass(frozen=True)
+class OrganisationPermissions:
+    """What a user may do with one visible organisation."""
+
+    can_edit: bool = False  # profile and context: its director, its territory
+    can_categorise: bool = False  # category overrides: its territory
+    contacts_only: bool = True  # without a territory role, the profile's contacts only
+
+
+def organisation_permissions(*, user: Any, organisation: Organisation) -> OrganisationPermissions:
+    """The read scope's rule asked of one organisation, without a query (the card's budget);
+    a coordinator's check reads ``organisation.municipality``: load it with the organisation."""
+    return OrganisationPermissions(
+        can_edit=organisation_allowed(user=user, organisation=organisation, roles=EDITOR_ROLES),
+        can_categorise=organisation_allowed(
+            user=user, organisation=organisation, roles=TERRITORY_ROLES
+        ),
+        contacts_only=not scope_for(user).has_role(*TERRITORY_ROLES),
+    )
 
 
 def municipality_list_for_user(*, user: Any) -> QuerySet[Municipality]:

@@ -26,6 +26,7 @@ from .importing.columns import (
 )
 from .importing.decoding import names_sample
 from .importing.municipalities import MunicipalityLookup
+from .importing.municipality_list import apply_municipality_list, plan_municipality_list
 from .importing.organisations import apply_organisations, context_fields_in, plan_organisations
 from .importing.reader import ImportFileError, Table, read_table
 from .importing.results import apply_results, check_year, plan_results
@@ -289,6 +290,40 @@ def import_run_confirm_municipalities(*, run: ImportRun) -> None:
     run.create_municipalities = True
     run.save(update_fields=["create_municipalities"])
     import_run_check(run=run)
+
+
+#: The largest municipalities list the wizard reads (a region has at most a few hundred rows).
+MUNICIPALITY_LIST_MAX_SIZE = 1024 * 1024
+
+
+def municipality_list_check(*, data: bytes, file_name: str, region: Region):
+    """The dry run of a municipalities list (name, ОКТМО, optional centroid) for ``region``:
+    what would be created and updated, and every row error with its line and column. Nothing
+    is written (the same check as ``import_municipalities --dry-run``)."""
+    if len(data) > MUNICIPALITY_LIST_MAX_SIZE:
+        raise ImportFileError(
+            _("The list is larger than %(limit)s MB.")
+            % {"limit": MUNICIPALITY_LIST_MAX_SIZE // (1024 * 1024)}
+        )
+    return plan_municipality_list(table=read_table(data, file_name=file_name), region=region)
+
+
+def municipality_list_save(*, data: bytes, file_name: str, region: Region, user: Any):
+    """The confirmed list, checked again (the registry may have changed since the preview):
+    saved only when no row has an error, all or nothing."""
+    plan = municipality_list_check(data=data, file_name=file_name, region=region)
+    if plan.invalid:
+        return plan
+    apply_municipality_list(plan)
+    audit_log(
+        actor=user,
+        action="schools.municipality_list",
+        obj=region,
+        file=file_name,
+        new=len(plan.new),
+        updated=len(plan.updated),
+    )
+    return plan
 
 
 def saved_mapping_save(*, name: str, kind: str, mapping: dict[str, str], user: Any) -> None:

@@ -22,6 +22,12 @@ urlpatterns = [
     path("rules/load/", views.rules_load_view, name="rules_load"),
     path("imports/", views.imports, name="imports"),
     path("imports/new/", views.import_new, name="import_new"),
+    path("imports/municipalities/", views.municipality_list, name="municipality_list"),
+    path(
+        "imports/municipalities/confirm/",
+        views.municipality_list_confirm,
+        name="municipality_list_confirm",
+    ),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/mapping/", views.import_mapping, name="import_mapping"),
     path("imports/<int:pk>/preview/", views.import_preview, name="import_preview"),

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import get_for_user_or_404, require, role_required, scope_for
 from network_portal.accounts.models import Role
+from network_portal.ui import slots
 from network_portal.ui.request_size import accepts_upload
 
 from . import exporting, selectors, services
-from .card import sections_for, with_section_facts
 from .forms import (
     SORTS,
     CategoryOverrideForm,
@@ -25,6 +26,7 @@ from .forms import (
     ImportApplyForm,
     ImportUploadForm,
     MappingForm,
+    MunicipalityListForm,
     OrganisationForm,
     SchoolContextForm,
     SchoolFilter,
@@ -95,22 +97,30 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
+def _visible_organisation(request: HttpRequest, pk: int):
+    """An organisation through the policy (404 outside the scope), its municipality loaded
+    for the permission checks."""
+    return get_for_user_or_404(
+        selectors.organisation_list_for_user(user=request.user).select_related("municipality"),
+        pk=pk,
+    )
+
+
 def _card_organisation(request: HttpRequest, pk: int):
     """The card's organisation through the policy, with the facts of every section read in
-    the same query (``schools/card.py``)."""
+    the same query (the ``schools.card`` slot, ``network_portal.ui.slots``)."""
     queryset = selectors.organisation_list_for_user(user=request.user).select_related(
         "municipality__region"
     )
-    return get_for_user_or_404(with_section_facts(request, queryset), pk=pk)
+    return get_for_user_or_404(slots.annotate("schools.card", request, queryset), pk=pk)
 
 
 def _card(request: HttpRequest, organisation, *, override_form=None) -> HttpResponse:
     """The school card; ``override_form`` is a bound form that failed, shown with its errors
     and everything that was typed."""
     context = selectors.school_card_context(organisation=organisation)
-    can_categorise = organisation.is_school and selectors.organisation_allowed(
-        user=request.user, organisation=organisation, roles=selectors.TERRITORY_ROLES
-    )
+    perms = selectors.organisation_permissions(user=request.user, organisation=organisation)
+    can_categorise = organisation.is_school and perms.can_categorise
     if can_categorise and override_form is None:
         years = {r.year for r in context["results"]} | {c.year for c in context["contexts"]}
         override_form = CategoryOverrideForm(years=sorted(years, reverse=True))
@@ -120,11 +130,9 @@ def _card(request: HttpRequest, organisation, *, override_form=None) -> HttpResp
         {
             "organisation": organisation,
             **context,
-            "can_edit": selectors.organisation_allowed(
-                user=request.user, organisation=organisation, roles=selectors.EDITOR_ROLES
-            ),
+            "can_edit": perms.can_edit,
             "override_form": override_form if can_categorise else None,
-            "sections": _render_sections(request, organisation),
+            "sections": slots.fill("schools.card", request, organisation),
         },
     )
 
@@ -133,27 +141,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _card(request, _card_organisation(request, pk))
 
 
-def _render_sections(request: HttpRequest, organisation) -> list[dict]:
-    """Sections of higher apps, each rendered with its own context flat; the same values are
-    also reachable as ``section.<name>`` and ``section.context.<name>`` for templates that
-    look them up there."""
-    sections = sections_for(request, organisation)
-    for section in sections:
-        own = section["context"]
-        nested = {**own, "context": own}
-        context = {**own, "organisation": organisation, "section": nested, "context": own}
-        section["html"] = render_to_string(section["template"], context, request=request)
-    return sections
-
-
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_for_user_or_404(
-        selectors.organisation_list_for_user(user=request.user), pk=pk
-    )
-    require(selectors.organisation_editable_for_user(user=request.user).filter(pk=pk).exists())
-    contacts_only = not scope_for(request.user).has_role(*TERRITORY)
+    organisation = _visible_organisation(request, pk)
+    perms = selectors.organisation_permissions(user=request.user, organisation=organisation)
+    require(perms.can_edit)
     form = OrganisationForm(
-        request.POST or None, instance=organisation, contacts_only=contacts_only
+        request.POST or None, instance=organisation, contacts_only=perms.contacts_only
     )
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.edited_fields()}
@@ -188,10 +181,9 @@ def _refuse_stale(form, stale: services.StaleEditError) -> None:
 
 
 def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_for_user_or_404(
-        selectors.organisation_list_for_user(user=request.user), pk=pk
-    )
-    require(selectors.organisation_editable_for_user(user=request.user).filter(pk=pk).exists())
+    organisation = _visible_organisation(request, pk)
+    perms = selectors.organisation_permissions(user=request.user, organisation=organisation)
+    require(perms.can_edit)
     # The year typed in the form decides which year's row is edited (or created).
     year = request.POST.get("year") or request.GET.get("year") or ""
     instance = selectors.school_context_for(organisation=organisation, year=year)
@@ -219,11 +211,8 @@ def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def category_override(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = _card_organisation(request, pk)
-    require(
-        selectors.organisation_allowed(
-            user=request.user, organisation=organisation, roles=selectors.TERRITORY_ROLES
-        )
-    )
+    perms = selectors.organisation_permissions(user=request.user, organisation=organisation)
+    require(perms.can_categorise)
     form = CategoryOverrideForm(request.POST, years=selectors.data_years(organisation=organisation))
     if not form.is_valid():
         # The card again, the form open with its errors and the reason as typed.
@@ -235,10 +224,9 @@ def category_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def category_override_withdraw(request: HttpRequest, pk: int, year: int) -> HttpResponse:
-    organisation = get_for_user_or_404(
-        selectors.organisation_list_for_user(user=request.user), pk=pk
-    )
-    require(selectors.organisation_categorisable_for_user(user=request.user).filter(pk=pk).exists())
+    organisation = _visible_organisation(request, pk)
+    perms = selectors.organisation_permissions(user=request.user, organisation=organisation)
+    require(perms.can_categorise)
     services.category_override_withdraw(organisation=organisation, year=year, user=request.user)
     messages.success(request, _("The override is withdrawn; the rules decide again."))
     return redirect("schools:detail", pk=pk)
@@ -321,7 +309,9 @@ def rules_load_view(request: HttpRequest) -> HttpResponse:
 def imports(request: HttpRequest) -> HttpResponse:
     runs = selectors.import_run_list_for_user(user=request.user)
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "schools/imports.html", {"page": page})
+    can_load = scope_for(request.user).has_role(Role.COORDINATOR)
+    context = {"page": page, "can_load_municipalities": can_load}
+    return render(request, "schools/imports.html", context)
 
 
 @accepts_upload()
@@ -411,3 +401,65 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _run_for(request, pk)
     template = "schools/_import_status.html" if request.htmx else "schools/import_detail.html"
     return render(request, template, {"run": run})
+
+
+# --- the municipalities list (``import_municipalities`` in the browser) ------------------------
+
+#: The checked list waits in the session for the confirmation: nothing is written before.
+_MUNICIPALITY_LIST = "schools:municipality_list"
+
+
+@accepts_upload(services.MUNICIPALITY_LIST_MAX_SIZE)
+@role_required(Role.COORDINATOR)
+def municipality_list(request: HttpRequest) -> HttpResponse:
+    """Upload a region's municipalities list and see its dry run: new, updated, row errors."""
+    regions = selectors.region_list_for_user(user=request.user)
+    form = MunicipalityListForm(request.POST or None, request.FILES or None, regions=regions)
+    plan = None
+    if request.method == "POST" and form.is_valid():
+        upload, region = form.cleaned_data["file"], form.cleaned_data["region"]
+        data = upload.read(services.MUNICIPALITY_LIST_MAX_SIZE + 1)
+        try:
+            plan = services.municipality_list_check(data=data, file_name=upload.name, region=region)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            request.session[_MUNICIPALITY_LIST] = {
+                "region": region.pk,
+                "name": upload.name,
+                "data": base64.b64encode(data).decode(),
+            }
+    context = {
+        "form": form,
+        "plan": plan,
+        "region": form.cleaned_data.get("region") if plan else None,
+    }
+    return render(request, "schools/municipality_list.html", context)
+
+
+@require_POST
+@role_required(Role.COORDINATOR)
+def municipality_list_confirm(request: HttpRequest) -> HttpResponse:
+    """Save the list checked on the previous page — checked again, all rows or none."""
+    stored = request.session.get(_MUNICIPALITY_LIST)
+    if not stored:
+        messages.error(request, _("Upload the list again: the checked file is no longer kept."))
+        return redirect("schools:municipality_list")
+    regions = selectors.region_list_for_user(user=request.user)
+    region = get_for_user_or_404(regions, pk=stored["region"])
+    plan = services.municipality_list_save(
+        data=base64.b64decode(stored["data"]),
+        file_name=stored["name"],
+        region=region,
+        user=request.user,
+    )
+    if plan.invalid:
+        messages.error(request, _("The list has errors; nothing was changed."))
+        return redirect("schools:municipality_list")
+    del request.session[_MUNICIPALITY_LIST]
+    messages.success(
+        request,
+        _("Municipalities saved: new %(new)s, updated %(updated)s, unchanged %(unchanged)s.")
+        % {"new": len(plan.new), "updated": len(plan.updated), "unchanged": plan.unchanged},
+    )
+    return redirect("schools:imports")

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,12 +22,3 @@ def duration_hm(value: timedelta) -> str:
     if mins:
         parts.append(_("%(n)d min") % {"n": mins})
     return " ".join(parts)
-
-
-@register.simple_tag
-def url_if_exists(name: str, *args) -> str:
-    """A URL of another app's page that may not exist yet (the apps are built side by side)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""

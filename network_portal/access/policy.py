@@ -147,6 +147,57 @@ def municipality_q(
     return q
 
 
+def municipality_allows(
+    scope: Scope, municipality: Any, *, roles: Iterable[str] | None = None
+) -> bool:
+    """:func:`municipality_q` asked of one municipality already in memory, without a query.
+
+    ``municipality`` is anything with ``pk`` and ``region_id`` (read only for a coordinator).
+    Kept in step with :func:`municipality_q` by ``tests/platform/test_access_policy.py``.
+    """
+    if scope.is_admin:
+        return True
+    allowed = set(roles) if roles is not None else None
+    if (
+        scope.municipality_ids
+        and (allowed is None or Role.METHODOLOGIST in allowed)
+        and municipality.pk in scope.municipality_ids
+    ):
+        return True
+    return bool(
+        scope.region_ids
+        and (allowed is None or Role.COORDINATOR in allowed)
+        and municipality.region_id in scope.region_ids
+    )
+
+
+def organisation_allows(
+    scope: Scope, organisation: Any, *, roles: Iterable[str] | None = None
+) -> bool:
+    """:func:`organisation_q` asked of one organisation already in memory, without a query.
+
+    ``organisation`` is anything with ``pk``, ``municipality_id`` and ``municipality``
+    (whose ``region_id`` is read only for a coordinator: load it with the organisation).
+    Kept in step with :func:`organisation_q` by ``tests/schools/test_selectors.py``.
+    """
+    if scope.is_admin:
+        return True
+    allowed = set(roles) if roles is not None else None
+    if (
+        scope.municipality_ids
+        and (allowed is None or Role.METHODOLOGIST in allowed)
+        and organisation.municipality_id in scope.municipality_ids
+    ):
+        return True
+    if (
+        scope.region_ids
+        and (allowed is None or Role.COORDINATOR in allowed)
+        and organisation.municipality.region_id in scope.region_ids
+    ):
+        return True
+    return organisation.pk in scope.organisation_ids(*(allowed or ()))
+
+
 def get_for_user_or_404(queryset: QuerySet, **lookup: Any) -> Model:
     """Fetch one object from an already scoped queryset; 404 when it is outside the scope."""
     try:

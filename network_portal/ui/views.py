@@ -16,7 +16,7 @@ import network_portal
 from network_portal.access.policy import scope_for
 from network_portal.accounts.models import Role, RoleAssignment
 
-from .dashboard import panels_for
+from . import slots
 from .roles import ADMIN_CAPABILITIES, ROLE_CAPABILITIES
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
         or user.email,
         "roles": roles,
         "admin_capabilities": ADMIN_CAPABILITIES if scope.is_admin else [],
-        "panels": panels_for(user, scope),
+        "panels": slots.fill("home", request, user),
     }
     return render(request, "ui/home.html", context)
 

@@ -7,7 +7,6 @@ public names of every module are re-exported here.
 
 from .agreements import (
     AGREEMENT_DOCUMENT_KIND,
-    agreement_actors,
     agreement_create,
     agreement_number,
     agreement_request_pdf,
@@ -22,7 +21,6 @@ from .networks import network_save
 from .partnerships import (
     PartnershipData,
     StalePartnershipError,
-    partnership_actors,
     partnership_create,
     partnership_problems,
     partnership_transition,
@@ -36,7 +34,6 @@ __all__ = [
     "AGREEMENT_DOCUMENT_KIND",
     "PartnershipData",
     "StalePartnershipError",
-    "agreement_actors",
     "agreement_create",
     "agreement_number",
     "agreement_request_pdf",
@@ -50,7 +47,6 @@ __all__ = [
     "pairing_plan_approve",
     "pairing_plan_create",
     "pairing_row_update",
-    "partnership_actors",
     "partnership_create",
     "partnership_problems",
     "partnership_transition",

@@ -139,18 +139,16 @@ def agreement_upload_scan(*, agreement: Agreement, upload: Any, actor: Any) -> A
     return locked
 
 
-def agreement_actors(*, user: Any, agreement: Agreement) -> set[str]:
-    if selectors.can_manage_municipality(user=user, municipality_id=agreement.municipality_id):
-        return {transitions.TERRITORY}
-    return set()
-
-
 @transaction.atomic
 def agreement_transition(
     *, agreement: Agreement, action: str, actor: Any, reason: str = "", system: bool = False
 ) -> Agreement:
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    actors = {transitions.SYSTEM} if system else agreement_actors(user=actor, agreement=locked)
+    actors = (
+        {transitions.SYSTEM}
+        if system
+        else selectors.agreement_permissions(user=actor, agreement=locked).actors
+    )
     t = transitions.check(
         transitions.AGREEMENT_TRANSITIONS,
         action=action,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -12,24 +13,37 @@ from ..history import history_off, snapshot
 from ..models import Network
 from .partnerships import StalePartnershipError
 
-# --- Networks ------------------------------------------------------------------------------
+#: The fields of a network its editor sets (``members`` apart: a many-to-many).
+NETWORK_FIELDS = ("name", "model", "municipality", "coordinator", "description")
 
 
 @transaction.atomic
-def network_save(*, form: Any, actor: Any, version: int | None = None) -> Network:
-    """Save a validated ``NetworkForm`` (the coordinator is always a member too).
+def network_save(
+    *,
+    data: Mapping[str, Any],
+    actor: Any,
+    network: Network | None = None,
+    version: int | None = None,
+) -> Network:
+    """Create a network (``network`` ``None``) or edit it from validated ``data`` (the
+    cleaned data of a ``NetworkForm``: :data:`NETWORK_FIELDS` and ``members``). The
+    coordinator is always a member too.
 
     ``version`` is the version the editor saw; a network saved by somebody else since raises
     :class:`StalePartnershipError` and nothing is written."""
-    network = form.instance
+    if network is None:
+        network = Network()
     if network.pk is not None:
         locked = Network.objects.select_for_update().get(pk=network.pk)
         if version is not None and locked.version != version:
             raise StalePartnershipError(locked)
         network.version = locked.version + 1
+    for name in NETWORK_FIELDS:
+        setattr(network, name, data[name])
     network.updated_by = actor if getattr(actor, "is_authenticated", False) else None
     with history_off(network):
-        network = form.save()
+        network.save()
+        network.members.set(data.get("members") or ())
         network.members.add(network.coordinator)
     snapshot(network, actor=actor)
     audit_log(actor=actor, action="network.save", obj=network, model=network.model)

@@ -404,15 +404,6 @@ def partnership_update(
     return locked
 
 
-def partnership_actors(*, user: Any, partnership: Partnership) -> set[str]:
-    actors = set()
-    if selectors.can_manage_municipality(user=user, municipality_id=partnership.municipality_id):
-        actors.add(transitions.TERRITORY)
-    if selectors.member_organisation_ids(user=user, partnership=partnership):
-        actors.add(transitions.MEMBER)
-    return actors
-
-
 @transaction.atomic
 def partnership_transition(
     *, partnership: Partnership, action: str, actor: Any, reason: str = ""
@@ -421,17 +412,17 @@ def partnership_transition(
     :class:`transitions.TransitionError`). A member's «agree» records its consent; the status
     moves once every member has agreed."""
     locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
-    actors = partnership_actors(user=actor, partnership=locked)
+    perms = selectors.partnership_permissions(user=actor, partnership=locked)
     t = transitions.check(
         transitions.PARTNERSHIP_TRANSITIONS,
         action=action,
         status=locked.status,
-        actors=actors,
+        actors=perms.actors,
         reason=reason,
     )
     old = locked.status
     if action == "agree":
-        own = selectors.member_organisation_ids(user=actor, partnership=locked)
+        own = perms.member_organisation_ids
         locked.members.filter(organisation_id__in=own, agreed_at__isnull=True).update(
             agreed_at=timezone.now(), agreed_by=actor
         )

@@ -27,7 +27,9 @@ def suggestion_accept(
 
     Clicked twice (or by two people at once), the second click is refused: the pair exists
     (:func:`partnership_create` locks both schools and looks for it)."""
-    _school, ranked = selectors.partner_suggestions(organisation=school, top=None)
+    _school, ranked = selectors.partner_suggestions(
+        organisation=school, top=None, candidate_ids=[provider.pk]
+    )
     match = next((m for m in ranked if m.candidate.id == provider.pk), None)
     codes = match.factor_codes if match else []
     leaders, partners = ([provider], []) if provider.is_school else ([], [provider])

@@ -5,6 +5,7 @@ from django.http import Http404
 from network_portal.access.policy import (
     ANONYMOUS_SCOPE,
     get_for_user_or_404,
+    municipality_allows,
     municipality_q,
     organisation_q,
     require,
@@ -93,6 +94,20 @@ def test_municipality_q_follows_a_lookup_path(users, world):
     """Rows related to a municipality (here: organisations) filtered by their municipality."""
     q = municipality_q(scope_for(users.methodologist), "municipality")
     assert set(Organisation.objects.filter(q)) == {world.school, world.leader, world.partner_org}
+
+
+@pytest.mark.parametrize(
+    "roles", [None, (Role.METHODOLOGIST,), (Role.COORDINATOR,), (Role.DIRECTOR,)]
+)
+def test_municipality_allows_agrees_with_municipality_q(users, world, roles):
+    """Permissions decide on one municipality in Python; they must say what the read scope
+    says, for every user of the shared fixture."""
+    for name, user in vars(users).items():
+        allowed = visible_municipalities(user, roles=roles)
+        for municipality in Municipality.objects.all():
+            assert municipality_allows(scope_for(user), municipality, roles=roles) == (
+                municipality in allowed
+            ), (name, municipality, roles)
 
 
 # --- organisation_q on related rows, several roles ----------------------------------------

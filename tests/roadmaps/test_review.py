@@ -108,9 +108,9 @@ def test_overview_of_the_outsider_does_not_show_other_municipality(rm, users):
 
 
 def test_card_section_is_registered():
-    from schools.card import _SECTIONS
+    from network_portal.ui import slots
 
-    assert "roadmaps" in _SECTIONS
+    assert "roadmaps" in [c.key for c in slots.contributions("schools.card")]
 
 
 def test_concern_about_a_school_without_roadmap_from_the_card(world, users, client_for):
