@@ -4,18 +4,20 @@ On a region from ``bench/bench_reports.py --populate-only`` (schools, 10 roadmap
 risk profile each, directors, curators, methodologists, a coordinator), through Django's test
 client (whole middleware stack, the coordinator's session), the median of ``--repeat`` runs:
 
-* the reminder run with nothing to send (after a first run; ``reminders_send``);
+* the first reminder run (timed once; a true first run with ``--fresh``, which deletes every
+  notification first) and the run with nothing to send after it (``reminders_send``);
 * the heatmap of the largest municipality, a page of 100 schools: time, HTML and gzip size;
-  and its XLSX export (every school);
+  and its XLSX export (every school): the request (which only queues a document job above
+  ``diagnostics.heatmap_export.INLINE_MAX_SCHOOLS``) and the job's build, timed apart;
 * the roadmaps overview of the region, a page of 50 schools: time, HTML size;
 * the impact page and the coordinator's home page.
 
 Usage, once per size, then ``--compare`` the two JSON files::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_i17 \\
-        .venv/bin/python bench/bench_scale.py --out bench/out/scale-2000.json
+        .venv/bin/python bench/bench_scale.py --fresh --out bench/out/scale-2000.json
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_i17_bench \\
-        .venv/bin/python bench/bench_scale.py --out bench/out/scale-20000.json
+        .venv/bin/python bench/bench_scale.py --fresh --out bench/out/scale-20000.json
     .venv/bin/python bench/bench_scale.py --compare bench/out/scale-2000.json \\
         bench/out/scale-20000.json
 """
