@@ -19,6 +19,7 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role
+from network_portal.editing import StaleEdit
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Organisation
 
@@ -150,14 +151,6 @@ def _data(form) -> services.PartnershipData:
     )
 
 
-def _with_version(data, version: int):
-    """The typed input again, now carrying the current version: saving it once more is a
-    deliberate overwrite of the other person's change."""
-    data = data.copy()
-    data["version"] = str(version)
-    return data
-
-
 @role_required(*TERRITORY)
 def partnership_create(request: HttpRequest) -> HttpResponse:
     form = _partnership_form(request, request.POST or None)
@@ -178,28 +171,22 @@ def partnership_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(perms.can_manage)
     initial = selectors.partnership_form_initial(partnership=partnership)
     form = _partnership_form(request, request.POST or None, initial, partnership)
-    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.partnership_update(
                 partnership=partnership,
                 actor=request.user,
                 data=_data(form),
-                version=form.cleaned_data["version"],
+                version=form.seen_version,
             )
-        except services.StalePartnershipError as exc:
-            conflict = history.partnership_conflict_message(
-                partnership=partnership, seen_version=form.cleaned_data["version"]
-            )
-            form = _partnership_form(
-                request, _with_version(request.POST, exc.current.version), initial, partnership
-            )
+        except StaleEdit as stale:
+            form.refuse(stale)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
             messages.success(request, _partnership_saved_message(partnership, saved))
             return redirect("partnerships:detail", pk=partnership.pk)
-    context = {"form": form, "partnership": partnership, "conflict": conflict}
+    context = {"form": form, "partnership": partnership}
     return render(request, "partnerships/partnership_form.html", context)
 
 
@@ -514,29 +501,23 @@ def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         require(scope_for(request.user).has_role(*TERRITORY))
     form = _network_form(request, request.POST or None, network)
-    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             network = services.network_save(
                 data=form.cleaned_data,
                 network=network,
                 actor=request.user,
-                version=form.cleaned_data["version"],
+                version=form.seen_version,
             )
-        except services.StalePartnershipError as exc:
-            conflict = history.network_conflict_message(
-                network=exc.current, seen_version=form.cleaned_data["version"]
-            )
-            form = _network_form(
-                request, _with_version(request.POST, exc.current.version), exc.current
-            )
+        except StaleEdit as stale:
+            form.refuse(stale)
         else:
             messages.success(request, _("The network is saved."))
             return redirect("partnerships:network_detail", pk=network.pk)
     return render(
         request,
         "partnerships/network_form.html",
-        {"form": form, "network": network, "conflict": conflict},
+        {"form": form, "network": network},
     )
 
 

@@ -48,7 +48,8 @@ def overview_xlsx(*, rows: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def roadmap_xlsx(*, roadmap: Roadmap, items: list[RoadmapItem]) -> bytes:
+def roadmap_xlsx(*, roadmap: Roadmap, items: list[RoadmapItem], evidence: dict[int, list]) -> bytes:
+    """The roadmap as a sheet; ``evidence``: each item's evidence by its pk."""
     # openpyxl pulls in numpy: imported on export only, not by every process loading the URLs
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -80,7 +81,7 @@ def roadmap_xlsx(*, roadmap: Roadmap, items: list[RoadmapItem]) -> bytes:
             if item.is_overdue(today)
             else item.get_status_display()
         )
-        evidence = "; ".join(e.file_name or e.url or e.text for e in item.evidence_list)
+        proof = "; ".join(e.file_name or e.url or e.text for e in evidence.get(item.pk, ()))
         sheet.append([
             number, item.task, item.measure,
             str(item.risk_factor) if item.risk_factor else "",
@@ -91,7 +92,7 @@ def roadmap_xlsx(*, roadmap: Roadmap, items: list[RoadmapItem]) -> bytes:
             item.start_date, item.due_date, item.target_indicator,
             float(item.target_value) if item.target_value is not None else None,
             float(item.actual_value) if item.actual_value is not None else item.actual_text,
-            status, evidence,
+            status, proof,
         ])  # fmt: skip
         for column in (9, 10):
             sheet.cell(row=sheet.max_row, column=column).number_format = "DD.MM.YYYY"

@@ -8,8 +8,10 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from network_portal.documents.uploads import DOCUMENTS, validate_upload
+from network_portal.editing import Change, VersionedFormMixin
 from network_portal.ui.links import validate_web_url
 
 from .models import ItemStatus, MeasureTemplate, Rating, RoadmapItem
@@ -115,11 +117,31 @@ class RoadmapForm(forms.Form):
         self.fields["partnership"].queryset = partnerships
 
 
-class ItemForm(forms.ModelForm):
-    """The full form of an item. ``version`` carries the version the person saw."""
+class _Stored(Change):
+    """A stored value as a refused item save has always named it: «фактическое значение
+    «12,5»», «статус «Выполнено»»."""
+
+    def __str__(self) -> str:
+        return f"{self.label[:1].lower()}{self.label[1:]} «{self.stored}»"
+
+
+class _ItemVersioned(VersionedFormMixin):
+    """An item's forms carry its version (the editing kit); a refused save shows the other
+    person's change, with the actual value «12,5» as the item's card shows it."""
+
+    stale_what = pgettext_lazy("stale edit", "this item")
+
+    def stored_initial(self, current: RoadmapItem) -> dict:
+        return {**super().stored_initial(current), "actual": _actual_initial(current)}
+
+    def stale_changes(self, stale) -> list:
+        return [_Stored(c.name, c.label, c.stored) for c in super().stale_changes(stale)]
+
+
+class ItemForm(_ItemVersioned, forms.ModelForm):
+    """The full form of an item; it carries the version the person saw."""
 
     actual = forms.CharField(label=_("Actual value"), required=False, max_length=300)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = RoadmapItem
@@ -153,7 +175,6 @@ class ItemForm(forms.ModelForm):
         target.widget = forms.TextInput(attrs={"inputmode": "decimal"})
         target.widget.is_localized = True
         if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
             self.fields["actual"].initial = _actual_initial(self.instance)
             if self.instance.target_value is not None:  # «12,5», not «12,50»
                 self.initial["target_value"] = number_text(self.instance.target_value)
@@ -201,12 +222,13 @@ def _actual_initial(item: RoadmapItem) -> str:
     return item.actual_text
 
 
-class QuickUpdateForm(forms.Form):
-    """Status and actual value changed inline on the roadmap page."""
+class QuickUpdateForm(_ItemVersioned, forms.Form):
+    """Status and actual value changed inline on the roadmap page: an item's card (partial
+    ``item`` of ``roadmaps/detail.html``) lays these fields out — names, ids, values, choices,
+    limits and errors come from here."""
 
     status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices)
     actual = forms.CharField(label=_("Actual value"), required=False, max_length=300)
-    version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, item: RoadmapItem, **kwargs):
         self.item = item

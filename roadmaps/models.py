@@ -89,10 +89,6 @@ class Roadmap(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_partnership_roadmap(self) -> bool:
-        return self.partnership_id is not None
-
 
 class ItemStatus(models.TextChoices):
     """Stored statuses. «Просрочено» is never stored: it is computed from the due date."""

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils.formats import number_format
 
-from .models import CLOSED_ITEM_STATUSES, ItemStatus, item_completed_late, item_is_overdue
+from .models import ItemStatus, item_completed_late, item_is_overdue
 
 #: Levels of a risk factor for which the draft proposes measures (seed 001: «высокий» and
 #: «средний» risks get measures; low ones are watched only).
@@ -109,10 +109,6 @@ def draft_schedule(*, start: date, durations: list[int]) -> list[tuple[date, dat
         begin = start + timedelta(days=14 * (index % 3))
         schedule.append((begin, begin + timedelta(days=max(days, 1))))
     return schedule
-
-
-def is_closed(status: str) -> bool:
-    return status in CLOSED_ITEM_STATUSES
 
 
 def number_text(value) -> str:

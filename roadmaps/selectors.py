@@ -35,6 +35,7 @@ from .models import (
     ReviewComment,
     Roadmap,
     RoadmapItem,
+    RoadmapStatus,
 )
 from .rules import Progress, number_text, progress_by, progress_of
 
@@ -71,12 +72,20 @@ def roadmap_items_for_user(*, user) -> QuerySet[RoadmapItem]:
 
 @dataclass(frozen=True)
 class RoadmapPermissions:
-    """What a user may do with one visible roadmap (see README of roadmaps for the rules)."""
+    """What a user may do with one visible roadmap (see README of roadmaps for the rules).
+
+    Built by :func:`roadmap_permissions` only — the one place the write rules of roadmaps
+    live; views check ``require(perms.can_edit)`` and the like."""
 
     can_edit: bool = False  # the school's director: items, structure, submit
     can_review: bool = False  # the school's curator: comments, approve / return, ratings
     can_raise_concern: bool = False  # territory roles, the school's curator
     member_organisation_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def can_comment(self) -> bool:
+        """Comments on the roadmap and its items: its curator and its school."""
+        return self.can_review or self.can_edit
 
     def can_update_item(self, item: RoadmapItem) -> bool:
         """Quick updates (status, actual value, evidence). A member school of the partnership
@@ -88,18 +97,19 @@ class RoadmapPermissions:
             or item.co_responsible_organisation_id in self.member_organisation_ids
         )
 
-    @property
-    def can_update_any(self) -> bool:
-        return self.can_edit or bool(self.member_organisation_ids)
-
 
 def roadmap_permissions(*, user, roadmap: Roadmap) -> RoadmapPermissions:
+    """The rights of ``user`` on ``roadmap``, decided with the same scope rule as the reads
+    (``organisation_q``, checked in memory by ``organisation_allowed``) — no query but the
+    partnership's members when the user's organisation may be one."""
+    from schools.selectors import organisation_allowed
+
     scope = scope_for(user)
     if scope.is_admin:
         return RoadmapPermissions(can_edit=True, can_review=True, can_raise_concern=True)
-    org_id = roadmap.organisation_id
+    school = roadmap.organisation
     members: frozenset[int] = frozenset()
-    own = scope.organisation_ids(*MEMBER_ROLES) - {org_id}
+    own = scope.organisation_ids(*MEMBER_ROLES) - {school.pk}
     if roadmap.partnership_id and own:
         from partnerships.models import PartnershipMember
 
@@ -108,15 +118,14 @@ def roadmap_permissions(*, user, roadmap: Roadmap) -> RoadmapPermissions:
                 partnership_id=roadmap.partnership_id, organisation_id__in=own
             ).values_list("organisation_id", flat=True)
         )
-    org = roadmap.organisation
-    territory = org.municipality_id in scope.municipality_ids or (
-        bool(scope.region_ids) and org.municipality.region_id in scope.region_ids
-    )
-    curated = org_id in scope.organisation_ids(Role.CURATOR)
+
+    def allowed(*roles: str) -> bool:
+        return organisation_allowed(user=user, organisation=school, roles=roles)
+
     return RoadmapPermissions(
-        can_edit=org_id in scope.organisation_ids(Role.DIRECTOR),
-        can_review=curated,
-        can_raise_concern=territory or curated,
+        can_edit=allowed(Role.DIRECTOR),
+        can_review=allowed(Role.CURATOR),
+        can_raise_concern=allowed(*CONCERN_ROLES),
         member_organisation_ids=members,
     )
 
@@ -195,6 +204,19 @@ def roadmap_schools_for_user(*, user) -> QuerySet:
     return schools.filter(pk__in=scope.organisation_ids(Role.DIRECTOR)).order_by("short_name")
 
 
+def item_organisations(*, roadmap: Roadmap) -> QuerySet:
+    """Organisations an item can be assigned to: the school and the partnership's members."""
+    from schools.models import Organisation
+
+    qs = Organisation.objects.filter(pk=roadmap.organisation_id)
+    if roadmap.partnership_id:
+        members = Organisation.objects.filter(
+            partnership_memberships__partnership_id=roadmap.partnership_id
+        )
+        qs = members | qs
+    return qs.distinct().order_by("short_name")
+
+
 def partnerships_for_school(*, organisation) -> QuerySet:
     """Partnerships in which the school is the supported member (a roadmap may belong to one)."""
     from partnerships.models import MemberRole, Partnership
@@ -215,51 +237,6 @@ def partnerships_for_schools(*, organisations: QuerySet) -> QuerySet:
         .distinct()
         .order_by("title")
     )
-
-
-def roadmap_items(*, roadmap: Roadmap, pk: int | None = None) -> list[RoadmapItem]:
-    """Every item of the page (or one of them) in a fixed number of queries, whatever the size.
-
-    Evidence and comments come as plain lists (``evidence_list``, ``comment_list``): a related
-    manager's ``.all()`` would clone a queryset per item. The objects the items point at — a
-    handful of risk factors, organisations and people, each shared by many items — are read
-    once and shared, instead of a copy per row from ``select_related``: on a 200-item roadmap
-    that is a thousand model instances fewer (bench/bench_roadmaps.py)."""
-    from diagnostics.models import RiskFactor
-    from network_portal.accounts.models import User
-    from schools.models import Organisation
-
-    items = list(roadmap.items.filter(pk=pk) if pk is not None else roadmap.items.all())
-    ids = [item.pk for item in items]
-    # (the models' own orderings start with a foreign key, which would join its table)
-    evidence = list(Evidence.objects.filter(item_id__in=ids).order_by("created_at", "pk"))
-    comments = list(ReviewComment.objects.filter(item_id__in=ids).order_by("created_at", "pk"))
-    org_ids = {
-        org_id
-        for item in items
-        for org_id in (item.responsible_organisation_id, item.co_responsible_organisation_id)
-    }
-    orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=org_ids - {None})}
-    factors = {f.pk: f for f in RiskFactor.objects.filter(pk__in={i.risk_factor_id for i in items})}
-    user_ids = {e.added_by_id for e in evidence} | {c.author_id for c in comments}
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids - {None})}
-    by_item: dict[int, tuple[list, list]] = {item.pk: ([], []) for item in items}
-    for e in evidence:
-        Evidence.added_by.field.set_cached_value(e, users.get(e.added_by_id))
-        by_item[e.item_id][0].append(e)
-    for c in comments:
-        ReviewComment.author.field.set_cached_value(c, users.get(c.author_id))
-        by_item[c.item_id][1].append(c)
-    fields = RoadmapItem._meta
-    factor_field = fields.get_field("risk_factor")
-    responsible = fields.get_field("responsible_organisation")
-    co_responsible = fields.get_field("co_responsible_organisation")
-    for item in items:
-        factor_field.set_cached_value(item, factors.get(item.risk_factor_id))
-        responsible.set_cached_value(item, orgs.get(item.responsible_organisation_id))
-        co_responsible.set_cached_value(item, orgs.get(item.co_responsible_organisation_id))
-        item.evidence_list, item.comment_list = by_item[item.pk]
-    return items
 
 
 @dataclass
@@ -346,6 +323,382 @@ def open_concerns(*, organisation_ids) -> QuerySet[EngagementConcern]:
     return EngagementConcern.objects.filter(
         organisation_id__in=organisation_ids, resolved_at__isnull=True
     ).select_related("raised_by", "organisation")
+
+
+@dataclass(frozen=True)
+class RoadmapItems:
+    """Items of a roadmap with their evidence and comments, by item pk (plain lists)."""
+
+    items: list[RoadmapItem]
+    evidence: dict[int, list[Evidence]]
+    comments: dict[int, list[ReviewComment]]
+
+
+def roadmap_items(*, roadmap: Roadmap, pk: int | None = None) -> RoadmapItems:
+    """Every item of the page (or one of them) in a fixed number of queries, whatever the size.
+
+    Evidence and comments come as plain lists by item: a related manager's ``.all()`` would
+    clone a queryset per item. The objects the items point at — a handful of risk factors,
+    organisations and people, each shared by many items — are read once and shared, instead
+    of a copy per row from ``select_related``: on a 200-item roadmap that is a thousand model
+    instances fewer (bench/bench_roadmaps.py)."""
+    from diagnostics.models import RiskFactor
+    from network_portal.accounts.models import User
+    from schools.models import Organisation
+
+    items = list(roadmap.items.filter(pk=pk) if pk is not None else roadmap.items.all())
+    ids = [item.pk for item in items]
+    # (the models' own orderings start with a foreign key, which would join its table)
+    evidence = list(Evidence.objects.filter(item_id__in=ids).order_by("created_at", "pk"))
+    comments = list(ReviewComment.objects.filter(item_id__in=ids).order_by("created_at", "pk"))
+    org_ids = {
+        org_id
+        for item in items
+        for org_id in (item.responsible_organisation_id, item.co_responsible_organisation_id)
+    }
+    orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=org_ids - {None})}
+    factors = {f.pk: f for f in RiskFactor.objects.filter(pk__in={i.risk_factor_id for i in items})}
+    user_ids = {e.added_by_id for e in evidence} | {c.author_id for c in comments}
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids - {None})}
+    by_evidence: dict[int, list[Evidence]] = {item.pk: [] for item in items}
+    by_comment: dict[int, list[ReviewComment]] = {item.pk: [] for item in items}
+    for e in evidence:
+        Evidence.added_by.field.set_cached_value(e, users.get(e.added_by_id))
+        by_evidence[e.item_id].append(e)
+    for c in comments:
+        ReviewComment.author.field.set_cached_value(c, users.get(c.author_id))
+        by_comment[c.item_id].append(c)
+    fields = RoadmapItem._meta
+    factor_field = fields.get_field("risk_factor")
+    responsible = fields.get_field("responsible_organisation")
+    co_responsible = fields.get_field("co_responsible_organisation")
+    for item in items:  # the related objects' caches, as select_related fills them
+        factor_field.set_cached_value(item, factors.get(item.risk_factor_id))
+        responsible.set_cached_value(item, orgs.get(item.responsible_organisation_id))
+        co_responsible.set_cached_value(item, orgs.get(item.co_responsible_organisation_id))
+    return RoadmapItems(items=items, evidence=by_evidence, comments=by_comment)
+
+
+# --- The roadmap page -------------------------------------------------------------------------
+#
+# A 200-item roadmap renders within 300 ms p95 (bench/bench_roadmaps.py): the cards' facts,
+# evidence and comments are worded here once per item — labels translated and dates formatted
+# once per page — so that the template (``roadmaps/detail.html``, partial ``item``) only lays
+# plain strings out. Nothing is set on the model instances.
+
+#: The filters of the page's item list (query parameters).
+FILTERS = ("status", "module", "factor")
+
+STATUS_BADGES = {
+    "done": "text-bg-success",
+    "unconfirmed": "text-bg-warning",
+    "in_progress": "text-bg-primary",
+    "cancelled": "text-bg-light border",
+    "planned": "text-bg-secondary",
+}
+
+
+class _Row:
+    """A row a template reads many times a page. Django's templates try ``row[name]`` before
+    ``row.name``; answering the first saves a raised and caught ``TypeError`` per lookup —
+    a tenth of the card's rendering on a 200-item roadmap."""
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str):
+        return getattr(self, name)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLine(_Row):
+    kind: str  # "file" | "link" | "comment"
+    label: str  # «файл», «ссылка», «комментарий»
+    text: str  # the file's name, the address as shown, the comment
+    href: str  # the download or the link (an http(s) one only), "" for none
+    size: str  # a file's size, "" otherwise
+    byline: str  # «— Иванова И. И., 01.03.2026»
+
+
+@dataclass(frozen=True, slots=True)
+class CommentLine(_Row):
+    text: str
+    author: str  # «Петрова А. А.»
+    byline: str  # «— Петрова А. А., 01.03.2026 14:05»
+
+
+@dataclass(slots=True)
+class ItemCard(_Row):
+    """An item as its card shows it. The view adds the forms shown in the card (the quick
+    form for those who may update it, a refused evidence or comment form) and a notice."""
+
+    item: RoadmapItem
+    pk: int
+    dom_id: str  # «item-12»: the card's id (a string — an int is localized on every output)
+    task: str
+    measure: str
+    is_late: bool
+    can_update: bool
+    badges: tuple[tuple[str, str], ...]  # (css class, label)
+    facts: tuple[tuple[str, str, str], ...]  # (label, value, css class)
+    evidence: tuple[EvidenceLine, ...]
+    comments: tuple[CommentLine, ...]
+    quick_url: str
+    evidence_url: str
+    comment_url: str
+    edit_url: str
+    quick_form: Any = None
+    extra_form: Any = None
+    extra_template: str = ""
+    notice: tuple[str, str] | None = None  # (alert kind, text)
+
+
+@dataclass
+class RoadmapPage:
+    """Everything the roadmap page (and its print version) shows, read in a fixed number of
+    queries (asserted at two sizes in tests/roadmaps/test_export_and_queries.py)."""
+
+    roadmap: Roadmap
+    perms: RoadmapPermissions
+    today: date
+    items: list[RoadmapItem]  # every item (summary, timeline)
+    late_ids: frozenset[int]
+    cards: list[ItemCard]  # the items the filter shows
+    summary: RoadmapSummary
+    factors: list[Any]  # the risk factors of the items (the filter's choices)
+    filters: dict[str, str]
+    labels: dict[str, Any]
+    comments: list[ReviewComment]
+    ratings: list[QuarterRating]
+    rating_history: list[Any]
+    concerns: list[EngagementConcern]
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.filters.values())
+
+    @property
+    def n_changed(self) -> int:
+        return sum(1 for i in self.items if i.changed_after_approval)
+
+    @property
+    def can_submit(self) -> bool:
+        return self.perms.can_edit and self.roadmap.status in (
+            RoadmapStatus.DRAFT,
+            RoadmapStatus.RETURNED,
+        )
+
+    @property
+    def awaiting_review(self) -> bool:
+        status = self.roadmap.status
+        return status == RoadmapStatus.SUBMITTED or (
+            status == RoadmapStatus.APPROVED and self.n_changed > 0
+        )
+
+
+def item_labels() -> dict[str, Any]:
+    """Every label of an item's card, translated once per page."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    return {
+        "statuses": {value: str(label) for value, label in ItemStatus.choices},
+        "modules": {value: str(label) for value, label in ProgrammeModule.choices},
+        "overdue": pgettext("roadmap item status", "Overdue"),
+        "late": _("done late"),
+        "changed": _("Changed after approval"),
+        "with": _("with %(org)s"),
+        "factor": _("Risk factor"),
+        "module": _("Module"),
+        "responsible": _("Responsible"),
+        "dates": _("Dates"),
+        "done_on": _("done on"),
+        "target": _("Target"),
+        "actual": _("Actual"),
+        "evidence": _("Evidence"),
+        "comments": _("Comments"),
+        "file": _("file"),
+        "link": _("link"),
+        "comment": _("comment"),
+        "save": _("Save"),
+        "add_evidence": _("Add evidence"),
+        "comment_on_item": _("Comment on the item"),
+        "edit_item": _("Edit item"),
+    }
+
+
+_PK = 987654321
+
+
+def _url_patterns() -> dict[str, str]:
+    """``{pk}``-patterns of the item URLs, reversed once per page instead of once per item."""
+    from django.urls import reverse
+
+    names = ("item_quick", "evidence_add", "item_comment", "item_edit", "evidence_download")
+    return {n: reverse(f"roadmaps:{n}", args=[_PK]).replace(str(_PK), "{pk}") for n in names}
+
+
+def _day(day) -> str:
+    """dd.mm.yyyy — ``strftime`` costs several times more, on a thousand dates a page."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+def _badges(item: RoadmapItem, is_late: bool, labels: dict) -> tuple[tuple[str, str], ...]:
+    badges = []
+    if is_late:
+        badges.append(("text-bg-danger", labels["overdue"]))
+    if not is_late or item.status == ItemStatus.UNCONFIRMED:
+        css = STATUS_BADGES.get(item.status, "text-bg-secondary")
+        badges.append((css, labels["statuses"].get(item.status, item.status)))
+    if item.completed_late:
+        badges.append(("bg-danger-subtle text-danger-emphasis border", labels["late"]))
+    if item.changed_after_approval:
+        badges.append(("text-bg-warning", labels["changed"]))
+    return tuple(badges)
+
+
+def _facts(item: RoadmapItem, is_late: bool, labels: dict) -> tuple[tuple[str, str, str], ...]:
+    facts = []
+    if item.risk_factor:
+        factor = item.risk_factor
+        facts.append((labels["factor"], f"{factor.code}. {factor.short_name}", ""))
+    if item.module:
+        facts.append((labels["module"], labels["modules"].get(item.module, item.module), ""))
+    organisation = item.responsible_organisation
+    who = ", ".join(
+        p for p in (item.responsible_person, organisation.short_name if organisation else "") if p
+    )
+    if item.co_responsible_organisation:
+        who += " " + labels["with"] % {"org": item.co_responsible_organisation.short_name}
+    facts.append((labels["responsible"], who or "—", ""))
+    dates = f"{_day(item.start_date)} — {_day(item.due_date)}"
+    if item.completed_at:
+        dates += f" · {labels['done_on']} {_day(item.completed_at)}"
+    facts.append((labels["dates"], dates, "text-danger fw-semibold" if is_late else ""))
+    if item.target_indicator or item.target_value is not None:
+        target = item.target_indicator
+        if item.target_value is not None:
+            value = number_text(item.target_value)
+            target = f"{target}: {value}" if target else value
+        facts.append((labels["target"], target, ""))
+    actual = number_text(item.actual_value) if item.actual_value is not None else item.actual_text
+    facts.append((labels["actual"], actual or "—", "fw-semibold"))
+    return tuple(facts)
+
+
+def _evidence(entries: list[Evidence], labels: dict, download: str, tz) -> tuple:
+    from django.template.defaultfilters import filesizeformat
+
+    from network_portal.ui.links import safe_href
+
+    lines = []
+    for e in entries:
+        added_by = e.added_by.get_short_name() if e.added_by else ""
+        byline = f"— {added_by}, {_day(e.created_at.astimezone(tz))}"
+        if e.kind == EvidenceKind.FILE:
+            href, size = download.format(pk=e.pk), str(filesizeformat(e.file_size))
+            lines.append(EvidenceLine("file", labels["file"], e.file_name, href, size, byline))
+        elif e.kind == EvidenceKind.LINK:
+            shown = e.url if len(e.url) <= 60 else e.url[:59] + "…"
+            # an http(s) address only, whatever was stored
+            lines.append(EvidenceLine("link", labels["link"], shown, safe_href(e.url), "", byline))
+        else:
+            lines.append(EvidenceLine("comment", labels["comment"], e.text, "", "", byline))
+    return tuple(lines)
+
+
+def _comments(entries: list[ReviewComment], tz) -> tuple[CommentLine, ...]:
+    lines = []
+    for c in entries:
+        at = c.created_at.astimezone(tz)
+        author = c.author.get_short_name() if c.author else ""
+        byline = f"— {author}, {_day(at)} {at.hour:02d}:{at.minute:02d}"
+        lines.append(CommentLine(c.text, author, byline))
+    return tuple(lines)
+
+
+def item_cards(
+    *, rows: RoadmapItems, items: list[RoadmapItem], perms: RoadmapPermissions, today: date
+) -> list[ItemCard]:
+    """The cards of ``items`` (some of ``rows``), worded once — no query."""
+    labels = item_labels()
+    urls = _url_patterns()
+    tz = timezone.get_current_timezone()
+    cards = []
+    for item in items:
+        pk, is_late = item.pk, item.is_overdue(today)
+        cards.append(
+            ItemCard(
+                item=item,
+                pk=pk,
+                dom_id=f"item-{pk}",
+                task=item.task,
+                measure=item.measure,
+                is_late=is_late,
+                can_update=perms.can_update_item(item),
+                badges=_badges(item, is_late, labels),
+                facts=_facts(item, is_late, labels),
+                evidence=_evidence(rows.evidence[pk], labels, urls["evidence_download"], tz),
+                comments=_comments(rows.comments[pk], tz),
+                quick_url=urls["item_quick"].format(pk=pk),
+                evidence_url=urls["evidence_add"].format(pk=pk),
+                comment_url=urls["item_comment"].format(pk=pk),
+                edit_url=urls["item_edit"].format(pk=pk),
+            )
+        )
+    return cards
+
+
+def _shown(items: list[RoadmapItem], late: frozenset[int], filters: dict) -> list[RoadmapItem]:
+    status, module, factor = (filters[k] for k in FILTERS)
+    if status == "overdue":
+        items = [i for i in items if i.pk in late]
+    elif status:
+        items = [i for i in items if i.status == status]
+    if module:
+        items = [i for i in items if i.module == module]
+    if factor.isdigit():
+        items = [i for i in items if i.risk_factor_id and i.risk_factor.code == int(factor)]
+    return items
+
+
+def roadmap_page(
+    *, roadmap: Roadmap, perms: RoadmapPermissions, params, today: date | None = None
+) -> RoadmapPage:
+    """The roadmap page: its items (filtered by ``params``: status, module, factor), their
+    cards, progress, review comments, ratings and open concerns."""
+    today = today or timezone.localdate()
+    rows = roadmap_items(roadmap=roadmap)
+    items = rows.items
+    late = frozenset(i.pk for i in items if i.is_overdue(today))
+    filters = {k: params.get(k, "") for k in FILTERS}
+    shown = _shown(items, late, filters)
+    return RoadmapPage(
+        roadmap=roadmap,
+        perms=perms,
+        today=today,
+        items=items,
+        late_ids=late,
+        cards=item_cards(rows=rows, items=shown, perms=perms, today=today),
+        summary=roadmap_summary(items=items, today=today),
+        factors=sorted({i.risk_factor for i in items if i.risk_factor}, key=lambda f: f.code),
+        filters=filters,
+        labels=item_labels(),
+        comments=roadmap_review_comments(roadmap=roadmap),
+        ratings=roadmap_ratings(roadmap=roadmap),
+        rating_history=rating_history(roadmap=roadmap),
+        concerns=list(open_concerns(organisation_ids=[roadmap.organisation_id])),
+    )
+
+
+def item_card(*, roadmap: Roadmap, perms: RoadmapPermissions, pk: int) -> ItemCard:
+    """One item's card (the htmx fragment after an inline update)."""
+    rows = roadmap_items(roadmap=roadmap, pk=pk)
+    (card,) = item_cards(rows=rows, items=rows.items, perms=perms, today=timezone.localdate())
+    return card
 
 
 def roadmap_rows(*, roadmaps: QuerySet[Roadmap], today: date | None = None) -> QuerySet[Roadmap]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from network_portal.audit.services import audit_log
+from network_portal.editing import StaleEdit, claim
 from network_portal.outbox.services import enqueue_on_commit
 from schools.models import Organisation, Region
 
@@ -42,30 +43,9 @@ from .rules import (
 )
 from .selectors import current_factor_levels, leader_of, measure_library
 
-#: Item fields the director edits in the full form.
-ITEM_FIELDS = (
-    "task",
-    "measure",
-    "risk_factor",
-    "module",
-    "responsible_person",
-    "responsible_organisation",
-    "co_responsible_organisation",
-    "start_date",
-    "due_date",
-    "target_indicator",
-    "target_value",
-    "actual_value",
-    "status",
-)
-
-
-class StaleItemError(Exception):
-    """Somebody else saved the item since the form was opened: the save is refused."""
-
-    def __init__(self, current: RoadmapItem):
-        super().__init__("stale item")
-        self.current = current
+#: The editing kit's refusal (``network_portal.editing.StaleEdit``), under the name callers of
+#: :func:`item_save` have caught it by.
+StaleItemError = StaleEdit
 
 
 @dataclass(frozen=True)
@@ -213,21 +193,15 @@ def _apply_status_side_effects(item: RoadmapItem) -> None:
 def item_save(*, item: RoadmapItem, data: dict[str, Any], version: int | None, user) -> RoadmapItem:
     """Save changed fields of an item (new or existing) with optimistic locking.
 
-    An existing item is claimed with a conditional ``UPDATE … WHERE version = <seen>``: if
-    somebody saved it in between, nothing is written and :class:`StaleItemError` carries the
-    current state so the form can show the other person's change. Changes to an approved
-    roadmap are allowed and marked «изменено после утверждения» for the curator.
+    An existing item is claimed at the ``version`` the person saw (the editing kit's
+    :func:`~network_portal.editing.claim`; ``None``: they saw no stored item): if somebody
+    saved it in between, nothing is written and :class:`~network_portal.editing.StaleEdit`
+    carries the item as stored now, for the form to show. Changes to an approved roadmap are
+    allowed and marked «изменено после утверждения» for the curator.
     """
     roadmap = item.roadmap
     if item.pk is not None:
-        if version is None:
-            raise StaleItemError(RoadmapItem.objects.get(pk=item.pk))
-        claimed = RoadmapItem.objects.filter(pk=item.pk, version=version).update(
-            version=version + 1
-        )
-        if not claimed:
-            raise StaleItemError(RoadmapItem.objects.select_related("risk_factor").get(pk=item.pk))
-        item.version = version + 1
+        claim(item, seen=version, queryset=RoadmapItem.objects.select_related("risk_factor"))
     else:
         item.position = (roadmap.items.aggregate(m=Max("position"))["m"] or 0) + 1
     for name, value in data.items():

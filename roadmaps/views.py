@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +21,8 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role
+from network_portal.editing import StaleEdit
+from network_portal.ui.charts import bar_chart
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Region
 
@@ -36,18 +42,41 @@ from .forms import (
     RoadmapForm,
     WithdrawRatingForm,
 )
-from .models import Evidence, MeasureTemplate, QuarterRating, RoadmapItem, RoadmapStatus
-from .page import (
-    conflict_message,
-    detail_context,
-    focus_first_error,
-    item_extra_page,
-    item_fragment,
-    organisations_for,
-    render_detail,
-    roadmap_for,
-    with_version,
+from .gantt import STATUS_COLORS, GanttRow, gantt_chart
+from .models import (
+    Evidence,
+    ItemStatus,
+    MeasureTemplate,
+    ProgrammeModule,
+    QuarterRating,
+    Roadmap,
+    RoadmapItem,
+    RoadmapStatus,
 )
+
+
+def _roadmap(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
+    """The roadmap through the access policy (404 outside the scope) and what the user may do."""
+    roadmap = get_for_user_or_404(selectors.roadmap_list_for_user(user=request.user), pk=pk)
+    return roadmap, selectors.roadmap_permissions(user=request.user, roadmap=roadmap)
+
+
+def _item(request: HttpRequest, pk: int) -> tuple[RoadmapItem, Roadmap, Any]:
+    """An item through the access policy, its roadmap and what the user may do with it."""
+    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
+    roadmap, perms = _roadmap(request, item.roadmap_id)
+    item.roadmap = roadmap  # already read: saves need its status
+    return item, roadmap, perms
+
+
+def _focus_first_error(form):
+    """Give the first field with an error the focus: the re-shown page opens there, with the
+    message next to it, instead of at its top (issue 15: errors ~6,000 px below)."""
+    for name in form.errors:
+        if name in form.fields:
+            form.fields[name].widget.attrs["autofocus"] = True
+            break
+    return form
 
 
 def list(request: HttpRequest) -> HttpResponse:
@@ -133,7 +162,7 @@ def _draft_message(result: services.DraftResult) -> str:
 
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = roadmap_for(request, pk)
+    roadmap, perms = _roadmap(request, pk)
     require(perms.can_edit)
     partnerships = selectors.partnerships_for_school(organisation=roadmap.organisation)
     initial = {"title": roadmap.title, "partnership": roadmap.partnership_id}
@@ -145,20 +174,165 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "roadmaps/roadmap_form.html", {"form": form, "roadmap": roadmap})
 
 
+# --- The roadmap page ---------------------------------------------------------------------------
+#
+# ``roadmaps/detail.html`` lays the page out; an item's card is its partial ``item``, which
+# htmx gets alone ("roadmaps/detail.html#item") after an inline update. The card's quick form
+# is rendered from ``QuickUpdateForm``.
+
+#: The two templates an item's card may show open below it (a refused form is shown again).
+EXTRA_TEMPLATES = {
+    "evidence_form": "roadmaps/_evidence_form.html",
+    "comment_form": "roadmaps/_comment_form.html",
+}
+
+
+def _card_forms(card: selectors.ItemCard, *, notice=None, quick_form=None, **extra) -> None:
+    """Put the forms of an item's card in it: the quick form for who may update the item (the
+    refused one, with what was typed, when there is one) and a refused evidence or comment
+    form."""
+    if card.can_update:
+        card.quick_form = quick_form or QuickUpdateForm(item=card.item)
+    for name, form in extra.items():
+        if form is not None:
+            card.extra_form, card.extra_template = form, EXTRA_TEMPLATES[name]
+    card.notice = notice
+
+
+def _card_context(perms: selectors.RoadmapPermissions) -> dict[str, bool]:
+    """The rights every card of the page reads, as plain names (200 cards read them)."""
+    return {"can_comment": perms.can_comment, "can_edit": perms.can_edit}
+
+
+def _charts(summary: selectors.RoadmapSummary) -> dict[str, Any]:
+    def chart(title, groups):
+        bars = [(label, p.percent) for label, p in groups]
+        return bar_chart(
+            title=title, bars=bars, max_value=100, unit="%", width=640, label_width=300
+        )
+
+    return {
+        "module_chart": chart(_("Completion by programme module, %"), summary.by_module),
+        "factor_chart": chart(_("Completion by risk factor, %"), summary.by_factor),
+    }
+
+
+def _gantt(page: selectors.RoadmapPage) -> str:
+    notes, overdue = page.labels["statuses"], page.labels["overdue"]
+    rows = []
+    for item in page.items:
+        late = item.pk in page.late_ids
+        rows.append(
+            GanttRow(
+                label=item.task,
+                start=item.start_date,
+                end=item.due_date,
+                color=STATUS_COLORS["overdue" if late else item.status],
+                note=overdue if late else notes.get(item.status, item.status),
+            )
+        )
+    title = _("Timeline of the roadmap's items")
+    return gantt_chart(title=title, rows=rows, today=page.today)
+
+
+def _page_context(
+    request: HttpRequest, roadmap: Roadmap, perms, *, item_forms: dict | None = None, **forms
+) -> dict[str, Any]:
+    page = selectors.roadmap_page(roadmap=roadmap, perms=perms, params=request.GET)
+    item_forms = item_forms or {}
+    for card in page.cards:
+        _card_forms(card, **item_forms.get(card.item.pk, {}))
+    return {
+        "page": page,
+        "roadmap": roadmap,
+        "perms": perms,
+        **_card_context(perms),
+        "labels": page.labels,
+        **_charts(page.summary),
+        "gantt": _gantt(page),
+        "status_choices": ItemStatus.choices,
+        "module_choices": ProgrammeModule.choices,
+        "max_size": settings.UPLOAD_MAX_SIZE,
+        "review_form": forms.get("review_form") or ReviewForm(),
+        "rating_form": forms.get("rating_form") or RatingForm(),
+        "withdraw_form": forms.get("withdraw_form"),
+        "withdraw_pk": forms.get("withdraw_pk"),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "concern_form": forms.get("concern_form") or ConcernForm(),
+    }
+
+
+def _detail(request: HttpRequest, roadmap: Roadmap, perms, **forms) -> HttpResponse:
+    return render(request, "roadmaps/detail.html", _page_context(request, roadmap, perms, **forms))
+
+
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = roadmap_for(request, pk)
-    return render_detail(request, roadmap, perms)
+    roadmap, perms = _roadmap(request, pk)
+    return _detail(request, roadmap, perms)
 
 
 def print_view(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = roadmap_for(request, pk)
-    context = detail_context(request, roadmap, perms)
+    roadmap, perms = _roadmap(request, pk)
+    page = selectors.roadmap_page(roadmap=roadmap, perms=perms, params=request.GET)
+    context = {"page": page, "roadmap": roadmap, "gantt": _gantt(page)}
     return render(request, "roadmaps/print.html", context)
 
 
+def _item_response(
+    request: HttpRequest, roadmap: Roadmap, perms, item: RoadmapItem, *, notice=None, **forms
+) -> HttpResponse:
+    """After an inline update: htmx gets the item's card; without JavaScript the browser is
+    redirected back to the item, or the page is re-shown with the typed input on an error."""
+    if request.htmx:
+        card = selectors.item_card(roadmap=roadmap, perms=perms, pk=item.pk)
+        _card_forms(card, notice=notice, **forms)
+        context = {
+            "card": card,
+            "roadmap": roadmap,
+            "perms": perms,
+            **_card_context(perms),
+            "labels": selectors.item_labels(),
+            "max_size": settings.UPLOAD_MAX_SIZE,
+        }
+        return render(request, "roadmaps/detail.html#item", context)
+    refused = (notice and notice[0] == "danger") or any(
+        f is not None and f.errors for f in forms.values()
+    )
+    if not refused:
+        if notice:
+            messages.success(request, notice[1])
+        return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item.pk}")
+    for name, form in forms.items():
+        if name in EXTRA_TEMPLATES and form is not None:
+            return _extra_form_page(
+                request, roadmap, item, form=form, template=EXTRA_TEMPLATES[name]
+            )
+    if notice:
+        messages.error(request, notice[1])
+    return _detail(request, roadmap, perms, item_forms={item.pk: {"notice": notice, **forms}})
+
+
+def _extra_form_page(
+    request: HttpRequest, roadmap: Roadmap, item: RoadmapItem, *, form, template: str
+) -> HttpResponse:
+    """The evidence or comment form of one item: an htmx fragment inside the item's card, or a
+    page of its own when JavaScript is off."""
+    context = {
+        "item": item,
+        "roadmap": roadmap,
+        "form": form,
+        "form_template": template,
+        "max_size": settings.UPLOAD_MAX_SIZE,
+    }
+    if request.htmx:
+        return render(request, template, context)
+    return render(request, "roadmaps/item_extra.html", context)
+
+
 def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, _perms = roadmap_for(request, pk)
-    content = export.roadmap_xlsx(roadmap=roadmap, items=selectors.roadmap_items(roadmap=roadmap))
+    roadmap, _perms = _roadmap(request, pk)
+    rows = selectors.roadmap_items(roadmap=roadmap)
+    content = export.roadmap_xlsx(roadmap=roadmap, items=rows.items, evidence=rows.evidence)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -167,7 +341,7 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def history(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = roadmap_for(request, pk)
+    roadmap, perms = _roadmap(request, pk)
     entries = selectors.item_history(roadmap=roadmap)
     only_after = [e for e in entries if e.after_approval]
     after = request.GET.get("after_approval") == "1"
@@ -183,10 +357,11 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = roadmap_for(request, pk)
+    roadmap, perms = _roadmap(request, pk)
     require(perms.can_edit)
     item = RoadmapItem(roadmap=roadmap)
-    form = ItemForm(request.POST or None, instance=item, organisations=organisations_for(roadmap))
+    organisations = selectors.item_organisations(roadmap=roadmap)
+    form = ItemForm(request.POST or None, instance=item, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         item = services.item_save(item=item, data=form.item_data(), version=None, user=request.user)
         messages.success(request, _("The item is added."))
@@ -196,37 +371,27 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
-    roadmap, perms = roadmap_for(request, item.roadmap_id)
+    item, roadmap, perms = _item(request, pk)
     require(perms.can_edit)
-    form = ItemForm(request.POST or None, instance=item, organisations=organisations_for(roadmap))
-    conflict = None
+    organisations = selectors.item_organisations(roadmap=roadmap)
+    form = ItemForm(request.POST or None, instance=item, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         try:
             services.item_save(
-                item=item,
-                data=form.item_data(),
-                version=form.cleaned_data["version"],
-                user=request.user,
+                item=item, data=form.item_data(), version=form.seen_version, user=request.user
             )
-        except services.StaleItemError as exc:
-            conflict = conflict_message(exc.current)
-            form = ItemForm(
-                with_version(request.POST, exc.current.version),
-                instance=item,
-                organisations=organisations_for(roadmap),
-            )
+        except StaleEdit as stale:
+            form.refuse(stale)
         else:
             messages.success(request, _("The item is saved."))
             return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item.pk}")
-    context = {"form": form, "roadmap": roadmap, "item": item, "conflict": conflict}
+    context = {"form": form, "roadmap": roadmap, "item": item}
     return render(request, "roadmaps/item_form.html", context)
 
 
 @require_POST
 def item_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
-    roadmap, perms = roadmap_for(request, item.roadmap_id)
+    item, roadmap, perms = _item(request, pk)
     require(perms.can_edit)
     services.item_delete(item=item, user=request.user)
     messages.success(request, _("The item «%(task)s» is removed.") % {"task": item.task})
@@ -235,37 +400,30 @@ def item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def item_quick(request: HttpRequest, pk: int) -> HttpResponse:
-    """Inline status / actual value update: htmx gets the item fragment back; a plain form
+    """Inline status / actual value update: htmx gets the item's card back; a plain form
     post is redirected to the item's anchor (or re-shown with the message on error)."""
-    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
-    roadmap, perms = roadmap_for(request, item.roadmap_id)
+    item, roadmap, perms = _item(request, pk)
     require(perms.can_update_item(item))
-    item.roadmap = roadmap  # already read: the save needs its status
     form = QuickUpdateForm(request.POST, item=item)
     notice = None
     if form.is_valid():
         try:
             services.item_save(
-                item=item,
-                data=form.item_data(),
-                version=form.cleaned_data["version"],
-                user=request.user,
+                item=item, data=form.item_data(), version=form.seen_version, user=request.user
             )
-            notice = ("success", _("Saved."))
-            form = None
-        except services.StaleItemError as exc:
-            notice = ("danger", conflict_message(exc.current))
-            form = QuickUpdateForm(with_version(request.POST, exc.current.version), item=item)
-    return item_fragment(request, roadmap, perms, item.pk, quick_form=form, notice=notice)
+            notice, form = ("success", _("Saved.")), None
+        except StaleEdit as stale:
+            form.refuse(stale)
+    return _item_response(request, roadmap, perms, item, quick_form=form, notice=notice)
 
 
 @accepts_upload()
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
-    roadmap, perms = roadmap_for(request, item.roadmap_id)
+    item, roadmap, perms = _item(request, pk)
     require(perms.can_update_item(item))
     if request.method != "POST":
-        return item_extra_page(request, roadmap, perms, item.pk, form=EvidenceForm(), evidence=True)
+        template = EXTRA_TEMPLATES["evidence_form"]
+        return _extra_form_page(request, roadmap, item, form=EvidenceForm(), template=template)
     form = EvidenceForm(request.POST, request.FILES, item=item)
     notice = None
     if form.is_valid():
@@ -277,7 +435,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
             text=form.cleaned_data["text"],
         )
         notice, form = ("success", _("Evidence added.")), None
-    return item_fragment(request, roadmap, perms, item.pk, evidence_form=form, notice=notice)
+    return _item_response(request, roadmap, perms, item, evidence_form=form, notice=notice)
 
 
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
@@ -291,22 +449,22 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def item_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_for_user_or_404(selectors.roadmap_items_for_user(user=request.user), pk=pk)
-    roadmap, perms = roadmap_for(request, item.roadmap_id)
-    require(perms.can_review or perms.can_edit)
+    item, roadmap, perms = _item(request, pk)
+    require(perms.can_comment)
     if request.method != "POST":
-        return item_extra_page(request, roadmap, perms, item.pk, form=CommentForm(), evidence=False)
+        template = EXTRA_TEMPLATES["comment_form"]
+        return _extra_form_page(request, roadmap, item, form=CommentForm(), template=template)
     form = CommentForm(request.POST)
     notice = None
     if form.is_valid():
         services.item_comment(item=item, user=request.user, text=form.cleaned_data["text"])
         notice, form = ("success", _("Comment added.")), None
-    return item_fragment(request, roadmap, perms, item.pk, comment_form=form, notice=notice)
+    return _item_response(request, roadmap, perms, item, comment_form=form, notice=notice)
 
 
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = roadmap_for(request, pk)
+    roadmap, perms = _roadmap(request, pk)
     require(perms.can_edit)
     try:
         services.roadmap_transition(
@@ -325,11 +483,11 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = roadmap_for(request, pk)
+    roadmap, perms = _roadmap(request, pk)
     require(perms.can_review)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        return render_detail(request, roadmap, perms, review_form=focus_first_error(form))
+        return _detail(request, roadmap, perms, review_form=_focus_first_error(form))
     approve = form.cleaned_data["decision"] == ReviewForm.APPROVE
     to = RoadmapStatus.APPROVED if approve else RoadmapStatus.RETURNED
     try:
@@ -352,7 +510,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
     """Rate a quarter or correct its rating. A refused form is shown again where the curator
     is: the form posts to ``…/rate/#rate`` and its first wrong field has the focus."""
-    roadmap, perms = roadmap_for(request, pk)
+    roadmap, perms = _roadmap(request, pk)
     require(perms.can_review)
     form = RatingForm(request.POST, roadmap=roadmap)
     if form.is_valid():
@@ -364,7 +522,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The quarter is rated."))
             return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#ratings")
-    return render_detail(request, roadmap, perms, rating_form=focus_first_error(form))
+    return _detail(request, roadmap, perms, rating_form=_focus_first_error(form))
 
 
 @require_POST
@@ -375,12 +533,12 @@ def rating_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    roadmap, perms = roadmap_for(request, rating.roadmap_id)
+    roadmap, perms = _roadmap(request, rating.roadmap_id)
     require(perms.can_review)
     form = WithdrawRatingForm(request.POST, prefix=f"w{rating.pk}")
     if not form.is_valid():
-        return render_detail(
-            request, roadmap, perms, withdraw_form=focus_first_error(form), withdraw_pk=rating.pk
+        return _detail(
+            request, roadmap, perms, withdraw_form=_focus_first_error(form), withdraw_pk=rating.pk
         )
     services.quarter_rating_withdraw(
         rating=rating, user=request.user, reason=form.cleaned_data["reason"]
@@ -391,11 +549,11 @@ def rating_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def comment(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = roadmap_for(request, pk)
-    require(perms.can_review or perms.can_edit)
+    roadmap, perms = _roadmap(request, pk)
+    require(perms.can_comment)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        return render_detail(request, roadmap, perms, comment_form=focus_first_error(form))
+        return _detail(request, roadmap, perms, comment_form=_focus_first_error(form))
     services.roadmap_comment(roadmap=roadmap, user=request.user, text=form.cleaned_data["text"])
     messages.success(request, _("Comment added."))
     return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#comments")
@@ -403,11 +561,11 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def concern_raise(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = roadmap_for(request, pk)
+    roadmap, perms = _roadmap(request, pk)
     require(perms.can_raise_concern)
     form = ConcernForm(request.POST)
     if not form.is_valid():
-        return render_detail(request, roadmap, perms, concern_form=focus_first_error(form))
+        return _detail(request, roadmap, perms, concern_form=_focus_first_error(form))
     services.concern_raise(
         organisation=roadmap.organisation,
         roadmap=roadmap,
@@ -475,9 +633,7 @@ def _back(request: HttpRequest, default: str) -> str:
 
 @require_POST
 def propose(request: HttpRequest, pk: int) -> HttpResponse:
-    from django.utils import timezone
-
-    roadmap, perms = roadmap_for(request, pk)
+    roadmap, perms = _roadmap(request, pk)
     require(perms.can_edit)
     added, factors = services.roadmap_propose_measures(
         roadmap=roadmap, user=request.user, start=timezone.localdate()

@@ -5,6 +5,8 @@ atomically and logs.
 public names of every module are re-exported here.
 """
 
+from network_portal.editing import StaleEdit
+
 from .agreements import (
     AGREEMENT_DOCUMENT_KIND,
     agreement_create,
@@ -20,7 +22,6 @@ from .agreements import (
 from .networks import network_save
 from .partnerships import (
     PartnershipData,
-    StalePartnershipError,
     partnership_create,
     partnership_problems,
     partnership_transition,
@@ -39,6 +40,9 @@ from .plans import (
     suggestion_accept,
 )
 from .strengths import provider_profile_save, strength_delete, strength_save
+
+#: The name the stale-edit refusal had before the editing kit (issue 19), kept for callers.
+StalePartnershipError = StaleEdit
 
 __all__ = [
     "AGREEMENT_DOCUMENT_KIND",
