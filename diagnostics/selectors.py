@@ -115,6 +115,20 @@ def heatmap_summary(*, organisations, cycle: Cycle | None = None) -> dict[str, A
     return {"with_profile": profiles.count(), "highs": highs}
 
 
+def heatmap_school_count(*, municipality: Municipality | int, category: str = "") -> int:
+    """How many schools the heatmap of these filters lists (the rows of its XLSX export): the
+    schools of :func:`heatmap_data`, counted in the database."""
+    schools = Organisation.objects.schools().filter(municipality=municipality, is_active=True)
+    if category:
+        current_category = (
+            CategoryAssignment.objects.filter(organisation=OuterRef("pk"), is_current=True)
+            .order_by("-year", "-created_at")
+            .values("category")[:1]
+        )
+        schools = schools.annotate(category=Subquery(current_category)).filter(category=category)
+    return schools.count()
+
+
 def cycle_profiles(
     *, cycle: Cycle, organisations: Iterable[Organisation | int]
 ) -> dict[int, RiskProfile]:

@@ -29,7 +29,7 @@ from network_portal.ui.charts import bar_chart
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Municipality
 
-from . import exports, pages, selectors, services
+from . import exports, heatmap_export, pages, selectors, services
 from .forms import (
     CycleEditForm,
     CycleForm,
@@ -297,6 +297,12 @@ def heatmap(request: HttpRequest) -> HttpResponse:
     if municipality is None:
         raise Http404
     export = request.GET.get("format") == "xlsx"
+    category = data.get("category") or ""
+    if export and heatmap_export.in_background(municipality=municipality, category=category):
+        job = heatmap_export.export_request(  # a big municipality: a job, its status shown
+            user=request.user, municipality=municipality, cycle=cycle, category=category
+        )
+        return redirect(heatmap_export.export_page_url(job))
     heatmap = selectors.heatmap_data(
         municipality=municipality,
         cycle=cycle,
@@ -310,7 +316,12 @@ def heatmap(request: HttpRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = 'attachment; filename="risk-heatmap.xlsx"'
         return response
-    return render(request, "diagnostics/heatmap.html", {"form": form, **vars(heatmap)})
+    export_job = heatmap_export.export_job_for(request.user, request.GET.get("export"))
+    return render(
+        request,
+        "diagnostics/heatmap.html",
+        {"form": form, **vars(heatmap), "export_job": export_job},
+    )
 
 
 # --- Instrument (the coordinator edits it; every edit is a new version) -----------------------

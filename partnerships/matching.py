@@ -31,12 +31,11 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+# The level vocabulary (risk levels, and a provider's results level): diagnostics' pure core.
+from diagnostics.scoring import HIGH, LOW, MEDIUM
+
 # numpy and scipy (≈ 64 MB) are imported by :func:`plan_pairings` only, in the Celery worker
 # that builds a plan: the web workers and the report worker never need them.
-
-HIGH = "high"
-MEDIUM = "medium"
-LOW = "low"
 
 RESULTS_SHARE = {HIGH: 1.0, MEDIUM: 0.5, LOW: 0.0}
 RESULTS_LABEL = {

@@ -58,7 +58,9 @@ def _filtered(request: HttpRequest):
 
 def school_list(request: HttpRequest) -> HttpResponse:
     filterset, rows, year, years, sort = _filtered(request)
+    rows = selectors.school_list_rows(queryset=rows)  # values, not model instances
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.school_list_page_rows(page.object_list)
     return render(
         request,
         "schools/list.html",
