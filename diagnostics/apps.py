@@ -11,7 +11,9 @@ class DiagnosticsConfig(AppConfig):
         from network_portal.accounts.models import Role
         from network_portal.ui import slots
 
-        from . import card
+        from . import card, heatmap_export
+
+        heatmap_export.register_kinds()
 
         slots.register(
             "schools.card",

@@ -11,8 +11,8 @@ from network_portal.access.policy import Scope
 from network_portal.accounts.models import Role
 from schools.models import Organisation
 
-from . import selectors, services
-from .models import CycleStatus, FactorLevel, QuestionnaireStatus, RiskProfile, TeacherSurvey
+from . import selectors
+from .models import CycleStatus, FactorLevel, RiskProfile
 
 _LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -61,26 +61,12 @@ def stages_section(request: HttpRequest, organisation: Organisation) -> dict[str
 def home_panel(user, scope: Scope) -> dict[str, Any] | None:
     """What is waiting in diagnostics: questionnaires to fill in, surveys to answer, open
     cycles with their completion. ``None`` (no panel) when nothing is waiting."""
-    from django.utils import timezone
-
-    today = timezone.localdate()
     to_fill = [
-        q
-        for q in selectors.questionnaires_to_fill_for(user=user)
-        if q.status != QuestionnaireStatus.SUBMITTED
-        and services.cycle_refusal(cycle=q.cycle, today=today, status=q.status) is None
+        q for q in selectors.questionnaires_to_fill_for(user=user) if selectors.takes_answers(q)
     ]
     surveys = []
     if scope.has_role(Role.TEACHER) and not scope.is_admin:
-        surveys = list(
-            TeacherSurvey.objects.filter(
-                schools__in=scope.organisation_ids(Role.TEACHER),
-                opens_on__lte=today,
-                closes_on__gte=today,
-            )
-            .exclude(participations__user_id=user.pk)
-            .distinct()
-        )
+        surveys = selectors.surveys_to_answer_for(user=user)
     cycles = []
     if scope.has_role(Role.METHODOLOGIST, Role.COORDINATOR):
         cycles = list(

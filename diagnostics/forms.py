@@ -7,22 +7,25 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from network_portal.documents.uploads import DOCUMENTS, validate_upload
+from network_portal.editing import VersionedFormMixin
 from network_portal.ui.links import validate_web_url
 from schools.models import Category, Municipality, Organisation
 
 from . import scoring
-from .models import Cycle, CycleKind, Stage, TeacherNeed
+from .models import Cycle, CycleKind, Questionnaire, Stage, TeacherNeed
 from .selectors import survey_min_responses
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class QuestionnaireForm(forms.Form):
-    """One radio group per question of the instrument, and the version the form was opened at."""
+class QuestionnaireForm(VersionedFormMixin, forms.Form):
+    """One radio group per question of the instrument, and the version the form was opened at
+    (a save over somebody else's is refused by the editing kit, see ``refuse``)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    stale_what = pgettext_lazy("stale edit", "this questionnaire")
 
     def __init__(self, *args, spec: scoring.InstrumentSpec, disabled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +46,11 @@ class QuestionnaireForm(forms.Form):
                     )
                 },
             )
+
+    def stored_initial(self, current: Questionnaire) -> dict[str, int | None]:
+        """The stored answers in this form's shape (what the form would show if opened now)."""
+        stored = dict(current.answers.values_list("indicator_id", "option_id"))
+        return {name: stored.get(int(name[2:])) for name in self.edited_fields()}
 
     def answers(self) -> dict[int, int]:
         return {

@@ -9,6 +9,8 @@ from django.utils.translation import pgettext_lazy
 from network_portal.documents.storage import private_storage as _private_storage
 from network_portal.ui.links import validate_web_url
 
+from . import scoring
+
 
 class RiskFactor(models.Model):
     """One of the ten «500+» risk factors (reference data, ``0002_fill_risk_factors``)."""
@@ -28,9 +30,11 @@ class RiskFactor(models.Model):
 
 
 class Level(models.TextChoices):
-    HIGH = "high", _("High")
-    MEDIUM = "medium", _("Medium")
-    LOW = "low", _("Low")
+    """The risk levels as choices; the values are :mod:`diagnostics.scoring`'s vocabulary."""
+
+    HIGH = scoring.HIGH, _("High")
+    MEDIUM = scoring.MEDIUM, _("Medium")
+    LOW = scoring.LOW, _("Low")
 
 
 class TeacherNeed(models.TextChoices):

@@ -23,7 +23,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+#: The level vocabulary of the portal, defined here only (the lowest app, a pure module):
+#: ``models.Level`` (the choices), ``partnerships.matching`` and ``knowledge.results`` import it.
 HIGH, MEDIUM, LOW = "high", "medium", "low"
+#: Severity order of the levels (low < medium < high).
 LEVEL_ORDER = {LOW: 0, MEDIUM: 1, HIGH: 2}
 
 #: Computed indicators: where the value comes from, as shown next to it on the profile page.

@@ -18,10 +18,14 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from network_portal.access.policy import municipality_q, organisation_q, scope_for
+from network_portal.access.policy import (
+    municipality_q,
+    organisation_allows,
+    organisation_q,
+    scope_for,
+)
 from network_portal.accounts.models import Role
 from schools.models import Category, CategoryAssignment, Municipality, Organisation, Region
-from schools.selectors import organisation_allowed
 
 from . import scoring
 from .models import (
@@ -109,6 +113,20 @@ def heatmap_summary(*, organisations, cycle: Cycle | None = None) -> dict[str, A
         .annotate(n=Count("pk"))
     )
     return {"with_profile": profiles.count(), "highs": highs}
+
+
+def heatmap_school_count(*, municipality: Municipality | int, category: str = "") -> int:
+    """How many schools the heatmap of these filters lists (the rows of its XLSX export): the
+    schools of :func:`heatmap_data`, counted in the database."""
+    schools = Organisation.objects.schools().filter(municipality=municipality, is_active=True)
+    if category:
+        current_category = (
+            CategoryAssignment.objects.filter(organisation=OuterRef("pk"), is_current=True)
+            .order_by("-year", "-created_at")
+            .values("category")[:1]
+        )
+        schools = schools.annotate(category=Subquery(current_category)).filter(category=category)
+    return schools.count()
 
 
 def cycle_profiles(
@@ -342,6 +360,20 @@ def survey_publish_step() -> int:
     return max(5, int(getattr(settings, "DIAGNOSTICS_SURVEY_PUBLISH_STEP", 5)))
 
 
+def surveys_to_answer_for(*, user) -> list[TeacherSurvey]:
+    """Open surveys of the teacher's schools that she has not answered yet."""
+    today = timezone.localdate()
+    return list(
+        TeacherSurvey.objects.filter(
+            schools__in=scope_for(user).organisation_ids(Role.TEACHER),
+            opens_on__lte=today,
+            closes_on__gte=today,
+        )
+        .exclude(participations__user_id=user.pk)
+        .distinct()
+    )
+
+
 def survey_list_for_user(*, user) -> QuerySet[TeacherSurvey]:
     scope = scope_for(user)
     return TeacherSurvey.objects.filter(municipality_q(scope, "municipality")).select_related(
@@ -542,6 +574,23 @@ def team_member_list_for_user(*, user: Any) -> QuerySet[TeamMember]:
     return TeamMember.objects.filter(organisation__in=directed_school_list_for_user(user=user))
 
 
+def team_members(*, school: Organisation) -> QuerySet[TeamMember]:
+    return TeamMember.objects.filter(organisation=school).select_related("user")
+
+
+def team_candidates(*, school: Organisation, director: Any) -> QuerySet:
+    """Active staff of the school not yet in its team (the director is in it by right)."""
+    from network_portal.accounts.models import User
+
+    return (
+        User.objects.filter(role_assignments__organisation=school, is_active=True)
+        .exclude(pk__in=team_members(school=school).values("user_id"))
+        .exclude(pk=director.pk)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
 def stage_timeline(*, organisation: Organisation) -> list[StageRecord]:
     return list(
         StageRecord.objects.filter(organisation=organisation)
@@ -574,23 +623,33 @@ class QuestionnairePermissions:
     refusal: str | None = None  # why the cycle takes no answers today (``None``: it does)
 
 
-def questionnaire_permissions(*, user, questionnaire: Questionnaire) -> QuestionnairePermissions:
+def answers_refusal(questionnaire: Questionnaire) -> str | None:
+    """Why the questionnaire's cycle takes no answers for it today (``None``: it does, or the
+    questionnaire is submitted and nothing is to be answered)."""
     from .services import cycle_refusal
 
-    submitted = questionnaire.status == QuestionnaireStatus.SUBMITTED
-    refusal = (
-        None
-        if submitted
-        else cycle_refusal(
-            cycle=questionnaire.cycle, today=timezone.localdate(), status=questionnaire.status
-        )
+    if questionnaire.status == QuestionnaireStatus.SUBMITTED:
+        return None
+    return cycle_refusal(
+        cycle=questionnaire.cycle, today=timezone.localdate(), status=questionnaire.status
     )
+
+
+def takes_answers(questionnaire: Questionnaire) -> bool:
+    """Not submitted, and its cycle takes answers today."""
+    return (
+        questionnaire.status != QuestionnaireStatus.SUBMITTED
+        and answers_refusal(questionnaire) is None
+    )
+
+
+def questionnaire_permissions(*, user, questionnaire: Questionnaire) -> QuestionnairePermissions:
     can_fill = questionnaire.organisation_id in _fillable_organisation_ids(user=user)
     return QuestionnairePermissions(
         can_fill=can_fill,
-        can_edit=can_fill and not submitted and refusal is None,
+        can_edit=can_fill and takes_answers(questionnaire),
         can_return=cycle_permissions(user=user, cycle=questionnaire.cycle).can_manage,
-        refusal=refusal,
+        refusal=answers_refusal(questionnaire),
     )
 
 
@@ -599,12 +658,16 @@ class InstrumentPermissions:
     can_edit: bool = False  # the coordinator, on the version in force in her region
 
 
-def instrument_permissions(*, user, instrument: Instrument) -> InstrumentPermissions:
-    """Every edit starts from the version in force in the user's region (see
-    :func:`current_instrument`) and makes a new one; only a coordinator edits."""
+def instrument_permissions(
+    *, user, instrument: Instrument, current: Instrument | None = None
+) -> InstrumentPermissions:
+    """Every edit starts from the version in force in the user's region (``current``, read
+    when not given: see :func:`current_instrument`) and makes a new one; only a coordinator
+    edits."""
     if not scope_for(user).has_role(Role.COORDINATOR):
         return InstrumentPermissions()
-    current = current_instrument(region_id=region_id_for(user))
+    if current is None:
+        current = current_instrument(region_id=region_id_for(user))
     return InstrumentPermissions(can_edit=current is not None and instrument.pk == current.pk)
 
 
@@ -616,10 +679,8 @@ class StagePermissions:
 def stage_permissions(*, user, school: Organisation) -> StagePermissions:
     """Who records a school's transformation stage (the school's own staff do not)."""
     return StagePermissions(
-        can_record=organisation_allowed(
-            user=user,
-            organisation=school,
-            roles=(Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR),
+        can_record=organisation_allows(
+            scope_for(user), school, roles=(Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR)
         )
     )
 
@@ -677,16 +738,7 @@ def index_page(*, user) -> IndexPage:
             for school in Organisation.objects.filter(pk__in=own).order_by("short_name")
         ]
     if scope.has_role(Role.TEACHER):
-        today = timezone.localdate()
-        surveys_to_answer = list(
-            TeacherSurvey.objects.filter(
-                schools__in=scope.organisation_ids(Role.TEACHER),
-                opens_on__lte=today,
-                closes_on__gte=today,
-            )
-            .exclude(participations__user_id=user.pk)
-            .distinct()
-        )
+        surveys_to_answer = surveys_to_answer_for(user=user)
     if is_territory:
         cycles = list(with_completion(cycle_list_for_user(user=user)).order_by("-opens_on")[:5])
         surveys = list(survey_list_for_user(user=user)[:5])
@@ -940,7 +992,6 @@ class InstrumentPage:
     current: Instrument | None
     factors: list[FactorContent]
     versions: QuerySet[Instrument]
-    sources: dict[str, dict[str, str]]
     can_edit: bool
 
 
@@ -957,17 +1008,34 @@ def instrument_page(*, user, instrument: Instrument) -> InstrumentPage:
         .annotate(profiles_count=Count("profiles"))
         .select_related("created_by", "region")
     )
+    current = current_instrument(region_id=region_id)
     return InstrumentPage(
         instrument=instrument,
-        current=current_instrument(region_id=region_id),
+        current=current,
         factors=[
             FactorContent(factor=f, rule=rules.get(f.code), indicators=indicators.get(f.code, []))
             for f in factors()
         ],
         versions=versions,
-        sources=scoring.COMPUTED_SOURCES,
-        can_edit=instrument_permissions(user=user, instrument=instrument).can_edit,
+        can_edit=instrument_permissions(user=user, instrument=instrument, current=current).can_edit,
     )
+
+
+def stored_answers(*, questionnaire: Questionnaire) -> tuple[dict[int, int], set[int]]:
+    """``({indicator id: option id}, {indicator ids carried over from the previous cycle})``."""
+    answers, carried_over = {}, set()
+    for indicator_id, option_id, carried in questionnaire.answers.values_list(
+        "indicator_id", "option_id", "carried_over"
+    ):
+        answers[indicator_id] = option_id
+        if carried:
+            carried_over.add(indicator_id)
+    return answers, carried_over
+
+
+def questionnaire_profile(*, questionnaire: Questionnaire) -> RiskProfile | None:
+    """The profile computed from the questionnaire (withdrawn while it is returned)."""
+    return RiskProfile.objects.filter(questionnaire=questionnaire).first()
 
 
 def survey_school_for(*, user, survey: TeacherSurvey) -> Organisation | None:

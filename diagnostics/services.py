@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
+from network_portal.editing import StaleEdit, claim
 from network_portal.outbox.services import enqueue_on_commit
 from schools.models import (
     AssessmentKind,
@@ -58,8 +59,8 @@ class DiagnosticsError(Exception):
     """A refused write; ``str(error)`` is the message to show."""
 
 
-class StaleQuestionnaire(DiagnosticsError):
-    pass
+#: A questionnaire saved by somebody else since the form was opened: the editing kit's refusal.
+StaleQuestionnaire = StaleEdit
 
 
 class CycleClosed(DiagnosticsError):
@@ -362,36 +363,31 @@ def questionnaire_save(
     *,
     questionnaire: Questionnaire,
     answers: Mapping[int, int],
-    expected_version: int,
+    expected_version: int | None,
     user: Any,
     submit: bool = False,
 ) -> Questionnaire:
     """Save the answers as a draft (and, with ``submit``, submit and compute the profile).
 
     Refused, with nothing written, when the cycle is closed or outside its dates
-    (:func:`cycle_refusal`), the questionnaire was already
-    submitted, someone saved it since the form was opened (``expected_version`` is stale), an
-    option does not belong to its question, or — on submit — required questions are missing.
+    (:func:`cycle_refusal`), the questionnaire was already submitted, someone saved it since
+    the form was opened at ``expected_version`` (:class:`~network_portal.editing.StaleEdit`,
+    see :func:`~network_portal.editing.claim`), an option does not belong to its question,
+    or — on submit — required questions are missing.
     """
-    locked = (
-        Questionnaire.objects.select_for_update().select_related("cycle").get(pk=questionnaire.pk)
-    )
-    refusal = cycle_refusal(cycle=locked.cycle, today=timezone.localdate(), status=locked.status)
+    current = Questionnaire.objects.select_related("cycle", "instrument").get(pk=questionnaire.pk)
+    refusal = cycle_refusal(cycle=current.cycle, today=timezone.localdate(), status=current.status)
     if refusal:
         raise CycleClosed(refusal)
-    if locked.status == QuestionnaireStatus.SUBMITTED:
+    if current.status == QuestionnaireStatus.SUBMITTED:
         raise DiagnosticsError(_("The questionnaire has already been submitted."))
-    if locked.version != expected_version:
-        who = locked.updated_by.get_full_name() if locked.updated_by else _("another user")
-        raise StaleQuestionnaire(
-            _(
-                "%(who)s saved this questionnaire after you opened it. Your answers were not "
-                "saved; they are shown below — reload the page to see the saved version and "
-                "enter your changes again."
-            )
-            % {"who": who}
-        )
-    spec = instrument_spec(instrument=locked.instrument)
+    # The claim holds the row until the end of the transaction; a refusal below gives it back.
+    claim(
+        current,
+        seen=expected_version,
+        queryset=Questionnaire.objects.select_related("updated_by"),
+    )
+    spec = instrument_spec(instrument=current.instrument)
     questions = {i.id: i for i in spec.indicators if not i.computed}
     for indicator_id, option_id in answers.items():
         indicator = questions.get(indicator_id)
@@ -415,20 +411,15 @@ def questionnaire_save(
             "submitted_at": now,
             "submitted_by": user,
         }
-    # The conditional update is the lock: of two saves from the same version only one matches.
-    claimed = Questionnaire.objects.filter(pk=locked.pk, version=expected_version).update(
-        version=F("version") + 1, **changes
-    )
-    if not claimed:
-        raise StaleQuestionnaire(_("Someone saved this questionnaire after you opened it."))
-    locked.answers.all().delete()
+    Questionnaire.objects.filter(pk=current.pk).update(**changes)
+    current.answers.all().delete()
     Answer.objects.bulk_create(
-        Answer(questionnaire=locked, indicator_id=i, option_id=o) for i, o in answers.items()
+        Answer(questionnaire=current, indicator_id=i, option_id=o) for i, o in answers.items()
     )
-    locked.refresh_from_db()
+    current.refresh_from_db()
     if submit:
-        profile_compute(questionnaire=locked, spec=spec, answers=answers, computed_at=now)
-    return locked
+        profile_compute(questionnaire=current, spec=spec, answers=answers, computed_at=now)
+    return current
 
 
 @transaction.atomic

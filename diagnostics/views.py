@@ -23,12 +23,13 @@ from network_portal.access.policy import (
     role_required,
     scope_for,
 )
-from network_portal.accounts.models import Role, User
+from network_portal.accounts.models import Role
+from network_portal.editing import StaleEdit
 from network_portal.ui.charts import bar_chart
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Municipality
 
-from . import exports, pages, selectors, services
+from . import exports, heatmap_export, pages, selectors, services
 from .forms import (
     CycleEditForm,
     CycleForm,
@@ -49,9 +50,7 @@ from .models import (
     Questionnaire,
     QuestionnaireStatus,
     RiskFactor,
-    RiskProfile,
     TeacherSurvey,
-    TeamMember,
 )
 
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
@@ -159,20 +158,11 @@ def questionnaire_fill(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         require(perms.can_fill)
         return _questionnaire_post(request, questionnaire)
-    spec = services.instrument_spec(instrument=questionnaire.instrument)
+    answers, carried_over = selectors.stored_answers(questionnaire=questionnaire)
     form = QuestionnaireForm(
-        spec=spec,
+        spec=services.instrument_spec(instrument=questionnaire.instrument),
         disabled=not perms.can_edit,
-        initial={
-            "version": questionnaire.version,
-            **{
-                f"q_{i}": o
-                for i, o in questionnaire.answers.values_list("indicator_id", "option_id")
-            },
-        },
-    )
-    carried_over = set(
-        questionnaire.answers.filter(carried_over=True).values_list("indicator_id", flat=True)
+        initial={"version": questionnaire.version, **{f"q_{i}": o for i, o in answers.items()}},
     )
     return _questionnaire_page(request, questionnaire, form, perms, carried_over=carried_over)
 
@@ -188,25 +178,15 @@ def _questionnaire_post(request: HttpRequest, questionnaire: Questionnaire) -> H
             services.questionnaire_save(
                 questionnaire=questionnaire,
                 answers=form.answers(),
-                expected_version=form.cleaned_data["version"],
+                expected_version=form.seen_version,
                 user=request.user,
                 submit=submit,
             )
         except services.MissingAnswers as error:
             missing = error.missing
             form.add_error(None, str(error))
-        except services.StaleQuestionnaire:
-            questionnaire.refresh_from_db()
-            who = (
-                questionnaire.updated_by.get_full_name()
-                if questionnaire.updated_by
-                else _("another team member")
-            )
-            data = request.POST.copy()
-            data["version"] = questionnaire.version
-            form = QuestionnaireForm(data, spec=spec)
-            form.is_valid()
-            form.add_error(None, _stale_message(who))
+        except StaleEdit as stale:
+            form.refuse(stale)
         except services.DiagnosticsError as error:
             form.add_error(None, str(error))
         else:
@@ -222,14 +202,6 @@ def _questionnaire_post(request: HttpRequest, questionnaire: Questionnaire) -> H
     if not perms.can_edit:
         form = form.read_only()
     return _questionnaire_page(request, questionnaire, form, perms, missing=missing)
-
-
-def _stale_message(who: str) -> str:
-    return _(
-        "%(who)s saved this questionnaire after you opened it, so your save was refused. Your "
-        "answers are shown below and are not saved. Open the saved version in a new tab, "
-        "compare, and press «Save draft» again if your answers should replace it."
-    ) % {"who": who}
 
 
 def _questionnaire_page(
@@ -251,7 +223,7 @@ def _questionnaire_page(
         "can_fill": perms.can_fill,
         "refusal": perms.refusal,
         "can_return": perms.can_return and questionnaire.status == QuestionnaireStatus.SUBMITTED,
-        "profile": RiskProfile.objects.filter(questionnaire=questionnaire).first(),
+        "profile": selectors.questionnaire_profile(questionnaire=questionnaire),
         "missing": missing,
         "missing_ids": {i.id for items in missing.values() for i in items},
         **extra,
@@ -325,6 +297,12 @@ def heatmap(request: HttpRequest) -> HttpResponse:
     if municipality is None:
         raise Http404
     export = request.GET.get("format") == "xlsx"
+    category = data.get("category") or ""
+    if export and heatmap_export.in_background(municipality=municipality, category=category):
+        job = heatmap_export.export_request(  # a big municipality: a job, its status shown
+            user=request.user, municipality=municipality, cycle=cycle, category=category
+        )
+        return redirect(heatmap_export.export_page_url(job))
     heatmap = selectors.heatmap_data(
         municipality=municipality,
         cycle=cycle,
@@ -338,7 +316,12 @@ def heatmap(request: HttpRequest) -> HttpResponse:
         )
         response["Content-Disposition"] = 'attachment; filename="risk-heatmap.xlsx"'
         return response
-    return render(request, "diagnostics/heatmap.html", {"form": form, **vars(heatmap)})
+    export_job = heatmap_export.export_job_for(request.user, request.GET.get("export"))
+    return render(
+        request,
+        "diagnostics/heatmap.html",
+        {"form": form, **vars(heatmap), "export_job": export_job},
+    )
 
 
 # --- Instrument (the coordinator edits it; every edit is a new version) -----------------------
@@ -368,7 +351,7 @@ def _editable_base(request: HttpRequest) -> tuple[Instrument, int | None]:
 
 def _editable_base_or_403(request: HttpRequest) -> tuple[Instrument, int | None]:
     base, region_id = _editable_base(request)
-    perms = selectors.instrument_permissions(user=request.user, instrument=base)
+    perms = selectors.instrument_permissions(user=request.user, instrument=base, current=base)
     require(perms.can_edit)
     return base, region_id
 
@@ -591,14 +574,8 @@ def team(request: HttpRequest) -> HttpResponse:
         selectors.directed_school_list_for_user(user=request.user),
         pk=scope_for(request.user).own_organisation_id,
     )
-    members = TeamMember.objects.filter(organisation=school).select_related("user")
-    candidates = (
-        User.objects.filter(role_assignments__organisation=school, is_active=True)
-        .exclude(pk__in=members.values("user_id"))
-        .exclude(pk=request.user.pk)
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
+    members = selectors.team_members(school=school)
+    candidates = selectors.team_candidates(school=school, director=request.user)
     form = TeamAddForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
         services.team_member_add(

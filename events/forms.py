@@ -6,12 +6,13 @@ from datetime import datetime, time
 from typing import Any
 
 from django import forms
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from diagnostics.models import RiskFactor, TeacherNeed
 from network_portal.documents.uploads import DOCUMENTS, validate_upload
+from network_portal.editing import VersionedFormMixin
 from network_portal.ui.links import validate_web_url
 from roadmaps.models import RoadmapItem
 
@@ -51,7 +52,9 @@ class RoadmapItemChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.roadmap.organisation.short_name}: {obj.task}"
 
 
-class EventForm(forms.Form):
+class EventForm(VersionedFormMixin, forms.Form):
+    stale_what = pgettext_lazy("stale edit", "the event")
+
     title = forms.CharField(label=_("Title"), max_length=300)
     event_type = forms.ModelChoiceField(
         label=_("Type"), queryset=EventType.objects.all(), empty_label=_("— choose —")
@@ -129,9 +132,6 @@ class EventForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
 
-    #: The version of the event the person opened (optimistic locking, see ``event_update``).
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
     def __init__(self, *args, organisers, partnerships, roadmap_items, **kwargs):
         """The choices come from the selectors, scoped by the user
         (``events.selectors.event_form_choices``)."""
@@ -141,12 +141,6 @@ class EventForm(forms.Form):
         self.fields["roadmap_items"].queryset = roadmap_items.select_related(
             "roadmap__organisation"
         ).order_by("roadmap__organisation__short_name", "due_date", "pk")
-
-    def version_refresh(self, version: int) -> None:
-        """After a refused save: keep everything typed, but let the next save overwrite the
-        version now stored (the person has seen the other change)."""
-        self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = str(version)
 
     @staticmethod
     def initial_for(event: Event) -> dict[str, Any]:
@@ -233,29 +227,8 @@ class EventForm(forms.Form):
                     % {"item": item.task},
                 )
 
-    def conflict_message(self, current: Event) -> str:
-        """Why the save was refused: who changed the event and when, and the stored values of
-        the fields that differ from what this person typed (the other person's change)."""
-        stored = self.initial_for(current)
-        differences = []
-        for name, field in self.fields.items():
-            if name == "version" or name not in stored:
-                continue
-            typed = _comparable(self.cleaned_data.get(name))
-            if typed != _comparable(stored[name]):
-                differences.append(f"{field.label} — {_shown(field, stored[name])}")
-        who = current.updated_by
-        message = _(
-            "Not saved: %(who)s changed this event at %(when)s while you were editing it "
-            "(status now: «%(status)s»)."
-        ) % {
-            "who": (who.get_full_name() or who.email) if who else _("someone"),
-            "when": formats.date_format(timezone.localtime(current.updated_at), "d.m.Y H:i"),
-            "status": current.get_status_display(),
-        }
-        if differences:
-            message += " " + _("Saved now: %(changes)s.") % {"changes": "; ".join(differences)}
-        return message + " " + _("Your input is kept below — check it and save again.")
+    def stored_initial(self, current: Event) -> dict[str, Any]:
+        return self.initial_for(current)
 
     def event_data(self) -> dict[str, Any]:
         """The cleaned values in the shape of the ``Event`` fields (for the services)."""
@@ -275,42 +248,6 @@ class EventForm(forms.Form):
             "registration_deadline": d.get("registration_deadline"),
             "description": d.get("description") or "",
         }
-
-
-def _comparable(value: Any) -> Any:
-    """Typed and stored values in one shape: primary keys, sorted lists, no empty strings."""
-    if hasattr(value, "pk"):
-        return value.pk
-    if isinstance(value, (list, tuple, set)) or hasattr(value, "values_list"):
-        return sorted(_comparable(v) for v in value)
-    if isinstance(value, datetime):
-        return timezone.localtime(value).replace(second=0, microsecond=0, tzinfo=None)
-    if isinstance(value, time):
-        return value.replace(second=0, microsecond=0)
-    return None if value in ("", None) else value
-
-
-def _shown(field: forms.Field, value: Any) -> str:
-    """A stored value as the form shows it (names, not keys; dates as typed in Russia)."""
-    if value in (None, "", []):
-        return "—"
-    if isinstance(field, forms.ModelChoiceField):
-        manager = field.queryset.model._default_manager
-        keys = value if isinstance(value, (list, tuple)) else [value]
-        objects = manager.filter(pk__in=keys)
-        if isinstance(field, forms.ModelMultipleChoiceField):
-            return ", ".join(field.label_from_instance(o) for o in objects)
-        return ", ".join(str(o) for o in objects)
-    if isinstance(field, forms.MultipleChoiceField):
-        labels = dict(field.choices)
-        return ", ".join(str(labels.get(v, v)) for v in value)
-    if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), "d.m.Y H:i")
-    if isinstance(value, time):
-        return value.strftime(TIME_FORMAT)
-    if hasattr(value, "strftime"):
-        return formats.date_format(value, "d.m.Y")
-    return str(value)
 
 
 def _aware(day, moment: time) -> datetime:

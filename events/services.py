@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from network_portal.access.policy import scope_for
 from network_portal.accounts.models import RoleAssignment
 from network_portal.audit.services import audit_log
+from network_portal.editing import claim
 from network_portal.outbox.services import enqueue_on_commit
 
 from . import rules
@@ -44,14 +45,6 @@ CERTIFICATE_KIND = "events.certificate"
 
 class EventChangeRefused(ValidationError):
     """An edit the rules refuse; carries field errors for the form."""
-
-
-class EventEditConflict(Exception):
-    """Somebody changed the event after the form was opened; ``current`` is the stored state."""
-
-    def __init__(self, current: Event):
-        super().__init__(f"event {current.pk} is at version {current.version}")
-        self.current = current
 
 
 #: Statuses in which the event itself (not its report or attendance) may still be edited.
@@ -104,19 +97,18 @@ def event_update(
     """Save an edit. A capacity below the number registered is refused with the numbers; a
     larger one moves people up from the waiting list.
 
-    ``version`` is the version the editor saw (the edit form always passes it): if anybody
-    changed the event since — an edit, publishing, cancelling — nothing is written and
-    :class:`EventEditConflict` carries the stored event, so the form shows the other change
-    and keeps what was typed. ``None`` (a change not made from a form) skips the check.
+    ``version`` is the version the editor saw (see ``network_portal.editing``; by default
+    the version of ``event`` as passed in): if anybody changed the event since — an edit,
+    publishing, cancelling — nothing is written and :class:`~network_portal.editing.StaleEdit`
+    carries the stored event, so the form shows the other change and keeps what was typed.
     """
     with transaction.atomic():
+        claim(
+            event,
+            seen=version,
+            queryset=Event.objects.select_related("event_type", "organiser", "updated_by"),
+        )
         locked = Event.objects.select_for_update().get(pk=event.pk)
-        if version is not None and locked.version != version:
-            raise EventEditConflict(
-                Event.objects.select_related("event_type", "organiser", "updated_by").get(
-                    pk=event.pk
-                )
-            )
         if locked.status not in EDITABLE_STATUSES:
             raise EventChangeRefused(_("A held or cancelled event can no longer be edited."))
         registered = _registered_count(locked)
@@ -127,7 +119,6 @@ def event_update(
         _apply(locked, dict(data))
         locked.municipality_id = locked.organiser.municipality_id
         locked.full_clean(exclude=["created_by", "updated_by"])
-        locked.version += 1
         locked.updated_by = _author(user)
         locked.save()
         if roadmap_items is not None:

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import get_for_user_or_404, require
+from network_portal.editing import StaleEdit
 from network_portal.ui.request_size import accepts_upload
 
 from . import rules, selectors, services
@@ -113,13 +114,12 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 event=event,
                 user=request.user,
                 data=form.event_data(),
-                version=form.cleaned_data["version"] or 0,
+                version=form.seen_version,
                 roadmap_items=form.cleaned_data["roadmap_items"],
                 risk_factors=form.cleaned_data["risk_factors"],
             )
-        except services.EventEditConflict as conflict:
-            form.add_error(None, form.conflict_message(conflict.current))
-            form.version_refresh(conflict.current.version)
+        except StaleEdit as stale:
+            form.refuse(stale)
         except EventChangeRefused as refused:
             form.add_error(None, refused)
         else:

@@ -16,7 +16,8 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-LEVEL_RANK = {"low": 0, "medium": 1, "high": 2}
+from diagnostics.scoring import LEVEL_ORDER
+
 #: A fall of the share of «2» by this many percentage points counts as an improvement.
 SHARE_STEP = 5.0
 
@@ -203,9 +204,9 @@ def factor_change(before: dict | None, after: dict | None, codes: list[str]) -> 
         b, a = before["levels"].get(code), after["levels"].get(code)
         if b is None or a is None:
             continue
-        if LEVEL_RANK[a] < LEVEL_RANK[b]:
+        if LEVEL_ORDER[a] < LEVEL_ORDER[b]:
             improved += 1
-        elif LEVEL_RANK[a] > LEVEL_RANK[b]:
+        elif LEVEL_ORDER[a] > LEVEL_ORDER[b]:
             worsened += 1
     return improved, worsened
 

@@ -10,25 +10,25 @@ everything typed, lists the fields whose stored value differs from it and lets t
 (after a look) overwrite them. The refusal is rendered by one template,
 ``editing/_stale.html``, the same way on every page.
 
-What ``seen`` means — one meaning everywhere:
+What ``seen`` (a service's ``version``) means — the same everywhere:
 
-* an ``int``: the version the person saw;
-* ``None``: the person saw *no* stored object (the form was opened on a new one, or sent
-  without its version). A stored row never has version ``None``, so claiming it is always
-  refused: somebody created or saved it meanwhile, and the person gets to see it first;
-* :data:`AS_LOADED` (the default of the services): the version of the instance passed in —
-  code that loaded the object itself saw what it holds.
+* a positive ``int``: the version the person saw;
+* ``0`` (:data:`NOTHING_SEEN`): the person saw no stored object — a form opened on a new one
+  carries it. Stored versions start at 1, so a row found (somebody created it meanwhile) is
+  always refused and shown first;
+* ``None``: no version was given — the version of the instance passed in is what was seen.
+  Code that loaded the object itself passes nothing; a request without the hidden field (a
+  script, an old test) is treated as if it had just opened the form.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
@@ -42,6 +42,7 @@ from django.utils.translation import pgettext_lazy
 
 __all__ = [
     "AS_LOADED",
+    "NOTHING_SEEN",
     "Change",
     "StaleEdit",
     "VersionedFormMixin",
@@ -52,14 +53,12 @@ __all__ = [
 VERSION_FIELD = "version"
 
 
-class _Seen(enum.Enum):
-    AS_LOADED = "as loaded"
+#: The version a form opened on a new object carries (see the module docstring).
+NOTHING_SEEN = 0
+#: ``None``: the version of the instance passed in (a name for readers of a signature).
+AS_LOADED = None
 
-
-#: ``seen`` = the version of the instance passed to :func:`claim` (see the module docstring).
-AS_LOADED = _Seen.AS_LOADED
-
-Seen = int | None | Literal[_Seen.AS_LOADED]
+Seen = int | None
 
 
 @dataclass(frozen=True)
@@ -77,14 +76,14 @@ class Change:
 class StaleEdit(Exception):
     """Somebody saved the object since the person opened it; nothing was written.
 
-    ``current`` is the object as stored now, ``seen`` the version the person saw (``None``:
-    they saw no stored object). ``changes`` — the fields whose stored value differs from
+    ``current`` is the object as stored now, ``seen`` the version the person saw (``0``: no
+    stored object). ``changes`` — the fields whose stored value differs from
     what was typed, each with its label and stored value for display — are filled by the
     refused form (:meth:`VersionedFormMixin.refuse`), the one place that knows what was
     typed; ``changed_fields`` are their names.
     """
 
-    def __init__(self, *, current: models.Model, seen: int | None) -> None:
+    def __init__(self, *, current: models.Model, seen: int) -> None:
         super().__init__(f"{type(current).__name__} {current.pk} is at version {current.version}")
         self.current = current
         self.seen = seen
@@ -134,7 +133,7 @@ class StaleEdit(Exception):
 def claim(
     obj: models.Model,
     *,
-    seen: Seen = AS_LOADED,
+    seen: Seen = None,
     queryset: models.QuerySet | None = None,
 ) -> int:
     """Claim ``obj``'s row at the version the person saw; return the new version.
@@ -144,22 +143,21 @@ def claim(
     ``transaction.atomic``, before writing, so that a refusal later in the service rolls
     the claim back) and ``obj.version`` is the new version, so ``obj.save()`` keeps it.
     No row updated: :class:`StaleEdit` with the object as stored now, read from
-    ``queryset`` (for its ``select_related``) or the default manager. For ``seen`` see
+    ``queryset`` (for its ``select_related``) or the base manager. For ``seen`` see
     the module docstring; a row deleted meanwhile raises the model's ``DoesNotExist``.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("claim() must run inside transaction.atomic()")
     model = type(obj)
-    if seen is AS_LOADED:
+    if seen is None:
         seen = obj.version
-    if seen is not None:
-        claimed = model._default_manager.filter(pk=obj.pk, version=seen).update(
-            version=F(VERSION_FIELD) + 1
-        )
-        if claimed:
-            obj.version = seen + 1
-            return obj.version
-    source = queryset if queryset is not None else model._default_manager.all()
+    claimed = model._base_manager.filter(pk=obj.pk, version=seen).update(
+        version=F(VERSION_FIELD) + 1
+    )
+    if claimed:
+        obj.version = seen + 1
+        return obj.version
+    source = queryset if queryset is not None else model._base_manager.all()
     raise StaleEdit(current=source.get(pk=obj.pk), seen=seen)
 
 
@@ -226,8 +224,8 @@ class VersionedFormMixin:
     """A form that carries the version it was opened on and shows a refused stale save.
 
     Mix it in before ``forms.Form`` / ``forms.ModelForm``. The hidden ``version`` field
-    starts at the edited instance's version (a ``ModelForm``) or ``initial["version"]``;
-    empty means a new object (see the module docstring). After ``StaleEdit``, call
+    starts at ``initial["version"]`` or the edited instance's version (a ``ModelForm``;
+    :data:`NOTHING_SEEN` for an instance not stored yet). After ``StaleEdit``, call
     :meth:`refuse`: the form keeps everything typed, carries the stored version (sending it
     again overwrites deliberately) and has one non-field error, rendered from
     ``editing/_stale.html``.
@@ -240,13 +238,13 @@ class VersionedFormMixin:
         super().__init__(*args, **kwargs)
         self.fields[VERSION_FIELD] = forms.IntegerField(widget=forms.HiddenInput, required=False)
         instance = getattr(self, "instance", None)
-        if VERSION_FIELD not in self.initial and instance is not None and instance.pk:
-            self.initial[VERSION_FIELD] = instance.version
+        if VERSION_FIELD not in self.initial and instance is not None:
+            self.initial[VERSION_FIELD] = instance.version if instance.pk else NOTHING_SEEN
         self.stale: StaleEdit | None = None
 
     @property
     def seen_version(self) -> int | None:
-        """The version the person saw (``None``: no stored object); after ``is_valid()``."""
+        """The version the person saw (``None``: none was sent); after ``is_valid()``."""
         return self.cleaned_data.get(VERSION_FIELD)
 
     def edited_fields(self) -> list[str]:

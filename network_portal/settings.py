@@ -369,6 +369,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "events-retry-emails": {"task": "events.retry_emails", "schedule": timedelta(minutes=30)},
     # partnerships: signed agreements past their term become «истекло».
     "expire-agreements": {"task": "partnerships.expire_agreements", "schedule": timedelta(hours=6)},
+    # reports: the impact page's and the coordinator panel's aggregates (reports/aggregates.py,
+    # REFRESH_EVERY): the pages read them, never a whole region.
+    "refresh-figures": {"task": "reports.refresh_figures", "schedule": timedelta(minutes=5)},
+    # partnerships: the candidate rows of matching one school, read again after a change.
+    "warm-candidates": {"task": "partnerships.warm_candidates", "schedule": timedelta(minutes=2)},
 }
 
 # --- UI -----------------------------------------------------------------------------------

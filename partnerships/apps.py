@@ -13,12 +13,13 @@ class PartnershipsConfig(AppConfig):
         from network_portal.ui.figures import register_help
 
         from .card import card_facts, partnerships_section_context
-        from .documents import AGREEMENT_DOCUMENT
+        from .documents import AGREEMENT_DOCUMENT, PAIRING_PLAN_JOB
         from .figures import HELP
         from .selectors import panel_context
 
         register_help(HELP)
         register(AGREEMENT_DOCUMENT)
+        register(PAIRING_PLAN_JOB)
         # The partnership page: the parts of higher apps (events, practices to describe).
         slots.declare("partnerships.detail")
         slots.register(

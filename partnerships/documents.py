@@ -1,4 +1,5 @@
-"""The printable agreement: a ``documents`` job kind.
+"""The printable agreement, and the pairing plan built in the background: ``documents`` job
+kinds.
 
 ``agreement_document_context`` builds everything the PDF shows from the database (parties with
 their details, the filled template text); ``build_agreement`` renders it with WeasyPrint.
@@ -9,6 +10,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import translation
 from django.utils.dateformat import format as date_format
@@ -21,6 +25,7 @@ from network_portal.documents.rendering import render_pdf
 from . import agreement_text
 from .matching import in_sentence
 from .models import Agreement, MemberRole
+from .services.plans import PLAN_JOB_KIND, pairing_plan_build
 
 #: A party's role as the list of parties says it, inside a sentence: «(школа-лидер)».
 ROLE_IN_SENTENCE = {
@@ -192,4 +197,47 @@ AGREEMENT_DOCUMENT = DocumentKind(
     can_view=can_view_agreement,
     data_version=agreement_data_version,
     source_url=agreement_url,
+)
+
+
+# --- The pairing plan: a job that writes rows, not a file ------------------------------------
+
+
+def can_view_pairing_plan(user, job) -> bool:
+    from .selectors import pairing_plan_list_for_user
+
+    return pairing_plan_list_for_user(user=user).filter(pk=job.params.get("plan_id")).exists()
+
+
+def pairing_plan_url(job) -> str:
+    from django.urls import reverse
+
+    return reverse("partnerships:plan_detail", args=[job.params["plan_id"]])
+
+
+def pairing_plan_failure(exc: BaseException) -> str | None:
+    """Why a plan was not built, in the plan's words; ``None``: the documents' reason (a
+    database that went away, a plan deleted meanwhile)."""
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return _(
+            "Building the plan took too long and was stopped. Build a plan for one "
+            "municipality, or try again later."
+        )
+    if isinstance(exc, (OperationalError, InterfaceError, ObjectDoesNotExist)):
+        return None
+    return _(
+        "The plan could not be built because of an internal error. Try again; if it happens "
+        "again, tell the portal administrator."
+    )
+
+
+PAIRING_PLAN_JOB = DocumentKind(
+    key=PLAN_JOB_KIND,
+    build=pairing_plan_build,
+    can_view=can_view_pairing_plan,
+    source_url=pairing_plan_url,
+    stores_file=False,
+    failure_reason=pairing_plan_failure,
 )

@@ -9,11 +9,13 @@ from django.utils.translation import pgettext_lazy
 from diagnostics.models import RiskFactor
 from network_portal.accounts.validators import validate_no_control_characters
 from network_portal.documents.uploads import SCANS, validate_upload
+from network_portal.editing import StaleEdit, VersionedFormMixin
 from network_portal.ui.links import validate_web_url
 from schools.forms import decimal_comma_callback
 from schools.models import Category, Municipality, Organisation
 
 from . import agreement_text
+from .history import changes_since
 from .models import (
     AgreementKind,
     DeclaredStrength,
@@ -46,7 +48,20 @@ class OrganisationChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.short_name} — {Category(category).label}"
 
 
-class PartnershipForm(forms.Form):
+class _Versioned(VersionedFormMixin):
+    """A refused stale save of a partnership or a network lists what was changed since the
+    version the person saw, as its history words it (``history.changes_since``)."""
+
+    def stale_changes(self, stale: StaleEdit) -> list:
+        return changes_since(obj=stale.current, seen_version=stale.seen)
+
+
+class PartnershipForm(_Versioned, forms.Form):
+    """The version comes with ``selectors.partnership_form_initial``; a refused stale save
+    lists what was changed since it (``history.changes_since``)."""
+
+    stale_what = pgettext_lazy("stale edit", "the partnership")
+
     title = forms.CharField(label=_("Title"), max_length=300)
     municipality = forms.ModelChoiceField(
         label=_("Municipality"), queryset=Municipality.objects.none()
@@ -98,8 +113,6 @@ class PartnershipForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Needed only when a leader or partner has no free places."),
     )
-    #: The version the person saw (optimistic locking; see ``services.partnership_update``).
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, municipalities, organisations, **kwargs):
         """``organisations``: those the person may put into the partnership (the territory
@@ -134,9 +147,8 @@ class PartnershipForm(forms.Form):
         return data
 
 
-class NetworkForm(forms.ModelForm):
-    #: The version the person saw (optimistic locking; see ``services.network_save``).
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class NetworkForm(_Versioned, forms.ModelForm):
+    stale_what = pgettext_lazy("stale edit", "the network")
 
     class Meta:
         model = Network
@@ -145,8 +157,6 @@ class NetworkForm(forms.ModelForm):
 
     def __init__(self, *args, municipalities, organisations, coordinators=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
         self.fields["municipality"].queryset = municipalities
         orgs = organisations.order_by("short_name")
         coordinators = orgs if coordinators is None else coordinators.order_by("short_name")

@@ -20,7 +20,6 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Model
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -304,30 +303,11 @@ def partnership_history(*, partnership: Partnership) -> list[HistoryEntry]:
 # --- Refused stale saves ---------------------------------------------------------------------
 
 
-def conflict_message(*, model: type[Model], spec: Spec, pk: int, seen_version: int) -> str:
-    """Who changed the object since the version the person saw, when, and what they changed."""
-    records = _records(model, pk)
+def changes_since(*, obj: Partnership | Network, seen_version: int | None) -> list[Change]:
+    """What was changed since the version the person saw (the lines a refused stale save
+    lists, ``network_portal.editing``): from that version's snapshot to the latest one."""
+    spec = PARTNERSHIP if isinstance(obj, Partnership) else NETWORK
+    records = _records(type(obj), obj.pk)
     latest = records[-1] if records else None
     seen = next((r for r in reversed(records) if r.version == seen_version), None)
-    changes = changes_between(spec, seen, latest) if seen and latest else []
-    who = (
-        latest.history_user.get_full_name() or latest.history_user.email
-        if latest and latest.history_user
-        else _("someone")
-    )
-    when = date_format(timezone.localtime(latest.history_date), "d.m.Y H:i") if latest else ""
-    what = "; ".join(str(c) for c in changes) or _("no visible fields")
-    return _(
-        "Not saved: %(who)s changed it at %(when)s while you were editing. Their changes: "
-        "%(what)s. Your input is kept below — check it against theirs and save again."
-    ) % {"who": who, "when": when, "what": what}
-
-
-def partnership_conflict_message(*, partnership: Partnership, seen_version: int) -> str:
-    return conflict_message(
-        model=Partnership, spec=PARTNERSHIP, pk=partnership.pk, seen_version=seen_version
-    )
-
-
-def network_conflict_message(*, network: Network, seen_version: int) -> str:
-    return conflict_message(model=Network, spec=NETWORK, pk=network.pk, seen_version=seen_version)
+    return changes_between(spec, seen, latest) if seen and latest else []

@@ -11,6 +11,7 @@ from simple_history import register
 
 # Migrations refer to this module's ``_private_storage``: the one private storage, looked up on use.
 from network_portal.accounts.validators import validate_no_control_characters
+from network_portal.documents.models import JobStatus
 from network_portal.documents.storage import private_storage as _private_storage
 from network_portal.ui.links import validate_web_url
 
@@ -556,6 +557,16 @@ class PairingPlan(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    #: The background job that builds the rows (none for a plan built in place); while it is
+    #: not ready the plan's page shows its progress, or why it failed.
+    job = models.ForeignKey(
+        "documents.Job",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("job"),
+    )
 
     class Meta:
         verbose_name = _("pairing plan")
@@ -565,6 +576,11 @@ class PairingPlan(models.Model):
     def __str__(self) -> str:
         territory = self.municipality or self.region
         return f"{territory} ({self.created_at:%d.%m.%Y})" if self.created_at else str(territory)
+
+    @property
+    def is_built(self) -> bool:
+        """Whether the rows are there: built in place, or by a job that is ready."""
+        return self.job_id is None or self.job.status == JobStatus.READY
 
 
 class PairingRow(models.Model):

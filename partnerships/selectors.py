@@ -760,41 +760,22 @@ def _suggestions(
     *, organisation: Organisation, top: int | None, candidate_ids: Iterable[int] | None = None
 ) -> tuple[matching.School, list[matching.Match], set[int]]:
     """The school, its ranked matches and the codes of its factors covered by any candidate
-    within reach. A school with a risk profile is matched on the region's precomputed rows
-    (``partnerships/suggestions.py``); one matched on its results, against every candidate."""
+    within reach, on the region's precomputed rows (``partnerships/suggestions.py``)."""
     from . import suggestions
 
     region_id = organisation.municipality.region_id
     config = matching_config(region_id=region_id)
     school = matching_school(organisation=organisation)
-    if not school.weak_cells:
-        ranked, covered = suggestions.rank_for_school(
-            school=school,
-            region_id=region_id,
-            weights=config.weights,
-            default_capacity=config.default_capacity,
-            factor_names=factor_names(),
-            top=top,
-            candidate_ids=candidate_ids,
-        )
-        return school, ranked, covered
-    organisations = Organisation.objects.filter(municipality__region_id=region_id)
-    if candidate_ids is not None:
-        organisations = organisations.filter(pk__in=list(candidate_ids))
-    candidates = matching_candidates(
-        organisations=organisations,
-        default_capacity=config.default_capacity,
-        cells_region_id=region_id,
-    )
-    ranked = matching.rank_candidates(
+    ranked, covered = suggestions.rank_for_school(
         school=school,
-        candidates=candidates,
+        region_id=region_id,
         weights=config.weights,
+        default_capacity=config.default_capacity,
         factor_names=factor_names(),
-        top=None,
+        top=top,
+        candidate_ids=candidate_ids,
     )
-    covered = {code for m in ranked for code in m.factor_codes}
-    return school, ranked[:top] if top else ranked, covered
+    return school, ranked, covered
 
 
 def suggestion_page(

@@ -21,7 +21,10 @@ scored them all: 825 ms on a quiet machine, 3.9 s under load. Here:
   :func:`~partnerships.matching.rank_candidates` itself — the same matches, reasons and order
   as ranking every candidate (``tests/partnerships/test_suggestions_scale.py`` compares both).
 
-A school matched on its results (no risk profile, weak cells) is ranked the full way, as before.
+A school matched on its results (no risk profile: its weak cells) is matched the same way
+against the strong cells of the region's schools, kept under a version of the results and the
+category rules (:func:`strong_cells`): reading them is the costly part (5.7 s at 20,000 schools
+under load), done once per import or rules change.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max
@@ -37,7 +41,9 @@ from diagnostics.models import Level, RiskProfile
 from schools.models import (
     SCHOOL_KINDS,
     SUPPORTED_CATEGORIES,
+    AssessmentResult,
     CategoryAssignment,
+    CategoryRules,
     Municipality,
     Organisation,
 )
@@ -48,8 +54,9 @@ from .models import DeclaredStrength, ProviderProfile
 #: The longest a region's candidate rows are kept even if no version change is seen (an edit
 #: made outside the services, e.g. in the admin, that touches none of the counted rows).
 KEEP_SECONDS = 60 * 60
-#: Rows scored within this many points (of 100) of the ``top``-th best are ranked exactly, so a
-#: rounding difference between the two scorings can never change the order.
+#: Rows scored within this many points (of the 100 shown) of the ``top``-th best are ranked
+#: exactly, so neither the rounding of the score to one decimal nor the order of ties can
+#: leave out a candidate that the full ranking would show.
 MARGIN = 0.5
 
 # a compact row: (id, name, is_school, lat, lon, municipality_id, low_mask, high_mask,
@@ -81,6 +88,31 @@ def candidate_rows(*, region_id: int) -> list[tuple]:
         rows = _read_rows(region_id)
         cache.set(key, rows, KEEP_SECONDS)
     return rows
+
+
+def results_version() -> str:
+    """What the strong cells depend on: the newest result (imports write new rows) and the
+    category rules (two index reads)."""
+    last = AssessmentResult.objects.aggregate(last=Max("pk"))["last"]
+    rules = CategoryRules.objects.aggregate(n=Count("pk"), changed=Max("updated_at"))
+    changed = rules["changed"].timestamp() if rules["changed"] else 0
+    return f"{last}.{rules['n']}.{changed}"
+
+
+def strong_cells(*, region_id: int) -> dict[int, dict[str, str]]:
+    """The strong cells of every school of the region under its category rules — what a school
+    matched on its results (no risk profile) looks for — kept under :func:`results_version`."""
+    from .selectors import result_cells
+
+    key = f"partnerships:strong:{region_id}:{results_version()}"
+    cells = cache.get(key)
+    if cells is None:
+        schools = Organisation.objects.filter(
+            municipality__region_id=region_id, is_active=True, kind__in=SCHOOL_KINDS
+        ).values_list("pk", flat=True)
+        cells = result_cells(organisation_ids=schools, region_id=region_id, strong=True)
+        cache.set(key, cells, KEEP_SECONDS)
+    return cells
 
 
 def _mask(codes: Iterable[int]) -> int:
@@ -169,19 +201,51 @@ def rank_for_school(
     need_mask = _mask(need)
     ideal = matching._ideal(school, weights)
     limit = weights.distance_limit_km
+    # The formula of matching.match_score on plain numbers, its additions in the same order
+    # (coverage, results, proximity, load), with what many rows share computed once.
     coverage: dict[tuple[int, int], float] = {}
+    results_add = {
+        level: weights.results * share for level, share in matching.RESULTS_SHARE.items()
+    }
+    here = (school.lat, school.lon) if None not in (school.lat, school.lon) else None
+    centroids = {
+        pk: (float(lat), float(lon)) if lat is not None and lon is not None else None
+        for pk, (_name, lat, lon) in municipalities.items()
+    }
+    far = object()  # beyond the distance limit
+
+    def closeness_to(point, same: bool):
+        if here is None or point is None:
+            return 1.0 if same else 0.0
+        distance = matching.haversine_km(here[0], here[1], point[0], point[1])
+        if limit is not None and distance > limit:
+            return far
+        closeness = max(0.0, 1.0 - distance / weights.max_distance_km)
+        return max(closeness, 0.5) if same else closeness
+
+    by_municipality: dict[int, Any] = {}  # rows without their own point share the centroid's
+    plain_load = (
+        weights.load * max(0.0, default_capacity) / default_capacity
+        if default_capacity > 0
+        else None
+    )
+    special = set(capacities) | set(loads) | set(partners_of)
+    weak = set(school.weak_cells)
+    strong = strong_cells(region_id=region_id) if weak else {}
+    cells_weight = weights.high * weights.derived_share
     covered_mask = 0
     scored: list[tuple[float, tuple]] = []
     for row in rows:
-        pk = row[_ID]
-        if pk == school.id:
-            continue
-        low = 0 if row[_SUPPORTED] else row[_LOW]
-        dmask = declared_mask.get(pk, 0)
+        pk, _name, is_school, lat, lon, mun, low, _high, results, supported = row
+        if supported:
+            low = 0
+        dmask = declared_mask.get(pk, 0) if declared_mask else 0
         offers = (low | dmask) & need_mask
-        if not offers:
+        n_cells = 0
+        if weak and is_school and not supported and pk in strong:
+            n_cells = len(weak.intersection(strong[pk]))
+        if not (offers or n_cells) or pk == school.id:
             continue
-        # the formula of matching.match_score, additions in the same order
         key = (low & need_mask, dmask & need_mask)
         points = coverage.get(key)
         if points is None:
@@ -194,30 +258,34 @@ def rank_for_school(
                 elif low & bit:
                     points += weight * weights.derived_share
             coverage[key] = points
-        if row[_RESULTS] in matching.RESULTS_SHARE:
-            points += weights.results * matching.RESULTS_SHARE[row[_RESULTS]]
-        lat, lon, _where = _point(row, municipalities)
-        same = row[_MUN] == school.municipality_id
-        if None in (school.lat, school.lon, lat, lon):
-            closeness = 1.0 if same else 0.0
+        if n_cells:
+            points += cells_weight * n_cells
+        if results in results_add:
+            points += results_add[results]
+        same = mun == school.municipality_id
+        if lat is not None and lon is not None:
+            closeness = closeness_to((lat, lon), same)
         else:
-            distance = matching.haversine_km(school.lat, school.lon, lat, lon)
-            if limit is not None and distance > limit:
-                continue
-            closeness = max(0.0, 1.0 - distance / weights.max_distance_km)
-            if same:
-                closeness = max(closeness, 0.5)
+            closeness = by_municipality.get(mun)
+            if closeness is None:
+                closeness = by_municipality[mun] = closeness_to(centroids.get(mun), same)
+        if closeness is far:
+            continue
         points += weights.proximity * closeness
-        capacity = capacities.get(pk, default_capacity)
-        already = school.id in partners_of.get(pk, ())
-        free = capacity - (loads.get(pk, 0) - (1 if already else 0))
-        if capacity > 0:
-            points += weights.load * max(0.0, free) / capacity
+        if pk not in special:
+            if plain_load is not None:
+                points += plain_load
+        else:
+            capacity = capacities.get(pk, default_capacity)
+            already = school.id in partners_of.get(pk, ())
+            free = capacity - (loads.get(pk, 0) - (1 if already else 0))
+            if capacity > 0:
+                points += weights.load * max(0.0, free) / capacity
         covered_mask |= offers
-        scored.append((min(round(100.0 * points / ideal, 1), 100.0), row))
+        scored.append((points, row))
     if top and len(scored) > top:
-        floor = heapq.nlargest(top, (s for s, _r in scored))[-1] - MARGIN
-        scored = [(s, r) for s, r in scored if s >= floor]
+        floor = heapq.nlargest(top, (p for p, _r in scored))[-1] - MARGIN * ideal / 100.0
+        scored = [(p, r) for p, r in scored if p >= floor]
     candidates = _candidates(
         [r for _s, r in scored],
         municipalities=municipalities,
@@ -226,6 +294,7 @@ def rank_for_school(
         default_capacity=default_capacity,
         loads=loads,
         partners_of=partners_of,
+        strong=strong,
     )
     ranked = matching.rank_candidates(
         school=school, candidates=candidates, weights=weights, factor_names=factor_names, top=top
@@ -251,6 +320,7 @@ def _candidates(
     default_capacity: int,
     loads: dict[int, int],
     partners_of: dict[int, set[int]],
+    strong: dict[int, dict[str, str]],
 ) -> list[matching.Candidate]:
     """The chosen rows as the matcher's candidates (one more query: their resources)."""
     resources: dict[int, list[str]] = defaultdict(list)
@@ -283,6 +353,7 @@ def _candidates(
                 load=loads.get(pk, 0),
                 partners_of=frozenset(partners_of.get(pk, ())),
                 resources=tuple(resources.get(pk, ())),
+                strong_cells=strong.get(pk, {}) if row[_SCHOOL] and not row[_SUPPORTED] else {},
             )
         )
     return result

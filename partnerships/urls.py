@@ -18,6 +18,7 @@ urlpatterns = [
     path("plans/", views.plan_list, name="plans"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/approve/", views.plan_approve, name="plan_approve"),
+    path("plans/<int:pk>/retry/", views.plan_retry, name="plan_retry"),
     path("settings/", views.matching_settings, name="settings"),
     path("networks/", views.network_list, name="networks"),
     path("networks/new/", views.network_edit, name="network_create"),

@@ -19,6 +19,7 @@ from network_portal.access.policy import (
     scope_for,
 )
 from network_portal.accounts.models import Role
+from network_portal.editing import StaleEdit
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Organisation
 
@@ -150,14 +151,6 @@ def _data(form) -> services.PartnershipData:
     )
 
 
-def _with_version(data, version: int):
-    """The typed input again, now carrying the current version: saving it once more is a
-    deliberate overwrite of the other person's change."""
-    data = data.copy()
-    data["version"] = str(version)
-    return data
-
-
 @role_required(*TERRITORY)
 def partnership_create(request: HttpRequest) -> HttpResponse:
     form = _partnership_form(request, request.POST or None)
@@ -178,28 +171,22 @@ def partnership_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(perms.can_manage)
     initial = selectors.partnership_form_initial(partnership=partnership)
     form = _partnership_form(request, request.POST or None, initial, partnership)
-    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.partnership_update(
                 partnership=partnership,
                 actor=request.user,
                 data=_data(form),
-                version=form.cleaned_data["version"],
+                version=form.seen_version,
             )
-        except services.StalePartnershipError as exc:
-            conflict = history.partnership_conflict_message(
-                partnership=partnership, seen_version=form.cleaned_data["version"]
-            )
-            form = _partnership_form(
-                request, _with_version(request.POST, exc.current.version), initial, partnership
-            )
+        except StaleEdit as stale:
+            form.refuse(stale)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
             messages.success(request, _partnership_saved_message(partnership, saved))
             return redirect("partnerships:detail", pk=partnership.pk)
-    context = {"form": form, "partnership": partnership, "conflict": conflict}
+    context = {"form": form, "partnership": partnership}
     return render(request, "partnerships/partnership_form.html", context)
 
 
@@ -288,12 +275,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             else selectors.managed_regions(user=request.user).first()
         )
         require(region is not None)
-        plan = services.pairing_plan_create(
+        plan = services.pairing_plan_request(
             actor=request.user, region=region, municipality=municipality
         )
         return redirect("partnerships:plan_detail", pk=plan.pk)
     plans = selectors.pairing_plan_list_for_user(user=request.user).select_related(
-        "municipality", "region", "created_by"
+        "municipality", "region", "created_by", "job"
     )
     page = Paginator(plans, 20).get_page(request.GET.get("page"))
     return render(
@@ -312,10 +299,19 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_for_user_or_404(
         selectors.pairing_plan_list_for_user(user=request.user).select_related(
-            "municipality", "region"
+            "municipality", "region", "job"
         ),
         pk=pk,
     )
+    if not plan.is_built:
+        # Built by a worker: the page polls this fragment until the job is done.
+        if request.htmx:
+            return render(request, "partnerships/plan_detail.html#build", {"plan": plan})
+        return render(request, "partnerships/plan_detail.html", {"plan": plan})
+    if request.htmx:  # the job has just finished: show the whole plan
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
     if request.method == "POST":
         require(plan.status == PlanStatus.DRAFT)
         if _save_plan_rows(request, plan):
@@ -354,6 +350,20 @@ def _save_plan_rows(request: HttpRequest, plan) -> bool:
                 % {"school": row.supported},
             )
     return ok
+
+
+@require_POST
+@role_required(*TERRITORY)
+def plan_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Build a plan whose job failed once more."""
+    plan = get_for_user_or_404(
+        selectors.pairing_plan_list_for_user(user=request.user).select_related("job"), pk=pk
+    )
+    try:
+        services.pairing_plan_retry(plan=plan)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("partnerships:plan_detail", pk=plan.pk)
 
 
 @require_POST
@@ -491,29 +501,23 @@ def network_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         require(scope_for(request.user).has_role(*TERRITORY))
     form = _network_form(request, request.POST or None, network)
-    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             network = services.network_save(
                 data=form.cleaned_data,
                 network=network,
                 actor=request.user,
-                version=form.cleaned_data["version"],
+                version=form.seen_version,
             )
-        except services.StalePartnershipError as exc:
-            conflict = history.network_conflict_message(
-                network=exc.current, seen_version=form.cleaned_data["version"]
-            )
-            form = _network_form(
-                request, _with_version(request.POST, exc.current.version), exc.current
-            )
+        except StaleEdit as stale:
+            form.refuse(stale)
         else:
             messages.success(request, _("The network is saved."))
             return redirect("partnerships:network_detail", pk=network.pk)
     return render(
         request,
         "partnerships/network_form.html",
-        {"form": form, "network": network, "conflict": conflict},
+        {"form": form, "network": network},
     )
 
 

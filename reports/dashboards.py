@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.apps import apps
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -254,28 +253,25 @@ def teacher_panel(user, scope: Scope) -> dict[str, Any] | None:
     return {"upcoming": upcoming, "attended": attended}
 
 
-#: How old the coordinator's figures may be (the panel says when they were read): they sum up
-#: a whole region (20,000 schools, 200,000 items), which no home-page request should do each time.
-COORDINATOR_FRESH_FOR = timedelta(minutes=5)
-
-
 def coordinator_panel(user, scope: Scope) -> dict[str, Any] | None:
     """The region by municipality: schools, supported schools, active pairings, roadmap
-    completion and overdue items. Four queries, then kept for ``COORDINATOR_FRESH_FOR``."""
+    completion and overdue items — from the aggregates the beat task keeps
+    (``reports/aggregates.py``: at most five minutes old while beat runs, never over 15)."""
     if not scope.region_ids:
         return None
-    key = "reports:coordinator:" + ",".join(str(pk) for pk in sorted(scope.region_ids))
-    panel = cache.get(key)
-    if panel is None:
-        panel = {"rows": _coordinator_rows(scope), "computed_at": timezone.now()}
-        cache.set(key, panel, COORDINATOR_FRESH_FOR.total_seconds())
+    from .aggregates import KEEP_FOR, REFRESH_EVERY, coordinator_rows
+
+    panel = coordinator_rows(region_ids=sorted(scope.region_ids))
+    panel["refresh_every"] = int(REFRESH_EVERY.total_seconds() // 60)
+    panel["keep_for"] = int(KEEP_FOR.total_seconds() // 60)
     return panel
 
 
-def _coordinator_rows(scope: Scope) -> list[dict[str, Any]]:
+def coordinator_rows_live(*, region_ids: list[int]) -> list[dict[str, Any]]:
+    """The panel's rows read now, in four queries."""
     today = timezone.localdate()
     muns = list(
-        Municipality.objects.filter(region_id__in=scope.region_ids)
+        Municipality.objects.filter(region_id__in=region_ids)
         .annotate(
             n_schools=Count(
                 "organisations",
@@ -286,12 +282,12 @@ def _coordinator_rows(scope: Scope) -> list[dict[str, Any]]:
         .order_by("name")
     )
     coverage = _coverage(
-        Organisation.objects.filter(municipality__region_id__in=scope.region_ids),
+        Organisation.objects.filter(municipality__region_id__in=region_ids),
         "municipality_id",
     )
     active = dict(
         Partnership.objects.filter(
-            municipality__region_id__in=scope.region_ids, status=PartnershipStatus.ACTIVE
+            municipality__region_id__in=region_ids, status=PartnershipStatus.ACTIVE
         )
         .values_list("municipality_id")
         .annotate(n=Count("pk"))
@@ -300,7 +296,7 @@ def _coordinator_rows(scope: Scope) -> list[dict[str, Any]]:
     items = {
         row["roadmap__organisation__municipality_id"]: row
         for row in RoadmapItem.objects.filter(
-            roadmap__organisation__municipality__region_id__in=scope.region_ids
+            roadmap__organisation__municipality__region_id__in=region_ids
         )
         .values("roadmap__organisation__municipality_id")
         .annotate(**{name: Count("pk", filter=q) for name, q in filters.items()})

@@ -8,14 +8,12 @@ score and the share of pupils below the threshold, with the number of schools be
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -52,9 +50,19 @@ def impact_series(
 ) -> dict[tuple[str, str], list[ImpactPoint]]:
     """Pure: {(group, subject): [ImpactPoint per year]} from result rows
     ``{org, year, subject, participants, average, below}``."""
+    return impact_points(sums=impact_sums(rows=rows, groups=groups), groups=groups, years=years)
+
+
+def impact_sums(
+    *, rows: list[dict[str, Any]], groups: dict[str, set[int]]
+) -> dict[tuple[str, str, int], list]:
+    """Pure: the sums behind each point, ``{(group, subject, year): [score × participants,
+    participants scored, below, participants counted, schools]}``. Exact (the scores are
+    summed as decimals), so the sums of separate municipalities add up to the sums of their
+    union — the stored aggregates (``reports/aggregates.py``) rely on it."""
     subject_of = {s: key for key, (_, subjects) in SUBJECTS.items() for s in subjects}
     acc: dict[tuple[str, str, int], dict[str, Any]] = defaultdict(
-        lambda: {"score": 0.0, "scored": 0, "below": 0, "counted": 0, "schools": set()}
+        lambda: {"score": Decimal(0), "scored": 0, "below": 0, "counted": 0, "schools": set()}
     )
     for r in rows:
         subject = subject_of.get(r["subject"])
@@ -66,25 +74,36 @@ def impact_series(
             a = acc[(group, subject, r["year"])]
             a["schools"].add(r["org"])
             if r["average"] is not None:
-                a["score"] += float(r["average"]) * r["participants"]
+                a["score"] += Decimal(str(r["average"])) * r["participants"]
                 a["scored"] += r["participants"]
             if r["below"] is not None:
                 a["below"] += r["below"]
                 a["counted"] += r["participants"]
+    return {
+        key: [a["score"], a["scored"], a["below"], a["counted"], len(a["schools"])]
+        for key, a in acc.items()
+    }
+
+
+def impact_points(
+    *, sums: dict[tuple[str, str, int], list], groups: Iterable[str], years: list[int]
+) -> dict[tuple[str, str], list[ImpactPoint]]:
+    """Pure: the points of each group and subject from :func:`impact_sums`."""
     series = {}
     for group in groups:
         for subject in SUBJECTS:
             points = []
             for year in years:
-                a = acc.get((group, subject, year))
+                a = sums.get((group, subject, year))
                 if a is None:
                     points.append(ImpactPoint(None, None, 0))
                     continue
+                score, scored, below, counted, schools = a
                 points.append(
                     ImpactPoint(
-                        a["score"] / a["scored"] if a["scored"] else None,
-                        100.0 * a["below"] / a["counted"] if a["counted"] else None,
-                        len(a["schools"]),
+                        float(score) / scored if scored else None,
+                        100.0 * below / counted if counted else None,
+                        schools,
                     )
                 )
             series[(group, subject)] = points
@@ -130,33 +149,6 @@ def impact_load(*, municipality_ids: list[int], kind: str) -> dict[str, Any]:
         "all": schools,
     }
     return {"rows": rows, "groups": groups, "years": years}
-
-
-#: How old the impact figures may be: read from the region's results at most this long ago (the
-#: page says when). The figures change with a year's results or a partnership's status, a few
-#: times a year, so a quarter of an hour is plenty fresh and spares every request the read of a
-#: whole region (20,000 schools: 0.9 s).
-IMPACT_FRESH_FOR = timedelta(minutes=15)
-
-
-def impact_figures(*, municipality_ids: list[int], kind: str) -> dict[str, Any]:
-    """:func:`impact_load` made into series and table once per territory and kind, kept in the
-    cache for :data:`IMPACT_FRESH_FOR`; ``computed_at`` says when they were read."""
-    territory = ",".join(str(pk) for pk in sorted(municipality_ids))
-    key = f"reports:impact:{kind}:{hashlib.sha256(territory.encode()).hexdigest()[:32]}"
-    figures = cache.get(key)
-    if figures is None:
-        loaded = impact_load(municipality_ids=municipality_ids, kind=kind)
-        series = impact_series(rows=loaded["rows"], groups=loaded["groups"], years=loaded["years"])
-        figures = {
-            "years": loaded["years"],
-            "series": series,
-            "table": impact_table(series, loaded["years"]),
-            "group_sizes": {k: len(v) for k, v in loaded["groups"].items()},
-            "computed_at": timezone.now(),
-        }
-        cache.set(key, figures, IMPACT_FRESH_FOR.total_seconds())
-    return figures
 
 
 def impact_table(series, years) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from diagnostics.models import FactorLevel, RiskFactor, RiskProfile
 from events.models import Event, Registration, RegistrationStatus
 from network_portal.accounts.models import Role, RoleAssignment
 from partnerships.models import Agreement, Partnership, PartnershipMember
-from roadmaps.models import RoadmapItem
+from roadmaps.models import EngagementConcern, QuarterRating, RoadmapItem
 from schools.models import AssessmentResult, CategoryAssignment, Organisation
 
 from .criteria import GIA_KINDS, GIA_SUBJECTS
@@ -67,11 +67,25 @@ class ReportData:
 
 
 def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportData:
+    """Everything the report prints for these schools and this period, in a fixed number of
+    queries (one step per domain app). Every query has a full order: the same rows give the
+    same report and the same version."""
     ids = list(organisation_ids)
-    years = period.years
     data = ReportData()
-    # Every query has a full order: the same rows give the same report and the same version.
-    data.schools = list(
+    data.schools = _schools(ids)
+    data.categories = _categories(ids, period)
+    data.results = _results(ids, period)
+    data.factors, data.profiles = _factors_and_profiles(ids, period)
+    data.memberships, partnership_ids = _memberships(ids)
+    data.items = _items(ids)
+    data.events = _events(ids, partnership_ids, period)
+    data.attendance = _attendance(ids, [e["id"] for e in data.events])
+    data.reviews, data.concerns = _reviews_and_concerns(ids, period)
+    return data
+
+
+def _schools(ids: list[int]) -> list[dict[str, Any]]:
+    return list(
         Organisation.objects.filter(pk__in=ids)
         .order_by("short_name", "pk")
         .values(
@@ -84,15 +98,25 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
             "municipality__region__name",
         )
     )
+
+
+def _categories(ids: list[int], period: Period) -> dict[int, dict[str, Any]]:
+    """The current category of each school, as of the period's last exam year."""
+    categories: dict[int, dict[str, Any]] = {}
     for row in (
         CategoryAssignment.objects.filter(
-            organisation_id__in=ids, is_current=True, year__lte=years[-1]
+            organisation_id__in=ids, is_current=True, year__lte=period.years[-1]
         )
         .order_by("organisation_id", "year", "pk")
         .values("organisation_id", "year", "category")
     ):
-        data.categories[row["organisation_id"]] = row  # the newest year wins
-    data.results = [
+        categories[row["organisation_id"]] = row  # the newest year wins
+    return categories
+
+
+def _results(ids: list[int], period: Period) -> list[dict[str, Any]]:
+    """OGE/EGE results of the period's three exam years."""
+    return [
         {
             "org": r["organisation_id"],
             "year": r["year"],
@@ -104,7 +128,7 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
         }
         for r in AssessmentResult.objects.filter(
             organisation_id__in=ids,
-            year__in=years,
+            year__in=period.years,
             kind__in=GIA_KINDS,
             subject__in=GIA_SUBJECTS,
         )
@@ -119,9 +143,14 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
             "below_threshold",
         )
     ]
-    data.factors = {
-        f["id"]: f for f in RiskFactor.objects.order_by("code").values("id", "code", "name")
-    }
+
+
+def _factors_and_profiles(
+    ids: list[int], period: Period
+) -> tuple[dict[int, dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+    """The risk factors, and each school's risk profiles up to the period's end (oldest
+    first), each with its ``levels`` (factor id → level row)."""
+    factors = {f["id"]: f for f in RiskFactor.objects.order_by("code").values("id", "code", "name")}
     profiles = list(
         RiskProfile.objects.filter(organisation_id__in=ids, computed_at__date__lte=period.end)
         .order_by("computed_at", "pk")
@@ -134,9 +163,16 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
         .values("profile_id", "factor_id", "level", "score")
     ):
         levels[lv["profile_id"]][lv["factor_id"]] = lv
+    by_school: dict[int, list[dict[str, Any]]] = {}
     for p in sorted(profiles, key=lambda p: p["computed_at"]):
         p["levels"] = levels.get(p["id"], {})
-        data.profiles.setdefault(p["organisation_id"], []).append(p)
+        by_school.setdefault(p["organisation_id"], []).append(p)
+    return factors, by_school
+
+
+def _memberships(ids: list[int]) -> tuple[dict[int, list[dict[str, Any]]], set[int]]:
+    """Each school's partnerships, each with the ``others`` in it; and the partnerships' ids."""
+    memberships: dict[int, list[dict[str, Any]]] = {}
     partnership_ids = set()
     for m in (
         PartnershipMember.objects.filter(organisation_id__in=ids)
@@ -152,7 +188,7 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
         )
     ):
         partnership_ids.add(m["partnership_id"])
-        data.memberships.setdefault(m["organisation_id"], []).append(m)
+        memberships.setdefault(m["organisation_id"], []).append(m)
     partners = defaultdict(list)
     for m in (
         PartnershipMember.objects.filter(partnership_id__in=partnership_ids)
@@ -161,15 +197,19 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
         .values("partnership_id", "organisation__short_name", "role")
     ):
         partners[m["partnership_id"]].append(m)
-    for rows in data.memberships.values():
+    for rows in memberships.values():
         for m in rows:
             m["others"] = [
                 p for p in partners[m["partnership_id"]] if p["organisation__short_name"]
             ]
-    data.items = list(
-        # every item of the plan, whatever its dates: completion is one figure
-        # (``roadmaps.figures``), the items done by the end of the period over all items not
-        # cancelled — the page's figure when the period ends today
+    return memberships, partnership_ids
+
+
+def _items(ids: list[int]) -> list[dict[str, Any]]:
+    """Every roadmap item of the schools, whatever its dates: completion is one figure
+    (``roadmaps.figures``), the items done by the end of the period over all items not
+    cancelled — the page's figure when the period ends today."""
+    items = list(
         RoadmapItem.objects.filter(roadmap__organisation_id__in=ids)
         .order_by("due_date", "pk")
         .values(
@@ -188,9 +228,14 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
             "completed_at",
         )
     )
-    for item in data.items:
+    for item in items:
         item["org"] = item.pop("roadmap__organisation_id")
-    data.events = list(
+    return items
+
+
+def _events(ids: list[int], partnership_ids: set[int], period: Period) -> list[dict[str, Any]]:
+    """Events of the period the schools organised or their partnerships held."""
+    return list(
         Event.objects.filter(
             Q(partnership_id__in=partnership_ids) | Q(organiser_id__in=ids),
             starts_at__date__gte=period.start,
@@ -209,8 +254,11 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
             "partnership_id",
         )
     )
-    event_ids = [e["id"] for e in data.events]
-    # A participant counts for the school where the user holds a role (teachers, directors).
+
+
+def _attendance(ids: list[int], event_ids: list[int]) -> dict[tuple[int, int], dict[str, int]]:
+    """(event, school) → registered and attended participants. A participant counts for the
+    school where the user holds a role (teachers, directors)."""
     user_orgs = defaultdict(set)
     for ra in (
         RoleAssignment.objects.filter(
@@ -220,6 +268,7 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
         .values("user_id", "organisation_id")
     ):
         user_orgs[ra["user_id"]].add(ra["organisation_id"])
+    attendance: dict[tuple[int, int], dict[str, int]] = {}
     for reg in (
         Registration.objects.filter(
             event_id__in=event_ids,
@@ -230,29 +279,19 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
         .values("event_id", "user_id", "attended")
     ):
         for org in user_orgs[reg["user_id"]]:
-            acc = data.attendance.setdefault(
-                (reg["event_id"], org), {"registered": 0, "attended": 0}
-            )
+            acc = attendance.setdefault((reg["event_id"], org), {"registered": 0, "attended": 0})
             acc["registered"] += 1
             acc["attended"] += int(reg["attended"])
-    data.reviews, data.concerns = _reviews_and_concerns(ids, period)
-    return data
+    return attendance
 
 
 def _reviews_and_concerns(ids: list[int], period: Period) -> tuple[list[dict], list[dict]]:
-    """Curators' quarter ratings and methodologists' engagement concerns of the period (when
-    the roadmaps app has them), two queries."""
-    from django.apps import apps
-
-    try:
-        rating_model = apps.get_model("roadmaps", "QuarterRating")
-        concern_model = apps.get_model("roadmaps", "EngagementConcern")
-    except LookupError:
-        return [], []
-    labels = dict(rating_model._meta.get_field("rating").choices)
+    """Curators' quarter ratings and methodologists' engagement concerns of the period, two
+    queries."""
+    labels = dict(QuarterRating._meta.get_field("rating").choices)
     reviews = []
     for r in (
-        rating_model.objects.filter(
+        QuarterRating.objects.filter(
             roadmap__organisation_id__in=ids,
             year__gte=period.start.year,
             year__lte=period.end.year,
@@ -296,7 +335,7 @@ def _reviews_and_concerns(ids: list[int], period: Period) -> tuple[list[dict], l
             "resolved_at": c["resolved_at"],
             "resolution": c["resolution"],
         }
-        for c in concern_model.objects.filter(
+        for c in EngagementConcern.objects.filter(
             Q(resolved_at__isnull=True) | Q(resolved_at__date__gte=period.start),
             organisation_id__in=ids,
             raised_at__date__lte=period.end,

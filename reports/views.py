@@ -24,11 +24,11 @@ from .access import (
     report_partnerships_for_user,
     report_schools_for_user,
 )
+from .aggregates import KEEP_FOR, REFRESH_EVERY, impact_figures
 from .commitments import COMMITMENT_ROLES, commitments_for_user
 from .documents import KIND_PREFIX
 from .exports import impact_export_response
 from .forms import ImpactForm, PeriodForm, ReportOrderForm
-from .impact import IMPACT_FRESH_FOR, impact_figures
 from .impact_charts import impact_charts, impact_legend
 from .selectors import Period
 from .services import report_bundle_request, report_request
@@ -217,7 +217,8 @@ def impact(request: HttpRequest) -> HttpResponse:
         "territory_label": label,
         "group_sizes": figures["group_sizes"],
         "computed_at": figures["computed_at"],
-        "fresh_for": int(IMPACT_FRESH_FOR.total_seconds() // 60),
+        "refresh_every": int(REFRESH_EVERY.total_seconds() // 60),
+        "keep_for": int(KEEP_FOR.total_seconds() // 60),
         "query": request.GET.urlencode(),
     }
     return render(request, "reports/impact.html", context)

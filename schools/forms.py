@@ -11,6 +11,8 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from network_portal.editing import VersionedFormMixin
+
 from .importing.columns import fields_for
 from .models import (
     AssessmentKind,
@@ -22,7 +24,6 @@ from .models import (
     SchoolContext,
     Subject,
 )
-from .services import edit_fingerprint
 
 
 class DecimalCommaField(forms.DecimalField):
@@ -107,7 +108,7 @@ class SchoolFilter(django_filters.FilterSet):
         return queryset.filter(normalized_name__contains=normalize_name(text))
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(VersionedFormMixin, forms.ModelForm):
     """Contacts for directors; territory roles may also correct names and identifiers."""
 
     DIRECTOR_FIELDS = (
@@ -140,20 +141,12 @@ class OrganisationForm(forms.ModelForm):
         ]
         localized_fields = "__all__"
 
-    #: What the form showed (see ``services.edit_fingerprint``): a save over somebody else's
-    #: change is refused instead of overwriting it.
-    seen = forms.CharField(widget=forms.HiddenInput, required=False)
-
     def __init__(self, *args, contacts_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if contacts_only:
             for name in list(self.fields):
-                if name not in self.DIRECTOR_FIELDS and name != "seen":
+                if name not in self.DIRECTOR_FIELDS and name != "version":
                     del self.fields[name]
-        self.fields["seen"].initial = edit_fingerprint(self.instance, self.edited_fields())
-
-    def edited_fields(self) -> list[str]:
-        return [name for name in self.fields if name != "seen"]
 
     def _unique_identifier(self, name: str, message: str) -> str:
         # The constraint would say it too, but as an error of the whole form: say it here,
@@ -183,7 +176,7 @@ class OrganisationForm(forms.ModelForm):
         )
 
 
-class SchoolContextForm(forms.ModelForm):
+class SchoolContextForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = SchoolContext
         fields = [
@@ -196,15 +189,6 @@ class SchoolContextForm(forms.ModelForm):
             "teacher_vacancies",
         ]
         localized_fields = "__all__"
-
-    seen = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["seen"].initial = edit_fingerprint(self.instance, self.edited_fields())
-
-    def edited_fields(self) -> list[str]:
-        return [name for name in self.fields if name not in ("seen", "year")]
 
     def clean_year(self):
         year = self.cleaned_data["year"]

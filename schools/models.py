@@ -150,6 +150,10 @@ class Organisation(models.Model):
     is_active = models.BooleanField(pgettext_lazy("organisation", "active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    #: Optimistic locking (``network_portal.editing``): every save of the profile or an
+    #: import increments it; a save over a version other than the one the form showed is
+    #: refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -275,6 +279,8 @@ class SchoolContext(models.Model):
     is_boarding = models.BooleanField(_("boarding school"), null=True, blank=True)
     is_correctional = models.BooleanField(_("correctional school"), null=True, blank=True)
     is_evening = models.BooleanField(_("evening school"), null=True, blank=True)
+    #: Optimistic locking, as ``Organisation.version``.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("school context")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
+from network_portal.editing import NOTHING_SEEN, claim
 from network_portal.outbox.services import enqueue_on_commit
 
 from .categorization import ContextFact, categorize_all
@@ -727,49 +727,15 @@ def category_rules_save(*, rules: CategoryRules, user: Any) -> CategoryRules:
 # --- profile and context edits: nobody's save is silently overwritten ------------------------
 
 
-class StaleEditError(Exception):
-    """Somebody saved other values since the form was opened; nothing was written.
-
-    ``changes`` are (label, value now stored) for each field whose stored value differs from
-    what this person typed; ``seen`` is the fingerprint of what is stored now, for the form to
-    carry so that sending it again (after a look) goes through.
-    """
-
-    def __init__(self, *, changes: list[tuple[str, str]], seen: str) -> None:
-        super().__init__("stale edit")
-        self.changes = changes
-        self.seen = seen
-
-
-def edit_fingerprint(instance: Any, fields: Iterable[str]) -> str:
-    """A digest of the stored values of ``fields`` (optimistic locking without a version
-    column: a form carries the digest of what it showed, the save compares it again)."""
-    values = [(name, str(instance._meta.get_field(name).value_from_object(instance)))
-              for name in sorted(fields)]  # fmt: skip
-    return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
-
-
-def _refuse_if_changed(*, stored: Any, seen: str | None, typed: dict[str, Any]) -> None:
-    if not seen or edit_fingerprint(stored, typed) == seen:
-        return
-    changes = []
-    for name, value in typed.items():
-        field = stored._meta.get_field(name)
-        now = field.value_from_object(stored)
-        if now != value:
-            shown = dict(field.flatchoices).get(now, now) if field.choices else now
-            changes.append((str(field.verbose_name), "—" if shown in (None, "") else str(shown)))
-    if changes:  # somebody stored exactly what is typed here: saving it loses nothing
-        raise StaleEditError(changes=changes, seen=edit_fingerprint(stored, typed))
-
-
 @transaction.atomic
 def organisation_update(
-    *, organisation: Organisation, user: Any, seen: str | None = None, **fields: Any
+    *, organisation: Organisation, user: Any, version: int | None = None, **fields: Any
 ) -> Organisation:
-    """Save the profile; :class:`StaleEditError` when it changed since ``seen``."""
-    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    _refuse_if_changed(stored=locked, seen=seen, typed=fields)
+    """Save the profile; :class:`~network_portal.editing.StaleEdit` when it was saved since
+    the person saw ``version`` (``network_portal.editing``: ``None`` — the version of
+    ``organisation`` as passed in)."""
+    claim(organisation, seen=version)
+    locked = Organisation.objects.get(pk=organisation.pk)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save()
@@ -778,23 +744,19 @@ def organisation_update(
 
 @transaction.atomic
 def school_context_save(
-    *, context: SchoolContext, user: Any, seen: str | None = None, fields: Iterable[str] = ()
+    *, context: SchoolContext, user: Any, version: int | None = None
 ) -> SchoolContext:
-    """Save one year's context; :class:`StaleEditError` when that year's row changed (or was
-    created by somebody else) since the form showed ``seen``."""
-    stored = (
-        SchoolContext.objects.select_for_update()
-        .filter(organisation_id=context.organisation_id, year=context.year)
-        .first()
-    )
-    typed = {name: getattr(context, name) for name in fields if name != "year"}
-    _refuse_if_changed(
-        stored=stored or SchoolContext(organisation_id=context.organisation_id, year=context.year),
-        seen=seen,
-        typed=typed,
-    )
+    """Save one year's context; :class:`~network_portal.editing.StaleEdit` when that year's
+    row was saved — or created, if the form showed none (``version`` 0) — since the person
+    saw ``version``."""
+    stored = SchoolContext.objects.filter(
+        organisation_id=context.organisation_id, year=context.year
+    ).first()
     if stored is not None:
-        context.pk = stored.pk
+        if version is None:  # the instance passed in is what was seen; a new one saw nothing
+            version = context.version if context.pk else NOTHING_SEEN
+        claim(stored, seen=version)
+        context.pk, context.version = stored.pk, stored.version
     context.save()
     categories_recompute_later(organisation_ids=[context.organisation_id])
     return context

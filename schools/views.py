@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import get_for_user_or_404, require, role_required, scope_for
 from network_portal.accounts.models import Role
+from network_portal.editing import StaleEdit
 from network_portal.ui import slots
 from network_portal.ui.request_size import accepts_upload
 
@@ -57,7 +58,9 @@ def _filtered(request: HttpRequest):
 
 def school_list(request: HttpRequest) -> HttpResponse:
     filterset, rows, year, years, sort = _filtered(request)
+    rows = selectors.school_list_rows(queryset=rows)  # values, not model instances
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.school_list_page_rows(page.object_list)
     return render(
         request,
         "schools/list.html",
@@ -152,30 +155,15 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.organisation_update(
                 organisation=organisation,
                 user=request.user,
-                seen=form.cleaned_data["seen"],
+                version=form.seen_version,
                 **fields,
             )
-        except services.StaleEditError as stale:
-            _refuse_stale(form, stale)
+        except StaleEdit as stale:
+            form.refuse(stale)
         else:
             messages.success(request, _("The profile is saved."))
             return redirect("schools:detail", pk=pk)
     return render(request, "schools/edit.html", {"organisation": organisation, "form": form})
-
-
-def _refuse_stale(form, stale: services.StaleEditError) -> None:
-    """The form again, as typed, with what is stored now; sending it again saves it."""
-    form.data = form.data.copy()
-    form.data["seen"] = stale.seen
-    changes = "; ".join(f"{label} — {value}" for label, value in stale.changes)
-    form.add_error(
-        None,
-        _(
-            "While you were editing, somebody else saved this page. Stored now: %(changes)s. "
-            "What you typed is kept below: check it and save again to replace their values."
-        )
-        % {"changes": changes},
-    )
 
 
 def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -191,11 +179,10 @@ def context_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.school_context_save(
                 context=form.save(commit=False),
                 user=request.user,
-                seen=form.cleaned_data["seen"],
-                fields=form.edited_fields(),
+                version=form.seen_version,
             )
-        except services.StaleEditError as stale:
-            _refuse_stale(form, stale)
+        except StaleEdit as stale:
+            form.refuse(stale)
         else:
             messages.success(
                 request, _("The school context is saved; the categories will be recomputed.")

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 
 from events.models import Event
-from network_portal.editing import AS_LOADED, StaleEdit, VersionedFormMixin, claim
+from network_portal.editing import NOTHING_SEEN, StaleEdit, VersionedFormMixin, claim
 from tests.events.factories import EventFactory
 from tests.factories import UserFactory
 
@@ -61,24 +61,27 @@ def test_a_claim_over_another_save_is_refused_with_the_stored_object():
     assert event.version == 1
 
 
-def test_seen_none_means_the_person_saw_no_stored_object():
-    """``None`` is never a stored version: a stored row claimed with it is always refused,
-    even one nobody has touched since it was created."""
+def test_seen_zero_means_the_person_saw_no_stored_object():
+    """Stored versions start at 1: a row claimed by somebody who saw none (a form opened on
+    a new object) is always refused, even one nobody has touched since it was created."""
     event = EventFactory()
     with pytest.raises(StaleEdit) as refused, transaction.atomic():
-        claim(event, seen=None)
-    assert refused.value.seen is None and refused.value.version == 1
+        claim(event, seen=NOTHING_SEEN)
+    assert refused.value.seen == 0 and refused.value.version == 1
     assert Event.objects.get(pk=event.pk).version == 1
 
 
-def test_as_loaded_is_the_version_of_the_instance_held():
+def test_seen_none_is_the_version_of_the_instance_held():
     event = EventFactory()
     with transaction.atomic():
-        claim(event, seen=AS_LOADED)  # the default
+        claim(event, seen=None)
+        claim(event)  # the default: the instance now holds version 2
+    assert Event.objects.get(pk=event.pk).version == 3
     stale_copy = Event.objects.get(pk=event.pk)
     Event.objects.filter(pk=event.pk).update(version=F("version") + 1)
-    with pytest.raises(StaleEdit), transaction.atomic():
+    with pytest.raises(StaleEdit) as refused, transaction.atomic():
         claim(stale_copy)
+    assert refused.value.seen == 3 and refused.value.version == 4
 
 
 def test_a_refused_save_later_in_the_transaction_gives_the_claim_back():
@@ -98,7 +101,7 @@ def test_the_form_carries_the_version_it_was_opened_on():
     event.refresh_from_db()
     html = EventKitForm(instance=event).as_div()
     assert 'name="version" value="2"' in html and 'type="hidden"' in html
-    assert EventKitForm().initial.get("version") is None  # a new object: saw nothing
+    assert EventKitForm().initial["version"] == NOTHING_SEEN  # a new object: saw nothing
 
 
 def test_a_refused_form_keeps_the_typing_lists_the_changes_and_saves_when_sent_again():

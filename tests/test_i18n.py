@@ -57,6 +57,18 @@ def test_catalog_is_fully_translated(po_path):
 
 
 @pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_plural_has_all_russian_forms(po_path):
+    """Django's Russian catalogs declare four forms (one, few, many, fractions); an entry with
+    three is refused by `msgfmt --check` and shows the English text for «1,5»."""
+    po = polib.pofile(str(po_path))
+    nplurals = int(po.metadata["Plural-Forms"].split("nplurals=")[1].split(";")[0])
+    short = [
+        e.msgid for e in po if e.msgid_plural and not e.obsolete and len(e.msgstr_plural) < nplurals
+    ]
+    assert not short, f"fewer than {nplurals} forms in {po_path.relative_to(ROOT)}: {short}"
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_each_catalog_is_shown_as_written(po_path):
     """Django merges every catalog into one: for the same msgid the root catalog wins, then
     the app listed first in INSTALLED_APPS (Django's own before ours). A msgid two catalogs

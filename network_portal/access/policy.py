@@ -147,27 +147,35 @@ def municipality_q(
     return q
 
 
-def municipality_allows(
-    scope: Scope, municipality: Any, *, roles: Iterable[str] | None = None
+def _territory_allows(
+    scope: Scope, roles: Iterable[str] | None, municipality_id: int, region_id: Callable[[], int]
 ) -> bool:
-    """:func:`municipality_q` asked of one municipality already in memory, without a query.
-
-    ``municipality`` is anything with ``pk`` and ``region_id`` (read only for a coordinator).
-    Kept in step with :func:`municipality_q` by ``tests/platform/test_access_policy.py``.
-    """
-    if scope.is_admin:
-        return True
+    """The territory roles' grant over one municipality; ``region_id()`` is read only for a
+    coordinator (it may cost the caller a related object)."""
     allowed = set(roles) if roles is not None else None
     if (
         scope.municipality_ids
         and (allowed is None or Role.METHODOLOGIST in allowed)
-        and municipality.pk in scope.municipality_ids
+        and municipality_id in scope.municipality_ids
     ):
         return True
     return bool(
         scope.region_ids
         and (allowed is None or Role.COORDINATOR in allowed)
-        and municipality.region_id in scope.region_ids
+        and region_id() in scope.region_ids
+    )
+
+
+def municipality_allows(
+    scope: Scope, municipality: Any, *, roles: Iterable[str] | None = None
+) -> bool:
+    """:func:`municipality_q` asked of one municipality already in memory, without a query.
+
+    ``municipality`` is anything with ``pk`` and ``region_id``. Kept in step with
+    :func:`municipality_q` by ``tests/platform/test_access_policy.py``.
+    """
+    return scope.is_admin or _territory_allows(
+        scope, roles, municipality.pk, lambda: municipality.region_id
     )
 
 
@@ -180,22 +188,11 @@ def organisation_allows(
     (whose ``region_id`` is read only for a coordinator: load it with the organisation).
     Kept in step with :func:`organisation_q` by ``tests/schools/test_selectors.py``.
     """
-    if scope.is_admin:
-        return True
-    allowed = set(roles) if roles is not None else None
-    if (
-        scope.municipality_ids
-        and (allowed is None or Role.METHODOLOGIST in allowed)
-        and organisation.municipality_id in scope.municipality_ids
+    if scope.is_admin or _territory_allows(
+        scope, roles, organisation.municipality_id, lambda: organisation.municipality.region_id
     ):
         return True
-    if (
-        scope.region_ids
-        and (allowed is None or Role.COORDINATOR in allowed)
-        and organisation.municipality.region_id in scope.region_ids
-    ):
-        return True
-    return organisation.pk in scope.organisation_ids(*(allowed or ()))
+    return organisation.pk in scope.organisation_ids(*(roles or ()))
 
 
 def get_for_user_or_404(queryset: QuerySet, **lookup: Any) -> Model:

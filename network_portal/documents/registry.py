@@ -32,13 +32,19 @@ class DocumentKind:
     key: str
     #: Builds the file of a job (may call ``job_set_progress``); raises on failure
     #: (:class:`DocumentBuildError` with a message for the requester, when it can say why).
-    build: Callable[[Job], BuiltFile]
+    build: Callable[[Job], BuiltFile | None]
     #: Whether a user may see and download a job of this kind (besides its requester).
     can_view: Callable[[Any, Job], bool]
     #: A digest of the data the document depends on; an unchanged one is not rebuilt.
     data_version: Callable[[dict], str] | None = None
     #: Where the document comes from (the agreement, the report's page), for a link back.
     source_url: Callable[[Job], str | None] | None = None
+    #: False for a job whose result is written to the database, not to a file (a pairing
+    #: plan): its ``build`` returns ``None`` and the job is ready with nothing to download.
+    stores_file: bool = True
+    #: The reason shown for a failed build in the kind's own words («the plan could not be
+    #: built…»), or ``None`` for the documents' generic reasons.
+    failure_reason: Callable[[BaseException], str | None] | None = None
 
 
 _KINDS: dict[str, DocumentKind] = {}

@@ -34,7 +34,7 @@ from django.utils.translation import gettext
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .models import Job, JobStatus
-from .registry import DocumentBuildError, get_kind
+from .registry import DocumentBuildError, DocumentKind, get_kind
 from .storage import partial_files_sweep, store_complete
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,8 @@ def job_run(*, job_id: int) -> None:
     """Build the file of a job: claim, build, store, mark ready — or failed with the reason.
 
     Nothing is downloadable until the complete file is stored and the job marked ready; a
-    failed build (or an empty result) stores no file at all. Only the claim that is still the
+    failed build (or an empty result) stores no file at all. A kind that stores no file
+    (``DocumentKind.stores_file``) has written its result itself and is just marked ready. Only the claim that is still the
     job's current one (same ``attempts``) may finish it: a build that outlived its claim (the
     job was recovered meanwhile) drops its file.
     """
@@ -143,19 +144,23 @@ def job_run(*, job_id: int) -> None:
         return
     job = Job.objects.get(pk=job_id)
     mine = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts)
+    stored, name, kind = "", "", None
     try:
-        built = get_kind(job.kind).build(job)
-        if not built.content:
-            with _portal_language():
-                raise DocumentBuildError(gettext("The document came out empty."))
-        stored = store_complete(
-            job.file.storage, job.file.field.generate_filename(job, built.name), built.content
-        )
+        kind = get_kind(job.kind)
+        built = kind.build(job)
+        if kind.stores_file:
+            if built is None or not built.content:
+                with _portal_language():
+                    raise DocumentBuildError(gettext("The document came out empty."))
+            stored = store_complete(
+                job.file.storage, job.file.field.generate_filename(job, built.name), built.content
+            )
+            name = built.name
     except Exception as exc:
         logger.exception("Document job %s (%s) failed", job.pk, job.kind)
         mine.update(
             status=JobStatus.FAILED,
-            error=failure_reason(exc),
+            error=failure_reason(exc, kind=kind),
             error_detail=_detail(exc),
             finished_at=timezone.now(),
         )
@@ -165,15 +170,15 @@ def job_run(*, job_id: int) -> None:
         marked = mine.update(
             status=JobStatus.READY,
             file=stored,
-            file_name=built.name,
+            file_name=name,
             progress=100,
             error="",
             error_detail="",
             finished_at=timezone.now(),
         )
     finally:
-        if not marked:  # recovered and claimed again meanwhile (or the database went away)
-            job.file.storage.delete(stored)
+        if not marked and stored:  # recovered and claimed again meanwhile (or the database
+            job.file.storage.delete(stored)  # went away)
 
 
 # --- Failure reasons --------------------------------------------------------------------------
@@ -184,11 +189,13 @@ def _portal_language():
     return translation.override(settings.LANGUAGE_CODE)
 
 
-def failure_reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException, *, kind: DocumentKind | None = None) -> str:
     """What the requester reads about a failed build: specific for a known kind of failure,
-    generic otherwise. Never the exception's own (English, technical) text."""
+    generic otherwise (in the job kind's own words when it has them). Never the exception's
+    own (English, technical) text."""
     with _portal_language():
-        return _failure_reason(exc)
+        own = kind.failure_reason(exc) if kind and kind.failure_reason else None
+        return own or _failure_reason(exc)
 
 
 def _failure_reason(exc: BaseException) -> str:

@@ -60,7 +60,15 @@ class Notification(models.Model):
                 name="notifications_once_per_key",
             )
         ]
-        indexes = [models.Index(fields=["status", "kind"])]
+        indexes = [
+            models.Index(fields=["status", "kind"]),
+            # The selectors' "already sent?" anti-join looks a key up per (item, person) pair;
+            # without the recipient in the lookup (the planner may leave it to a filter) the
+            # unique key's index scans every row of the kind per pair (issue 17).
+            models.Index(
+                fields=["kind", "object_key", "due_date"], name="notifications_kind_obj_due"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient_id} ({self.object_key}, {self.due_date})"

@@ -5,6 +5,8 @@ atomically and logs.
 public names of every module are re-exported here.
 """
 
+from network_portal.editing import StaleEdit
+
 from .agreements import (
     AGREEMENT_DOCUMENT_KIND,
     agreement_create,
@@ -20,18 +22,31 @@ from .agreements import (
 from .networks import network_save
 from .partnerships import (
     PartnershipData,
-    StalePartnershipError,
     partnership_create,
     partnership_problems,
     partnership_transition,
     partnership_update,
     providers_over_capacity,
 )
-from .plans import pairing_plan_approve, pairing_plan_create, pairing_row_update, suggestion_accept
+from .plans import (
+    PLAN_JOB_KIND,
+    pairing_plan_approve,
+    pairing_plan_build,
+    pairing_plan_create,
+    pairing_plan_fill,
+    pairing_plan_request,
+    pairing_plan_retry,
+    pairing_row_update,
+    suggestion_accept,
+)
 from .strengths import provider_profile_save, strength_delete, strength_save
+
+#: The name the stale-edit refusal had before the editing kit (issue 19), kept for callers.
+StalePartnershipError = StaleEdit
 
 __all__ = [
     "AGREEMENT_DOCUMENT_KIND",
+    "PLAN_JOB_KIND",
     "PartnershipData",
     "StalePartnershipError",
     "agreement_create",
@@ -45,7 +60,11 @@ __all__ = [
     "agreements_expire",
     "network_save",
     "pairing_plan_approve",
+    "pairing_plan_build",
     "pairing_plan_create",
+    "pairing_plan_fill",
+    "pairing_plan_request",
+    "pairing_plan_retry",
     "pairing_row_update",
     "partnership_create",
     "partnership_problems",

@@ -8,10 +8,10 @@ from typing import Any
 from django.db import transaction
 
 from network_portal.audit.services import audit_log
+from network_portal.editing import claim
 
 from ..history import history_off, snapshot
 from ..models import Network
-from .partnerships import StalePartnershipError
 
 #: The fields of a network its editor sets (``members`` apart: a many-to-many).
 NETWORK_FIELDS = ("name", "model", "municipality", "coordinator", "description")
@@ -29,15 +29,13 @@ def network_save(
     cleaned data of a ``NetworkForm``: :data:`NETWORK_FIELDS` and ``members``). The
     coordinator is always a member too.
 
-    ``version`` is the version the editor saw; a network saved by somebody else since raises
-    :class:`StalePartnershipError` and nothing is written."""
+    ``version`` is the version the editor saw (``network_portal.editing``; by default the
+    version of ``network`` as passed in); a network saved by somebody else since raises
+    :class:`~network_portal.editing.StaleEdit` and nothing is written."""
     if network is None:
         network = Network()
-    if network.pk is not None:
-        locked = Network.objects.select_for_update().get(pk=network.pk)
-        if version is not None and locked.version != version:
-            raise StalePartnershipError(locked)
-        network.version = locked.version + 1
+    else:
+        claim(network, seen=version)
     for name in NETWORK_FIELDS:
         setattr(network, name, data[name])
     network.updated_by = actor if getattr(actor, "is_authenticated", False) else None

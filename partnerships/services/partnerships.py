@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from diagnostics.models import RiskFactor
 from network_portal.audit.services import audit_log
+from network_portal.editing import claim
 from schools.models import Category, Municipality, Organisation
 
 from .. import selectors, transitions
@@ -64,14 +65,6 @@ class PartnershipData:
             | {(o.pk, MemberRole.LEADER) for o in self.leaders}
             | {(o.pk, MemberRole.PARTNER) for o in self.partners}
         )
-
-
-class StalePartnershipError(Exception):
-    """Somebody else saved the partnership (or the network) since the form was opened."""
-
-    def __init__(self, current: Any):
-        super().__init__("stale")
-        self.current = current
 
 
 def partnership_problems(
@@ -341,15 +334,15 @@ def partnership_update(
 ) -> Partnership:
     """Edit a partnership that is not finished.
 
-    ``version`` is the version the editor saw: if somebody saved the partnership since,
-    :class:`StalePartnershipError` is raised and nothing is written. Members who stay in the
+    ``version`` is the version the editor saw (``network_portal.editing``; by default the
+    version of ``partnership`` as passed in): if somebody saved the partnership since,
+    :class:`~network_portal.editing.StaleEdit` is raised and nothing is written. Members who stay in the
     same role keep their agreement; when organisations join (or change role) an agreed or
     active partnership goes back to «предложена», because the newcomers have not agreed to it
     — recorded in its history with who joined.
     """
+    claim(partnership, seen=version)
     locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
-    if version is not None and locked.version != version:
-        raise StalePartnershipError(locked)
     if locked.status in (PartnershipStatus.COMPLETED, PartnershipStatus.TERMINATED):
         raise ValidationError(_("A finished partnership cannot be edited."))
     providers = data.providers
@@ -376,7 +369,6 @@ def partnership_update(
     old_status = locked.status
     if joined and old_status in (PartnershipStatus.AGREED, PartnershipStatus.ACTIVE):
         locked.status = PartnershipStatus.PROPOSED
-    locked.version += 1
     with history_off(locked):
         locked.save()
         PartnershipMember.objects.filter(

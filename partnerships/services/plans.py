@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from diagnostics.models import RiskFactor
 from network_portal.audit.services import audit_log
+from network_portal.documents.models import Job, JobStatus
+from network_portal.documents.services import job_request, job_retry, job_run, job_set_progress
 from schools.models import Municipality, Organisation, Region
 
 from .. import matching, selectors
@@ -48,18 +52,100 @@ def suggestion_accept(
     )
 
 
+#: The documents job kind that builds a pairing plan in the background (registered in
+#: ``partnerships.documents``); its result is the plan's rows, not a file.
+PLAN_JOB_KIND = "partnerships.pairing_plan"
+
+
+@transaction.atomic
+def pairing_plan_request(
+    *, actor: Any, region: Region, municipality: Municipality | None = None
+) -> PairingPlan:
+    """Queue a pairing plan: the plan (empty while it is being built) and the job that builds
+    it in a worker (:func:`pairing_plan_fill`); its page shows the job's progress, or why it
+    failed with a retry button. The solver never runs in the web request (with a broker; with
+    none configured, tasks are eager and it runs at once, as every task does then)."""
+    config = selectors.matching_config(region_id=region.pk)
+    plan = PairingPlan.objects.create(
+        region=region,
+        municipality=municipality,
+        min_fit=config.min_fit,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    territory = municipality or region
+    plan.job = job_request(
+        kind=PLAN_JOB_KIND,
+        params={"plan_id": plan.pk},
+        title=_("Pairing plan: %(territory)s") % {"territory": territory},
+        user=actor,
+    )
+    plan.save(update_fields=["job"])
+    if current_app.conf.task_always_eager:
+        # No worker, no broker: nothing needs the commit first (tests run in a transaction
+        # that never commits); the job's own after-commit send then finds it claimed.
+        job_run(job_id=plan.job.pk)
+        plan.job.refresh_from_db()
+    audit_log(actor=actor, action="pairing_plan.request", obj=plan)
+    return plan
+
+
+def pairing_plan_retry(*, plan: PairingPlan) -> PairingPlan:
+    """Build a plan whose job failed once more."""
+    if plan.job is None or plan.job.status != JobStatus.FAILED:
+        raise ValidationError(_("The plan is not waiting for a retry."))
+    job_retry(job=plan.job)
+    if current_app.conf.task_always_eager:
+        job_run(job_id=plan.job.pk)
+        plan.job.refresh_from_db()
+    return plan
+
+
+def pairing_plan_build(job: Job) -> None:
+    """The job's work (a worker): fill the plan it was queued for, reporting progress."""
+    plan = PairingPlan.objects.select_related("region", "municipality").get(
+        pk=job.params["plan_id"]
+    )
+    shown = -1
+
+    def progress(share: float) -> None:
+        nonlocal shown
+        percent = int(95 * share)  # the last 5 %: writing the rows
+        if percent != shown:
+            shown = percent
+            job_set_progress(job=job, progress=percent)
+
+    pairing_plan_fill(plan=plan, actor=plan.created_by, progress=progress)
+
+
 @transaction.atomic
 def pairing_plan_create(
     *, actor: Any, region: Region, municipality: Municipality | None = None
 ) -> PairingPlan:
-    """Suggest partners for every unpaired supported school of a municipality or region.
+    """Build a pairing plan now, in this process (commands, benchmarks, tests); the portal's
+    pages queue one instead (:func:`pairing_plan_request`)."""
+    plan = PairingPlan.objects.create(
+        region=region,
+        municipality=municipality,
+        min_fit=0,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return pairing_plan_fill(plan=plan, actor=actor)
+
+
+def pairing_plan_fill(
+    *, plan: PairingPlan, actor: Any, progress: Callable[[float], None] | None = None
+) -> PairingPlan:
+    """Suggest partners for every unpaired supported school of the plan's municipality or
+    region, and store them as the plan's rows (replacing any left by an interrupted build).
 
     Providers come from the territory the author manages — the whole region for the regional
     coordinator (cross-municipality pairs are marked), the methodologist's own municipality
     (or municipalities) otherwise, so that every row can be approved by them: leader schools
     and the organisations that offered help (declared experience or a capacity); capacity is
     respected and the total fit maximised (:func:`partnerships.matching.plan_pairings`). Any
-    other school can still be chosen for one school on its suggestions page."""
+    other school can still be chosen for one school on its suggestions page. The solver runs
+    before the transaction that writes the rows, so that its progress is seen meanwhile."""
+    region, municipality = plan.region, plan.municipality
     config = selectors.matching_config(region_id=region.pk)
     in_region = Organisation.objects.filter(municipality__region=region)
     territory = in_region.filter(municipality=municipality) if municipality else in_region
@@ -80,51 +166,54 @@ def pairing_plan_create(
         weights=config.weights,
         factor_names=selectors.factor_names(),
         min_fit=config.min_fit,
+        progress=progress,
     )
     limit = config.weights.distance_limit_km
-    plan = PairingPlan.objects.create(
-        region=region,
-        municipality=municipality,
-        min_fit=config.min_fit,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        total_fit=round(sum(a.match.score for a in result if a.match), 2),
-    )
-    PairingRow.objects.bulk_create(
-        [
-            PairingRow(
-                plan=plan,
-                supported_id=a.school.id,
-                provider_id=a.match.candidate.id if a.match else None,
-                score=a.match.score if a.match else None,
-                reasons=list(a.match.reasons) if a.match else [],
-                factor_codes=a.match.factor_codes if a.match else [],
-                cross_municipality=bool(a.match and not a.match.same_municipality),
-                include=a.match is not None,
-                unpaired_reason=""
-                if a.match
-                else matching.unpaired_text(
-                    a.reason, min_fit=config.min_fit, best_fit=a.best_fit, limit_km=limit
-                ),
-                second_provider_id=a.second.candidate.id if a.second else None,
-                second_reasons=list(a.second.reasons) if a.second else [],
-                second_factor_codes=a.second.factor_codes if a.second else [],
-                alternatives=[
-                    {
-                        "id": m.candidate.id,
-                        "name": m.candidate.name,
-                        "score": m.score,
-                        "reasons": list(m.reasons),
-                        "factor_codes": m.factor_codes,
-                        "cross": not m.same_municipality,
-                        "free": m.free_capacity,
-                    }
-                    for m in a.alternatives
-                ],
-            )
-            for a in result
-        ]
-    )
-    audit_log(actor=actor, action="pairing_plan.create", obj=plan, rows=len(result))
+    with transaction.atomic():
+        plan = PairingPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.status != PlanStatus.DRAFT:
+            raise ValidationError(_("The plan is already approved."))
+        plan.rows.all().delete()
+        plan.min_fit = config.min_fit
+        plan.total_fit = round(sum(a.match.score for a in result if a.match), 2)
+        plan.save(update_fields=["min_fit", "total_fit"])
+        PairingRow.objects.bulk_create(
+            [
+                PairingRow(
+                    plan=plan,
+                    supported_id=a.school.id,
+                    provider_id=a.match.candidate.id if a.match else None,
+                    score=a.match.score if a.match else None,
+                    reasons=list(a.match.reasons) if a.match else [],
+                    factor_codes=a.match.factor_codes if a.match else [],
+                    cross_municipality=bool(a.match and not a.match.same_municipality),
+                    include=a.match is not None,
+                    unpaired_reason=""
+                    if a.match
+                    else matching.unpaired_text(
+                        a.reason, min_fit=config.min_fit, best_fit=a.best_fit, limit_km=limit
+                    ),
+                    second_provider_id=a.second.candidate.id if a.second else None,
+                    second_reasons=list(a.second.reasons) if a.second else [],
+                    second_factor_codes=a.second.factor_codes if a.second else [],
+                    alternatives=[
+                        {
+                            "id": m.candidate.id,
+                            "name": m.candidate.name,
+                            "score": m.score,
+                            "reasons": list(m.reasons),
+                            "factor_codes": m.factor_codes,
+                            "cross": not m.same_municipality,
+                            "free": m.free_capacity,
+                        }
+                        for m in a.alternatives
+                    ],
+                )
+                for a in result
+            ],
+            batch_size=1000,
+        )
+        audit_log(actor=actor, action="pairing_plan.create", obj=plan, rows=len(result))
     return plan
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -733,6 +733,7 @@ def _apply_contexts(plan: Plan) -> None:
             context = SchoolContext(organisation=org, year=plan.year)
             new.append(context)
         else:
+            context.version = F("version") + 1  # an open edit of this row becomes stale
             updated.append(context)
         for name in change.context_fields:
             value = values[name]
@@ -741,7 +742,7 @@ def _apply_contexts(plan: Plan) -> None:
             setattr(context, name, value)
     SchoolContext.objects.bulk_create(new, batch_size=500)
     if updated:
-        SchoolContext.objects.bulk_update(updated, list(CONTEXT_VALUES), batch_size=500)
+        SchoolContext.objects.bulk_update(updated, [*CONTEXT_VALUES, "version"], batch_size=500)
 
 
 def apply_organisations(plan: Plan) -> dict[str, int]:
@@ -765,13 +766,16 @@ def apply_organisations(plan: Plan) -> dict[str, int]:
                 org.normalized_name = normalize_name(org.full_name)
                 org.sort_name = sort_key(org.short_name or org.full_name)
                 org.updated_at = now
+                org.version = F("version") + 1  # an open edit of the profile becomes stale
                 updated.append(org)
         for org in new:  # a municipality created above got its key after the objects were built
             org.municipality = org.municipality
         Organisation.objects.bulk_create(new, batch_size=500)
         if updated:
             Organisation.objects.bulk_update(
-                updated, [*UPDATABLE, "normalized_name", "sort_name", "updated_at"], batch_size=500
+                updated,
+                [*UPDATABLE, "normalized_name", "sort_name", "updated_at", "version"],
+                batch_size=500,
             )
         for change, org in zip((c for c in plan.changes if c.action == "new"), new, strict=True):
             change.organisation = org

@@ -212,3 +212,38 @@ def test_suggestions_and_the_plan_from_results_read_a_constant_number_of_queries
     assert len(ranked) == 8
     with django_assert_num_queries(len(plan_few)):
         services.pairing_plan_create(actor=users.coordinator, region=region.region)
+
+
+def test_suggestions_from_results_rank_exactly_like_every_candidate(region):
+    """Issue 17: the precomputed rows and the region's strong cells (kept under a version of
+    the results and the rules) give the full ranking's matches, reasons and order."""
+    from partnerships import matching, selectors
+    from schools.models import Organisation
+
+    _more_leaders(region, 5)
+    school = Organisation.objects.select_related("municipality").get(pk=region.weak[0].pk)
+    config = selectors.matching_config(region_id=region.region.pk)
+    candidates = selectors.matching_candidates(
+        organisations=Organisation.objects.filter(municipality__region=region.region),
+        default_capacity=config.default_capacity,
+        cells_region_id=region.region.pk,
+    )
+
+    def seen(matches):
+        return [(m.candidate, m.score, m.cells, m.reasons) for m in matches]
+
+    for top in (2, None):
+        full = matching.rank_candidates(
+            school=selectors.matching_school(organisation=school),
+            candidates=candidates,
+            weights=config.weights,
+            factor_names=selectors.factor_names(),
+            top=top,
+        )
+        assert len(full) == (top or 7) and all(m.cells for m in full)
+        assert seen(partner_suggestions(organisation=school, top=top)[1]) == seen(full)
+    # new results of a school (nothing else changed) are seen at once: a new results version
+    assert region.leader.pk not in [m.candidate.id for m in full]
+    _cells(region.leader, dict.fromkeys(ALL, 0))
+    ranked = partner_suggestions(organisation=school, top=None)[1]
+    assert region.leader.pk in [m.candidate.id for m in ranked]

@@ -157,3 +157,18 @@ def test_a_constant_number_of_queries_once_the_rows_are_cached(
     selectors.partner_suggestions(organisation=school, top=10)
     with django_assert_max_num_queries(14):
         selectors.partner_suggestions(organisation=school, top=10)
+
+
+def test_the_beat_task_reads_the_rows_again_after_a_change(region, django_assert_max_num_queries):
+    from django.conf import settings
+
+    from partnerships.tasks import warm_candidates
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["warm-candidates"]["task"] == "partnerships.warm_candidates"
+    )
+    school = Organisation.objects.select_related("municipality").get(pk=region.school.pk)
+    profile(region.orgs[3], dict.fromkeys(range(1, 11), "low"))  # a change: new version
+    assert warm_candidates() == Organisation.objects.filter(is_active=True).count()
+    with django_assert_max_num_queries(14):  # the rows are ready: no region-wide read
+        selectors.partner_suggestions(organisation=school, top=10)

@@ -1,6 +1,7 @@
 """School list, card, edits, overrides and rules: access and query counts."""
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from network_portal.audit.models import AuditEvent
@@ -345,8 +346,10 @@ def test_a_profile_save_over_somebody_elses_change_is_refused_and_keeps_the_typi
     url = reverse("schools:edit", args=[world.school.pk])
     director = client_for(users.director)
     mine = {**_form_data(director.get(url)), "phone": "+7 900 111-11-11"}
-    # meanwhile the methodologist saves another phone
-    Organisation.objects.filter(pk=world.school.pk).update(phone="+7 900 222-22-22")
+    # meanwhile the methodologist saves another phone (a save takes the next version)
+    Organisation.objects.filter(pk=world.school.pk).update(
+        phone="+7 900 222-22-22", version=F("version") + 1
+    )
     refused = director.post(url, mine)
     assert refused.status_code == 200
     body = refused.content.decode()
@@ -367,10 +370,35 @@ def test_a_context_save_over_somebody_elses_change_is_refused(users, world, clie
     url = reverse("schools:context_edit", args=[world.school.pk]) + "?year=2025"
     client = client_for(users.methodologist)
     mine = {**_form_data(client.get(url)), "students": "410"}
-    SchoolContext.objects.filter(organisation=world.school, year=2025).update(students=455)
+    SchoolContext.objects.filter(organisation=world.school, year=2025).update(
+        students=455, version=F("version") + 1
+    )
     refused = client.post(url, mine)
     assert refused.status_code == 200
     assert "455" in refused.content.decode()
     assert SchoolContext.objects.get(organisation=world.school, year=2025).students == 455
     assert client.post(url, _form_data(refused)).status_code == 302
     assert SchoolContext.objects.get(organisation=world.school, year=2025).students == 410
+
+
+def test_an_import_during_an_open_profile_edit_makes_it_stale(users, world, client_for):
+    """An import is somebody else's save too: it takes the next version of what it changes."""
+    from schools.services import import_run_apply, import_run_create
+
+    url = reverse("schools:edit", args=[world.school.pk])
+    client = client_for(users.methodologist)
+    mine = {**_form_data(client.get(url)), "phone": "+7 900 111-11-11"}
+    text = f"Наименование;ИНН;Телефон\n{world.school.full_name};{world.school.inn};+7 900 333\n"
+    run, table = import_run_create(
+        data=text.encode("cp1251"),
+        file_name="f.csv",
+        kind="schools",
+        municipality=world.mun,
+        keep_file=False,
+    )
+    assert import_run_apply(run=run, table=table).counts["updated"] == 1
+    refused = client.post(url, mine)
+    assert refused.status_code == 200
+    assert "телефон — +7 900 333" in refused.content.decode()
+    world.school.refresh_from_db()
+    assert world.school.phone == "+7 900 333"

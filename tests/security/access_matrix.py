@@ -81,6 +81,10 @@ MATRIX: dict[str, Route] = {
     "schools:rules_load": Route(
         method="post", ok=("admin", "coordinator"), ok_status=REDIRECT, other=403
     ),
+    "schools:municipality_list": Route(ok=("admin", "coordinator"), other=403),
+    "schools:municipality_list_confirm": Route(
+        method="post", ok=("admin", "coordinator"), ok_status=REDIRECT, other=403
+    ),
     "schools:imports": Route(ok=(*TERRITORY, "outsider"), other=403),
     "schools:import_new": Route(ok=(*TERRITORY, "outsider"), other=403),
     "schools:import_detail": Route(
