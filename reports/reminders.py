@@ -76,20 +76,30 @@ UNION
 SELECT CAST(SUBSTR(object_key, 6) AS INTEGER) FROM {notification}
 WHERE kind = %s AND status IN (%s, %s, %s) AND attempts < %s
 """
+_BAND_SQL = """
+UNION
+SELECT id FROM {item} WHERE status IN ({statuses}) AND due_date >= %s AND due_date < %s
+"""
 
 
-def _changed(kind: str, today: date) -> tuple[str, list] | None:
-    """The ids of the items that may have a new pair for ``kind`` since its last run today (SQL
-    and params; ``None`` for a full sweep): items created or saved since, and items whose
-    reminder is not finished (to retry). See ``notifications/watermark.py``."""
+def _changed(kind: str, today: date, *window_ends: int) -> tuple[str, list] | None:
+    """The ids of the items that may have a new pair for ``kind`` since its last run (SQL and
+    params; ``None`` for a full sweep): items created or saved since, items whose reminder is
+    not finished (to retry), and — on a new day — the items that entered the kind's window
+    (``due_date < today + end`` for each of ``window_ends``) since the last run's day. See
+    ``notifications/watermark.py``."""
     since = reminders_since(kind, today)
     if since is None:
         return None
-    sql = _CHANGED_SQL.format(
-        item=RoadmapItem._meta.db_table, notification=Notification._meta.db_table
-    )
+    table = RoadmapItem._meta.db_table
+    sql = _CHANGED_SQL.format(item=table, notification=Notification._meta.db_table)
     statuses = [NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED]
-    return sql, [since, kind, *statuses, MAX_ATTEMPTS]
+    params = [since.moment, kind, *statuses, MAX_ATTEMPTS]
+    if since.day < today:
+        for end in window_ends:
+            sql += _BAND_SQL.format(item=table, statuses=", ".join(["%s"] * len(_OPEN)))
+            params += [*_OPEN, since.day + timedelta(days=end), today + timedelta(days=end)]
+    return sql, params
 
 
 def _named_rows(kind: str, changed=None, **filters) -> list[dict]:
@@ -201,10 +211,12 @@ def _reminders(kind: str, rows: Iterable[dict], today: date) -> list[Reminder]:
     ]
 
 
-def _responsible_rows(kind: str, today: date, *, where: str, params: list, **filters) -> list[dict]:
+def _responsible_rows(
+    kind: str, today: date, window_end: int, *, where: str, params: list, **filters
+) -> list[dict]:
     """The responsible person, or the school's directors when nobody is named: two queries
     (``filters`` and ``where`` + ``params`` say the same of the item, in the ORM and in SQL)."""
-    changed = _changed(kind, today)
+    changed = _changed(kind, today, window_end)
     return _named_rows(kind, changed, **filters) + _role_rows(
         kind,
         Role.DIRECTOR,
@@ -220,6 +232,7 @@ def roadmap_due_soon(today: date) -> list[Reminder]:
     rows = _responsible_rows(
         kind,
         today,
+        DUE_SOON_DAYS + 1,  # due_date <= today + 7
         due_date__gte=today,
         due_date__lte=end,
         where="i.due_date >= %s AND i.due_date <= %s",
@@ -231,7 +244,7 @@ def roadmap_due_soon(today: date) -> list[Reminder]:
 def roadmap_overdue(today: date) -> list[Reminder]:
     kind = "roadmap_overdue"
     rows = _responsible_rows(
-        kind, today, due_date__lt=today, where="i.due_date < %s", params=[today]
+        kind, today, 0, due_date__lt=today, where="i.due_date < %s", params=[today]
     )
     return _reminders(kind, rows, today)
 
@@ -242,7 +255,9 @@ def roadmap_escalation(today: date) -> list[Reminder]:
     kind = "roadmap_escalation"
     curators = today - timedelta(days=ESCALATE_TO_CURATOR_DAYS)
     methodologists = today - timedelta(days=ESCALATE_TO_METHODOLOGIST_DAYS)
-    changed = _changed(kind, today)
+    changed = _changed(
+        kind, today, 1 - ESCALATE_TO_CURATOR_DAYS, 1 - ESCALATE_TO_METHODOLOGIST_DAYS
+    )
     rows = _role_rows(
         kind, Role.CURATOR, where="i.due_date <= %s", params=[curators], changed=changed
     ) + _role_rows(

@@ -5,8 +5,9 @@ send costs the same at 2,000 and 20,000 schools).
 A run of a roadmap kind (due soon, overdue, escalation) selects every open item in its date
 window whose reminder was not sent: that set only grows when
 
-* the day changes (the windows move): the first run of each local day is a **full sweep**,
-  which also catches anything the rules below cannot see (a ``QuerySet.update()`` of items);
+* the day changes: the items that entered the kind's date window since the last run's day are
+  read (overdue: due in [last day, today); due soon: (last day + 7, today + 7]; escalation:
+  the same bands 14 and 30 days back) from the items' (status, due date) index;
 * an item is created or saved (due date moved, reopened, another responsible person):
   ``RoadmapItem.updated_at`` (indexed) is at or after the last run's start, less
   :data:`MARGIN` for transactions that committed after that run took its snapshot;
@@ -15,6 +16,9 @@ window whose reminder was not sent: that set only grows when
   preference switched back on), or a school, roadmap or notification row is changed or
   deleted: the signals below stamp :data:`CHANGED_KEY` (at the save and again at the
   commit), and a watermark older than the stamp is not used: the next run is a full sweep.
+
+The first run of each ISO week is a **full sweep**, which also catches what the rules above
+cannot see (items changed by ``QuerySet.update()`` or SQL, which leave ``updated_at``).
 
 So an incremental run returns a superset of the new pairs; the selectors' anti-join and the
 send loop's claim still decide exactly-once. The watermark is written only after a run
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,8 +44,8 @@ from django.utils import timezone
 #: saved an item before the run started but committed after its snapshot.
 MARGIN = timedelta(minutes=15)
 CHANGED_KEY = "reminders:changed-at"
-#: A day is enough: every run on a new day is a full sweep.
-KEEP_FOR = 2 * 24 * 3600
+#: A week is enough: the first run of each ISO week is a full sweep.
+KEEP_FOR = 8 * 24 * 3600
 
 
 def _key(kind: str) -> str:
@@ -51,20 +56,30 @@ def enabled() -> bool:
     return bool(getattr(settings, "REMINDERS_INCREMENTAL", False))
 
 
-def reminders_since(kind: str, today: date) -> datetime | None:
-    """The moment from which changed rows are enough for ``kind`` on ``today``, or ``None``
-    for a full sweep (first run of the day, no watermark, people changed since)."""
+class Since(NamedTuple):
+    #: items saved from this moment on are read (the last run's start less ``MARGIN``)
+    moment: datetime
+    #: the day of the last run: the items that entered the kind's date window since are read
+    day: date
+
+
+def reminders_since(kind: str, today: date) -> Since | None:
+    """What an incremental run of ``kind`` on ``today`` reads from, or ``None`` for a full
+    sweep: no watermark, people changed since it, or the last run was in another ISO week (the
+    weekly sweep, the backstop for items changed in bulk without ``updated_at``)."""
     if not enabled():
         return None
     found = cache.get_many([_key(kind), CHANGED_KEY])
     mark = found.get(_key(kind))
-    if not mark or mark[0] != today.isoformat():
+    if not mark:
         return None
-    started = mark[1]
+    day, started = date.fromisoformat(mark[0]), mark[1]
+    if day > today or day.isocalendar()[:2] != today.isocalendar()[:2]:
+        return None
     changed = found.get(CHANGED_KEY)
     if changed is not None and changed >= started:
         return None
-    return started - MARGIN
+    return Since(started - MARGIN, day)
 
 
 def reminders_swept(kinds: Iterable[str], today: date, started: datetime) -> None:

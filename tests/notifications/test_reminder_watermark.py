@@ -57,11 +57,11 @@ def test_a_second_run_of_the_day_reads_only_the_changed_items(world, users):
     assert watermark.reminders_since("roadmap_overdue", today) is not None
     assert reminders_send(kinds=KINDS).emails == 0
     # an item nobody touched since, whose reminder is missing (a row deleted behind the signals'
-    # back): the run of the same day does not read it, the first run of the next day does
+    # back): the runs of the same week do not read it, the first run of the next week does
     _age(old, 120)
     Notification.objects.filter(kind="roadmap_overdue")._raw_delete("default")
     assert reminders.roadmap_overdue(today) == []
-    assert [r.object_key for r in reminders.roadmap_overdue(today + timedelta(days=1))] == [
+    assert [r.object_key for r in reminders.roadmap_overdue(today + timedelta(days=7))] == [
         f"item:{old.pk}"
     ]
     # a new item is read at once
@@ -136,7 +136,7 @@ def test_a_change_committed_after_the_run_read_is_within_the_margin(world, users
     today = timezone.localdate()
     roadmap = RoadmapFactory(organisation=world.school)
     reminders_send(kinds=["roadmap_overdue"])
-    started = watermark.reminders_since("roadmap_overdue", today) + watermark.MARGIN
+    started = watermark.reminders_since("roadmap_overdue", today).moment + watermark.MARGIN
     item = RoadmapItemFactory(
         roadmap=roadmap, responsible_user=users.director, due_date=today - timedelta(days=1)
     )
@@ -213,3 +213,33 @@ def test_off_with_a_per_process_cache(settings, world, users):
     settings.REMINDERS_INCREMENTAL = False
     reminders_send(kinds=KINDS)
     assert watermark.reminders_since("roadmap_overdue", timezone.localdate()) is None
+
+
+def test_items_that_entered_a_window_since_the_last_runs_day_are_read(world, users):
+    """A later day of the same week: no item changed, but some became overdue, due within a
+    week, or two weeks overdue (the curator's escalation) since the last run's day."""
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    wednesday = monday + timedelta(days=2)
+    roadmap = RoadmapFactory(organisation=world.school)
+
+    def item(days):
+        return RoadmapItemFactory(
+            roadmap=roadmap,
+            responsible_user=users.director,
+            start_date=monday - timedelta(days=60),
+            due_date=monday + timedelta(days=days),
+        )
+
+    overdue, soon, escalated = item(1), item(9), item(-13)
+    for it in (overdue, soon, escalated):
+        _age(it, 120)
+    reminders_send(today=monday, kinds=KINDS)
+    assert _sent("roadmap_overdue", overdue) == _sent("roadmap_due_soon", soon) == []
+    assert _sent("roadmap_escalation", escalated) == []
+    for kind in KINDS:
+        assert watermark.reminders_since(kind, wednesday).day == monday
+    reminders_send(today=wednesday, kinds=KINDS)
+    assert _sent("roadmap_overdue", overdue) == [(users.director.pk, overdue.due_date)]
+    assert _sent("roadmap_due_soon", soon) == [(users.director.pk, soon.due_date)]
+    assert _sent("roadmap_escalation", escalated) == [(users.curator.pk, escalated.due_date)]
+    assert reminders_send(today=wednesday, kinds=KINDS).emails == 0
