@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_scale import compare  # noqa: E402
+
 
 def _median_ms(func, repeat: int, cpu: dict | None = None, label: str = "") -> int:
     """Median wall time in ms; with ``cpu``, this process's median CPU time goes there too (the
@@ -145,16 +147,6 @@ def measure(repeat: int) -> dict:
     return figures
 
 
-def compare(small: dict, large: dict) -> None:
-    print(f"{'figure':<50} {small['schools']:>8,} {large['schools']:>8,} {'growth':>7}")
-    for key, value in small.items():
-        if key == "schools" or not isinstance(value, int | float):
-            continue
-        other = large.get(key)
-        ratio = f"{other / value:6.1f}×" if value and other is not None else "     —"
-        print(f"{key:<50} {value:>8} {other:>8} {ratio}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
@@ -163,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.compare:
         small, large = (json.loads(Path(p).read_text()) for p in args.compare)
-        compare(small, large)
+        compare(small, large, width=50)
         return
     figures = measure(args.repeat)
     for key, value in figures.items():

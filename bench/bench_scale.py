@@ -160,14 +160,15 @@ def measure(repeat: int, *, fresh: bool = False) -> dict:
     return figures
 
 
-def compare(small: dict, large: dict) -> None:
-    print(f"{'figure':<48} {small['schools']:>10,} {large['schools']:>10,} {'growth':>7}")
+def compare(small: dict, large: dict, *, width: int = 48) -> None:
+    """Print two sizes' figures side by side with the growth ratio (also bench_region_figures)."""
+    print(f"{'figure':<{width}} {small['schools']:>10,} {large['schools']:>10,} {'growth':>7}")
     for key, value in small.items():
         if key == "schools" or not isinstance(value, int | float):
             continue
         other = large.get(key)
-        ratio = f"{other / value:6.1f}×" if value else "     —"
-        print(f"{key:<48} {value:>10} {other:>10} {ratio}")
+        ratio = f"{other / value:6.1f}×" if value and other is not None else "     —"
+        print(f"{key:<{width}} {value:>10} {other!s:>10} {ratio}")
 
 
 def main() -> None:

@@ -8,11 +8,11 @@ placeholders (``{стороны}``, ``{предмет}`` …) are replaced, with
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from network_portal.ui.plaintext import PLACEHOLDER, text_as_html
 
 PLACEHOLDERS: dict[str, str] = {
     "номер": "номер документа",
@@ -29,42 +29,11 @@ PLACEHOLDERS: dict[str, str] = {
     "окончание": "дата окончания действия",
 }
 
-_PLACEHOLDER = re.compile(r"\{([^{}\s]{1,40})\}")
-
 
 def unknown_placeholders(body: str) -> list[str]:
-    return sorted({name for name in _PLACEHOLDER.findall(body) if name not in PLACEHOLDERS})
-
-
-def _fill(text: str, values: Mapping[str, str]) -> str:
-    """Escape the text and the values, then put the values in (newlines become <br>)."""
-    out = []
-    pos = 0
-    for m in _PLACEHOLDER.finditer(text):
-        out.append(escape(text[pos : m.start()]))
-        name = m.group(1)
-        if name in PLACEHOLDERS:
-            out.append(escape(values.get(name, "") or "—").replace("\n", "<br>"))
-        else:
-            out.append(escape(m.group(0)))
-        pos = m.end()
-    out.append(escape(text[pos:]))
-    return "".join(out)
+    return sorted({name for name in PLACEHOLDER.findall(body) if name not in PLACEHOLDERS})
 
 
 def render_body(body: str, values: Mapping[str, str]) -> SafeString:
     """The template text as HTML: headings, paragraphs, placeholders filled, all escaped."""
-    blocks = re.split(r"\n\s*\n", body.replace("\r\n", "\n").strip())
-    html = []
-    for block in blocks:
-        block = block.strip()
-        if not block:
-            continue
-        if block.startswith("#"):
-            first, _, rest = block.partition("\n")
-            html.append(f"<h2>{_fill(first.lstrip('#').strip(), values)}</h2>")
-            if rest.strip():
-                html.append(f"<p>{_fill(rest.strip(), values).replace(chr(10), '<br>')}</p>")
-        else:
-            html.append(f"<p>{_fill(block, values).replace(chr(10), '<br>')}</p>")
-    return mark_safe("\n".join(html))  # noqa: S308 — every piece above is escaped
+    return text_as_html(body, values=values, known=PLACEHOLDERS)

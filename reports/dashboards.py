@@ -13,7 +13,6 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from diagnostics.models import FactorLevel, Level, RiskProfile
@@ -22,7 +21,7 @@ from network_portal.access.policy import Scope, scope_for
 from network_portal.accounts.models import Role
 from network_portal.documents.models import Job
 from network_portal.ui import slots
-from network_portal.ui.charts import bar_chart
+from network_portal.ui.charts import bar_chart, fluid
 from partnerships import figures as partnership_figures
 from partnerships.models import Partnership, PartnershipStatus
 from roadmaps import figures as roadmap_figures
@@ -33,11 +32,6 @@ from schools.models import Category, Municipality, Organisation
 from .views import default_period
 
 UPCOMING_DAYS = 14
-
-
-def _fluid(svg: str) -> str:
-    """Let a server-rendered chart shrink with a phone's screen (it keeps its viewBox)."""
-    return mark_safe(svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1))  # noqa: S308
 
 
 CATEGORY_COLORS = {
@@ -145,7 +139,7 @@ def methodologist_panel(user, scope: Scope) -> dict[str, Any] | None:
     ).order_by("-created_at")[:3]
     return {
         "municipalities": list(Municipality.objects.filter(pk__in=muns).order_by("name")),
-        "categories_chart": _fluid(
+        "categories_chart": fluid(
             bar_chart(
                 title=_("Schools by category"),
                 bars=[(label, n) for label, n, _c in categories],

@@ -23,6 +23,11 @@ class Series:
     color: str | None = None
 
 
+def fluid(svg: str) -> SafeString:
+    """Let a chart shrink with a phone's screen (it keeps its viewBox)."""
+    return mark_safe(svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1))  # noqa: S308
+
+
 def _fmt(value: float, decimals: int) -> str:
     return number_format(round(value, decimals), decimal_pos=decimals)
 

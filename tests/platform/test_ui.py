@@ -147,3 +147,18 @@ def test_403_from_a_view_is_the_russian_page(client_for, users):
     response = client_for(users.teacher).get("/admin/login/")
     assert response.status_code == 403
     assert "Доступ запрещён" in response.content.decode()
+
+
+def test_plain_text_becomes_escaped_html_with_only_known_placeholders():
+    from network_portal.ui.plaintext import text_as_html
+
+    html = text_as_html(
+        "# Договор {номер}\n\nСтороны: {стороны}\n<b>{неизвестно}</b>\n\n\n",
+        values={"номер": "7", "стороны": "СОШ № 1\n<script>"},
+        known={"номер", "стороны"},
+    )
+    assert html == (
+        "<h2>Договор 7</h2>\n"
+        "<p>Стороны: СОШ № 1<br>&lt;script&gt;<br>&lt;b&gt;{неизвестно}&lt;/b&gt;</p>"
+    )
+    assert text_as_html("{номер}", known={"номер"}) == "<p>—</p>"
