@@ -35,6 +35,11 @@ class WindowPage:
     totals: dict[str, int]
 
 
+#: No list has more rows than this: a larger page number is past the end (and its offset would
+#: not fit a database integer).
+_MAX_PAGE = 2**31
+
+
 def _page_number(value: Any) -> int | None:
     """``get_page``'s reading of ``?page=``: not a number → 1, out of range → the last page
     (``None`` here: decided once the count is known)."""
@@ -42,7 +47,7 @@ def _page_number(value: Any) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         return 1
-    return number if number >= 1 else None
+    return number if 1 <= number <= _MAX_PAGE else None
 
 
 def window_page(
