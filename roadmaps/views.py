@@ -22,7 +22,7 @@ from network_portal.access.policy import (
 )
 from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
-from network_portal.ui.charts import bar_chart
+from network_portal.ui.charts import GanttRow, bar_chart, gantt_chart
 from network_portal.ui.request_size import accepts_upload
 from schools.models import Region
 
@@ -42,7 +42,6 @@ from .forms import (
     RoadmapForm,
     WithdrawRatingForm,
 )
-from .gantt import STATUS_COLORS, GanttRow, gantt_chart
 from .models import (
     Evidence,
     ItemStatus,
@@ -53,6 +52,7 @@ from .models import (
     RoadmapItem,
     RoadmapStatus,
 )
+from .rules import STATUS_COLORS
 
 
 def _roadmap(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
