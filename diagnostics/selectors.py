@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -108,13 +108,11 @@ def heatmap_summary(
     )
     if cycle is not None:
         profiles = profiles.filter(cycle=cycle)
-    high = Q(levels__level=Level.HIGH)
-    counted = profiles.aggregate(
-        with_profile=Count("pk", distinct=True),  # the join below gives a row per level
-        **{
-            f"high_{pk}": Count("levels", filter=high & Q(levels__factor_id=pk))
-            for pk in factor_ids
-        },
+    counted = profiles.annotate(  # joined to its high levels only (none: one row, NULL)
+        highs=FilteredRelation("levels", condition=Q(levels__level=Level.HIGH))
+    ).aggregate(
+        with_profile=Count("pk", distinct=True),  # a row per high level
+        **{f"high_{pk}": Count("highs", filter=Q(highs__factor_id=pk)) for pk in factor_ids},
     )
     with_profile = counted.pop("with_profile")
     return {
