@@ -570,7 +570,7 @@ def partner_commitments(today: date) -> list[Reminder]:
         context = _item_context(row, today) | {
             "overdue": row["item_due"] < today,
             "path": reverse("roadmaps:detail", args=[row["roadmap_pk"]])
-            + f"#item-{row['item_id']}",
+            + f"?item={row['item_id']}#item-{row['item_id']}",
         }
         recipients = [
             user_id

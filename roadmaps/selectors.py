@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.paginator import Page
 from django.db.models import (
     Count,
     Exists,
@@ -14,7 +15,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -462,7 +462,7 @@ class RoadmapPage:
     today: date
     items: list[RoadmapItem]  # every item (summary, timeline)
     late_ids: frozenset[int]
-    cards: list[ItemCard]  # the items the filter shows
+    cards: list[ItemCard]  # the window of the items the filter shows
     summary: RoadmapSummary
     factors: list[Any]  # the risk factors of the items (the filter's choices)
     filters: dict[str, str]
@@ -472,9 +472,21 @@ class RoadmapPage:
     rating_history: list[Any]
     concerns: list[EngagementConcern]
 
+    n_shown: int = 0  # the items the filter shows, all windows
+    start: int = 0  # the window: shown[start:upto]
+    upto: int = 0
+    next_pk: int | None = None  # the first item of the next window
+
     @property
     def n_items(self) -> int:
         return len(self.items)
+
+    @property
+    def next_window(self) -> tuple[int, int] | None:
+        """(first, last) positions, counted from 1, of the items «Показать ещё» brings."""
+        if self.upto >= self.n_shown:
+            return None
+        return self.upto + 1, min(self.upto + ITEM_WINDOW, self.n_shown)
 
     @property
     def is_filtered(self) -> bool:
@@ -665,18 +677,56 @@ def _shown(items: list[RoadmapItem], late: frozenset[int], filters: dict) -> lis
     return items
 
 
+#: Cards on the roadmap page at once (issue 17: a page's work does not grow with the roadmap);
+#: «Показать ещё» brings the next ones, the print version shows them all.
+ITEM_WINDOW = 50
+
+
+def _window(shown: list[RoadmapItem], params, include: int | None) -> tuple[int, int]:
+    """The part of ``shown`` on the page: ``params['start']``/``['upto']`` as asked (an htmx
+    «Показать ещё» asks for the next window), widened so that item ``include`` (a link to one
+    item, a form re-shown with its errors) is on it."""
+
+    def number(name: str, default: int) -> int:
+        value = str(params.get(name, ""))
+        return int(value) if value.isdigit() else default
+
+    start = min(number("start", 0), len(shown))
+    upto = max(number("upto", start + ITEM_WINDOW), start + 1)
+    if include is not None:
+        position = next((n for n, i in enumerate(shown) if i.pk == include), None)
+        if position is not None and position >= upto:
+            upto = (position // ITEM_WINDOW + 1) * ITEM_WINDOW
+    return start, min(upto, len(shown))
+
+
 def roadmap_page(
-    *, roadmap: Roadmap, perms: RoadmapPermissions, params, today: date | None = None
+    *,
+    roadmap: Roadmap,
+    perms: RoadmapPermissions,
+    params,
+    today: date | None = None,
+    windowed: bool = True,
+    include: int | None = None,
 ) -> RoadmapPage:
-    """The roadmap page: its items (filtered by ``params``: status, module, factor), their
-    cards, progress, review comments, ratings and open concerns."""
+    """The roadmap page: its items (filtered by ``params``: status, module, factor), the cards
+    of a window of them (every one when not ``windowed``: the print version), progress, review
+    comments, ratings and open concerns."""
     today = today or timezone.localdate()
     rows = roadmap_items(roadmap=roadmap)
     items = rows.items
     late = frozenset(i.pk for i in items if i.is_overdue(today))
     filters = {k: params.get(k, "") for k in FILTERS}
     shown = _shown(items, late, filters)
+    n_shown = len(shown)
+    start, upto = _window(shown, params, include) if windowed else (0, n_shown)
+    next_pk = shown[upto].pk if upto < n_shown else None
+    shown = shown[start:upto]
     return RoadmapPage(
+        n_shown=n_shown,
+        start=start,
+        upto=upto,
+        next_pk=next_pk,
         roadmap=roadmap,
         perms=perms,
         today=today,
@@ -770,12 +820,24 @@ def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
     )
 
 
-def overview_totals(*, schools: QuerySet) -> dict[str, int]:
-    """Schools, overdue items and open concerns of the whole overview, in one query."""
-    totals = schools.order_by().aggregate(
-        schools=Count("pk"), overdue=Sum("n_overdue"), concerns=Sum("n_concerns")
+def overview_page(*, user, per_page: int, page_number: Any) -> tuple[Page, list[dict], dict]:
+    """One page of the overview (:func:`overview_schools`' order) with its rows, and the totals
+    of the whole overview (schools, overdue items, open concerns): the page's ids, the count
+    and the totals in one pass over the territory's schools, then only the page's rows."""
+    from network_portal.ui.paging import window_page
+
+    schools = overview_schools(user=user)
+    window = window_page(
+        schools, per_page=per_page, page_number=page_number, sums=("n_overdue", "n_concerns")
     )
-    return {k: v or 0 for k, v in totals.items()}
+    found = schools.order_by().filter(pk__in=window.ids).in_bulk()
+    organisations = [found[pk] for pk in window.ids]
+    totals = {
+        "schools": window.page.paginator.count,
+        "overdue": window.totals["n_overdue"],
+        "concerns": window.totals["n_concerns"],
+    }
+    return window.page, overview_rows(user=user, organisations=organisations), totals
 
 
 def overview_rows(

@@ -116,10 +116,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(content, content_type=export.XLSX)
         response["Content-Disposition"] = 'attachment; filename="roadmaps-overview.xlsx"'
         return response
-    schools = selectors.overview_schools(user=request.user)
-    page = Paginator(schools, OVERVIEW_PER_PAGE).get_page(request.GET.get("page"))
-    rows = selectors.overview_rows(user=request.user, organisations=[*page])
-    totals = selectors.overview_totals(schools=schools)
+    page, rows, totals = selectors.overview_page(
+        user=request.user, per_page=OVERVIEW_PER_PAGE, page_number=request.GET.get("page")
+    )
     return render(request, "roadmaps/overview.html", {"rows": rows, "totals": totals, "page": page})
 
 
@@ -238,8 +237,14 @@ def _gantt(page: selectors.RoadmapPage) -> str:
 def _page_context(
     request: HttpRequest, roadmap: Roadmap, perms, *, item_forms: dict | None = None, **forms
 ) -> dict[str, Any]:
-    page = selectors.roadmap_page(roadmap=roadmap, perms=perms, params=request.GET)
     item_forms = item_forms or {}
+    asked = request.GET.get("item", "")  # a link to one item: «?item=N#item-N»
+    include = (
+        next(iter(item_forms), None)
+        or (int(asked) if asked.isdigit() else None)
+        or request.session.pop(_FOCUS, None)
+    )
+    page = selectors.roadmap_page(roadmap=roadmap, perms=perms, params=request.GET, include=include)
     for card in page.cards:
         _card_forms(card, **item_forms.get(card.item.pk, {}))
     return {
@@ -268,12 +273,25 @@ def _detail(request: HttpRequest, roadmap: Roadmap, perms, **forms) -> HttpRespo
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap, perms = _roadmap(request, pk)
+    if request.htmx and "start" in request.GET:  # «Показать ещё»: the next window of cards
+        context = _page_context(request, roadmap, perms)
+        return render(request, "roadmaps/detail.html#window", context)
     return _detail(request, roadmap, perms)
+
+
+#: After a save without JavaScript the browser goes back to «…/#item-N» (the fragment never
+#: reaches the server): the session says which item the page's window of cards must hold.
+_FOCUS = "roadmaps:item"
+
+
+def _back_to_item(request: HttpRequest, item: RoadmapItem) -> HttpResponse:
+    request.session[_FOCUS] = item.pk
+    return redirect(f"{reverse('roadmaps:detail', args=[item.roadmap_id])}#item-{item.pk}")
 
 
 def print_view(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap, perms = _roadmap(request, pk)
-    page = selectors.roadmap_page(roadmap=roadmap, perms=perms, params=request.GET)
+    page = selectors.roadmap_page(roadmap=roadmap, perms=perms, params=request.GET, windowed=False)
     context = {"page": page, "roadmap": roadmap, "gantt": _gantt(page)}
     return render(request, "roadmaps/print.html", context)
 
@@ -301,7 +319,7 @@ def _item_response(
     if not refused:
         if notice:
             messages.success(request, notice[1])
-        return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item.pk}")
+        return _back_to_item(request, item)
     for name, form in forms.items():
         if name in EXTRA_TEMPLATES and form is not None:
             return _extra_form_page(
@@ -365,7 +383,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         item = services.item_save(item=item, data=form.item_data(), version=None, user=request.user)
         messages.success(request, _("The item is added."))
-        return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item.pk}")
+        return _back_to_item(request, item)
     context = {"form": form, "roadmap": roadmap, "item": None}
     return render(request, "roadmaps/item_form.html", context)
 
@@ -384,7 +402,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.refuse(stale)
         else:
             messages.success(request, _("The item is saved."))
-            return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#item-{item.pk}")
+            return _back_to_item(request, item)
     context = {"form": form, "roadmap": roadmap, "item": item}
     return render(request, "roadmaps/item_form.html", context)
 

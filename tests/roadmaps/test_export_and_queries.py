@@ -79,3 +79,48 @@ def test_list_and_overview_run_a_constant_number_of_queries(
             _grow(RoadmapFactory(organisation=rm.roadmap.organisation), 3, users.director)
         with django_assert_num_queries(len(small.captured_queries)):
             client.get(url)
+
+
+CARD = 'class="card mb-2 roadmap-item'
+
+
+def test_a_long_roadmap_shows_its_items_in_windows(rm, users, client_for, settings):
+    """Issue 17: the page renders at most ITEM_WINDOW cards whatever the roadmap's size; «Показать
+    ещё» brings the next window (htmx) or a longer page (no JavaScript); a link to one item, a
+    save without JavaScript and the print version reach items beyond the first window."""
+    from roadmaps import selectors
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    window = selectors.ITEM_WINDOW
+    for _ in range(window + 12):
+        RoadmapItemFactory(roadmap=rm.roadmap)
+    total = window + 12 + 2  # the fixture's own two items
+    client = client_for(users.director)
+    url = reverse("roadmaps:detail", args=[rm.roadmap.pk])
+    body = client.get(url).content.decode()
+    assert body.count(CARD) == window
+    assert f"Показать пункты {window + 1}–{total} из {total}" in body
+    assert f'hx-get="?start={window}&amp;upto={total}"' in body
+
+    more = client.get(f"{url}?start={window}&upto={total}", HTTP_HX_REQUEST="true")
+    assert more.content.decode().count(CARD) == total - window
+    assert "<html" not in more.content.decode() and "Показать пункты" not in more.content.decode()
+
+    assert client.get(f"{url}?upto={total}").content.decode().count(CARD) == total
+
+    last = rm.roadmap.items.order_by("-pk").first()
+    at_last = client.get(f"{url}?item={last.pk}").content.decode()
+    assert f'id="item-{last.pk}"' in at_last
+    assert f'id="item-{last.pk}"' not in body
+
+    printed = client.get(reverse("roadmaps:print", args=[rm.roadmap.pk])).content.decode()
+    assert last.task in printed
+
+    # A save without JavaScript comes back to «…/#item-N»: the item is on the page.
+    saved = client.post(
+        reverse("roadmaps:item_quick", args=[last.pk]),
+        {"status": "in_progress", "actual": "", "version": last.version},
+    )
+    assert saved.status_code == 302 and saved["Location"].endswith(f"#item-{last.pk}")
+    assert f'id="item-{last.pk}"' in client.get(saved["Location"]).content.decode()
+    assert f'id="item-{last.pk}"' not in client.get(url).content.decode()  # only once

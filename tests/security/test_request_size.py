@@ -141,6 +141,7 @@ def test_every_view_with_a_file_form_is_marked_and_no_other():
         "partnerships:agreement_scan",
         "events:material_add",
         "schools:import_new",
+        "schools:municipality_list",
         "diagnostics:stage_create",
         "knowledge:material_add",
     }
