@@ -73,9 +73,12 @@ def _item_key(pk) -> Concat:
 _CHANGED_SQL = """
 SELECT id FROM {item} WHERE updated_at >= %s
 UNION
-SELECT CAST(SUBSTR(object_key, 6) AS INTEGER) FROM {notification}
+SELECT CASE WHEN object_key LIKE 'item:%%' AND LENGTH(object_key) > 5
+    AND LTRIM(SUBSTR(object_key, 6), '0123456789') = ''
+    THEN CAST(SUBSTR(object_key, 6) AS INTEGER) END
+FROM {notification}
 WHERE kind = %s AND status IN (%s, %s, %s) AND attempts < %s
-"""
+"""  # a key other than «item:<digits>» (none is written) gives NULL, never a failed cast
 _BAND_SQL = """
 UNION
 SELECT id FROM {item} WHERE status IN ({statuses}) AND due_date >= %s AND due_date < %s
