@@ -8,7 +8,8 @@ process's CPU time of each, and their ratio (target ≤ 2×):
 
 * the school list, 50 schools of the region per page;
 * the whole school card (every registered section);
-* a roadmap page of 200 items (the director's view, inline forms).
+* a roadmap page of 200 items (the director's view, inline forms; its first window of 50
+  cards, so the bare page shows those 50 rows).
 
 Usage (a region from ``bench/bench_reports.py --populate-only`` in the same database)::
 
@@ -76,12 +77,14 @@ def bare_card(request, pk: int):
 
 def bare_roadmap(request, pk: int):
     from roadmaps.models import RoadmapItem
+    from roadmaps.selectors import ITEM_WINDOW
 
+    # The rows the real page shows: its first window of cards (the rest come on «Показать ещё»).
     rows = (
         RoadmapItem.objects.filter(roadmap_id=pk)
         .order_by("position", "pk")
         .values("pk", "task", "measure", "status", "due_date", "responsible_person")
-    )
+    )[:ITEM_WINDOW]
     return _bare("Дорожная карта", rows)
 
 

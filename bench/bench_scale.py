@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def measure(repeat: int, *, fresh: bool = False) -> dict:
+def measure(repeat: int, *, fresh: bool = False, pages_only: bool = False) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network_portal.settings")
     os.environ["EMAIL_URL"] = "consolemail://"
     import django
@@ -69,6 +69,8 @@ def measure(repeat: int, *, fresh: bool = False) -> dict:
         "largest municipality": largest["n"],
         "load average": round(os.getloadavg()[0], 1),
     }
+    if pages_only:  # the two paginated pages alone (no reminder run, no XLSX)
+        return _pages(figures, client, largest, repeat)
     if fresh:  # a first run over the whole region (every reminder still to send)
         from network_portal.notifications.models import Notification
 
@@ -106,6 +108,20 @@ def measure(repeat: int, *, fresh: bool = False) -> dict:
 
         return call
 
+    # the watermark (notifications/watermark.py) in this process's cache: the first run of the
+    # week sweeps every open item, the later runs read the items changed since
+    from django.core.cache import cache
+
+    from network_portal.notifications import watermark
+    from network_portal.notifications.registry import reminder_kinds
+
+    settings.REMINDERS_INCREMENTAL = True
+
+    def full_sweep():
+        cache.delete_many([watermark._key(k.key) for k in reminder_kinds()])
+        return reminders_send()
+
+    timed("reminder run, nothing to send, full sweep (first of the week)", full_sweep)
     timed("reminder run, nothing to send", lambda: reminders_send())
     heatmap = reverse("diagnostics:heatmap") + f"?municipality={largest['municipality_id']}"
     timed(
@@ -160,6 +176,36 @@ def measure(repeat: int, *, fresh: bool = False) -> dict:
     return figures
 
 
+def _pages(figures: dict, client, largest: dict, repeat: int) -> dict:
+    """Page 1 of the heatmap of the largest municipality and of the roadmaps overview, each
+    warmed once, then the median of ``repeat`` (``--pages``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    urls = {
+        "heatmap, largest municipality, page 1": reverse("diagnostics:heatmap")
+        + f"?municipality={largest['municipality_id']}",
+        "roadmaps overview, page 1": reverse("roadmaps:overview"),
+    }
+    for label, url in urls.items():
+        client.get(url)
+        runs = []
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                runs.append(time.perf_counter() - started)
+            assert response.status_code == 200, (url, response.status_code)
+        figures[label + ", ms"] = round(statistics.median(runs) * 1000)
+        figures[label + ", KB"] = len(response.content) // 1024
+        figures[label + ", queries"] = len(queries.captured_queries)
+        figures[label + ", SQL ms"] = round(
+            sum(float(q["time"]) for q in queries.captured_queries) * 1000
+        )
+    return figures
+
+
 def compare(small: dict, large: dict, *, width: int = 48) -> None:
     """Print two sizes' figures side by side with the growth ratio (also bench_region_figures)."""
     print(f"{'figure':<{width}} {small['schools']:>10,} {large['schools']:>10,} {'growth':>7}")
@@ -178,13 +224,16 @@ def main() -> None:
     parser.add_argument(
         "--fresh", action="store_true", help="delete every notification first: a first run"
     )
+    parser.add_argument(
+        "--pages", action="store_true", help="only page 1 of the heatmap and of the overview"
+    )
     parser.add_argument("--compare", nargs=2, metavar=("SMALL", "LARGE"))
     args = parser.parse_args()
     if args.compare:
         small, large = (json.loads(Path(p).read_text()) for p in args.compare)
         compare(small, large)
         return
-    figures = measure(args.repeat, fresh=args.fresh)
+    figures = measure(args.repeat, fresh=args.fresh, pages_only=args.pages)
     for key, value in figures.items():
         print(f"{key:<48} {value}")
     if args.out:

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.paginator import Page
+from django.db.models import Count, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,10 +93,12 @@ def latest_profiles(
     return {p.organisation_id: p for p in profiles}
 
 
-def heatmap_summary(*, organisations, cycle: Cycle | None = None) -> dict[str, Any]:
+def heatmap_summary(
+    *, organisations, factor_ids: Iterable[int], cycle: Cycle | None = None
+) -> dict[str, Any]:
     """For the whole heatmap (every page): how many of ``organisations`` (a queryset) have a
     profile, and how many have a high level of each factor — counted in the database over each
-    school's newest profile (of the cycle, if given), in two queries."""
+    school's newest profile (of the cycle, if given), in one query."""
     candidates = RiskProfile.objects.filter(organisation_id=OuterRef("organisation_id"))
     if cycle is not None:
         candidates = candidates.filter(cycle=cycle)
@@ -106,13 +108,17 @@ def heatmap_summary(*, organisations, cycle: Cycle | None = None) -> dict[str, A
     )
     if cycle is not None:
         profiles = profiles.filter(cycle=cycle)
-    highs = dict(
-        FactorLevel.objects.filter(profile__in=profiles.values("pk"), level=Level.HIGH)
-        .order_by()
-        .values_list("factor_id")
-        .annotate(n=Count("pk"))
+    counted = profiles.annotate(  # joined to its high levels only (none: one row, NULL)
+        highs=FilteredRelation("levels", condition=Q(levels__level=Level.HIGH))
+    ).aggregate(
+        with_profile=Count("pk", distinct=True),  # a row per high level
+        **{f"high_{pk}": Count("highs", filter=Q(highs__factor_id=pk)) for pk in factor_ids},
     )
-    return {"with_profile": profiles.count(), "highs": highs}
+    with_profile = counted.pop("with_profile")
+    return {
+        "with_profile": with_profile,
+        "highs": {int(key.removeprefix("high_")): n for key, n in counted.items()},
+    }
 
 
 def heatmap_school_count(*, municipality: Municipality | int, category: str = "") -> int:
@@ -935,9 +941,15 @@ def heatmap_data(
     factor_list = factors()
     page = summary = None
     if per_page:  # a page of rows; the counts below the table are over every school
-        page = Paginator(schools, per_page).get_page(page_number)
-        summary = heatmap_summary(organisations=schools, cycle=cycle)
-        school_list, total = [*page], page.paginator.count
+        from network_portal.ui.paging import window_page
+
+        window = window_page(schools, per_page=per_page, page_number=page_number)
+        page, total = window.page, window.page.paginator.count
+        found = schools.order_by().filter(pk__in=window.ids).in_bulk()
+        school_list = [found[pk] for pk in window.ids]
+        summary = heatmap_summary(
+            organisations=schools, factor_ids=[f.pk for f in factor_list], cycle=cycle
+        )
     else:  # every school
         school_list = list(schools)
         total = len(school_list)

@@ -181,6 +181,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Reminder runs of the same day read only the rows changed since the last run (a watermark in
+# the cache, ``notifications/watermark.py``): only with a cache shared by web and worker processes.
+REMINDERS_INCREMENTAL = env.bool(
+    "REMINDERS_INCREMENTAL",
+    default=not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")),
+)
 
 # --- Auth ---------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,7 @@ from network_portal.accounts.models import Role, RoleAssignment
 from network_portal.notifications.models import Notification, NotificationStatus
 from network_portal.notifications.registry import Reminder, ReminderKind, register_reminder
 from network_portal.notifications.services import MAX_ATTEMPTS, notification_finished
+from network_portal.notifications.watermark import reminders_since
 from partnerships.models import Agreement, AgreementStatus, PartnershipMember
 from roadmaps.models import CLOSED_ITEM_STATUSES, ItemStatus, Roadmap, RoadmapItem
 
@@ -68,11 +70,49 @@ def _item_key(pk) -> Concat:
     return Concat(Value("item:"), Cast(pk, output_field=CharField()))
 
 
-def _named_rows(kind: str, **filters) -> list[dict]:
+_CHANGED_SQL = """
+SELECT id FROM {item} WHERE updated_at >= %s
+UNION
+SELECT CASE WHEN object_key LIKE 'item:%%' AND LENGTH(object_key) > 5
+    AND LTRIM(SUBSTR(object_key, 6), '0123456789') = ''
+    THEN CAST(SUBSTR(object_key, 6) AS INTEGER) END
+FROM {notification}
+WHERE kind = %s AND status IN (%s, %s, %s) AND attempts < %s
+"""  # a key other than «item:<digits>» (none is written) gives NULL, never a failed cast
+_BAND_SQL = """
+UNION
+SELECT id FROM {item} WHERE status IN ({statuses}) AND due_date >= %s AND due_date < %s
+"""
+
+
+def _changed(kind: str, today: date, *window_ends: int) -> tuple[str, list] | None:
+    """The ids of the items that may have a new pair for ``kind`` since its last run (SQL and
+    params; ``None`` for a full sweep): items created or saved since, items whose reminder is
+    not finished (to retry), and — on a new day — the items that entered the kind's window
+    (``due_date < today + end`` for each of ``window_ends``) since the last run's day. See
+    ``notifications/watermark.py``."""
+    since = reminders_since(kind, today)
+    if since is None:
+        return None
+    table = RoadmapItem._meta.db_table
+    sql = _CHANGED_SQL.format(item=table, notification=Notification._meta.db_table)
+    statuses = [NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.FAILED]
+    params = [since.moment, kind, *statuses, MAX_ATTEMPTS]
+    if since.day < today:
+        for end in window_ends:
+            sql += _BAND_SQL.format(item=table, statuses=", ".join(["%s"] * len(_OPEN)))
+            params += [*_OPEN, since.day + timedelta(days=end), today + timedelta(days=end)]
+    return sql, params
+
+
+def _named_rows(kind: str, changed=None, **filters) -> list[dict]:
     """Open items with a responsible person (active) who has not had this reminder of them:
     the rows with ``recipient``. One query; the ``NOT EXISTS`` is a top-level anti-join."""
+    items = RoadmapItem.objects.all()
+    if changed is not None:
+        items = items.filter(pk__in=RawSQL(*changed))  # noqa: S611 (table names, params)
     return list(
-        RoadmapItem.objects.filter(status__in=_OPEN, responsible_user__is_active=True, **filters)
+        items.filter(status__in=_OPEN, responsible_user__is_active=True, **filters)
         .filter(
             ~notification_finished(
                 kind=kind,
@@ -102,14 +142,19 @@ WHERE ra.role = %s AND u.is_active AND i.status IN ({statuses}) AND {where}
 """
 
 
-def _role_rows(kind: str, role: str, *, municipality: bool = False, where: str, params) -> list:
+def _role_rows(
+    kind: str, role: str, *, municipality: bool = False, where: str, params, changed=None
+) -> list:
     """(open item, active person of ``role`` in its school — or municipality) pairs this
     reminder has not yet been sent for, flat in one query: the pairs already reminded are
     dropped by a top-level anti-join over the notifications' unique key, never read.
 
     Plain SQL because the ORM cannot join the role assignments to the items *and* correlate the
     ``NOT EXISTS`` with that same join (an ``OuterRef`` across a multi-valued relation opens a
-    second join). ``where`` is a condition on the item ``i`` (``%s`` placeholders)."""
+    second join). ``where`` is a condition on the item ``i`` (``%s`` placeholders); ``changed``
+    the ids of the items to read (``_changed``), or ``None`` for all of them."""
+    if changed is not None:
+        where, params = f"{where} AND i.id IN ({changed[0]})", [*params, *changed[1]]
     sql = _ROLE_PAIRS_SQL.format(
         role_assignment=RoleAssignment._meta.db_table,
         user=RoleAssignment._meta.get_field("user").related_model._meta.db_table,
@@ -169,11 +214,18 @@ def _reminders(kind: str, rows: Iterable[dict], today: date) -> list[Reminder]:
     ]
 
 
-def _responsible_rows(kind: str, *, where: str, params: list, **filters) -> list[dict]:
+def _responsible_rows(
+    kind: str, today: date, window_end: int, *, where: str, params: list, **filters
+) -> list[dict]:
     """The responsible person, or the school's directors when nobody is named: two queries
     (``filters`` and ``where`` + ``params`` say the same of the item, in the ORM and in SQL)."""
-    return _named_rows(kind, **filters) + _role_rows(
-        kind, Role.DIRECTOR, where=f"i.responsible_user_id IS NULL AND {where}", params=params
+    changed = _changed(kind, today, window_end)
+    return _named_rows(kind, changed, **filters) + _role_rows(
+        kind,
+        Role.DIRECTOR,
+        where=f"i.responsible_user_id IS NULL AND {where}",
+        params=params,
+        changed=changed,
     )
 
 
@@ -182,6 +234,8 @@ def roadmap_due_soon(today: date) -> list[Reminder]:
     end = today + timedelta(days=DUE_SOON_DAYS)
     rows = _responsible_rows(
         kind,
+        today,
+        DUE_SOON_DAYS + 1,  # due_date <= today + 7
         due_date__gte=today,
         due_date__lte=end,
         where="i.due_date >= %s AND i.due_date <= %s",
@@ -192,7 +246,9 @@ def roadmap_due_soon(today: date) -> list[Reminder]:
 
 def roadmap_overdue(today: date) -> list[Reminder]:
     kind = "roadmap_overdue"
-    rows = _responsible_rows(kind, due_date__lt=today, where="i.due_date < %s", params=[today])
+    rows = _responsible_rows(
+        kind, today, 0, due_date__lt=today, where="i.due_date < %s", params=[today]
+    )
     return _reminders(kind, rows, today)
 
 
@@ -202,12 +258,18 @@ def roadmap_escalation(today: date) -> list[Reminder]:
     kind = "roadmap_escalation"
     curators = today - timedelta(days=ESCALATE_TO_CURATOR_DAYS)
     methodologists = today - timedelta(days=ESCALATE_TO_METHODOLOGIST_DAYS)
-    rows = _role_rows(kind, Role.CURATOR, where="i.due_date <= %s", params=[curators]) + _role_rows(
+    changed = _changed(
+        kind, today, 1 - ESCALATE_TO_CURATOR_DAYS, 1 - ESCALATE_TO_METHODOLOGIST_DAYS
+    )
+    rows = _role_rows(
+        kind, Role.CURATOR, where="i.due_date <= %s", params=[curators], changed=changed
+    ) + _role_rows(
         kind,
         Role.METHODOLOGIST,
         municipality=True,
         where="i.due_date <= %s",
         params=[methodologists],
+        changed=changed,
     )
     # a person who is both the school's curator and its methodologist: one reminder
     unique = {(r["recipient"], r["item_id"]): r for r in rows}

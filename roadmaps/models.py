@@ -194,7 +194,11 @@ class RoadmapItem(models.Model):
                 name="roadmaps_item_due_after_start",
             )
         ]
-        indexes = [models.Index(fields=["status", "due_date"])]
+        indexes = [
+            models.Index(fields=["status", "due_date"]),
+            # the reminder run of the same day reads only the items changed since the last one
+            models.Index(fields=["updated_at"], name="roadmaps_item_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.task

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.paginator import Page
 from django.db.models import (
     Count,
     Exists,
@@ -14,7 +15,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -820,12 +820,24 @@ def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
     )
 
 
-def overview_totals(*, schools: QuerySet) -> dict[str, int]:
-    """Schools, overdue items and open concerns of the whole overview, in one query."""
-    totals = schools.order_by().aggregate(
-        schools=Count("pk"), overdue=Sum("n_overdue"), concerns=Sum("n_concerns")
+def overview_page(*, user, per_page: int, page_number: Any) -> tuple[Page, list[dict], dict]:
+    """One page of the overview (:func:`overview_schools`' order) with its rows, and the totals
+    of the whole overview (schools, overdue items, open concerns): the page's ids, the count
+    and the totals in one pass over the territory's schools, then only the page's rows."""
+    from network_portal.ui.paging import window_page
+
+    schools = overview_schools(user=user)
+    window = window_page(
+        schools, per_page=per_page, page_number=page_number, sums=("n_overdue", "n_concerns")
     )
-    return {k: v or 0 for k, v in totals.items()}
+    found = schools.order_by().filter(pk__in=window.ids).in_bulk()
+    organisations = [found[pk] for pk in window.ids]
+    totals = {
+        "schools": window.page.paginator.count,
+        "overdue": window.totals["n_overdue"],
+        "concerns": window.totals["n_concerns"],
+    }
+    return window.page, overview_rows(user=user, organisations=organisations), totals
 
 
 def overview_rows(

@@ -116,10 +116,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(content, content_type=export.XLSX)
         response["Content-Disposition"] = 'attachment; filename="roadmaps-overview.xlsx"'
         return response
-    schools = selectors.overview_schools(user=request.user)
-    page = Paginator(schools, OVERVIEW_PER_PAGE).get_page(request.GET.get("page"))
-    rows = selectors.overview_rows(user=request.user, organisations=[*page])
-    totals = selectors.overview_totals(schools=schools)
+    page, rows, totals = selectors.overview_page(
+        user=request.user, per_page=OVERVIEW_PER_PAGE, page_number=request.GET.get("page")
+    )
     return render(request, "roadmaps/overview.html", {"rows": rows, "totals": totals, "page": page})
 
 

@@ -6,3 +6,8 @@ class NotificationsConfig(AppConfig):
     name = "network_portal.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from .watermark import connect_signals
+
+        connect_signals()

@@ -44,6 +44,7 @@ from .email import email_error_text, email_render
 from .models import Notification, NotificationPreference, NotificationStatus
 from .registry import Reminder, get_reminder_kind, reminder_kinds
 from .tokens import unsubscribe_token
+from .watermark import reminders_swept
 
 logger = logging.getLogger(__name__)
 
@@ -286,8 +287,22 @@ def _asynchronous_commit() -> str:
 def reminders_send(
     *, today: date | None = None, kinds: Iterable[str] | None = None, connection=None
 ) -> SendResult:
-    """Run the loop once; returns how many e-mails (and reminders in them) were sent."""
+    """Run the loop once; returns how many e-mails (and reminders in them) were sent.
+
+    A run that completes (even with letters refused: their rows are *failed*, retried) records
+    its start as the kinds' watermark (``watermark.py``); one that raises records nothing."""
     today = today or timezone.localdate()
+    kinds = list(kinds) if kinds else None
+    started = timezone.now()
+    result = _reminders_send(today=today, kinds=kinds, connection=connection)
+    wanted = set(kinds) if kinds else None
+    reminders_swept(
+        [k.key for k in reminder_kinds() if wanted is None or k.key in wanted], today, started
+    )
+    return result
+
+
+def _reminders_send(*, today: date, kinds: list[str] | None, connection) -> SendResult:
     result = SendResult()
     reminders = reminders_collect(today=today, kinds=kinds)
     if not reminders:

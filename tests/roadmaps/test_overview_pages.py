@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from roadmaps.models import EngagementConcern
 from roadmaps.views import OVERVIEW_PER_PAGE
+from schools.models import Organisation
 from tests.factories import OrganisationFactory
 
 from .factories import RoadmapFactory, RoadmapItemFactory
@@ -73,3 +74,39 @@ def test_overview_html_is_bounded(world, users, client_for, size):
     body = client_for(users.methodologist).get(reverse("roadmaps:overview")).content
     assert len(body) < 500_000
     assert body.decode().count('class="fw-normal school-cell"') == OVERVIEW_PER_PAGE
+
+
+def test_overview_page_query_count_does_not_grow_with_schools(
+    world, users, client_for, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _schools(world, 3)
+    client = client_for(users.methodologist)
+    client.get(reverse("roadmaps:overview"))  # warm the session and the scope
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("roadmaps:overview"))
+    _schools(world, OVERVIEW_PER_PAGE * 2, prefix="Гимназия")
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(reverse("roadmaps:overview"))
+    assert len(response.context["rows"]) == OVERVIEW_PER_PAGE
+    assert response.context["totals"]["schools"] == OVERVIEW_PER_PAGE * 2 + 3
+
+
+def test_overview_page_past_the_end_or_invalid_shows_as_paginator_does(world, users, client_for):
+    _schools(world, OVERVIEW_PER_PAGE + 5)
+    RoadmapItemFactory(
+        roadmap=Organisation.objects.get(short_name="Школа 000").roadmaps.get(),
+        due_date=timezone.localdate() - timedelta(days=1),
+    )
+    client = client_for(users.methodologist)
+    for page, number, rows in (("9", 2, 5), ("0", 2, 5), ("x", 1, OVERVIEW_PER_PAGE)):
+        response = client.get(reverse("roadmaps:overview"), {"page": page})
+        assert response.context["page"].number == number
+        assert len(response.context["rows"]) == rows
+        assert response.context["totals"] == {
+            "schools": OVERVIEW_PER_PAGE + 5,
+            "overdue": 1,
+            "concerns": 0,
+        }
