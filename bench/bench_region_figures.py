@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_scale import compare  # noqa: E402
+from bench.bench_scale import compare, report  # noqa: E402
 
 
 def _median_ms(func, repeat: int, cpu: dict | None = None, label: str = "") -> int:
@@ -157,12 +157,7 @@ def main() -> None:
         small, large = (json.loads(Path(p).read_text()) for p in args.compare)
         compare(small, large, width=50)
         return
-    figures = measure(args.repeat)
-    for key, value in figures.items():
-        print(f"{key:<50} {value}")
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+    report(measure(args.repeat), out=args.out, width=50)
 
 
 if __name__ == "__main__":

@@ -233,12 +233,16 @@ def main() -> None:
         small, large = (json.loads(Path(p).read_text()) for p in args.compare)
         compare(small, large)
         return
-    figures = measure(args.repeat, fresh=args.fresh, pages_only=args.pages)
+    report(measure(args.repeat, fresh=args.fresh, pages_only=args.pages), out=args.out)
+
+
+def report(figures: dict, *, out: str | None, width: int = 48) -> None:
+    """Print one size's figures and keep them in ``out`` (JSON) for ``--compare``."""
     for key, value in figures.items():
-        print(f"{key:<48} {value}")
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+        print(f"{key:<{width}} {value}")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(figures, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":
