@@ -52,3 +52,14 @@ def test_the_shell_fits_a_phone_screen(page, live_server, demo, login):
     page.get_by_role("button", name="Показать или скрыть меню").click()
     expect(page.get_by_role("link", name="Школы")).to_be_visible()
     expect(page.get_by_role("link", name="Мои документы")).to_be_visible()
+
+
+def test_the_full_menu_fits_a_laptop_screen(page, live_server, demo, login):
+    """At 1280 px the menu is shown whole: the coordinator's ten sections wrap onto a second
+    line instead of pushing the page sideways."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    login(page, "coordinator@demo.local")
+    page.goto(f"{live_server.url}/partnerships/plans/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the page scrolls sideways at 1280 px ({width} px wide)"
+    expect(page.get_by_role("link", name="Мои документы")).to_be_visible()
