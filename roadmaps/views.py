@@ -237,7 +237,27 @@ def _gantt(page: selectors.RoadmapPage) -> str:
 def _page_context(
     request: HttpRequest, roadmap: Roadmap, perms, *, item_forms: dict | None = None, **forms
 ) -> dict[str, Any]:
-    item_forms = item_forms or {}
+    context = _cards_context(request, roadmap, perms, item_forms=item_forms or {})
+    page = context["page"]
+    return {
+        **context,
+        **_charts(page.summary),
+        "gantt": _gantt(page),
+        "status_choices": ItemStatus.choices,
+        "module_choices": ProgrammeModule.choices,
+        "review_form": forms.get("review_form") or ReviewForm(),
+        "rating_form": forms.get("rating_form") or RatingForm(),
+        "withdraw_form": forms.get("withdraw_form"),
+        "withdraw_pk": forms.get("withdraw_pk"),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "concern_form": forms.get("concern_form") or ConcernForm(),
+    }
+
+
+def _cards_context(
+    request: HttpRequest, roadmap: Roadmap, perms, *, item_forms: dict
+) -> dict[str, Any]:
+    """What the window of item cards needs (the whole page adds charts and forms around it)."""
     asked = request.GET.get("item", "")  # a link to one item: «?item=N#item-N»
     include = (
         next(iter(item_forms), None)
@@ -253,17 +273,7 @@ def _page_context(
         "perms": perms,
         **_card_context(perms),
         "labels": page.labels,
-        **_charts(page.summary),
-        "gantt": _gantt(page),
-        "status_choices": ItemStatus.choices,
-        "module_choices": ProgrammeModule.choices,
         "max_size": settings.UPLOAD_MAX_SIZE,
-        "review_form": forms.get("review_form") or ReviewForm(),
-        "rating_form": forms.get("rating_form") or RatingForm(),
-        "withdraw_form": forms.get("withdraw_form"),
-        "withdraw_pk": forms.get("withdraw_pk"),
-        "comment_form": forms.get("comment_form") or CommentForm(),
-        "concern_form": forms.get("concern_form") or ConcernForm(),
     }
 
 
@@ -274,7 +284,7 @@ def _detail(request: HttpRequest, roadmap: Roadmap, perms, **forms) -> HttpRespo
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap, perms = _roadmap(request, pk)
     if request.htmx and "start" in request.GET:  # «Показать ещё»: the next window of cards
-        context = _page_context(request, roadmap, perms)
+        context = _cards_context(request, roadmap, perms, item_forms={})
         return render(request, "roadmaps/detail.html#window", context)
     return _detail(request, roadmap, perms)
 
