@@ -68,12 +68,16 @@ def impact_municipality_sums(
     rows_of: dict[int, list] = defaultdict(list)
     for row in loaded["rows"]:
         rows_of[mun_of[row["org"]]].append(row)
+    members_of: dict[int, dict[str, set]] = defaultdict(
+        lambda: {name: set() for name in loaded["groups"]}
+    )
+    for name, members in loaded["groups"].items():
+        for pk in members:
+            if pk in mun_of:
+                members_of[mun_of[pk]][name].add(pk)
     result = {}
     for mid in municipality_ids:
-        groups = {
-            name: {pk for pk in members if mun_of.get(pk) == mid}
-            for name, members in loaded["groups"].items()
-        }
+        groups = members_of[mid]
         rows = rows_of.get(mid, [])
         result[mid] = {
             "years": sorted({r["year"] for r in rows}),
