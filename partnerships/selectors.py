@@ -490,25 +490,30 @@ def _float(value) -> float | None:
     return float(value) if value is not None else None
 
 
-def provider_loads() -> tuple[dict[int, int], dict[int, set[int]]]:
-    """Open partnerships per provider, and the supported schools each provider works with."""
+def provider_loads(*, region_id: int | None = None) -> tuple[dict[int, int], dict[int, set[int]]]:
+    """Open partnerships per provider, and the supported schools each provider works with —
+    of the providers of one region when ``region_id`` is given (matching one school reads only
+    its region), else of all."""
+    providers = PartnershipMember.objects.filter(
+        role__in=PROVIDER_ROLES, partnership__status__in=OPEN_STATUSES
+    )
+    if region_id is not None:
+        providers = providers.filter(organisation__municipality__region_id=region_id)
     loads = dict(
-        PartnershipMember.objects.filter(
-            role__in=PROVIDER_ROLES, partnership__status__in=OPEN_STATUSES
-        )
-        .values("organisation_id")
+        providers.values("organisation_id")
         .annotate(n=Count("partnership_id", distinct=True))
         .values_list("organisation_id", "n")
     )
-    supported_by_partnership: dict[int, set[int]] = defaultdict(set)
-    for pid, org_id in PartnershipMember.objects.filter(
+    supported = PartnershipMember.objects.filter(
         role=MemberRole.SUPPORTED, partnership__status__in=OPEN_STATUSES
-    ).values_list("partnership_id", "organisation_id"):
+    )
+    if region_id is not None:
+        supported = supported.filter(partnership_id__in=providers.values("partnership_id"))
+    supported_by_partnership: dict[int, set[int]] = defaultdict(set)
+    for pid, org_id in supported.values_list("partnership_id", "organisation_id"):
         supported_by_partnership[pid].add(org_id)
     partners_of: dict[int, set[int]] = defaultdict(set)
-    for org_id, pid in PartnershipMember.objects.filter(
-        role__in=PROVIDER_ROLES, partnership__status__in=OPEN_STATUSES
-    ).values_list("organisation_id", "partnership_id"):
+    for org_id, pid in providers.values_list("organisation_id", "partnership_id"):
         partners_of[org_id] |= supported_by_partnership.get(pid, set())
     return loads, partners_of
 

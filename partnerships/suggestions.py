@@ -194,7 +194,7 @@ def rank_for_school(
             "pk", "name", "latitude", "longitude"
         )
     }
-    loads, partners_of = provider_loads()
+    loads, partners_of = provider_loads(region_id=region_id)
 
     need = {c: lv for c, lv in school.levels.items() if lv in (matching.HIGH, matching.MEDIUM)}
     order = sorted(need, key=lambda c: (need[c] != matching.HIGH, c))

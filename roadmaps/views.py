@@ -259,11 +259,8 @@ def _cards_context(
 ) -> dict[str, Any]:
     """What the window of item cards needs (the whole page adds charts and forms around it)."""
     asked = request.GET.get("item", "")  # a link to one item: «?item=N#item-N»
-    include = (
-        next(iter(item_forms), None)
-        or (int(asked) if asked.isdigit() else None)
-        or request.session.pop(_FOCUS, None)
-    )
+    saved = request.session.pop(_FOCUS, None)  # always taken: a stale one must not linger
+    include = next(iter(item_forms), None) or (int(asked) if asked.isdigit() else None) or saved
     page = selectors.roadmap_page(roadmap=roadmap, perms=perms, params=request.GET, include=include)
     for card in page.cards:
         _card_forms(card, **item_forms.get(card.item.pk, {}))
