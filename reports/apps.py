@@ -17,3 +17,10 @@ class ReportsConfig(AppConfig):
         register_kinds()
         dashboards.register_panels()
         reminders.register_reminders()
+        # The roadmap reminder kinds read schools and roadmaps: a change of either that an
+        # item's timestamp does not show makes the next reminder run sweep.
+        from network_portal.notifications.watermark import sweep_after_changes_of
+        from roadmaps.models import Roadmap
+        from schools.models import Organisation
+
+        sweep_after_changes_of(Organisation, Roadmap)

@@ -117,13 +117,17 @@ def connect_signals() -> None:
     from .models import Notification, NotificationPreference
 
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="reminders-user")
-    senders = [
-        RoleAssignment,
-        NotificationPreference,
-        "schools.Organisation",
-        "roadmaps.Roadmap",
-    ]
-    for sender in senders:
-        post_save.connect(reminders_changed, sender=sender, dispatch_uid=f"reminders-{sender}")
-        post_delete.connect(reminders_changed, sender=sender, dispatch_uid=f"reminders-d{sender}")
+    sweep_after_changes_of(RoleAssignment, NotificationPreference)
     post_delete.connect(reminders_changed, sender=Notification, dispatch_uid="reminders-notif")
+
+
+def sweep_after_changes_of(*senders) -> None:
+    """A save or deletion of any of ``senders`` makes the next run of each kind sweep. The
+    platform's own models are connected here; a domain app connects the models its reminder
+    kinds read (``reports.apps``), so that this sub-app imports no domain app."""
+    from django.db.models.signals import post_delete, post_save
+
+    for sender in senders:
+        uid = f"reminders-{sender._meta.label}"
+        post_save.connect(reminders_changed, sender=sender, dispatch_uid=uid)
+        post_delete.connect(reminders_changed, sender=sender, dispatch_uid=f"{uid}-deleted")
