@@ -108,7 +108,7 @@ def event_update(
             seen=version,
             queryset=Event.objects.select_related("event_type", "organiser", "updated_by"),
         )
-        locked = Event.objects.select_for_update().get(pk=event.pk)
+        locked = Event.objects.get(pk=event.pk)  # held by the claim until the commit
         if locked.status not in EDITABLE_STATUSES:
             raise EventChangeRefused(_("A held or cancelled event can no longer be edited."))
         registered = _registered_count(locked)

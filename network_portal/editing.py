@@ -41,7 +41,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 __all__ = [
-    "AS_LOADED",
     "NOTHING_SEEN",
     "Change",
     "StaleEdit",
@@ -55,8 +54,6 @@ VERSION_FIELD = "version"
 
 #: The version a form opened on a new object carries (see the module docstring).
 NOTHING_SEEN = 0
-#: ``None``: the version of the instance passed in (a name for readers of a signature).
-AS_LOADED = None
 
 Seen = int | None
 

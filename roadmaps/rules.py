@@ -118,14 +118,3 @@ def number_text(value) -> str:
         return ""
     value = Decimal(value)
     return number_format(value.normalize() if value % 1 else int(value))
-
-
-#: The colour of an item's bar on the roadmap's timeline, by status.
-STATUS_COLORS = {
-    "planned": "#adb5bd",
-    "in_progress": "#0d6efd",
-    "done": "#198754",
-    "unconfirmed": "#ffc107",
-    "cancelled": "#dee2e6",
-    "overdue": "#dc3545",
-}

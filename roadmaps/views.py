@@ -52,7 +52,6 @@ from .models import (
     RoadmapItem,
     RoadmapStatus,
 )
-from .rules import STATUS_COLORS
 
 
 def _roadmap(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
@@ -214,6 +213,17 @@ def _charts(summary: selectors.RoadmapSummary) -> dict[str, Any]:
         "module_chart": chart(_("Completion by programme module, %"), summary.by_module),
         "factor_chart": chart(_("Completion by risk factor, %"), summary.by_factor),
     }
+
+
+#: The colour of an item's bar on the roadmap's timeline, by status.
+STATUS_COLORS = {
+    "planned": "#adb5bd",
+    "in_progress": "#0d6efd",
+    "done": "#198754",
+    "unconfirmed": "#ffc107",
+    "cancelled": "#dee2e6",
+    "overdue": "#dc3545",
+}
 
 
 def _gantt(page: selectors.RoadmapPage) -> str:
