@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from network_portal.editing import StaleEdit
 from partnerships import services
 from partnerships.models import Network, Partnership, PartnershipMember, StatusChange
 from tests.factories import OrganisationFactory
@@ -203,7 +204,7 @@ def test_a_status_change_makes_an_open_edit_stale(users, world):
     seen = p.version
     services.partnership_transition(partnership=p, action="approve", actor=users.coordinator)
     services.partnership_transition(partnership=p, action="start", actor=users.coordinator)
-    with pytest.raises(services.StalePartnershipError):
+    with pytest.raises(StaleEdit):
         services.partnership_update(
             partnership=p, actor=users.methodologist, data=_data(world), version=seen
         )
