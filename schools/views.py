@@ -133,7 +133,6 @@ def _card(request: HttpRequest, organisation, *, override_form=None) -> HttpResp
             **context,
             "can_edit": perms.can_edit,
             "override_form": override_form if can_categorise else None,
-            "sections": slots.fill("schools.card", request, organisation),
         },
     )
 

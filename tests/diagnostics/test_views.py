@@ -790,3 +790,23 @@ def test_a_regional_version_is_used_only_in_its_region(client_for, users, world)
     )
     page = client_for(stranger).get(reverse("diagnostics:instrument"))
     assert page.context["instrument"].version == 1 and page.context["can_edit"]
+
+
+def test_a_questionnaire_save_sending_no_version_is_refused_not_saved_over_it(
+    client_for, users, questionnaire
+):
+    """A POST without the hidden version (a script, a page from before the field) saw
+    nothing: refused like a stale save, showing what is stored, never saved over it
+    (``network_portal.editing``)."""
+    TeamMember.objects.create(organisation=questionnaire.organisation, user=users.teacher)
+    answers = worst_answers(questionnaire.instrument)
+    url = reverse("diagnostics:questionnaire", args=[questionnaire.pk])
+    client_for(users.director).post(url, post_answers(questionnaire, answers))
+    first = dict(Questionnaire.objects.get().answers.values_list("indicator_id", "option_id"))
+    mine = post_answers(questionnaire, dict(list(answers.items())[:3]))
+    del mine["version"]
+    response = client_for(users.teacher).post(url, mine)
+    assert response.status_code == 200
+    assert "Не сохранено" in " ".join(response.context["form"].non_field_errors())
+    stored = dict(Questionnaire.objects.get().answers.values_list("indicator_id", "option_id"))
+    assert stored == first
