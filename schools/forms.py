@@ -15,6 +15,7 @@ from network_portal.editing import VersionedFormMixin
 
 from .importing.columns import fields_for
 from .models import (
+    WIZARD_KIND_CHOICES,
     AssessmentKind,
     Category,
     CategoryRules,
@@ -301,7 +302,7 @@ class CategoryRulesForm(forms.ModelForm):
 
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=WIZARD_KIND_CHOICES)
     region = forms.ModelChoiceField(
         label=_("Region"),
         queryset=None,

@@ -25,7 +25,9 @@ from .models import (
     AssessmentResult,
     CategoryAssignment,
     CategoryRules,
+    ImportKind,
     ImportRun,
+    ImportStatus,
     Municipality,
     Organisation,
     Region,
@@ -95,6 +97,21 @@ def import_run_list_for_user(*, user: Any) -> QuerySet[ImportRun]:
     region_wide = Q(municipality__isnull=True, region_id__in=scope.region_ids)
     return runs.filter(
         municipality_q(scope, "municipality") | region_wide | Q(created_by_id=scope.user_id)
+    )
+
+
+def municipality_list_pending(*, user: Any) -> ImportRun | None:
+    """The municipalities list this user checked last and has not confirmed yet (the one the
+    confirmation saves); ``None`` when there is none."""
+    return (
+        import_run_list_for_user(user=user)
+        .filter(
+            kind=ImportKind.MUNICIPALITIES,
+            status=ImportStatus.PREVIEWED,
+            created_by_id=user.pk,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
     )
 
 

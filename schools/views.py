@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -33,7 +31,7 @@ from .forms import (
     SchoolFilter,
 )
 from .importing.reader import ImportFileError
-from .models import ImportStatus
+from .models import WIZARD_KINDS, ImportStatus
 from .rules_file import rules_dumps, rules_load
 
 PAGE_SIZE = 50
@@ -331,13 +329,18 @@ def import_new(request: HttpRequest) -> HttpResponse:
     return render(request, "schools/import_new.html", {"form": form})
 
 
-def _run_for(request: HttpRequest, pk: int):
+def _run_for(request: HttpRequest, pk: int, *, wizard: bool = False):
+    """The run, through the policy; ``wizard``: only a run the import wizard goes on with
+    (a municipalities list has no columns or import step)."""
     require(scope_for(request.user).has_role(*TERRITORY))
-    return get_for_user_or_404(selectors.import_run_list_for_user(user=request.user), pk=pk)
+    runs = selectors.import_run_list_for_user(user=request.user)
+    if wizard:
+        runs = runs.filter(kind__in=WIZARD_KINDS)
+    return get_for_user_or_404(runs, pk=pk)
 
 
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run_for(request, pk)
+    run = _run_for(request, pk, wizard=True)
     if run.status == ImportStatus.READING:
         return redirect("schools:import_detail", pk=run.pk)
     saved = selectors.saved_mappings_for(kind=run.kind)
@@ -366,7 +369,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored check of the file (computed once, when the columns were confirmed) and the
     import button; a rejected import comes back here to import the valid rows."""
-    run = _run_for(request, pk)
+    run = _run_for(request, pk, wizard=True)
     form = ImportApplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["create_municipalities"]:
@@ -390,9 +393,6 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- the municipalities list (``import_municipalities`` in the browser) ------------------------
 
-#: The checked list waits in the session for the confirmation: nothing is written before.
-_MUNICIPALITY_LIST = "schools:municipality_list"
-
 
 @accepts_upload(services.MUNICIPALITY_LIST_MAX_SIZE)
 @role_required(Role.COORDINATOR)
@@ -405,15 +405,11 @@ def municipality_list(request: HttpRequest) -> HttpResponse:
         upload, region = form.cleaned_data["file"], form.cleaned_data["region"]
         data = upload.read(services.MUNICIPALITY_LIST_MAX_SIZE + 1)
         try:
-            plan = services.municipality_list_check(data=data, file_name=upload.name, region=region)
+            _run, plan = services.municipality_list_check(
+                data=data, file_name=upload.name, region=region, user=request.user
+            )
         except ImportFileError as exc:
             form.add_error("file", str(exc))
-        else:
-            request.session[_MUNICIPALITY_LIST] = {
-                "region": region.pk,
-                "name": upload.name,
-                "data": base64.b64encode(data).decode(),
-            }
     context = {
         "form": form,
         "plan": plan,
@@ -425,23 +421,21 @@ def municipality_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.COORDINATOR)
 def municipality_list_confirm(request: HttpRequest) -> HttpResponse:
-    """Save the list checked on the previous page — checked again, all rows or none."""
-    stored = request.session.get(_MUNICIPALITY_LIST)
-    if not stored:
+    """Save the list checked on the previous page (its stored run) — checked again, all rows
+    or none."""
+    run = selectors.municipality_list_pending(user=request.user)
+    if run is None:
         messages.error(request, _("Upload the list again: the checked file is no longer kept."))
         return redirect("schools:municipality_list")
-    regions = selectors.region_list_for_user(user=request.user)
-    region = get_for_user_or_404(regions, pk=stored["region"])
-    plan = services.municipality_list_save(
-        data=base64.b64decode(stored["data"]),
-        file_name=stored["name"],
-        region=region,
-        user=request.user,
-    )
+    get_for_user_or_404(selectors.region_list_for_user(user=request.user), pk=run.region_id)
+    try:
+        plan = services.municipality_list_save(run=run, user=request.user)
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("schools:municipality_list")
     if plan.invalid:
         messages.error(request, _("The list has errors; nothing was changed."))
         return redirect("schools:municipality_list")
-    del request.session[_MUNICIPALITY_LIST]
     messages.success(
         request,
         _("Municipalities saved: new %(new)s, updated %(updated)s, unchanged %(unchanged)s.")
