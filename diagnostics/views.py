@@ -27,6 +27,7 @@ from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui.charts import bar_chart
 from network_portal.ui.request_size import accepts_upload
+from network_portal.ui.spreadsheets import xlsx_response
 from schools.models import Municipality
 
 from . import exports, heatmap_export, pages, selectors, services
@@ -311,11 +312,7 @@ def heatmap(request: HttpRequest) -> HttpResponse:
         page_number=request.GET.get("page"),
     )
     if export:
-        response = HttpResponse(
-            exports.heatmap_workbook(heatmap), content_type=exports.XLSX_CONTENT_TYPE
-        )
-        response["Content-Disposition"] = 'attachment; filename="risk-heatmap.xlsx"'
-        return response
+        return xlsx_response(exports.heatmap_workbook(heatmap), "risk-heatmap.xlsx")
     export_job = heatmap_export.export_job_for(request.user, request.GET.get("export"))
     return render(
         request,

@@ -16,6 +16,7 @@ from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui import slots
 from network_portal.ui.request_size import accepts_upload
+from network_portal.ui.spreadsheets import attachment_disposition, xlsx_response
 
 from . import exporting, selectors, services
 from .forms import (
@@ -74,13 +75,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-EXPORT_TYPES = {
-    "csv": (exporting.to_csv, "text/csv"),
-    "xlsx": (
-        exporting.to_xlsx,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-}
+EXPORT_TYPES = {"csv": exporting.to_csv, "xlsx": exporting.to_xlsx}
 
 
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -90,9 +85,12 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     filterset, rows, year, _years, _sort = _filtered(request)
     if "municipality" in filterset.errors:  # a municipality outside the user's scope
         raise Http404
-    build, content_type = EXPORT_TYPES[fmt]
-    response = HttpResponse(build(exporting.export_rows(rows)), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="schools-{year or "all"}.{fmt}"'
+    content = EXPORT_TYPES[fmt](exporting.export_rows(rows))
+    name = f"schools-{year or 'all'}.{fmt}"
+    if fmt == "xlsx":
+        return xlsx_response(content, name)
+    response = HttpResponse(content, content_type="text/csv")
+    response["Content-Disposition"] = attachment_disposition(name)
     return response
 
 
