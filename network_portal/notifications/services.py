@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -200,26 +200,48 @@ def _rows(reminders: list[Reminder]) -> dict[tuple, tuple]:
     return known
 
 
-def _letters(reminders: list[Reminder], users: dict[int, dict], *, now) -> list[list]:
-    """The letters still to send, one per recipient and kind, as plain JSON values (see
-    :func:`reminders_send_chunk`): every reminder's row exists (*pending* at least) before any
-    letter is handed on, so a chunk that is lost leaves rows that the next run reads again."""
-    groups: dict[tuple[int, str], list] = defaultdict(list)
-    for batch in _chunks(reminders):
-        known = _rows(batch)
-        for r in batch:
-            pk, status, claimed_at, attempts = known.get(r.key, (None, None, None, MAX_ATTEMPTS))
-            if pk is not None and _is_claimable(status, claimed_at, attempts, now):
-                groups[(r.recipient_id, r.kind)].append(
-                    [pk, r.object_key, r.due_date, {**r.context, "due_date": r.due_date}]
-                )
+def _letter_chunks(reminders: list[Reminder], users: dict[int, dict]) -> Iterator[list[list]]:
+    """The letters still to send, one per recipient and kind, in chunks of at most ``CHUNK``
+    letters and (unless one letter has more) ``BATCH`` reminders, as plain JSON values (see
+    :func:`reminders_send_chunk`). A chunk's rows are inserted (*pending*) just before it is
+    handed on: the workers start on the first chunk while the next is prepared, and a chunk that
+    is lost leaves rows that the next run reads again."""
+    groups: dict[tuple[int, str], list[Reminder]] = defaultdict(list)
+    for r in reminders:
+        groups[(r.recipient_id, r.kind)].append(r)
+    chunk: list[tuple[int, str]] = []
+    size = 0
+    keys = sorted(groups)
+    for n, key in enumerate(keys, 1):
+        chunk.append(key)
+        size += len(groups[key])
+        if len(chunk) >= CHUNK or size >= BATCH or n == len(keys):
+            letters = _letters(chunk, groups, users)
+            if letters:
+                yield letters
+            chunk, size = [], 0
+
+
+def _letters(
+    keys: list[tuple[int, str]], groups: dict[tuple[int, str], list[Reminder]], users: dict
+) -> list[list]:
+    known: dict[tuple, tuple] = {}
+    for batch in _chunks([r for key in keys for r in groups[key]]):
+        known.update(_rows(batch))
+    now = timezone.now()
     letters = []
-    for (recipient_id, kind), items in sorted(groups.items()):
-        user = users[recipient_id]
-        items.sort(key=lambda item: (item[2], item[1]))  # by due date, then object
-        letters.append(
-            [recipient_id, user["email"], user["first_name"], user["last_name"], kind, items]
-        )
+    for recipient_id, kind in keys:
+        items = []
+        for r in groups[(recipient_id, kind)]:
+            pk, status, claimed_at, attempts = known.get(r.key, (None, "", None, MAX_ATTEMPTS))
+            if pk is not None and _is_claimable(status, claimed_at, attempts, now):
+                items.append([pk, r.object_key, r.due_date, {**r.context, "due_date": r.due_date}])
+        if items:
+            items.sort(key=lambda item: (item[2], item[1]))  # by due date, then object
+            user = users[recipient_id]
+            letters.append(
+                [recipient_id, user["email"], user["first_name"], user["last_name"], kind, items]
+            )
     return letters
 
 
@@ -285,7 +307,7 @@ def reminders_send(
             for r in reminders
             if r.recipient_id in users and r.kind not in users[r.recipient_id]["disabled"]
         ]
-        for chunk in _chunks(_letters(wanted, users, now=timezone.now()), CHUNK):
+        for chunk in _letter_chunks(wanted, users):
             payload = json.dumps(chunk)
             sent = (send_chunk or partial(reminders_send_chunk, connection=connection))(payload)
             if sent is None:
