@@ -23,7 +23,7 @@ from django.utils import timezone
 from network_portal.access.policy import Scope, organisation_q, scope_for
 from network_portal.accounts.models import Role
 
-from .figures import item_annotations, item_filters, percent
+from .figures import item_annotations, percent
 from .models import (
     EngagementConcern,
     Evidence,
@@ -793,29 +793,30 @@ def _count(queryset: QuerySet) -> Coalesce:
 def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
     """The overview's schools in its order (open concerns, then overdue items, then name):
     every supported school of the territory and every other one with a roadmap or an open
-    concern, with ``n_concerns`` and
-    ``n_overdue`` counted in the database, so that a page reads only its own rows."""
+    concern, with ``n_concerns`` and ``n_overdue`` read from each school's kept counts
+    (``roadmaps/counts.py``: no school's items are read), so that a page reads only its own
+    rows."""
     from schools.figures import supported_school_ids
     from schools.models import Organisation
 
+    from .counts import counts_for_today
+
+    counts_for_today()
     scope = scope_for(user)
     schools = Organisation.objects.filter(organisation_q(scope, roles=OVERVIEW_ROLES))
     if municipality_id:
         schools = schools.filter(municipality_id=municipality_id)
-    concerns = EngagementConcern.objects.filter(
-        organisation_id=OuterRef("pk"), resolved_at__isnull=True
-    )
-    overdue = RoadmapItem.objects.filter(
-        item_filters()["overdue"], roadmap__organisation_id=OuterRef("pk")
-    )
     return (
         schools.filter(
-            Exists(Roadmap.objects.filter(organisation_id=OuterRef("pk")))
-            | Exists(concerns)
+            Q(roadmap_counts__n_roadmaps__gt=0)
+            | Q(roadmap_counts__n_concerns__gt=0)
             # every supported school is a row, «no roadmap» when it has none (issue 15)
             | Q(pk__in=supported_school_ids(organisations=schools))
         )
-        .annotate(n_concerns=_count(concerns), n_overdue=_count(overdue))
+        .annotate(
+            n_concerns=Coalesce("roadmap_counts__n_concerns", 0),
+            n_overdue=Coalesce("roadmap_counts__n_overdue", 0),
+        )
         .order_by("-n_concerns", "-n_overdue", "short_name", "pk")
     )
 
