@@ -216,4 +216,3 @@ def connect() -> None:
         signal.connect(
             _concern_changed, sender=EngagementConcern, dispatch_uid=f"{uid}.concern.{signal!r}"
         )
-

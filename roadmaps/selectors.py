@@ -10,12 +10,9 @@ from django.core.paginator import Page
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -777,17 +774,6 @@ def last_ratings(*, roadmap_ids) -> dict[int, QuarterRating]:
     ):
         latest.setdefault(rating.roadmap_id, rating)
     return latest
-
-
-def _count(queryset: QuerySet) -> Coalesce:
-    """A correlated ``COUNT(*)`` of ``queryset`` (filtered on an outer reference), 0 if none."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(group=Value(1)).annotate(n=Count("pk")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        0,
-    )
 
 
 def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
