@@ -216,3 +216,20 @@ def test_the_first_read_counts_every_school(world, users):
     CountsDay.objects.all().delete()
     assert_page_agrees(users.methodologist)
     assert SchoolCounts.objects.exists()
+
+
+def test_the_beat_task_brings_the_counts_to_the_day_ahead_of_a_request(world, users):
+    from roadmaps.tasks import keep_counts
+
+    school = OrganisationFactory(municipality=world.mun)
+    RoadmapItemFactory(
+        roadmap__organisation=school,
+        start_date=timezone.localdate() - timedelta(days=9),
+        due_date=timezone.localdate(),
+    )
+    keep_counts()
+    assert SchoolCounts.objects.get(organisation=school).n_overdue == 0
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        keep_counts()
+        assert CountsDay.objects.get().day == timezone.localdate()
+        assert SchoolCounts.objects.get(organisation=school).n_overdue == 1
