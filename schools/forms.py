@@ -71,6 +71,30 @@ SORTS = {
 }
 
 
+class NameChoiceIterator(forms.models.ModelChoiceIterator):
+    """A model choice field's options as (id, name) pairs read in one plain query.
+
+    ``ModelChoiceIterator`` counts the rows for ``len()`` (which ``{% for %}`` asks first), then
+    reads them as model instances through a server-side cursor: four round trips on PostgreSQL
+    for a list of municipalities. The chosen value is still checked against the queryset."""
+
+    def __init__(self, field) -> None:
+        super().__init__(field)
+        self._pairs: list | None = None
+
+    def _read(self) -> list:
+        if self._pairs is None:
+            empty = [("", self.field.empty_label)] if self.field.empty_label is not None else []
+            self._pairs = [*empty, *self.queryset.values_list("pk", "name")]
+        return self._pairs
+
+    def __iter__(self):
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+
 class SchoolFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name, INN, OGRN or login"), method="search")
     municipality = django_filters.ModelChoiceFilter(
@@ -93,6 +117,7 @@ class SchoolFilter(django_filters.FilterSet):
     def __init__(self, *args, municipalities=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["municipality"].queryset = municipalities
+        self.form.fields["municipality"].iterator = NameChoiceIterator
 
     def search(self, queryset, name, value):
         from .normalize import normalize_name

@@ -17,6 +17,7 @@ from network_portal.access.policy import get_for_user_or_404, require, role_requ
 from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui import slots
+from network_portal.ui.paging import counted_page
 from network_portal.ui.request_size import accepts_upload
 
 from . import exporting, selectors, services
@@ -59,7 +60,8 @@ def _filtered(request: HttpRequest):
 def school_list(request: HttpRequest) -> HttpResponse:
     filterset, rows, year, years, sort = _filtered(request)
     rows = selectors.school_list_rows(queryset=rows)  # values, not model instances
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # the page's rows and the list's count in one query
+    page = counted_page(rows, per_page=PAGE_SIZE, page_number=request.GET.get("page"))
     page.object_list = selectors.school_list_page_rows(page.object_list)
     return render(
         request,
