@@ -85,7 +85,9 @@ class NameChoiceIterator(forms.models.ModelChoiceIterator):
     def _read(self) -> list:
         if self._pairs is None:
             empty = [("", self.field.empty_label)] if self.field.empty_label is not None else []
-            self._pairs = [*empty, *self.queryset.values_list("pk", "name")]
+            # the id as text: printed as is (an int goes through number formatting)
+            pairs = self.queryset.values_list("pk", "name")
+            self._pairs = [*empty, *((str(pk), name) for pk, name in pairs)]
         return self._pairs
 
     def __iter__(self):
