@@ -171,7 +171,7 @@ def school_list_page_rows(rows: Iterable[dict]) -> list[Row]:
 
     from .models import OrganisationKind
 
-    kinds = dict(OrganisationKind.choices)
+    kinds = {kind: str(label) for kind, label in OrganisationKind.choices}  # translated once
     # the card's address once, then by substitution (``reverse`` costs ~50 µs a row)
     marker = 2_147_483_647
     card = reverse("schools:detail", args=[marker]).replace(str(marker), "{}")
