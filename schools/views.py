@@ -42,7 +42,8 @@ TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
 
 
 def _filtered(request: HttpRequest):
-    years = selectors.category_years_for_user(user=request.user)
+    choices = selectors.school_list_filter_choices(user=request.user)  # years, municipalities
+    years = choices.years
     try:
         year = int(request.GET.get("year") or (years[0] if years else 0)) or None
     except ValueError:
@@ -51,7 +52,12 @@ def _filtered(request: HttpRequest):
         queryset=selectors.organisation_list_for_user(user=request.user), year=year
     )
     municipalities = selectors.municipality_list_for_user(user=request.user)
-    filterset = SchoolFilter(request.GET or None, queryset=queryset, municipalities=municipalities)
+    filterset = SchoolFilter(
+        request.GET or None,
+        queryset=queryset,
+        municipalities=municipalities,
+        municipality_choices=choices.municipalities,
+    )
     sort = request.GET.get("sort", "name")
     rows = filterset.qs.order_by(SORTS.get(sort, "sort_name"), "pk")
     return filterset, rows, year, years, sort
