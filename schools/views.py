@@ -15,6 +15,7 @@ from network_portal.access.policy import get_for_user_or_404, require, role_requ
 from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui import slots
+from network_portal.ui.paging import counted_page
 from network_portal.ui.request_size import accepts_upload
 from network_portal.ui.spreadsheets import attachment_disposition, xlsx_response
 
@@ -40,7 +41,8 @@ TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
 
 
 def _filtered(request: HttpRequest):
-    years = selectors.category_years_for_user(user=request.user)
+    choices = selectors.school_list_filter_choices(user=request.user)  # years, municipalities
+    years = choices.years
     try:
         year = int(request.GET.get("year") or (years[0] if years else 0)) or None
     except ValueError:
@@ -49,7 +51,12 @@ def _filtered(request: HttpRequest):
         queryset=selectors.organisation_list_for_user(user=request.user), year=year
     )
     municipalities = selectors.municipality_list_for_user(user=request.user)
-    filterset = SchoolFilter(request.GET or None, queryset=queryset, municipalities=municipalities)
+    filterset = SchoolFilter(
+        request.GET or None,
+        queryset=queryset,
+        municipalities=municipalities,
+        municipality_choices=choices.municipalities,
+    )
     sort = request.GET.get("sort", "name")
     rows = filterset.qs.order_by(SORTS.get(sort, "sort_name"), "pk")
     return filterset, rows, year, years, sort
@@ -58,7 +65,8 @@ def _filtered(request: HttpRequest):
 def school_list(request: HttpRequest) -> HttpResponse:
     filterset, rows, year, years, sort = _filtered(request)
     rows = selectors.school_list_rows(queryset=rows)  # values, not model instances
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # the page's rows and the list's count in one query
+    page = counted_page(rows, per_page=PAGE_SIZE, page_number=request.GET.get("page"))
     page.object_list = selectors.school_list_page_rows(page.object_list)
     return render(
         request,
