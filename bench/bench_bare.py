@@ -134,6 +134,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=("list", "card", "roadmap"), help="run one page's pairs only"
+    )
     args = parser.parse_args()
     settings.ROOT_URLCONF = __name__
     settings.ALLOWED_HOSTS = ["*"]
@@ -154,6 +157,8 @@ def main() -> None:
         ("roadmap page, 200 items", director.user, reverse("roadmaps:detail", args=[roadmap.pk]),
          f"/bare/roadmaps/{roadmap.pk}/"),
     ]  # fmt: skip
+    if args.only:
+        cases = [cases[("list", "card", "roadmap").index(args.only)]]
     gc.collect()
     gc.freeze()  # as network_portal/wsgi.py does after start-up
     print(f"load average before: {os.getloadavg()[0]:.1f}")
