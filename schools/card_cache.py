@@ -84,7 +84,8 @@ def _not_feeding() -> frozenset[str]:
 
 def feeds_card(sql: str) -> bool:
     """Whether the statement may change what a card shows (conservative: unknown → yes)."""
-    head = sql.lstrip()[:6].upper()
+    words = sql.lstrip()[:7].split(None, 1)
+    head = words[0].upper() if words else ""
     if head == "WITH":
         return re.search(r"\b(INSERT|UPDATE|DELETE)\b", sql, re.I) is not None
     if head not in ("INSERT", "UPDATE", "DELETE"):
