@@ -9,9 +9,9 @@ every write to any table that may feed it, whatever wrote it: a ``save()``, a ``
 ``QuerySet.update()``, ``bulk_create()`` or raw SQL through Django's connection. An execute
 wrapper on every database connection (``watch``, installed by ``SchoolsConfig.ready``) looks at
 each statement: an ``INSERT``, ``UPDATE`` or ``DELETE`` (or a ``WITH`` that contains one) on a
-table outside ``NOT_FEEDING`` replaces the token at once and again when the transaction commits
-(a reader between the two renders the old rows under the old token, which nobody reads after
-the commit). A new token makes every cached body unreachable; the entries expire by ``TTL``.
+table outside ``NOT_FEEDING_APPS`` replaces the token when its transaction commits (a reader
+before the commit renders the old rows under the old token, which nobody reads after it). A new
+token makes every cached body unreachable; the entries expire by ``TTL``.
 
 A body is kept per **user** (edit buttons, sections and rows depend on the viewer's roles and
 identity), language, day (overdue items and due dates are read against today), full path (the
@@ -34,6 +34,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
@@ -105,15 +106,21 @@ def data_changed() -> None:
 
 
 def watch(execute, sql, params, many, context):
-    """Execute wrapper: a write that may feed a card replaces the token now and at commit."""
+    """Execute wrapper: a write that may feed a card replaces the token when its transaction
+    commits (at once in autocommit). Inside a transaction the connection is only marked: a card
+    read on the same connection before the commit replaces the token first (``key_for``), so a
+    transaction's own reads (and a test's) never get a body older than its writes, and a bulk
+    job pays one cache write per transaction, not one per statement."""
     result = execute(sql, params, many, context)
     if enabled() and isinstance(sql, str) and feeds_card(sql):
-        data_changed()
         connection = context["connection"]
-        if connection.in_atomic_block and not any(
-            entry[1] is data_changed for entry in connection.run_on_commit
-        ):
-            connection.on_commit(data_changed)
+        if not connection.in_atomic_block:
+            data_changed()
+        else:
+            connection.card_data_written = True
+            # Not yet due at this commit (a rolled-back savepoint drops its callbacks).
+            if not any(entry[1] is data_changed for entry in connection.run_on_commit):
+                connection.on_commit(data_changed)
     return result
 
 
@@ -135,6 +142,9 @@ def key_for(request: HttpRequest, pk: int) -> str | None:
     """The cache key of the card ``pk`` as ``request.user`` sees it now; ``None`` when off."""
     if not enabled() or not request.user.is_authenticated:
         return None
+    if getattr(connection, "card_data_written", False):  # this transaction wrote: read anew
+        connection.card_data_written = False
+        data_changed()
     path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
     return ":".join(
         (

@@ -269,3 +269,15 @@ def test_off_by_default_with_the_per_process_cache(card, settings):
 )
 def test_which_statements_feed_the_card(sql, feeds):
     assert card_cache.feeds_card(sql) is feeds
+
+
+def test_a_transaction_replaces_the_token_once_at_commit(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+    monkeypatch.setattr(card_cache, "data_changed", lambda: calls.append(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        for year in range(2030, 2035):
+            AssessmentResultFactory(organisation=world.school, year=year)
+        assert calls == []  # nothing before the commit
+    assert calls == [1]
