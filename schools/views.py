@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +21,7 @@ from network_portal.ui.paging import counted_page
 from network_portal.ui.request_size import accepts_upload
 from network_portal.ui.spreadsheets import attachment_disposition, xlsx_response
 
-from . import exporting, selectors, services
+from . import card_cache, exporting, selectors, services
 from .forms import (
     SORTS,
     CategoryOverrideForm,
@@ -120,30 +122,46 @@ def _card_organisation(request: HttpRequest, pk: int):
     return get_for_user_or_404(slots.annotate("schools.card", request, queryset), pk=pk)
 
 
-def _card(request: HttpRequest, organisation, *, override_form=None) -> HttpResponse:
+def _card(
+    request: HttpRequest, organisation, *, override_form=None, cache_key: str | None = None
+) -> HttpResponse:
     """The school card; ``override_form`` is a bound form that failed, shown with its errors
-    and everything that was typed."""
+    and everything that was typed. With ``cache_key`` the body is kept for the next requests
+    (``card_cache``), rendered with a marker in place of the CSRF token."""
     context = selectors.school_card_context(organisation=organisation)
     perms = selectors.organisation_permissions(user=request.user, organisation=organisation)
     can_categorise = organisation.is_school and perms.can_categorise
     if can_categorise and override_form is None:
         years = {r.year for r in context["results"]} | {c.year for c in context["contexts"]}
         override_form = CategoryOverrideForm(years=sorted(years, reverse=True))
-    return render(
-        request,
-        "schools/card.html",
-        {
-            "organisation": organisation,
-            **context,
-            "can_edit": perms.can_edit,
-            "override_form": override_form if can_categorise else None,
-            "sections": slots.fill("schools.card", request, organisation),
-        },
-    )
+    context = {
+        "organisation": organisation,
+        **context,
+        "can_edit": perms.can_edit,
+        "override_form": override_form if can_categorise else None,
+        "sections": slots.fill("schools.card", request, organisation),
+    }
+    if cache_key:
+        context["csrf_token"] = card_cache.CSRF_MARKER
+    body = render_to_string("schools/_card_body.html", context, request=request)
+    card_cache.store(cache_key, title=organisation.short_name, body=body)
+    return _card_page(request, organisation.short_name, card_cache.with_csrf(request, body))
+
+
+def _card_page(request: HttpRequest, title: str, body: str) -> HttpResponse:
+    body = mark_safe(body)  # noqa: S308 — our own template's output, escaped when rendered
+    return render(request, "schools/card.html", {"card_title": title, "card_body": body})
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _card(request, _card_organisation(request, pk))
+    key = card_cache.key_for(request, pk)
+    cached = card_cache.read(key)
+    if cached is None:
+        return _card(request, _card_organisation(request, pk), cache_key=key)
+    # Kept for this very user, but the scope is still asked on every request.
+    if not selectors.organisation_list_for_user(user=request.user).filter(pk=pk).exists():
+        raise Http404
+    return _card_page(request, cached["title"], card_cache.with_csrf(request, cached["body"]))
 
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
