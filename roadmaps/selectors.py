@@ -536,6 +536,7 @@ def item_labels() -> dict[str, Any]:
         "link": _("link"),
         "comment": _("comment"),
         "save": _("Save"),
+        "update": _("Update status and actual value"),
         "add_evidence": _("Add evidence"),
         "comment_on_item": _("Comment on the item"),
         "edit_item": _("Edit item"),
