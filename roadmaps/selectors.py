@@ -268,7 +268,8 @@ def _code_key(label: str) -> tuple[int, str]:
 
 
 def roadmap_ratings(*, roadmap: Roadmap) -> list[QuarterRating]:
-    return list(roadmap.ratings.select_related("rated_by"))
+    # (not the model's ordering, which starts with the roadmap: a join for one roadmap's rows)
+    return list(roadmap.ratings.select_related("rated_by").order_by("-year", "-quarter"))
 
 
 def rating_history(*, roadmap: Roadmap) -> list:
@@ -352,8 +353,10 @@ def roadmap_items(*, roadmap: Roadmap, pk: int | None = None) -> RoadmapItems:
     from network_portal.accounts.models import User
     from schools.models import Organisation
 
-    items = list(roadmap.items.filter(pk=pk) if pk is not None else roadmap.items.all())
-    # (the models' own orderings start with a foreign key, which would join its table)
+    # (the models' own orderings start with a foreign key, which would join its table: the
+    # items' joined the roadmap and its school to sort 200 rows of one roadmap by them)
+    mine = roadmap.items.filter(pk=pk) if pk is not None else roadmap.items.all()
+    items = list(mine.order_by("position", "due_date", "pk"))
     evidence_of = {"item_id": pk} if pk is not None else {"item__roadmap_id": roadmap.pk}
     evidence = list(Evidence.objects.filter(**evidence_of).order_by("created_at", "pk"))
     comments_of = {"item_id": pk} if pk is not None else {}
