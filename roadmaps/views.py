@@ -185,11 +185,11 @@ EXTRA_TEMPLATES = {
 
 
 def _card_forms(card: selectors.ItemCard, *, notice=None, quick_form=None, **extra) -> None:
-    """Put the forms of an item's card in it: the quick form for who may update the item (the
-    refused one, with what was typed, when there is one) and a refused evidence or comment
-    form."""
+    """Put the forms of an item's card in it: the quick form when it was asked for (opened, or
+    refused with what was typed; the other cards show a button that opens it) and a refused
+    evidence or comment form."""
     if card.can_update:
-        card.quick_form = quick_form or QuickUpdateForm(item=card.item)
+        card.quick_form = quick_form
     for name, form in extra.items():
         if form is not None:
             card.extra_form, card.extra_template = form, EXTRA_TEMPLATES[name]
@@ -428,12 +428,18 @@ def item_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("roadmaps:detail", pk=roadmap.pk)
 
 
-@require_POST
 def item_quick(request: HttpRequest, pk: int) -> HttpResponse:
-    """Inline status / actual value update: htmx gets the item's card back; a plain form
-    post is redirected to the item's anchor (or re-shown with the message on error)."""
+    """Inline status / actual value update. ``GET`` opens the form: htmx gets the item's card
+    with it, without JavaScript the roadmap page shows it open on the card. ``POST`` saves:
+    htmx gets the item's card back; a plain form post is redirected to the item's anchor (or
+    re-shown with the message on error)."""
     item, roadmap, perms = _item(request, pk)
     require(perms.can_update_item(item))
+    if request.method != "POST":
+        opened = QuickUpdateForm(item=item)
+        if request.htmx:
+            return _item_response(request, roadmap, perms, item, quick_form=opened)
+        return _detail(request, roadmap, perms, item_forms={item.pk: {"quick_form": opened}})
     form = QuickUpdateForm(request.POST, item=item)
     notice = None
     if form.is_valid():
