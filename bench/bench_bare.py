@@ -14,7 +14,7 @@ process's CPU time of each, and their ratio (target ≤ 2×):
 Usage (a region from ``bench/bench_reports.py --populate-only`` in the same database)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_i17 \\
-        .venv/bin/python bench/bench_bare.py [--pairs 60] [--rounds 3]
+        .venv/bin/python bench/bench_bare.py [--pairs 60] [--rounds 3] [--only list|card|roadmap]
 """
 
 from __future__ import annotations
@@ -134,6 +134,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=("list", "card", "roadmap"), help="run one page's pairs only"
+    )
     args = parser.parse_args()
     settings.ROOT_URLCONF = __name__
     settings.ALLOWED_HOSTS = ["*"]
@@ -154,6 +157,8 @@ def main() -> None:
         ("roadmap page, 200 items", director.user, reverse("roadmaps:detail", args=[roadmap.pk]),
          f"/bare/roadmaps/{roadmap.pk}/"),
     ]  # fmt: skip
+    if args.only:
+        cases = [cases[("list", "card", "roadmap").index(args.only)]]
     gc.collect()
     gc.freeze()  # as network_portal/wsgi.py does after start-up
     print(f"load average before: {os.getloadavg()[0]:.1f}")

@@ -168,6 +168,12 @@ def previous_profile(*, profile: RiskProfile) -> RiskProfile | None:
     )
 
 
+def municipality_list_for_user(*, user) -> QuerySet[Municipality]:
+    """The municipalities the user may choose in the diagnostics forms (cycles, surveys, the
+    heatmap), by name."""
+    return Municipality.objects.filter(municipality_q(scope_for(user))).order_by("name")
+
+
 def profile_list_for_user(*, user) -> QuerySet[RiskProfile]:
     scope = scope_for(user)
     return RiskProfile.objects.filter(organisation_q(scope, "organisation")).select_related(

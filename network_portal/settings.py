@@ -187,6 +187,12 @@ REMINDERS_INCREMENTAL = env.bool(
     "REMINDERS_INCREMENTAL",
     default=not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")),
 )
+# The school card's body is kept in the cache until any write that may feed it
+# (``schools/card_cache.py``): only with a cache shared by every process, like the watermark.
+SCHOOL_CARD_CACHE = env.bool(
+    "SCHOOL_CARD_CACHE",
+    default=not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")),
+)
 
 # --- Auth ---------------------------------------------------------------------------------
 
