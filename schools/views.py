@@ -139,7 +139,6 @@ def _card(
         **context,
         "can_edit": perms.can_edit,
         "override_form": override_form if can_categorise else None,
-        "sections": slots.fill("schools.card", request, organisation),
     }
     if cache_key:
         context["csrf_token"] = card_cache.CSRF_MARKER
