@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from .models import Event
 from .selectors import event_can_create, events_for_partnership, events_for_roadmap
 
 
@@ -23,6 +24,10 @@ def partnership_events_context(request: HttpRequest, partnership: Any) -> dict[s
 
 
 def roadmap_events_context(request: HttpRequest, roadmap: Any) -> dict[str, Any] | None:
+    # Most roadmaps' items served no event: a plain look-up first (≈ 0.5 ms), the scoped,
+    # annotated query (≈ 3 ms of CPU to build, issue 17) only when there is one.
+    if not Event.roadmap_items.through.objects.filter(roadmapitem__roadmap_id=roadmap.pk).exists():
+        return None
     events = events_for_roadmap(user=request.user, roadmap_id=roadmap.pk)
     if not events:  # most items are not events: no empty section on every roadmap
         return None

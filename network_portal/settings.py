@@ -386,6 +386,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "refresh-figures": {"task": "reports.refresh_figures", "schedule": timedelta(minutes=5)},
     # partnerships: the candidate rows of matching one school, read again after a change.
     "warm-candidates": {"task": "partnerships.warm_candidates", "schedule": timedelta(minutes=2)},
+    # roadmaps: the overview's per-school counts brought up to the day (roadmaps/counts.py).
+    "keep-roadmap-counts": {"task": "roadmaps.keep_counts", "schedule": timedelta(minutes=10)},
 }
 
 # --- UI -----------------------------------------------------------------------------------

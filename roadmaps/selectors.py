@@ -10,12 +10,9 @@ from django.core.paginator import Page
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -23,7 +20,7 @@ from django.utils import timezone
 from network_portal.access.policy import Scope, organisation_q, scope_for
 from network_portal.accounts.models import Role
 
-from .figures import item_annotations, item_filters, percent
+from .figures import item_annotations, percent
 from .models import (
     EngagementConcern,
     Evidence,
@@ -267,12 +264,9 @@ def _code_key(label: str) -> tuple[int, str]:
     return (int(head), label) if head.isdigit() else (99, label)
 
 
-def roadmap_review_comments(*, roadmap: Roadmap) -> list[ReviewComment]:
-    return list(roadmap.comments.filter(item__isnull=True).select_related("author"))
-
-
 def roadmap_ratings(*, roadmap: Roadmap) -> list[QuarterRating]:
-    return list(roadmap.ratings.select_related("rated_by"))
+    # (not the model's ordering, which starts with the roadmap: a join for one roadmap's rows)
+    return list(roadmap.ratings.select_related("rated_by").order_by("-year", "-quarter"))
 
 
 def rating_history(*, roadmap: Roadmap) -> list:
@@ -327,47 +321,66 @@ def open_concerns(*, organisation_ids) -> QuerySet[EngagementConcern]:
 
 @dataclass(frozen=True)
 class RoadmapItems:
-    """Items of a roadmap with their evidence and comments, by item pk (plain lists)."""
+    """Items of a roadmap with their evidence and comments, by item pk (plain lists), and the
+    comments on the roadmap itself (not on an item; read with the items' comments)."""
 
     items: list[RoadmapItem]
     evidence: dict[int, list[Evidence]]
     comments: dict[int, list[ReviewComment]]
+    roadmap_comments: list[ReviewComment] = field(default_factory=list)
+
+
+def _by_pk(model, ids: set) -> dict:
+    """``model``'s rows by pk; no query for no ids (``pk__in=[]`` still builds a queryset)."""
+    ids.discard(None)
+    return {o.pk: o for o in model.objects.filter(pk__in=ids)} if ids else {}
 
 
 def roadmap_items(*, roadmap: Roadmap, pk: int | None = None) -> RoadmapItems:
     """Every item of the page (or one of them) in a fixed number of queries, whatever the size.
 
     Evidence and comments come as plain lists by item: a related manager's ``.all()`` would
-    clone a queryset per item. The objects the items point at — a handful of risk factors,
-    organisations and people, each shared by many items — are read once and shared, instead
-    of a copy per row from ``select_related``: on a 200-item roadmap that is a thousand model
-    instances fewer (bench/bench_roadmaps.py)."""
+    clone a queryset per item. They are read by the roadmap (one parameter, the comments with
+    the roadmap's own), not by the list of the items' ids: 200 parameters cost more to build
+    than the query takes (issue 17). The objects the items point at — a handful of risk
+    factors, organisations and people, each shared by many items — are read once and shared,
+    instead of a copy per row from ``select_related``: on a 200-item roadmap that is a thousand
+    model instances fewer (bench/bench_roadmaps.py)."""
     from diagnostics.models import RiskFactor
     from network_portal.accounts.models import User
     from schools.models import Organisation
 
-    items = list(roadmap.items.filter(pk=pk) if pk is not None else roadmap.items.all())
-    ids = [item.pk for item in items]
-    # (the models' own orderings start with a foreign key, which would join its table)
-    evidence = list(Evidence.objects.filter(item_id__in=ids).order_by("created_at", "pk"))
-    comments = list(ReviewComment.objects.filter(item_id__in=ids).order_by("created_at", "pk"))
-    org_ids = {
-        org_id
-        for item in items
-        for org_id in (item.responsible_organisation_id, item.co_responsible_organisation_id)
-    }
-    orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=org_ids - {None})}
-    factors = {f.pk: f for f in RiskFactor.objects.filter(pk__in={i.risk_factor_id for i in items})}
-    user_ids = {e.added_by_id for e in evidence} | {c.author_id for c in comments}
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids - {None})}
+    # (the models' own orderings start with a foreign key, which would join its table: the
+    # items' joined the roadmap and its school to sort 200 rows of one roadmap by them)
+    mine = roadmap.items.filter(pk=pk) if pk is not None else roadmap.items.all()
+    items = list(mine.order_by("position", "due_date", "pk"))
+    evidence_of = {"item_id": pk} if pk is not None else {"item__roadmap_id": roadmap.pk}
+    evidence = list(Evidence.objects.filter(**evidence_of).order_by("created_at", "pk"))
+    comments_of = {"item_id": pk} if pk is not None else {}
+    comments = list(
+        ReviewComment.objects.filter(roadmap_id=roadmap.pk, **comments_of).order_by(
+            "created_at", "pk"
+        )
+    )
+    orgs = _by_pk(
+        Organisation,
+        {i.responsible_organisation_id for i in items}
+        | {i.co_responsible_organisation_id for i in items},
+    )
+    factors = _by_pk(RiskFactor, {i.risk_factor_id for i in items})
+    users = _by_pk(User, {e.added_by_id for e in evidence} | {c.author_id for c in comments})
     by_evidence: dict[int, list[Evidence]] = {item.pk: [] for item in items}
     by_comment: dict[int, list[ReviewComment]] = {item.pk: [] for item in items}
+    on_roadmap = []
     for e in evidence:
         Evidence.added_by.field.set_cached_value(e, users.get(e.added_by_id))
         by_evidence[e.item_id].append(e)
     for c in comments:
         ReviewComment.author.field.set_cached_value(c, users.get(c.author_id))
-        by_comment[c.item_id].append(c)
+        if c.item_id is None:
+            on_roadmap.append(c)
+        else:
+            by_comment[c.item_id].append(c)
     fields = RoadmapItem._meta
     factor_field = fields.get_field("risk_factor")
     responsible = fields.get_field("responsible_organisation")
@@ -376,7 +389,9 @@ def roadmap_items(*, roadmap: Roadmap, pk: int | None = None) -> RoadmapItems:
         factor_field.set_cached_value(item, factors.get(item.risk_factor_id))
         responsible.set_cached_value(item, orgs.get(item.responsible_organisation_id))
         co_responsible.set_cached_value(item, orgs.get(item.co_responsible_organisation_id))
-    return RoadmapItems(items=items, evidence=by_evidence, comments=by_comment)
+    return RoadmapItems(
+        items=items, evidence=by_evidence, comments=by_comment, roadmap_comments=on_roadmap
+    )
 
 
 # --- The roadmap page -------------------------------------------------------------------------
@@ -536,6 +551,7 @@ def item_labels() -> dict[str, Any]:
         "link": _("link"),
         "comment": _("comment"),
         "save": _("Save"),
+        "update": _("Update status and actual value"),
         "add_evidence": _("Add evidence"),
         "comment_on_item": _("Comment on the item"),
         "edit_item": _("Edit item"),
@@ -737,7 +753,7 @@ def roadmap_page(
         factors=sorted({i.risk_factor for i in items if i.risk_factor}, key=lambda f: f.code),
         filters=filters,
         labels=item_labels(),
-        comments=roadmap_review_comments(roadmap=roadmap),
+        comments=rows.roadmap_comments,
         ratings=roadmap_ratings(roadmap=roadmap),
         rating_history=rating_history(roadmap=roadmap),
         concerns=list(open_concerns(organisation_ids=[roadmap.organisation_id])),
@@ -779,43 +795,33 @@ def last_ratings(*, roadmap_ids) -> dict[int, QuarterRating]:
     return latest
 
 
-def _count(queryset: QuerySet) -> Coalesce:
-    """A correlated ``COUNT(*)`` of ``queryset`` (filtered on an outer reference), 0 if none."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(group=Value(1)).annotate(n=Count("pk")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
 def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
     """The overview's schools in its order (open concerns, then overdue items, then name):
     every supported school of the territory and every other one with a roadmap or an open
-    concern, with ``n_concerns`` and
-    ``n_overdue`` counted in the database, so that a page reads only its own rows."""
+    concern, with ``n_concerns`` and ``n_overdue`` read from each school's kept counts
+    (``roadmaps/counts.py``: no school's items are read), so that a page reads only its own
+    rows."""
     from schools.figures import supported_school_ids
     from schools.models import Organisation
 
+    from .counts import counts_for_today
+
+    counts_for_today()
     scope = scope_for(user)
     schools = Organisation.objects.filter(organisation_q(scope, roles=OVERVIEW_ROLES))
     if municipality_id:
         schools = schools.filter(municipality_id=municipality_id)
-    concerns = EngagementConcern.objects.filter(
-        organisation_id=OuterRef("pk"), resolved_at__isnull=True
-    )
-    overdue = RoadmapItem.objects.filter(
-        item_filters()["overdue"], roadmap__organisation_id=OuterRef("pk")
-    )
     return (
         schools.filter(
-            Exists(Roadmap.objects.filter(organisation_id=OuterRef("pk")))
-            | Exists(concerns)
+            Q(roadmap_counts__n_roadmaps__gt=0)
+            | Q(roadmap_counts__n_concerns__gt=0)
             # every supported school is a row, «no roadmap» when it has none (issue 15)
             | Q(pk__in=supported_school_ids(organisations=schools))
         )
-        .annotate(n_concerns=_count(concerns), n_overdue=_count(overdue))
+        .annotate(
+            n_concerns=Coalesce("roadmap_counts__n_concerns", 0),
+            n_overdue=Coalesce("roadmap_counts__n_overdue", 0),
+        )
         .order_by("-n_concerns", "-n_overdue", "short_name", "pk")
     )
 

@@ -24,6 +24,7 @@ from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui.charts import GanttRow, bar_chart, gantt_chart
 from network_portal.ui.request_size import accepts_upload
+from network_portal.ui.spreadsheets import xlsx_response
 from schools.models import Region
 
 from . import export, selectors, services
@@ -112,9 +113,7 @@ OVERVIEW_PER_PAGE = 50
 def overview(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         content = export.overview_xlsx(rows=selectors.overview_rows(user=request.user))
-        response = HttpResponse(content, content_type=export.XLSX)
-        response["Content-Disposition"] = 'attachment; filename="roadmaps-overview.xlsx"'
-        return response
+        return xlsx_response(content, "roadmaps-overview.xlsx")
     page, rows, totals = selectors.overview_page(
         user=request.user, per_page=OVERVIEW_PER_PAGE, page_number=request.GET.get("page")
     )
@@ -186,11 +185,11 @@ EXTRA_TEMPLATES = {
 
 
 def _card_forms(card: selectors.ItemCard, *, notice=None, quick_form=None, **extra) -> None:
-    """Put the forms of an item's card in it: the quick form for who may update the item (the
-    refused one, with what was typed, when there is one) and a refused evidence or comment
-    form."""
+    """Put the forms of an item's card in it: the quick form when it was asked for (opened, or
+    refused with what was typed; the other cards show a button that opens it) and a refused
+    evidence or comment form."""
     if card.can_update:
-        card.quick_form = quick_form or QuickUpdateForm(item=card.item)
+        card.quick_form = quick_form
     for name, form in extra.items():
         if form is not None:
             card.extra_form, card.extra_template = form, EXTRA_TEMPLATES[name]
@@ -368,11 +367,7 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap, _perms = _roadmap(request, pk)
     rows = selectors.roadmap_items(roadmap=roadmap)
     content = export.roadmap_xlsx(roadmap=roadmap, items=rows.items, evidence=rows.evidence)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="roadmap-{roadmap.pk}.xlsx"'
-    return response
+    return xlsx_response(content, f"roadmap-{roadmap.pk}.xlsx")
 
 
 def history(request: HttpRequest, pk: int) -> HttpResponse:
@@ -433,12 +428,18 @@ def item_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("roadmaps:detail", pk=roadmap.pk)
 
 
-@require_POST
 def item_quick(request: HttpRequest, pk: int) -> HttpResponse:
-    """Inline status / actual value update: htmx gets the item's card back; a plain form
-    post is redirected to the item's anchor (or re-shown with the message on error)."""
+    """Inline status / actual value update. ``GET`` opens the form: htmx gets the item's card
+    with it, without JavaScript the roadmap page shows it open on the card. ``POST`` saves:
+    htmx gets the item's card back; a plain form post is redirected to the item's anchor (or
+    re-shown with the message on error)."""
     item, roadmap, perms = _item(request, pk)
     require(perms.can_update_item(item))
+    if request.method != "POST":
+        opened = QuickUpdateForm(item=item)
+        if request.htmx:
+            return _item_response(request, roadmap, perms, item, quick_form=opened)
+        return _detail(request, roadmap, perms, item_forms={item.pk: {"quick_form": opened}})
     form = QuickUpdateForm(request.POST, item=item)
     notice = None
     if form.is_valid():

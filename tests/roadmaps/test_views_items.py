@@ -46,6 +46,33 @@ def test_second_save_with_a_stale_version_is_refused_with_the_other_change(rm, u
     assert rm.own.status == "done" and rm.own.actual_value == 70
 
 
+def test_the_page_opens_an_items_quick_form_when_asked(rm, users, client_for):
+    """Issue 17: the page shows a button per card, not 50 open forms; the button brings the
+    card with its form (htmx), or the page with the form open on that card (no JavaScript)."""
+    client = client_for(users.director)
+    quick_url = reverse("roadmaps:item_quick", args=[rm.own.pk])
+    page = client.get(reverse("roadmaps:detail", args=[rm.roadmap.pk])).content.decode()
+    assert f'id="id_q{rm.own.pk}_status"' not in page and 'name="actual"' not in page
+    assert f'hx-get="{quick_url}"' in page and "Обновить статус и факт" in page
+    RoadmapItem.objects.filter(pk=rm.own.pk).update(version=3)  # changed since the page
+    card = client.get(quick_url, HTTP_HX_REQUEST="true").content.decode()
+    assert card.lstrip().startswith("<article") and "<html" not in card
+    assert f'id="id_q{rm.own.pk}_status"' in card and "autofocus" in card
+    assert 'name="version" value="3"' in card  # the form is the item as it is now
+    plain = client.get(quick_url).content.decode()
+    assert "<html" in plain and f'id="id_q{rm.own.pk}_status"' in plain
+    assert f'id="id_q{rm.shared.pk}_status"' not in plain  # the other cards stay closed
+
+
+def test_only_who_may_update_the_item_opens_its_quick_form(rm, users, client_for):
+    url = reverse("roadmaps:item_quick", args=[rm.own.pk])
+    assert client_for(users.curator).get(url, HTTP_HX_REQUEST="true").status_code == 403
+    assert client_for(users.leader_director).get(url).status_code == 403
+    assert client_for(users.outsider_director).get(url, HTTP_HX_REQUEST="true").status_code == 404
+    shared = reverse("roadmaps:item_quick", args=[rm.shared.pk])
+    assert client_for(users.leader_director).get(shared, HTTP_HX_REQUEST="true").status_code == 200
+
+
 def test_stale_save_without_javascript_reshows_the_page_with_the_typed_value(rm, users, client_for):
     client = client_for(users.director)
     quick(client, rm.own, status="done", actual="70")
