@@ -14,7 +14,7 @@ process's CPU time of each, and their ratio (target ≤ 2×):
 Usage (a region from ``bench/bench_reports.py --populate-only`` in the same database)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_i17 \\
-        .venv/bin/python bench/bench_bare.py [--pairs 60] [--rounds 3] [--only roadmap]
+        .venv/bin/python bench/bench_bare.py [--pairs 60] [--rounds 3] [--only list|card|roadmap]
 """
 
 from __future__ import annotations

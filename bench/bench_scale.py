@@ -37,7 +37,68 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def measure(repeat: int, *, fresh: bool = False, pages_only: bool = False) -> dict:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes and of their live children (a Celery worker's pool
+    processes), from ``/proc``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, seen, todo = 0, set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+        todo += [int(c) for c in children]
+    return total / ticks
+
+
+def _first_run(figures: dict, *, fan_out: bool, worker_pids: list[int]) -> None:
+    """The first reminder run, to its end: with ``fan_out`` the chunks are queued for the
+    Celery workers and the run ends when no row is left *pending* or *sending*."""
+    from network_portal.notifications.models import Notification, NotificationStatus
+    from network_portal.notifications.services import reminders_send
+    from network_portal.notifications.tasks import queue_reminder_chunk
+
+    workers = _cpu_seconds(worker_pids)
+    cpu, started = time.process_time(), time.perf_counter()
+    if not fan_out:
+        first = reminders_send()  # whatever is due today goes out first
+        figures["reminder run, first, s"] = round(time.perf_counter() - started, 1)
+        figures["reminder run, first, e-mails"] = first.emails
+        figures["reminder run, first, reminders"] = first.notifications
+        figures["reminder run, first, CPU s"] = round(time.process_time() - cpu, 1)
+        return
+    queued = reminders_send(send_chunk=queue_reminder_chunk)
+    figures["reminder run, first, queued after, s"] = round(time.perf_counter() - started, 1)
+    figures["reminder run, first, CPU s (collect and queue)"] = round(time.process_time() - cpu, 1)
+    unfinished = [NotificationStatus.PENDING, NotificationStatus.SENDING]
+    while Notification.objects.filter(status__in=unfinished).exists():
+        time.sleep(0.2)
+    figures["reminder run, first, s"] = round(time.perf_counter() - started, 1)
+    sent = Notification.objects.filter(status=NotificationStatus.SENT)
+    figures["reminder run, first, e-mails"] = sent.values("recipient_id", "kind").distinct().count()
+    figures["reminder run, first, reminders"] = sent.count()
+    figures["reminder run, first, letters queued"] = queued.queued
+    if worker_pids:
+        figures["reminder run, first, CPU s (workers)"] = round(
+            _cpu_seconds(worker_pids) - workers, 1
+        )
+
+
+def measure(
+    repeat: int,
+    *,
+    fresh: bool = False,
+    pages_only: bool = False,
+    reminders_only: bool = False,
+    fan_out: bool = False,
+    worker_pids: list[int] = (),
+) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "network_portal.settings")
     os.environ["EMAIL_URL"] = "consolemail://"
     import django
@@ -75,11 +136,8 @@ def measure(repeat: int, *, fresh: bool = False, pages_only: bool = False) -> di
         from network_portal.notifications.models import Notification
 
         Notification.objects.all().delete()
-    started = time.perf_counter()
-    first = reminders_send()  # whatever is due today goes out first
-    figures["reminder run, first, s"] = round(time.perf_counter() - started, 1)
-    figures["reminder run, first, e-mails"] = first.emails
-    figures["reminder run, first, reminders"] = first.notifications
+    _first_run(figures, fan_out=fan_out, worker_pids=list(worker_pids))
+    figures["load average after the first run"] = round(os.getloadavg()[0], 1)
 
     def timed(label, func, *, size=None):
         runs = []
@@ -123,6 +181,8 @@ def measure(repeat: int, *, fresh: bool = False, pages_only: bool = False) -> di
 
     timed("reminder run, nothing to send, full sweep (first of the week)", full_sweep)
     timed("reminder run, nothing to send", lambda: reminders_send())
+    if reminders_only:
+        return figures
     heatmap = reverse("diagnostics:heatmap") + f"?municipality={largest['municipality_id']}"
     timed(
         "heatmap, largest municipality, page 1",
@@ -227,13 +287,39 @@ def main() -> None:
     parser.add_argument(
         "--pages", action="store_true", help="only page 1 of the heatmap and of the overview"
     )
+    parser.add_argument(
+        "--reminders", action="store_true", help="only the reminder runs (no pages)"
+    )
+    parser.add_argument(
+        "--fan-out",
+        action="store_true",
+        help="queue the first run's chunks for Celery workers (CELERY_BROKER_URL) and time it "
+        "to its last letter",
+    )
+    parser.add_argument(
+        "--worker-pid",
+        type=int,
+        action="append",
+        default=[],
+        help="a Celery worker's pid: its CPU seconds (with its pool's) in the first run",
+    )
     parser.add_argument("--compare", nargs=2, metavar=("SMALL", "LARGE"))
     args = parser.parse_args()
+    if args.fan_out and not os.environ.get("CELERY_BROKER_URL"):
+        parser.error("--fan-out needs CELERY_BROKER_URL (and workers on it)")
     if args.compare:
         small, large = (json.loads(Path(p).read_text()) for p in args.compare)
         compare(small, large)
         return
-    report(measure(args.repeat, fresh=args.fresh, pages_only=args.pages), out=args.out)
+    figures = measure(
+        args.repeat,
+        fresh=args.fresh,
+        pages_only=args.pages,
+        reminders_only=args.reminders,
+        fan_out=args.fan_out,
+        worker_pids=args.worker_pid,
+    )
+    report(figures, out=args.out)
 
 
 def report(figures: dict, *, out: str | None, width: int = 48) -> None:

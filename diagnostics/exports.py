@@ -11,8 +11,6 @@ from django.utils.translation import gettext as _
 from .models import Level
 from .selectors import Heatmap
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def heatmap_workbook(heatmap: Heatmap) -> bytes:
     """The heatmap as an XLSX workbook: a row per school, a coloured cell per factor."""

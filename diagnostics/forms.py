@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,7 +17,7 @@ from network_portal.ui.links import validate_web_url
 from schools.models import Category, Municipality, Organisation
 
 from . import scoring
-from .models import Cycle, CycleKind, Questionnaire, Stage, TeacherNeed
+from .models import Cycle, CycleKind, Indicator, Questionnaire, Stage, TeacherNeed
 from .selectors import survey_min_responses
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -193,6 +195,27 @@ class HeatmapFilterForm(forms.Form):
             municipality__in=municipalities
         ).order_by("-opens_on", "-pk")
 
+    def filters(self) -> HeatmapFilters:
+        """What the heatmap shows: a chosen cycle decides the municipality; with none chosen
+        (or invalid filters), the first municipality the user may see (``None``: no such)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        cycle = data.get("cycle")
+        municipality = (
+            cycle.municipality
+            if cycle
+            else data.get("municipality") or self.fields["municipality"].queryset.first()
+        )
+        return HeatmapFilters(
+            municipality=municipality, cycle=cycle, category=data.get("category") or ""
+        )
+
+
+@dataclass(frozen=True)
+class HeatmapFilters:
+    municipality: Municipality | None
+    cycle: Cycle | None
+    category: str
+
 
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -215,6 +238,9 @@ class RuleForm(forms.Form):
 
 
 class IndicatorForm(forms.Form):
+    """An indicator's fields (a new question's without ``indicator``) and the note of the new
+    instrument version."""
+
     text = forms.CharField(
         label=_("Question or indicator"), widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -224,10 +250,24 @@ class IndicatorForm(forms.Form):
         max_digits=5,
         decimal_places=2,
         min_value=Decimal(0),
+        initial=Decimal(1),
         help_text=_("0 — the indicator is shown but does not count."),
     )
-    required = forms.BooleanField(label=_("Answer required"), required=False)
+    required = forms.BooleanField(label=_("Answer required"), required=False, initial=True)
     note = forms.CharField(label=_("What changed and why"), max_length=500)
+
+    #: The indicator's own fields (the rest is the version's note).
+    INDICATOR_FIELDS = ("text", "help_text", "weight", "required")
+
+    def __init__(self, *args, indicator: Indicator | None = None, **kwargs):
+        if indicator is not None:
+            kwargs.setdefault(
+                "initial", {name: getattr(indicator, name) for name in self.INDICATOR_FIELDS}
+            )
+        super().__init__(*args, **kwargs)
+
+    def indicator_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.INDICATOR_FIELDS}
 
 
 class OptionForm(forms.Form):
@@ -249,8 +289,20 @@ class OptionForm(forms.Form):
 
 
 class BaseOptionFormSet(forms.BaseFormSet):
-    def __init__(self, *args, computed: bool = False, **kwargs):
-        self.computed = computed
+    """The answer options of an indicator (``indicator``: its options, shown first; a computed
+    indicator's options are bands, each with its «from value»)."""
+
+    def __init__(self, *args, indicator: Indicator | None = None, **kwargs):
+        self.computed = bool(indicator and indicator.is_computed)
+        data = args[0] if args else kwargs.get("data")
+        if indicator is not None and data is None:  # a bound formset shows what was posted
+            kwargs.setdefault(
+                "initial",
+                [
+                    {"text": o.text, "score": o.score, "min_value": o.min_value}
+                    for o in indicator.options.all()
+                ],
+            )
         super().__init__(*args, **kwargs)
 
     def clean(self):

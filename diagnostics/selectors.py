@@ -167,6 +167,12 @@ def previous_profile(*, profile: RiskProfile) -> RiskProfile | None:
     )
 
 
+def municipality_list_for_user(*, user) -> QuerySet[Municipality]:
+    """The municipalities the user may choose in the diagnostics forms (cycles, surveys, the
+    heatmap), by name."""
+    return Municipality.objects.filter(municipality_q(scope_for(user))).order_by("name")
+
+
 def profile_list_for_user(*, user) -> QuerySet[RiskProfile]:
     scope = scope_for(user)
     return RiskProfile.objects.filter(organisation_q(scope, "organisation")).select_related(
@@ -915,6 +921,63 @@ class Heatmap:
     with_profile: int
 
 
+#: The longest a heatmap's totals are kept even if no version change is seen (an edit made
+#: outside the ORM's saves that touches none of the counted rows).
+HEATMAP_TOTALS_KEEP = 60 * 60
+
+
+def heatmap_data_version() -> str:
+    """What a heatmap's totals depend on, in one query of index reads over the installation:
+    the count and newest id of the risk profiles (a profile is never edited: recomputing makes a
+    new one, reopening a questionnaire deletes it), of the current category assignments and of
+    the organisations, and the organisations' last change (``updated_at``, indexed)."""
+    from django.db import connection
+
+    profile = RiskProfile._meta.db_table
+    category = CategoryAssignment._meta.db_table
+    organisation = Organisation._meta.db_table
+    with connection.cursor() as cursor:
+        # only table names from the models' own metadata are formatted in
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {profile}), (SELECT MAX(id) FROM {profile}), "  # noqa: S608
+            f"(SELECT COUNT(*) FROM {category} WHERE is_current), (SELECT MAX(id) FROM {category}), "
+            f"(SELECT COUNT(*) FROM {organisation}), (SELECT MAX(id) FROM {organisation}), "
+            f"(SELECT MAX(updated_at) FROM {organisation})"
+        )
+        row = cursor.fetchone()
+    return ".".join(
+        str(value.timestamp() if hasattr(value, "timestamp") else value) for value in row
+    )
+
+
+def heatmap_totals(
+    *,
+    schools: QuerySet,
+    municipality: Municipality,
+    cycle: Cycle | None,
+    category: str,
+    factor_ids: list[int],
+) -> dict[str, Any]:
+    """How many schools the heatmap of these filters lists and its summary
+    (:func:`heatmap_summary`), kept in the cache under :func:`heatmap_data_version`: a new
+    profile, category or school changes the version, so the next page counts again (at once,
+    never stale); otherwise page 1 reads no row of the municipality but its own."""
+    from django.core.cache import cache
+
+    key = (
+        f"diagnostics:heatmap:{municipality.pk}:{cycle.pk if cycle else 0}:{category}:"
+        f"{heatmap_data_version()}"
+    )
+    totals = cache.get(key)
+    if totals is None:
+        totals = {
+            "total": schools.order_by().count(),
+            "summary": heatmap_summary(organisations=schools, factor_ids=factor_ids, cycle=cycle),
+        }
+        cache.set(key, totals, HEATMAP_TOTALS_KEEP)
+    return totals
+
+
 def heatmap_data(
     *,
     municipality: Municipality,
@@ -941,15 +1004,19 @@ def heatmap_data(
     factor_list = factors()
     page = summary = None
     if per_page:  # a page of rows; the counts below the table are over every school
-        from network_portal.ui.paging import window_page
+        from network_portal.ui.paging import CountedPaginator
 
-        window = window_page(schools, per_page=per_page, page_number=page_number)
-        page, total = window.page, window.page.paginator.count
-        found = schools.order_by().filter(pk__in=window.ids).in_bulk()
-        school_list = [found[pk] for pk in window.ids]
-        summary = heatmap_summary(
-            organisations=schools, factor_ids=[f.pk for f in factor_list], cycle=cycle
+        totals = heatmap_totals(
+            schools=schools,
+            municipality=municipality,
+            cycle=cycle,
+            category=category,
+            factor_ids=[f.pk for f in factor_list],
         )
+        total, summary = totals["total"], totals["summary"]
+        # the page in name order with a LIMIT: the category is read for its rows only
+        page = CountedPaginator(schools, per_page, count=total).get_page(page_number)
+        school_list = list(page.object_list)
     else:  # every school
         school_list = list(schools)
         total = len(school_list)

@@ -4,7 +4,6 @@ selector → render."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import (
     get_for_user_or_404,
-    municipality_q,
     require,
     role_required,
     scope_for,
@@ -27,7 +25,7 @@ from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui.charts import bar_chart
 from network_portal.ui.request_size import accepts_upload
-from schools.models import Municipality
+from network_portal.ui.spreadsheets import xlsx_response
 
 from . import exports, heatmap_export, pages, selectors, services
 from .forms import (
@@ -55,10 +53,6 @@ from .models import (
 
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
 LEVEL_COLORS = {"high": "#dc3545", "medium": "#fd7e14", "low": "#198754"}
-
-
-def _municipalities(request: HttpRequest):
-    return Municipality.objects.filter(municipality_q(scope_for(request.user))).order_by("name")
 
 
 def _paginated(request: HttpRequest, queryset, name: str) -> dict[str, Any]:
@@ -90,7 +84,9 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*TERRITORY)
 def cycle_create(request: HttpRequest) -> HttpResponse:
-    form = CycleForm(request.POST or None, municipalities=_municipalities(request))
+    form = CycleForm(
+        request.POST or None, municipalities=selectors.municipality_list_for_user(user=request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             cycle = services.cycle_open(**form.cleaned_data, user=request.user)
@@ -283,21 +279,15 @@ def _chart(page: selectors.ProfilePage) -> str:
 @role_required(*TERRITORY)
 def heatmap(request: HttpRequest) -> HttpResponse:
     """A page of schools (``pages.HEATMAP_PER_PAGE``), or every school as XLSX."""
-    form = HeatmapFilterForm(request.GET or None, municipalities=_municipalities(request))
-    valid = form.is_bound and form.is_valid()
-    if form.is_bound and not valid and "municipality" in form.errors:
+    municipalities = selectors.municipality_list_for_user(user=request.user)
+    form = HeatmapFilterForm(request.GET or None, municipalities=municipalities)
+    if form.is_bound and not form.is_valid() and "municipality" in form.errors:
         raise Http404  # a municipality outside the user's scope
-    data = form.cleaned_data if valid else {}
-    cycle = data.get("cycle")
-    municipality = (
-        cycle.municipality
-        if cycle
-        else data.get("municipality") or form.fields["municipality"].queryset.first()
-    )
+    filters = form.filters()
+    municipality, cycle, category = filters.municipality, filters.cycle, filters.category
     if municipality is None:
         raise Http404
     export = request.GET.get("format") == "xlsx"
-    category = data.get("category") or ""
     if export and heatmap_export.in_background(municipality=municipality, category=category):
         job = heatmap_export.export_request(  # a big municipality: a job, its status shown
             user=request.user, municipality=municipality, cycle=cycle, category=category
@@ -306,16 +296,12 @@ def heatmap(request: HttpRequest) -> HttpResponse:
     heatmap = selectors.heatmap_data(
         municipality=municipality,
         cycle=cycle,
-        category=data.get("category") or "",
+        category=category,
         per_page=None if export else pages.HEATMAP_PER_PAGE,
         page_number=request.GET.get("page"),
     )
     if export:
-        response = HttpResponse(
-            exports.heatmap_workbook(heatmap), content_type=exports.XLSX_CONTENT_TYPE
-        )
-        response["Content-Disposition"] = 'attachment; filename="risk-heatmap.xlsx"'
-        return response
+        return xlsx_response(exports.heatmap_workbook(heatmap), "risk-heatmap.xlsx")
     export_job = heatmap_export.export_job_for(request.user, request.GET.get("export"))
     return render(
         request,
@@ -399,34 +385,14 @@ def _indicator_form(
     request: HttpRequest, *, base: Instrument, region_id: int | None, factor, indicator
 ) -> HttpResponse:
     """Edit an indicator (or add a question to a factor): the result is a new version."""
-    computed = bool(indicator and indicator.is_computed)
-    if indicator:
-        initial = {
-            "text": indicator.text,
-            "help_text": indicator.help_text,
-            "weight": indicator.weight,
-            "required": indicator.required,
-        }
-        options_initial = [
-            {"text": o.text, "score": o.score, "min_value": o.min_value}
-            for o in indicator.options.all()
-        ]
-    else:
-        initial, options_initial = {"weight": Decimal(1), "required": True}, []
-    posted = request.method == "POST"
-    form = IndicatorForm(request.POST if posted else None, initial=initial)
-    formset = OptionFormSet(
-        request.POST if posted else None,
-        initial=None if posted else options_initial,
-        prefix="options",
-        computed=computed,
-    )
-    if posted and form.is_valid() and formset.is_valid():
-        fields = {k: form.cleaned_data[k] for k in ("text", "help_text", "weight", "required")}
+    data = request.POST if request.method == "POST" else None
+    form = IndicatorForm(data, indicator=indicator)
+    formset = OptionFormSet(data, prefix="options", indicator=indicator)
+    if data is not None and form.is_valid() and formset.is_valid():
         common = {
             "base": base,
             "region_id": region_id,
-            "fields": fields,
+            "fields": form.indicator_fields(),
             "options": formset.options,
             "user": request.user,
             "note": form.cleaned_data["note"],
@@ -446,7 +412,7 @@ def _indicator_form(
         "formset": formset,
         "factor": factor,
         "indicator": indicator,
-        "computed": computed,
+        "computed": formset.computed,
         "base": base,
     }
     return render(request, "diagnostics/instrument_indicator_form.html", context)
@@ -482,7 +448,9 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*TERRITORY)
 def survey_create(request: HttpRequest) -> HttpResponse:
-    form = SurveyForm(request.POST or None, municipalities=_municipalities(request))
+    form = SurveyForm(
+        request.POST or None, municipalities=selectors.municipality_list_for_user(user=request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             survey = services.survey_create(**form.cleaned_data, user=request.user)

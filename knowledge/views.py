@@ -23,6 +23,7 @@ from network_portal.access.policy import (
 from network_portal.accounts.models import Role
 from network_portal.documents.services import job_request
 from network_portal.ui.request_size import accepts_upload
+from network_portal.ui.spreadsheets import xlsx_response
 from schools.models import Municipality, Organisation
 
 from . import exports, matching, prefill, results, selectors, services
@@ -45,7 +46,6 @@ from .models import Mentor, MentorshipGoal, PracticeMaterial
 PAGE = 20
 SUBJECTS = dict(SUBJECT_CHOICES)
 NEEDS = dict(TeacherNeed.choices)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _errors(request: HttpRequest, form) -> None:
@@ -92,9 +92,7 @@ def practice_export(request: HttpRequest) -> HttpResponse:
             :5000
         ]
     )
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="practices.xlsx"'
-    return response
+    return xlsx_response(content, "practices.xlsx")
 
 
 def _practice_form(request: HttpRequest, data=None, files=None, **kwargs) -> PracticeForm:
@@ -360,9 +358,7 @@ def mentor_export(request: HttpRequest) -> HttpResponse:
     content = exports.mentors_xlsx(
         rows=[(m, selectors.contacts_visible(user=request.user, mentor=m)) for m in mentors]
     )
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="mentors.xlsx"'
-    return response
+    return xlsx_response(content, "mentors.xlsx")
 
 
 def _mentor_form(request: HttpRequest, data=None, **kwargs) -> MentorForm:

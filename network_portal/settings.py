@@ -187,6 +187,12 @@ REMINDERS_INCREMENTAL = env.bool(
     "REMINDERS_INCREMENTAL",
     default=not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")),
 )
+# The school card's body is kept in the cache until any write that may feed it
+# (``schools/card_cache.py``): only with a cache shared by every process, like the watermark.
+SCHOOL_CARD_CACHE = env.bool(
+    "SCHOOL_CARD_CACHE",
+    default=not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")),
+)
 
 # --- Auth ---------------------------------------------------------------------------------
 
@@ -380,6 +386,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "refresh-figures": {"task": "reports.refresh_figures", "schedule": timedelta(minutes=5)},
     # partnerships: the candidate rows of matching one school, read again after a change.
     "warm-candidates": {"task": "partnerships.warm_candidates", "schedule": timedelta(minutes=2)},
+    # roadmaps: the overview's per-school counts brought up to the day (roadmaps/counts.py).
+    "keep-roadmap-counts": {"task": "roadmaps.keep_counts", "schedule": timedelta(minutes=10)},
 }
 
 # --- UI -----------------------------------------------------------------------------------

@@ -9,6 +9,13 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from network_portal.ui.spreadsheets import (
+    attachment_disposition,
+    csv_safe,
+    workbook_text_only,
+    xlsx_response,
+)
+
 
 def impact_export_response(
     *, table: list[dict], years: list[int], fmt: str, label: str, kind: str
@@ -43,14 +50,9 @@ def impact_export_response(
         response = HttpResponse(
             "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response["Content-Disposition"] = attachment_disposition(f"{name}.csv")
         return response
-    response = HttpResponse(
-        data.export("xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    return xlsx_response(data.export("xlsx"), f"{name}.xlsx")
 
 
 def rows_export_response(
@@ -58,8 +60,6 @@ def rows_export_response(
 ) -> HttpResponse:
     """Rows as CSV (semicolons, BOM: opens in Excel) or XLSX, typed text never a formula."""
     from openpyxl import Workbook
-
-    from network_portal.ui.spreadsheets import csv_safe, workbook_text_only
 
     if fmt == "csv":
         buffer = io.StringIO()
@@ -69,7 +69,7 @@ def rows_export_response(
         response = HttpResponse(
             "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response["Content-Disposition"] = attachment_disposition(f"{name}.csv")
         return response
     book = Workbook()
     sheet = book.active
@@ -79,11 +79,4 @@ def rows_export_response(
         sheet.append(row)
     sheet.freeze_panes = "B2"
     workbook_text_only(book)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    return xlsx_response(book, f"{name}.xlsx")

@@ -190,25 +190,33 @@ def _people(role: str, field: str = "organisation_id", **filters) -> dict[int, l
     return people
 
 
-def _item_context(row: dict, today: date) -> dict:
+def _roadmap_path() -> str:
+    """The roadmap page's address as a format string: ``reverse`` once per run instead of once
+    per item (~30 µs each, 125,000 items at 20,000 schools)."""
+    marker = 2_147_483_647
+    return reverse("roadmaps:detail", args=[marker]).replace(str(marker), "{}")
+
+
+def _item_context(row: dict, today: date, roadmap_path: str) -> dict:
     return {
         "task": row["item_task"],
         "school": row["school_name"],
         "roadmap": row["roadmap_title"],
-        "path": reverse("roadmaps:detail", args=[row["roadmap_pk"]]),
+        "path": roadmap_path.format(row["roadmap_pk"]),
         "days_overdue": max(0, (today - row["item_due"]).days),
         "days_left": max(0, (row["item_due"] - today).days),
     }
 
 
 def _reminders(kind: str, rows: Iterable[dict], today: date) -> list[Reminder]:
+    roadmap_path = _roadmap_path()
     return [
         Reminder(
             kind,
             row["recipient"],
             f"item:{row['item_id']}",
             row["item_due"],
-            _item_context(row, today),
+            _item_context(row, today, roadmap_path),
         )
         for row in rows
     ]
@@ -494,6 +502,7 @@ def weekly_digest(today: date) -> list[Reminder]:
     ):
         events_of_mun[event["municipality_id"]].append(event)
     reminders = []
+    roadmap_path = _roadmap_path()
     for user_id, user_muns in event_muns.items():
         orgs = set(schools.get(user_id, ())).union(
             *(schools_of_mun.get(m, ()) for m in muns.get(user_id, ()))
@@ -523,7 +532,10 @@ def weekly_digest(today: date) -> list[Reminder]:
                     "overdue_by_school": sorted(
                         ((name, n) for name, n, _ in mine if n), key=lambda kv: (-kv[1], kv[0])
                     )[:10],
-                    "due": [_item_context(i, today) | {"due_date": i["item_due"]} for i in due],
+                    "due": [
+                        _item_context(i, today, roadmap_path) | {"due_date": i["item_due"]}
+                        for i in due
+                    ],
                     "due_count": due_count,
                     "events": [
                         {
@@ -569,10 +581,11 @@ def partner_commitments(today: date) -> list[Reminder]:
     ).values_list("user_id", "organisation_id"):
         people[org_id].append(user_id)
     reminders = []
+    roadmap_path = _roadmap_path()
     for row in rows:
-        context = _item_context(row, today) | {
+        context = _item_context(row, today, roadmap_path) | {
             "overdue": row["item_due"] < today,
-            "path": reverse("roadmaps:detail", args=[row["roadmap_pk"]])
+            "path": roadmap_path.format(row["roadmap_pk"])
             + f"?item={row['item_id']}#item-{row['item_id']}",
         }
         recipients = [

@@ -11,10 +11,11 @@ class RoadmapsConfig(AppConfig):
         from network_portal.ui import slots
         from network_portal.ui.figures import register_help
 
-        from . import card, selectors
+        from . import card, counts, selectors
         from .figures import HELP
 
         register_help(HELP)
+        counts.connect()  # the overview's per-school counts, kept on change
         # The roadmap page: the parts of higher apps (events that served its items, practices).
         slots.declare("roadmaps.detail")
         slots.register(

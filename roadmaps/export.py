@@ -12,8 +12,6 @@ from network_portal.ui.spreadsheets import workbook_text_only
 
 from .models import Roadmap, RoadmapItem
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def overview_xlsx(*, rows: list[dict]) -> bytes:
     """The whole municipality overview (the page shows it 50 schools at a time)."""

@@ -474,3 +474,45 @@ class EngagementConcern(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+# --- The overview's per-school counts, kept on change (issue 17) -------------------------------
+
+
+class SchoolCounts(models.Model):
+    """A school's roadmaps, open concerns and overdue items as the overview orders by them
+    (``roadmaps/counts.py``): kept on every change of a roadmap, an item or a concern, and on
+    the day's change for the overdue items, so that a page of the overview reads no school's
+    items. The figures' definitions stay in ``roadmaps/figures.py``; these are their values."""
+
+    organisation = models.OneToOneField(
+        "schools.Organisation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="roadmap_counts",
+        verbose_name=_("school"),
+    )
+    n_roadmaps = models.PositiveIntegerField(_("roadmaps"), default=0)
+    n_concerns = models.PositiveIntegerField(_("open concerns"), default=0)
+    n_overdue = models.PositiveIntegerField(_("overdue items"), default=0)
+
+    class Meta:
+        verbose_name = _("school's roadmap counts")
+        verbose_name_plural = _("schools' roadmap counts")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.n_concerns}/{self.n_overdue}"
+
+
+class CountsDay(models.Model):
+    """One row: the day :class:`SchoolCounts`' overdue items were last brought up to date for
+    (an item becomes overdue the day after its due date, with no write)."""
+
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("day of the roadmap counts")
+        verbose_name_plural = _("day of the roadmap counts")
+
+    def __str__(self) -> str:
+        return self.day.isoformat()

@@ -10,12 +10,9 @@ from django.core.paginator import Page
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -23,7 +20,7 @@ from django.utils import timezone
 from network_portal.access.policy import Scope, organisation_q, scope_for
 from network_portal.accounts.models import Role
 
-from .figures import item_annotations, item_filters, percent
+from .figures import item_annotations, percent
 from .models import (
     EngagementConcern,
     Evidence,
@@ -798,43 +795,33 @@ def last_ratings(*, roadmap_ids) -> dict[int, QuarterRating]:
     return latest
 
 
-def _count(queryset: QuerySet) -> Coalesce:
-    """A correlated ``COUNT(*)`` of ``queryset`` (filtered on an outer reference), 0 if none."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(group=Value(1)).annotate(n=Count("pk")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
 def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
     """The overview's schools in its order (open concerns, then overdue items, then name):
     every supported school of the territory and every other one with a roadmap or an open
-    concern, with ``n_concerns`` and
-    ``n_overdue`` counted in the database, so that a page reads only its own rows."""
+    concern, with ``n_concerns`` and ``n_overdue`` read from each school's kept counts
+    (``roadmaps/counts.py``: no school's items are read), so that a page reads only its own
+    rows."""
     from schools.figures import supported_school_ids
     from schools.models import Organisation
 
+    from .counts import counts_for_today
+
+    counts_for_today()
     scope = scope_for(user)
     schools = Organisation.objects.filter(organisation_q(scope, roles=OVERVIEW_ROLES))
     if municipality_id:
         schools = schools.filter(municipality_id=municipality_id)
-    concerns = EngagementConcern.objects.filter(
-        organisation_id=OuterRef("pk"), resolved_at__isnull=True
-    )
-    overdue = RoadmapItem.objects.filter(
-        item_filters()["overdue"], roadmap__organisation_id=OuterRef("pk")
-    )
     return (
         schools.filter(
-            Exists(Roadmap.objects.filter(organisation_id=OuterRef("pk")))
-            | Exists(concerns)
+            Q(roadmap_counts__n_roadmaps__gt=0)
+            | Q(roadmap_counts__n_concerns__gt=0)
             # every supported school is a row, «no roadmap» when it has none (issue 15)
             | Q(pk__in=supported_school_ids(organisations=schools))
         )
-        .annotate(n_concerns=_count(concerns), n_overdue=_count(overdue))
+        .annotate(
+            n_concerns=Coalesce("roadmap_counts__n_concerns", 0),
+            n_overdue=Coalesce("roadmap_counts__n_overdue", 0),
+        )
         .order_by("-n_concerns", "-n_overdue", "short_name", "pk")
     )
 

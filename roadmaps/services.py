@@ -20,6 +20,7 @@ from network_portal.editing import StaleEdit, claim
 from network_portal.outbox.services import enqueue_on_commit
 from schools.models import Organisation, Region
 
+from .counts import counts_refresh
 from .models import (
     FINISHED_ITEM_STATUSES,
     CommentKind,
@@ -140,6 +141,7 @@ def roadmap_propose_measures(
     from simple_history.utils import bulk_create_with_history
 
     bulk_create_with_history(items, RoadmapItem, default_user=user)
+    counts_refresh(organisation_ids=[roadmap.organisation_id], fields=("n_overdue",))  # no signal
     return len(items), len({t.risk_factor_id for t in chosen})
 
 

@@ -24,6 +24,7 @@ from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui.charts import GanttRow, bar_chart, gantt_chart
 from network_portal.ui.request_size import accepts_upload
+from network_portal.ui.spreadsheets import xlsx_response
 from schools.models import Region
 
 from . import export, selectors, services
@@ -112,9 +113,7 @@ OVERVIEW_PER_PAGE = 50
 def overview(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         content = export.overview_xlsx(rows=selectors.overview_rows(user=request.user))
-        response = HttpResponse(content, content_type=export.XLSX)
-        response["Content-Disposition"] = 'attachment; filename="roadmaps-overview.xlsx"'
-        return response
+        return xlsx_response(content, "roadmaps-overview.xlsx")
     page, rows, totals = selectors.overview_page(
         user=request.user, per_page=OVERVIEW_PER_PAGE, page_number=request.GET.get("page")
     )
@@ -368,11 +367,7 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap, _perms = _roadmap(request, pk)
     rows = selectors.roadmap_items(roadmap=roadmap)
     content = export.roadmap_xlsx(roadmap=roadmap, items=rows.items, evidence=rows.evidence)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="roadmap-{roadmap.pk}.xlsx"'
-    return response
+    return xlsx_response(content, f"roadmap-{roadmap.pk}.xlsx")
 
 
 def history(request: HttpRequest, pk: int) -> HttpResponse:

@@ -7,10 +7,19 @@ class SchoolsConfig(AppConfig):
     verbose_name = _("Schools and results")
 
     def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
         from network_portal.ui import slots
         from network_portal.ui.figures import register_help
 
+        from . import card_cache
         from .figures import HELP
+
+        # Every write that may feed a school card replaces its cached bodies' token.
+        connection_created.connect(card_cache.install, dispatch_uid="schools.card_cache")
+        for connection in connections.all(initialized_only=True):
+            card_cache.install(connection)
 
         register_help(HELP)
         # The school card: sections of higher apps, each headed by its title. The whole card

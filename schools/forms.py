@@ -15,6 +15,7 @@ from network_portal.editing import VersionedFormMixin
 
 from .importing.columns import fields_for
 from .models import (
+    WIZARD_KIND_CHOICES,
     AssessmentKind,
     Category,
     CategoryRules,
@@ -71,6 +72,22 @@ SORTS = {
 }
 
 
+class GivenChoiceIterator(forms.models.ModelChoiceIterator):
+    """A model choice field's options from (id as text, label) pairs read beforehand
+    (``field.given_choices``), not from its queryset: ``ModelChoiceIterator`` counts the rows
+    for ``len()`` (which ``{% for %}`` asks first), then reads them as model instances through a
+    server-side cursor (four round trips on PostgreSQL for a list of municipalities). The chosen
+    value is still checked against the queryset."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.field.given_choices
+
+    def __len__(self) -> int:
+        return len(self.field.given_choices) + (self.field.empty_label is not None)
+
+
 class SchoolFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name, INN, OGRN or login"), method="search")
     municipality = django_filters.ModelChoiceFilter(
@@ -90,9 +107,15 @@ class SchoolFilter(django_filters.FilterSet):
         model = Organisation
         fields = ["q", "municipality", "kind", "category"]
 
-    def __init__(self, *args, municipalities=None, **kwargs):
+    def __init__(self, *args, municipalities=None, municipality_choices=(), **kwargs):
+        """``municipalities``: the queryset a chosen one must belong to; ``municipality_choices``:
+        the same as (id as text, name) pairs, read with the list's other choices in one query
+        (``selectors.school_list_filter_choices``)."""
         super().__init__(*args, **kwargs)
         self.filters["municipality"].queryset = municipalities
+        field = self.form.fields["municipality"]
+        field.given_choices = list(municipality_choices)
+        field.iterator = GivenChoiceIterator
 
     def search(self, queryset, name, value):
         from .normalize import normalize_name
@@ -301,7 +324,7 @@ class CategoryRulesForm(forms.ModelForm):
 
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=WIZARD_KIND_CHOICES)
     region = forms.ModelChoiceField(
         label=_("Region"),
         queryset=None,

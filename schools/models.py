@@ -632,6 +632,15 @@ class CategoryRules(models.Model):
 class ImportKind(models.TextChoices):
     SCHOOLS = "schools", _("Organisations")
     RESULTS = "results", _("Assessment results")
+    #: A region's municipalities list (``importing.municipality_list``): checked, then
+    #: confirmed as a whole; it has no column mapping and no background step.
+    MUNICIPALITIES = "mun_list", _("Municipalities list")
+
+
+#: What the import wizard (upload → columns → check → import) takes; the municipalities list
+#: has its own two-step page.
+WIZARD_KINDS = (ImportKind.SCHOOLS, ImportKind.RESULTS)
+WIZARD_KIND_CHOICES = [(kind.value, kind.label) for kind in WIZARD_KINDS]
 
 
 class ImportStatus(models.TextChoices):
@@ -732,6 +741,11 @@ class ImportRun(models.Model):
         return f"{self.file_name} ({self.get_kind_display()})"
 
     @property
+    def in_wizard(self) -> bool:
+        """Whether the run goes on in the import wizard (columns, check, import)."""
+        return self.kind in WIZARD_KINDS
+
+    @property
     def unused_columns(self) -> list[dict]:
         """Columns of the file no field takes: ``{"header", "numeric"}`` (the preview lists
         them as «не используется», so no numeric column is dropped in silence)."""
@@ -760,7 +774,7 @@ class SavedMapping(models.Model):
     upload of a file of the same shape (e.g. «ФИС ОКО ВПР»)."""
 
     name = models.CharField(pgettext_lazy("title", "name"), max_length=100)
-    kind = models.CharField(_("what"), max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(_("what"), max_length=10, choices=WIZARD_KIND_CHOICES)
     mapping = models.JSONField(_("column mapping"), default=dict)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -790,7 +804,7 @@ class ColumnMapping(models.Model):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
     )
-    kind = models.CharField(_("what"), max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(_("what"), max_length=10, choices=WIZARD_KIND_CHOICES)
     assessment = models.CharField(
         _("assessment"), max_length=5, choices=AssessmentKind.choices, blank=True
     )

@@ -7,10 +7,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from network_portal.access.policy import (
+    Scope,
     municipality_q,
     organisation_allows,
     organisation_q,
@@ -25,7 +36,9 @@ from .models import (
     AssessmentResult,
     CategoryAssignment,
     CategoryRules,
+    ImportKind,
     ImportRun,
+    ImportStatus,
     Municipality,
     Organisation,
     Region,
@@ -98,6 +111,21 @@ def import_run_list_for_user(*, user: Any) -> QuerySet[ImportRun]:
     )
 
 
+def municipality_list_pending(*, user: Any) -> ImportRun | None:
+    """The municipalities list this user checked last and has not confirmed yet (the one the
+    confirmation saves); ``None`` when there is none."""
+    return (
+        import_run_list_for_user(user=user)
+        .filter(
+            kind=ImportKind.MUNICIPALITIES,
+            status=ImportStatus.PREVIEWED,
+            created_by_id=user.pk,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
 def saved_mappings_for(*, kind: str) -> QuerySet[SavedMapping]:
     """Mappings saved under a name (shared: they describe file shapes, not data)."""
     return SavedMapping.objects.filter(kind=kind).order_by("name")
@@ -107,13 +135,58 @@ def category_years_for_user(*, user: Any) -> list[int]:
     """Years with a current category among the organisations the user sees, newest first
     (the year filter of the list must not reveal years that only other territories have)."""
     return list(
-        CategoryAssignment.objects.filter(
-            organisation_q(scope_for(user), "organisation"), is_current=True
-        )
+        _current_categories(scope_for(user))
         .order_by("-year")
         .values_list("year", flat=True)
         .distinct()
     )
+
+
+def _current_categories(scope: Scope) -> QuerySet[CategoryAssignment]:
+    return CategoryAssignment.objects.filter(organisation_q(scope, "organisation"), is_current=True)
+
+
+@dataclass(frozen=True)
+class ListFilterChoices:
+    """What the school list's filters offer the user: :func:`category_years_for_user`'s years
+    (newest first) and the municipalities of :func:`municipality_list_for_user` as (id as text,
+    name) pairs in their order (by name)."""
+
+    years: list[int]
+    municipalities: list[tuple[str, str]]
+
+
+def school_list_filter_choices(*, user: Any) -> ListFilterChoices:
+    """Both lists in one query (a ``UNION ALL``; one round trip instead of two on every page
+    of the list): the rows of part 0 are municipalities, those of part 1 the years."""
+    municipalities = (
+        municipality_list_for_user(user=user)
+        .annotate(part=Value(0), year=Value(None, output_field=IntegerField()))
+        .values_list("part", "pk", "name", "year")
+    )
+    years = (
+        _current_categories(scope_for(user))
+        .annotate(
+            part=Value(1),
+            # typed: PostgreSQL reads an untyped NULL of a DISTINCT part as text
+            municipality_pk=Cast(Value(None), BigIntegerField()),
+            municipality_name=Cast(Value(None), CharField()),
+        )
+        .values_list("part", "municipality_pk", "municipality_name", "year")
+        .distinct()
+    )
+    rows = (
+        municipalities.order_by()
+        .union(years.order_by(), all=True)
+        .order_by("part", "name", "-year")
+    )
+    choices = ListFilterChoices(years=[], municipalities=[])
+    for part, pk, name, year in rows:
+        if part:
+            choices.years.append(year)
+        else:
+            choices.municipalities.append((str(pk), name))
+    return choices
 
 
 def school_table(*, queryset: QuerySet[Organisation], year: int | None) -> QuerySet[Organisation]:
@@ -171,7 +244,7 @@ def school_list_page_rows(rows: Iterable[dict]) -> list[Row]:
 
     from .models import OrganisationKind
 
-    kinds = dict(OrganisationKind.choices)
+    kinds = {kind: str(label) for kind, label in OrganisationKind.choices}  # translated once
     # the card's address once, then by substitution (``reverse`` costs ~50 µs a row)
     marker = 2_147_483_647
     card = reverse("schools:detail", args=[marker]).replace(str(marker), "{}")

@@ -26,7 +26,11 @@ from .importing.columns import (
 )
 from .importing.decoding import names_sample
 from .importing.municipalities import MunicipalityLookup
-from .importing.municipality_list import apply_municipality_list, plan_municipality_list
+from .importing.municipality_list import (
+    MunicipalityListPlan,
+    apply_municipality_list,
+    plan_municipality_list,
+)
 from .importing.organisations import apply_organisations, context_fields_in, plan_organisations
 from .importing.reader import ImportFileError, Table, read_table
 from .importing.results import apply_results, check_year, plan_results
@@ -296,33 +300,76 @@ def import_run_confirm_municipalities(*, run: ImportRun) -> None:
 MUNICIPALITY_LIST_MAX_SIZE = 1024 * 1024
 
 
-def municipality_list_check(*, data: bytes, file_name: str, region: Region):
+def municipality_list_check(
+    *, data: bytes, file_name: str, region: Region, user: Any
+) -> tuple[ImportRun, MunicipalityListPlan]:
     """The dry run of a municipalities list (name, ОКТМО, optional centroid) for ``region``:
-    what would be created and updated, and every row error with its line and column. Nothing
-    is written (the same check as ``import_municipalities --dry-run``)."""
+    what would be created and updated, and every row error with its line and column (the same
+    check as ``import_municipalities --dry-run``). Nothing in the registry is written: the file
+    and its check are kept as an import run (in the log, like every import), which the
+    confirmation (:func:`municipality_list_save`) reads."""
     if len(data) > MUNICIPALITY_LIST_MAX_SIZE:
         raise ImportFileError(
             _("The list is larger than %(limit)s MB.")
             % {"limit": MUNICIPALITY_LIST_MAX_SIZE // (1024 * 1024)}
         )
-    return plan_municipality_list(table=read_table(data, file_name=file_name), region=region)
-
-
-def municipality_list_save(*, data: bytes, file_name: str, region: Region, user: Any):
-    """The confirmed list, checked again (the registry may have changed since the preview):
-    saved only when no row has an error, all or nothing."""
-    plan = municipality_list_check(data=data, file_name=file_name, region=region)
-    if plan.invalid:
-        return plan
-    apply_municipality_list(plan)
-    audit_log(
-        actor=user,
-        action="schools.municipality_list",
-        obj=region,
-        file=file_name,
-        new=len(plan.new),
-        updated=len(plan.updated),
+    table = read_table(data, file_name=file_name)
+    plan = plan_municipality_list(table=table, region=region)
+    run = ImportRun(
+        kind=ImportKind.MUNICIPALITIES,
+        region=region,
+        file_name=file_name[:255],
+        file_size=len(data),
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        headers=table.headers,
+        total_rows=len(table.rows),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    _store_list_check(run, plan)
+    run.file.save(file_name, ContentFile(data), save=False)
+    run.save()
+    return run, plan
+
+
+def _store_list_check(run: ImportRun, plan: MunicipalityListPlan) -> None:
+    run.counts = {
+        "new": len(plan.new),
+        "updated": len(plan.updated),
+        "unchanged": plan.unchanged,
+        "invalid": len({i.line for i in plan.issues if i.severity != "warning"}),
+    }
+    run.issues = [i.as_dict() for i in sorted(plan.issues, key=lambda i: (i.line, i.column))]
+    if plan.invalid:
+        run.status, run.finished_at = ImportStatus.REJECTED, timezone.now()
+    else:
+        run.status = ImportStatus.PREVIEWED
+
+
+@transaction.atomic
+def municipality_list_save(*, run: ImportRun, user: Any) -> MunicipalityListPlan:
+    """The confirmed list, its stored file checked again (the registry may have changed since
+    the preview): saved only when no row has an error, all or nothing. A run is confirmed
+    once: a second click (or a second tab) is refused."""
+    run = ImportRun.objects.select_for_update().select_related("region").get(pk=run.pk)
+    if run.kind != ImportKind.MUNICIPALITIES or run.status != ImportStatus.PREVIEWED:
+        raise ImportFileError(_("Upload the list again: the checked file is no longer kept."))
+    with run.file.open("rb") as handle:
+        table = read_table(handle.read(), file_name=run.file_name)
+    plan = plan_municipality_list(table=table, region=run.region)
+    _store_list_check(run, plan)
+    if not plan.invalid:
+        apply_municipality_list(plan)
+        run.status, run.finished_at = ImportStatus.DONE, timezone.now()
+        audit_log(
+            actor=user,
+            action="schools.municipality_list",
+            obj=run.region,
+            file=run.file_name,
+            new=len(plan.new),
+            updated=len(plan.updated),
+        )
+    run.save(update_fields=["counts", "issues", "status", "finished_at"])
     return plan
 
 

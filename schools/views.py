@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,9 +17,11 @@ from network_portal.access.policy import get_for_user_or_404, require, role_requ
 from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui import slots
+from network_portal.ui.paging import counted_page
 from network_portal.ui.request_size import accepts_upload
+from network_portal.ui.spreadsheets import attachment_disposition, xlsx_response
 
-from . import exporting, selectors, services
+from . import card_cache, exporting, selectors, services
 from .forms import (
     SORTS,
     CategoryOverrideForm,
@@ -33,7 +35,7 @@ from .forms import (
     SchoolFilter,
 )
 from .importing.reader import ImportFileError
-from .models import ImportStatus
+from .models import WIZARD_KINDS, ImportStatus
 from .rules_file import rules_dumps, rules_load
 
 PAGE_SIZE = 50
@@ -41,7 +43,8 @@ TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
 
 
 def _filtered(request: HttpRequest):
-    years = selectors.category_years_for_user(user=request.user)
+    choices = selectors.school_list_filter_choices(user=request.user)  # years, municipalities
+    years = choices.years
     try:
         year = int(request.GET.get("year") or (years[0] if years else 0)) or None
     except ValueError:
@@ -50,7 +53,12 @@ def _filtered(request: HttpRequest):
         queryset=selectors.organisation_list_for_user(user=request.user), year=year
     )
     municipalities = selectors.municipality_list_for_user(user=request.user)
-    filterset = SchoolFilter(request.GET or None, queryset=queryset, municipalities=municipalities)
+    filterset = SchoolFilter(
+        request.GET or None,
+        queryset=queryset,
+        municipalities=municipalities,
+        municipality_choices=choices.municipalities,
+    )
     sort = request.GET.get("sort", "name")
     rows = filterset.qs.order_by(SORTS.get(sort, "sort_name"), "pk")
     return filterset, rows, year, years, sort
@@ -59,7 +67,8 @@ def _filtered(request: HttpRequest):
 def school_list(request: HttpRequest) -> HttpResponse:
     filterset, rows, year, years, sort = _filtered(request)
     rows = selectors.school_list_rows(queryset=rows)  # values, not model instances
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # the page's rows and the list's count in one query
+    page = counted_page(rows, per_page=PAGE_SIZE, page_number=request.GET.get("page"))
     page.object_list = selectors.school_list_page_rows(page.object_list)
     return render(
         request,
@@ -76,13 +85,7 @@ def school_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-EXPORT_TYPES = {
-    "csv": (exporting.to_csv, "text/csv"),
-    "xlsx": (
-        exporting.to_xlsx,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-}
+EXPORT_TYPES = {"csv": exporting.to_csv, "xlsx": exporting.to_xlsx}
 
 
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -92,9 +95,12 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     filterset, rows, year, _years, _sort = _filtered(request)
     if "municipality" in filterset.errors:  # a municipality outside the user's scope
         raise Http404
-    build, content_type = EXPORT_TYPES[fmt]
-    response = HttpResponse(build(exporting.export_rows(rows)), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="schools-{year or "all"}.{fmt}"'
+    content = EXPORT_TYPES[fmt](exporting.export_rows(rows))
+    name = f"schools-{year or 'all'}.{fmt}"
+    if fmt == "xlsx":
+        return xlsx_response(content, name)
+    response = HttpResponse(content, content_type="text/csv")
+    response["Content-Disposition"] = attachment_disposition(name)
     return response
 
 
@@ -116,30 +122,46 @@ def _card_organisation(request: HttpRequest, pk: int):
     return get_for_user_or_404(slots.annotate("schools.card", request, queryset), pk=pk)
 
 
-def _card(request: HttpRequest, organisation, *, override_form=None) -> HttpResponse:
+def _card(
+    request: HttpRequest, organisation, *, override_form=None, cache_key: str | None = None
+) -> HttpResponse:
     """The school card; ``override_form`` is a bound form that failed, shown with its errors
-    and everything that was typed."""
+    and everything that was typed. With ``cache_key`` the body is kept for the next requests
+    (``card_cache``), rendered with a marker in place of the CSRF token."""
     context = selectors.school_card_context(organisation=organisation)
     perms = selectors.organisation_permissions(user=request.user, organisation=organisation)
     can_categorise = organisation.is_school and perms.can_categorise
     if can_categorise and override_form is None:
         years = {r.year for r in context["results"]} | {c.year for c in context["contexts"]}
         override_form = CategoryOverrideForm(years=sorted(years, reverse=True))
-    return render(
-        request,
-        "schools/card.html",
-        {
-            "organisation": organisation,
-            **context,
-            "can_edit": perms.can_edit,
-            "override_form": override_form if can_categorise else None,
-            "sections": slots.fill("schools.card", request, organisation),
-        },
-    )
+    context = {
+        "organisation": organisation,
+        **context,
+        "can_edit": perms.can_edit,
+        "override_form": override_form if can_categorise else None,
+        "sections": slots.fill("schools.card", request, organisation),
+    }
+    if cache_key:
+        context["csrf_token"] = card_cache.CSRF_MARKER
+    body = render_to_string("schools/_card_body.html", context, request=request)
+    card_cache.store(cache_key, title=organisation.short_name, body=body)
+    return _card_page(request, organisation.short_name, card_cache.with_csrf(request, body))
+
+
+def _card_page(request: HttpRequest, title: str, body: str) -> HttpResponse:
+    body = mark_safe(body)  # noqa: S308 — our own template's output, escaped when rendered
+    return render(request, "schools/card.html", {"card_title": title, "card_body": body})
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _card(request, _card_organisation(request, pk))
+    key = card_cache.key_for(request, pk)
+    cached = card_cache.read(key)
+    if cached is None:
+        return _card(request, _card_organisation(request, pk), cache_key=key)
+    # Kept for this very user, but the scope is still asked on every request.
+    if not selectors.organisation_list_for_user(user=request.user).filter(pk=pk).exists():
+        raise Http404
+    return _card_page(request, cached["title"], card_cache.with_csrf(request, cached["body"]))
 
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -331,13 +353,18 @@ def import_new(request: HttpRequest) -> HttpResponse:
     return render(request, "schools/import_new.html", {"form": form})
 
 
-def _run_for(request: HttpRequest, pk: int):
+def _run_for(request: HttpRequest, pk: int, *, wizard: bool = False):
+    """The run, through the policy; ``wizard``: only a run the import wizard goes on with
+    (a municipalities list has no columns or import step)."""
     require(scope_for(request.user).has_role(*TERRITORY))
-    return get_for_user_or_404(selectors.import_run_list_for_user(user=request.user), pk=pk)
+    runs = selectors.import_run_list_for_user(user=request.user)
+    if wizard:
+        runs = runs.filter(kind__in=WIZARD_KINDS)
+    return get_for_user_or_404(runs, pk=pk)
 
 
 def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run_for(request, pk)
+    run = _run_for(request, pk, wizard=True)
     if run.status == ImportStatus.READING:
         return redirect("schools:import_detail", pk=run.pk)
     saved = selectors.saved_mappings_for(kind=run.kind)
@@ -366,7 +393,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored check of the file (computed once, when the columns were confirmed) and the
     import button; a rejected import comes back here to import the valid rows."""
-    run = _run_for(request, pk)
+    run = _run_for(request, pk, wizard=True)
     form = ImportApplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["create_municipalities"]:
@@ -390,9 +417,6 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- the municipalities list (``import_municipalities`` in the browser) ------------------------
 
-#: The checked list waits in the session for the confirmation: nothing is written before.
-_MUNICIPALITY_LIST = "schools:municipality_list"
-
 
 @accepts_upload(services.MUNICIPALITY_LIST_MAX_SIZE)
 @role_required(Role.COORDINATOR)
@@ -405,15 +429,11 @@ def municipality_list(request: HttpRequest) -> HttpResponse:
         upload, region = form.cleaned_data["file"], form.cleaned_data["region"]
         data = upload.read(services.MUNICIPALITY_LIST_MAX_SIZE + 1)
         try:
-            plan = services.municipality_list_check(data=data, file_name=upload.name, region=region)
+            _run, plan = services.municipality_list_check(
+                data=data, file_name=upload.name, region=region, user=request.user
+            )
         except ImportFileError as exc:
             form.add_error("file", str(exc))
-        else:
-            request.session[_MUNICIPALITY_LIST] = {
-                "region": region.pk,
-                "name": upload.name,
-                "data": base64.b64encode(data).decode(),
-            }
     context = {
         "form": form,
         "plan": plan,
@@ -425,23 +445,21 @@ def municipality_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.COORDINATOR)
 def municipality_list_confirm(request: HttpRequest) -> HttpResponse:
-    """Save the list checked on the previous page — checked again, all rows or none."""
-    stored = request.session.get(_MUNICIPALITY_LIST)
-    if not stored:
+    """Save the list checked on the previous page (its stored run) — checked again, all rows
+    or none."""
+    run = selectors.municipality_list_pending(user=request.user)
+    if run is None:
         messages.error(request, _("Upload the list again: the checked file is no longer kept."))
         return redirect("schools:municipality_list")
-    regions = selectors.region_list_for_user(user=request.user)
-    region = get_for_user_or_404(regions, pk=stored["region"])
-    plan = services.municipality_list_save(
-        data=base64.b64decode(stored["data"]),
-        file_name=stored["name"],
-        region=region,
-        user=request.user,
-    )
+    get_for_user_or_404(selectors.region_list_for_user(user=request.user), pk=run.region_id)
+    try:
+        plan = services.municipality_list_save(run=run, user=request.user)
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("schools:municipality_list")
     if plan.invalid:
         messages.error(request, _("The list has errors; nothing was changed."))
         return redirect("schools:municipality_list")
-    del request.session[_MUNICIPALITY_LIST]
     messages.success(
         request,
         _("Municipalities saved: new %(new)s, updated %(updated)s, unchanged %(unchanged)s.")

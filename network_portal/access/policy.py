@@ -40,6 +40,8 @@ class Scope:
     municipality_ids: frozenset[int] = frozenset()
     # role -> organisation ids (curator: assigned schools; director/teacher/partner: own one)
     organisations_by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+    # organisation id -> its municipality id, for the organisations above (read with them)
+    organisation_municipalities: dict[int, int] = field(default_factory=dict)
 
     @property
     def is_anonymous(self) -> bool:
@@ -55,6 +57,11 @@ class Scope:
         for role in wanted:
             ids |= self.organisations_by_role.get(role, frozenset())
         return frozenset(ids)
+
+    def organisation_municipality_ids(self, *roles: str) -> frozenset[int]:
+        """The municipalities of :meth:`organisation_ids` (no query: read with the scope)."""
+        found = (self.organisation_municipalities.get(pk) for pk in self.organisation_ids(*roles))
+        return frozenset(pk for pk in found if pk is not None)
 
     @property
     def own_organisation_id(self) -> int | None:
@@ -77,8 +84,15 @@ def scope_for(user: User | Any) -> Scope:
     regions: set[int] = set()
     municipalities: set[int] = set()
     by_role: dict[str, set[int]] = {}
-    for role, region_id, municipality_id, organisation_id in user.role_assignments.values_list(
-        "role", "region_id", "municipality_id", "organisation_id"
+    organisation_municipalities: dict[int, int] = {}
+    for (
+        role,
+        region_id,
+        municipality_id,
+        organisation_id,
+        organisation_municipality_id,
+    ) in user.role_assignments.values_list(
+        "role", "region_id", "municipality_id", "organisation_id", "organisation__municipality_id"
     ):
         roles.add(role)
         if role == Role.COORDINATOR and region_id:
@@ -87,6 +101,7 @@ def scope_for(user: User | Any) -> Scope:
             municipalities.add(municipality_id)
         elif organisation_id:
             by_role.setdefault(role, set()).add(organisation_id)
+            organisation_municipalities[organisation_id] = organisation_municipality_id
     scope = Scope(
         user_id=user.pk,
         is_admin=bool(user.is_superuser),
@@ -94,6 +109,7 @@ def scope_for(user: User | Any) -> Scope:
         region_ids=frozenset(regions),
         municipality_ids=frozenset(municipalities),
         organisations_by_role={k: frozenset(v) for k, v in by_role.items()},
+        organisation_municipalities=organisation_municipalities,
     )
     user._portal_scope = scope
     return scope

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.loader import get_template
 from django.utils import translation
 
 #: The template engine of plain text (settings.TEMPLATES): no HTML escaping.
@@ -21,17 +21,30 @@ def email_subject_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """The subject and the text part are plain text (rendered without HTML escaping, the
-    subject on one line); the HTML part is escaped as any page."""
-    ctx = {"site_url": settings.SITE_URL, **context}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = email_subject_line(
-            render_to_string(f"emails/{template}_subject.txt", ctx, using=TEXT_ENGINE)
+class EmailTemplates:
+    """The three templates of one e-mail, looked up once (a loop that renders many letters of
+    one kind keeps this and calls :meth:`render`, inside ``translation.override``)."""
+
+    def __init__(self, name: str) -> None:
+        self.subject = get_template(f"emails/{name}_subject.txt", using=TEXT_ENGINE)
+        self.text = get_template(f"emails/{name}.txt", using=TEXT_ENGINE)
+        self.html = get_template(f"emails/{name}.html")
+
+    def render(self, context: dict[str, Any]) -> tuple[str, str, str]:
+        """The subject and the text part are plain text (rendered without HTML escaping, the
+        subject on one line); the HTML part is escaped as any page."""
+        ctx = {"site_url": settings.SITE_URL, **context}
+        return (
+            email_subject_line(self.subject.render(ctx)),
+            self.text.render(ctx),
+            self.html.render(ctx),
         )
-        text = render_to_string(f"emails/{template}.txt", ctx, using=TEXT_ENGINE)
-        html = render_to_string(f"emails/{template}.html", ctx)
-    return subject, text, html
+
+
+def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, text and HTML of one e-mail in the site's language (see :class:`EmailTemplates`)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return EmailTemplates(template).render(context)
 
 
 def email_send(

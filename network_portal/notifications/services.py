@@ -1,26 +1,29 @@
 """The reminder send loop: each reminder goes out exactly once per person, object and due date.
 
-One run:
+One run (:func:`reminders_send`, the hourly beat task ``notifications.send_reminders``):
 
 1. every registered kind's selector yields :class:`~.registry.Reminder` tuples (bounded queries);
 2. reminders of switched-off kinds and of users without an address are dropped;
 3. in batches of ``BATCH`` reminders, the :class:`~.models.Notification` rows of exactly
-   those keys are read, the missing ones inserted (insert-or-skip: the unique key kind +
-   recipient + object + due date makes a row another worker inserted meanwhile a no-op), and
-   the rows still to send (pending, failed, or stuck in *sending* longer than ``STALE_AFTER``
-   after a crashed worker) claimed with a conditional ``UPDATE`` that stamps this run's token,
-   so two workers running at once never claim the same row;
-4. the claimed rows of one recipient and kind become one e-mail (a person with five items due
-   gets one letter, not five); the rows of accepted e-mails are marked *sent*, those the SMTP
-   server refused or timed out on *failed* with the exception class and SMTP code (never the
-   address), and the next run retries them.
+   those keys are read and the missing ones inserted (insert-or-skip: the unique key kind +
+   recipient + object + due date makes a row another worker inserted meanwhile a no-op);
+4. the rows still to send (pending, failed, or stuck in *sending* longer than ``STALE_AFTER``
+   after a crashed worker) become letters — one per recipient and kind (a person with five
+   items due gets one letter, not five) — handed on in chunks of ``CHUNK`` letters: the beat
+   task queues each chunk as a task of its own (``notifications.send_reminder_chunk``), so the
+   workers compose and send in parallel; eagerly (tests, demo) or from the command they run
+   here;
+5. a chunk (:func:`reminders_send_chunk`) claims its rows with a conditional ``UPDATE`` that
+   stamps a token of its own, so two chunks or workers never claim the same row, sends a letter
+   of the rows it got, and marks each letter at once: *sent*, or *failed* with the exception
+   class and SMTP code (never the address) for the next run to retry.
 
-Queries: at most four per batch of 1 000 reminders plus one ``UPDATE`` per e-mail, written
-the moment the server accepted it — never one per item (a letter holds all of a person's items
-of a kind), and independent of how many rows earlier runs left behind. Marking each letter at
-once keeps the one case SMTP cannot make exactly-once as narrow as it can be: a worker killed
-between the server's "accepted" and that ``UPDATE`` leaves that one letter in *sending*, to go
-again after ``STALE_AFTER`` (see ``bench/README.md`` for a region's figures).
+Queries: at most three per batch of 1 000 reminders, two per chunk, plus one ``UPDATE`` per
+e-mail, written the moment the server accepted it — never one per item, and independent of
+how many rows earlier runs left behind. Marking each letter at once keeps the one case SMTP
+cannot make exactly-once as narrow as it can be: a worker killed between the server's
+"accepted" and that ``UPDATE`` leaves that one letter in *sending*, to go again after
+``STALE_AFTER`` (see ``bench/README.md`` for a region's figures).
 """
 
 from __future__ import annotations
@@ -28,19 +31,21 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db_connection
-from django.db.models import Case, Exists, F, Q, Value, When
+from django.db.models import Exists, F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from kombu.utils import json
 
-from .email import email_error_text, email_render
+from .email import EmailTemplates, email_error_text
 from .models import Notification, NotificationPreference, NotificationStatus
 from .registry import Reminder, get_reminder_kind, reminder_kinds
 from .tokens import unsubscribe_token
@@ -52,10 +57,8 @@ STALE_AFTER = timedelta(minutes=30)
 MAX_ATTEMPTS = 10
 #: Reminders per batch of insert-or-skip and claim (at most four queries each).
 BATCH = 1000
-#: Sent e-mails whose rows are marked in one ``UPDATE`` (see :class:`_Marks`): every letter at
-#: once, because a batch of marks lost with a killed worker would be a batch of letters sent
-#: twice.
-MARK_EVERY = 1
+#: Letters per chunk: one task each when the beat fans the run out (about ``BATCH`` reminders).
+CHUNK = 250
 
 
 @dataclass
@@ -64,6 +67,15 @@ class SendResult:
     notifications: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    #: letters handed to chunk tasks that run elsewhere (not counted above)
+    queued: int = 0
+
+    def add(self, other: SendResult) -> None:
+        self.emails += other.emails
+        self.notifications += other.notifications
+        self.failed += other.failed
+        self.errors += other.errors
+        self.queued += other.queued
 
 
 def _chunks(values: list, size: int = BATCH) -> Iterable[list]:
@@ -135,17 +147,18 @@ def _is_claimable(status: str, claimed_at, attempts: int, now) -> bool:
     return status == NotificationStatus.SENDING and claimed_at < now - STALE_AFTER
 
 
-def _claim(reminders: list[Reminder], *, now, token: str) -> None:
-    """Insert-or-skip the rows of one batch of reminders and claim those still to send.
+def _rows(reminders: list[Reminder]) -> dict[tuple, tuple]:
+    """Insert-or-skip the rows of one batch of reminders; their ``(pk, status, claimed_at,
+    attempts)`` by key.
 
-    At most four queries per batch (read, insert, read back, claim), whatever the history: only
-    the rows of these keys are read (a
-    superset by kind, recipient, object and due date, narrowed in Python), never every row in
-    a date window — long-overdue items would make that window the whole history.
+    At most three queries per batch (read, insert, read back), whatever the history: only the
+    rows of these keys are read (a superset by kind, recipient, object and due date, narrowed in
+    Python), never every row in a date window — long-overdue items would make that window the
+    whole history.
     """
     keys = {r.key for r in reminders}
 
-    def rows() -> dict[tuple, tuple]:
+    def read() -> dict[tuple, tuple]:
         found = {}
         for pk, kind, rid, obj, due, status, claimed_at, attempts in Notification.objects.filter(
             kind__in={k[0] for k in keys},
@@ -166,7 +179,7 @@ def _claim(reminders: list[Reminder], *, now, token: str) -> None:
                 found[(kind, rid, obj, due)] = (pk, status, claimed_at, attempts)
         return found
 
-    known = rows()
+    known = read()
     missing = [r for r in reminders if r.key not in known]
     if missing:
         # insert-or-skip: the unique key makes a row inserted meanwhile by another worker a no-op
@@ -183,85 +196,65 @@ def _claim(reminders: list[Reminder], *, now, token: str) -> None:
             ignore_conflicts=True,
             batch_size=BATCH,
         )
-        known = rows()  # the new rows' primary keys (ignore_conflicts returns none)
-    to_claim = [
-        pk
-        for pk, status, claimed_at, attempts in known.values()
-        if _is_claimable(status, claimed_at, attempts, now)
-    ]
-    if to_claim:
-        # the condition again in SQL: a row another worker claimed meanwhile stays theirs
-        Notification.objects.filter(_claimable(now), pk__in=to_claim).update(
-            status=NotificationStatus.SENDING,
-            claimed_at=now,
-            claim_token=token,
-            attempts=F("attempts") + 1,
-        )
+        known = read()  # the new rows' primary keys (ignore_conflicts returns none)
+    return known
 
 
-class _Marks:
-    """Outcomes of sent e-mails, written in one ``UPDATE`` per ``MARK_EVERY`` e-mails.
+def _letter_chunks(reminders: list[Reminder], users: dict[int, dict]) -> Iterator[list[list]]:
+    """The letters still to send, one per recipient and kind, in chunks of at most ``CHUNK``
+    letters and (unless one letter has more) ``BATCH`` reminders, as plain JSON values (see
+    :func:`reminders_send_chunk`). A chunk's rows are inserted (*pending*) just before it is
+    handed on: the workers start on the first chunk while the next is prepared, and a chunk that
+    is lost leaves rows that the next run reads again."""
+    groups: dict[tuple[int, str], list[Reminder]] = defaultdict(list)
+    for r in reminders:
+        groups[(r.recipient_id, r.kind)].append(r)
+    chunk: list[tuple[int, str]] = []
+    size = 0
+    keys = sorted(groups)
+    for n, key in enumerate(keys, 1):
+        chunk.append(key)
+        size += len(groups[key])
+        if len(chunk) >= CHUNK or size >= BATCH or n == len(keys):
+            letters = _letters(chunk, groups, users)
+            if letters:
+                yield letters
+            chunk, size = [], 0
 
-    :meth:`flush` also runs in a ``finally``, so a worker that is stopped (or hits an error)
-    records every letter that went out.
-    """
 
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self.sent: list[tuple[list[int], str]] = []
-        self.failed: dict[str, list[int]] = defaultdict(list)
-        self.pending = 0
-
-    def add_sent(self, pks: list[int], subject: str) -> None:
-        self.sent.append((pks, subject[:300]))
-        self._count()
-
-    def add_failed(self, pks: list[int], error: str) -> None:
-        self.failed[error].extend(pks)
-        self._count()
-
-    def _count(self) -> None:
-        self.pending += 1
-        if self.pending >= MARK_EVERY:
-            self.flush()
-
-    def flush(self) -> None:
-        if len(self.sent) == 1:  # the usual case (``MARK_EVERY = 1``): plain SQL, no ORM build
-            (pks, subject), sent_at = self.sent[0], timezone.now()
-            table = db_connection.ops.quote_name(Notification._meta.db_table)
-            with db_connection.cursor() as cursor:
-                placeholders = ", ".join(["%s"] * len(pks))
-                sql = (
-                    f"UPDATE {table} SET status = %s, sent_at = %s, subject = %s, "  # noqa: S608
-                    f"last_error = '' WHERE claim_token = %s AND id IN ({placeholders})"
-                )
-                cursor.execute(
-                    _asynchronous_commit() + sql,
-                    [
-                        NotificationStatus.SENT,
-                        db_connection.ops.adapt_datetimefield_value(sent_at),
-                        subject,
-                        self.token,
-                        *pks,
-                    ],
-                )
-        elif self.sent:
-            sent_at = timezone.now()
-            # one UPDATE for all: the subject of each row comes from a CASE over its pk
-            whens = [When(pk__in=pks, then=Value(subject)) for pks, subject in self.sent]
-            Notification.objects.filter(
-                pk__in=[pk for pks, _ in self.sent for pk in pks], claim_token=self.token
-            ).update(
-                status=NotificationStatus.SENT,
-                sent_at=sent_at,
-                subject=Case(*whens, default=F("subject")),
-                last_error="",
+def _letters(
+    keys: list[tuple[int, str]], groups: dict[tuple[int, str], list[Reminder]], users: dict
+) -> list[list]:
+    known: dict[tuple, tuple] = {}
+    for batch in _chunks([r for key in keys for r in groups[key]]):
+        known.update(_rows(batch))
+    now = timezone.now()
+    letters = []
+    for recipient_id, kind in keys:
+        items = []
+        for r in groups[(recipient_id, kind)]:
+            pk, status, claimed_at, attempts = known.get(r.key, (None, "", None, MAX_ATTEMPTS))
+            if pk is not None and _is_claimable(status, claimed_at, attempts, now):
+                items.append([pk, r.object_key, r.due_date, {**r.context, "due_date": r.due_date}])
+        if items:
+            items.sort(key=lambda item: (item[2], item[1]))  # by due date, then object
+            user = users[recipient_id]
+            letters.append(
+                [recipient_id, user["email"], user["first_name"], user["last_name"], kind, items]
             )
-        for error, pks in self.failed.items():
-            Notification.objects.filter(pk__in=pks, claim_token=self.token).update(
-                status=NotificationStatus.FAILED, last_error=error
-            )
-        self.sent, self.failed, self.pending = [], defaultdict(list), 0
+    return letters
+
+
+def _mark(*, token: str, pks: list[int], **fields) -> None:
+    """One letter's outcome, written the moment it is known: one ``UPDATE`` of its rows (still
+    held by this chunk's claim), a plain statement with no ORM build, committed without waiting
+    for the disk on PostgreSQL (:func:`_asynchronous_commit`)."""
+    table = db_connection.ops.quote_name(Notification._meta.db_table)
+    columns = ", ".join(f"{db_connection.ops.quote_name(name)} = %s" for name in fields)
+    placeholders = ", ".join(["%s"] * len(pks))
+    sql = f"UPDATE {table} SET {columns} WHERE claim_token = %s AND id IN ({placeholders})"  # noqa: S608
+    with db_connection.cursor() as cursor:
+        cursor.execute(_asynchronous_commit() + sql, [*fields.values(), token, *pks])
 
 
 def _asynchronous_commit() -> str:
@@ -285,98 +278,155 @@ def _asynchronous_commit() -> str:
 
 
 def reminders_send(
-    *, today: date | None = None, kinds: Iterable[str] | None = None, connection=None
+    *,
+    today: date | None = None,
+    kinds: Iterable[str] | None = None,
+    connection=None,
+    send_chunk: Callable[[str], SendResult | None] | None = None,
 ) -> SendResult:
     """Run the loop once; returns how many e-mails (and reminders in them) were sent.
 
+    The letters go in chunks of ``CHUNK``: each chunk is handed to ``send_chunk`` (the beat's
+    task queues it as a task of its own, so that workers compose and send in parallel; it
+    returns ``None`` for a queued chunk, counted in ``queued``) or, without it, sent here by
+    :func:`reminders_send_chunk`, with ``connection`` if given.
+
     A run that completes (even with letters refused: their rows are *failed*, retried) records
-    its start as the kinds' watermark (``watermark.py``); one that raises records nothing."""
+    its start as the kinds' watermark (``watermark.py``); one that raises records nothing. A
+    queued chunk's rows exist before it is queued, so that a lost or failed chunk leaves rows
+    *pending* or *sending* which the next run reads again."""
     today = today or timezone.localdate()
     kinds = list(kinds) if kinds else None
     started = timezone.now()
-    result = _reminders_send(today=today, kinds=kinds, connection=connection)
-    wanted = set(kinds) if kinds else None
+    result = SendResult()
+    reminders = reminders_collect(today=today, kinds=kinds)
+    if reminders:
+        users = _recipients({r.recipient_id for r in reminders})
+        wanted = [
+            r
+            for r in reminders
+            if r.recipient_id in users and r.kind not in users[r.recipient_id]["disabled"]
+        ]
+        for chunk in _letter_chunks(wanted, users):
+            payload = json.dumps(chunk)
+            sent = (send_chunk or partial(reminders_send_chunk, connection=connection))(payload)
+            if sent is None:
+                result.queued += len(chunk)
+            else:
+                result.add(sent)
+    wanted_kinds = set(kinds) if kinds else None
     reminders_swept(
-        [k.key for k in reminder_kinds() if wanted is None or k.key in wanted], today, started
+        [k.key for k in reminder_kinds() if wanted_kinds is None or k.key in wanted_kinds],
+        today,
+        started,
     )
     return result
 
 
-def _reminders_send(*, today: date, kinds: list[str] | None, connection) -> SendResult:
+def reminders_send_chunk(payload: str, *, connection=None) -> SendResult:
+    """Claim, compose and send one chunk of letters (:func:`_letters`, as JSON).
+
+    The chunk claims its rows with a conditional ``UPDATE`` that stamps a token of its own (a
+    row another chunk or worker holds stays theirs: two chunks over the same reminders send
+    each once), reads back which rows it got, sends a letter of those only, and marks each
+    letter the moment the server accepted or refused it. Two queries per chunk plus one
+    ``UPDATE`` per letter."""
     result = SendResult()
-    reminders = reminders_collect(today=today, kinds=kinds)
-    if not reminders:
-        return result
-    users = _recipients({r.recipient_id for r in reminders})
-    wanted = {
-        r.key: r
-        for r in reminders
-        if r.recipient_id in users and r.kind not in users[r.recipient_id]["disabled"]
-    }
-    if not wanted:
-        return result
-    now = timezone.now()
-    token = uuid.uuid4().hex
-    for batch in _chunks(list(wanted.values())):
-        _claim(batch, now=now, token=token)
-    groups: dict[tuple[int, str], list[tuple[int, Reminder]]] = defaultdict(list)
-    for pk, *key in Notification.objects.filter(
-        claim_token=token, status=NotificationStatus.SENDING
-    ).values_list("pk", "kind", "recipient_id", "object_key", "due_date"):
-        reminder = wanted[tuple(key)]
-        groups[(reminder.recipient_id, reminder.kind)].append((pk, reminder))
-    if not groups:
+    letters = json.loads(payload)
+    now, token = timezone.now(), uuid.uuid4().hex
+    # the condition again in SQL: a row another worker claimed meanwhile stays theirs
+    Notification.objects.filter(
+        _claimable(now), pk__in=[item[0] for letter in letters for item in letter[5]]
+    ).update(
+        status=NotificationStatus.SENDING,
+        claimed_at=now,
+        claim_token=token,
+        attempts=F("attempts") + 1,
+    )
+    claimed = set(
+        Notification.objects.filter(
+            claim_token=token, status=NotificationStatus.SENDING
+        ).values_list("pk", flat=True)
+    )
+    if not claimed:
         return result
     connection = connection or get_connection(fail_silently=False)
-    marks = _Marks(token)
-    try:
-        for (recipient_id, kind_key), rows in sorted(groups.items()):
-            pks = [pk for pk, _ in rows]
-            user = users[recipient_id]
+    with translation.override(settings.LANGUAGE_CODE):
+        compose = _Composer()
+        for recipient_id, email, first_name, last_name, kind_key, items in letters:
+            items = [item for item in items if item[0] in claimed]
+            if not items:
+                continue
+            pks = [item[0] for item in items]
             try:
-                subject = _send_one(user, kind_key, [r for _, r in rows], connection)
+                message = compose(
+                    recipient_id,
+                    email,
+                    " ".join(x for x in (first_name, last_name) if x),
+                    kind_key,
+                    [item[3] for item in items],
+                )
+                message.connection = connection
+                message.send(fail_silently=False)
             except Exception as exc:  # SMTP refused, timed out, template error: retry next run
                 error = email_error_text(exc)
                 logger.warning("Reminder %s to user %s failed: %s", kind_key, recipient_id, error)
-                marks.add_failed(pks, error)
+                _mark(token=token, pks=pks, status=NotificationStatus.FAILED, last_error=error)
                 result.failed += len(pks)
                 result.errors.append(f"{kind_key} → user {recipient_id}: {error}")
                 continue
-            marks.add_sent(pks, subject)
+            _mark(
+                token=token,
+                pks=pks,
+                status=NotificationStatus.SENT,
+                sent_at=db_connection.ops.adapt_datetimefield_value(timezone.now()),
+                subject=message.subject[:300],
+                last_error="",
+            )
             result.emails += 1
             result.notifications += len(pks)
-    finally:
-        marks.flush()
     return result
 
 
-def _send_one(user: dict, kind_key: str, reminders: list[Reminder], connection) -> str:
-    kind = get_reminder_kind(kind_key)
-    unsubscribe = settings.SITE_URL + reverse(
-        "notifications:unsubscribe", args=[unsubscribe_token(user_id=user["pk"], kind=kind_key)]
-    )
-    context = {
-        "user_name": " ".join(x for x in (user["first_name"], user["last_name"]) if x),
-        "kind_label": kind.label,
-        "reminders": [
-            {**r.context, "due_date": r.due_date}
-            for r in sorted(reminders, key=lambda r: (r.due_date, r.object_key))
-        ],
-        "count": len(reminders),
-        "unsubscribe_url": unsubscribe,
-        "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
-    }
-    subject, text, html = email_render(template=kind.template, context=context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=[user["email"]],
-        connection=connection,
-        headers={"List-Unsubscribe": f"<{unsubscribe}>"},
-    )
-    message.attach_alternative(html, "text/html")
-    message.send(fail_silently=False)
-    return subject
+class _Composer:
+    """Builds the letters of one chunk: what is the same for every letter (the kinds'
+    templates, the preferences link, the unsubscribe link's frame) is done once."""
+
+    def __init__(self) -> None:
+        self.templates: dict[str, EmailTemplates] = {}
+        self.preferences_url = settings.SITE_URL + reverse("notifications:preferences")
+        self.unsubscribe_url = settings.SITE_URL + reverse(
+            "notifications:unsubscribe", args=["TOKEN"]
+        )
+
+    def __call__(
+        self, user_id: int, email: str, user_name: str, kind_key: str, reminders: list[dict]
+    ) -> EmailMultiAlternatives:
+        kind = get_reminder_kind(kind_key)
+        if kind_key not in self.templates:
+            self.templates[kind_key] = EmailTemplates(kind.template)
+        # the token has only URL-safe characters: the same link reverse() would build
+        unsubscribe = self.unsubscribe_url.replace(
+            "TOKEN", unsubscribe_token(user_id=user_id, kind=kind_key)
+        )
+        subject, text, html = self.templates[kind_key].render(
+            {
+                "user_name": user_name,
+                "kind_label": kind.label,
+                "reminders": reminders,
+                "count": len(reminders),
+                "unsubscribe_url": unsubscribe,
+                "preferences_url": self.preferences_url,
+            }
+        )
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
+            to=[email],
+            headers={"List-Unsubscribe": f"<{unsubscribe}>"},
+        )
+        message.attach_alternative(html, "text/html")
+        return message
 
 
 def preference_set(*, user, disabled_kinds: Iterable[str]) -> NotificationPreference:

@@ -6,12 +6,14 @@ left out rather than breaking every page.
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from network_portal.access.policy import Scope
 from network_portal.accounts.models import Role
+
+from .addresses import fixed_url
 
 ALL_ROLES = tuple(Role.values)
 
@@ -71,7 +73,7 @@ def navigation_for(scope: Scope, path: str) -> list[dict]:
         if item.roles is not None and not scope.has_role(*item.roles):
             continue
         try:
-            url = reverse(item.url_name)
+            url = fixed_url(item.url_name)  # reversed once per process
         except NoReverseMatch:
             continue
         active = path == "/" if item.prefix == "/$" else path.startswith(item.prefix)

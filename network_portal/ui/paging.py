@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import F, QuerySet
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 
 
 class CountedPaginator(Paginator):
@@ -102,3 +102,33 @@ def window_page(
     ids = [row[0] for row in rows]
     paginator = CountedPaginator(ids, per_page, count=count)
     return WindowPage(page=Page(ids, number, paginator), ids=ids, totals=totals)
+
+
+#: The key under which :func:`counted_page` reads the list's count with each row.
+_COUNT = "_paging_count"
+
+
+def counted_page(queryset: QuerySet, *, per_page: int, page_number: Any) -> Page:
+    """One page of ``queryset`` (ordered; model instances or ``values()`` rows) and the count
+    of the whole list in one query: the count is an uncorrelated scalar subquery of the page's
+    query, computed once by the database (``Paginator`` asks it in a query of its own: one more
+    round trip on every page). A page number past the end falls back to
+    ``Paginator.get_page`` (two queries more), which shows the last page as before."""
+    number = _page_number(page_number)
+    if number is not None:
+        count = Subquery(
+            queryset.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
+        )
+        offset = (number - 1) * per_page
+        rows = list(queryset.annotate(**{_COUNT: count})[offset : offset + per_page])
+        if not rows and number == 1:  # an empty list
+            return Page(rows, 1, CountedPaginator(queryset, per_page, count=0))
+        if rows:
+            if isinstance(rows[0], dict):
+                total = rows[0][_COUNT]
+                for row in rows:
+                    del row[_COUNT]
+            else:
+                total = getattr(rows[0], _COUNT)
+            return Page(rows, number, CountedPaginator(queryset, per_page, count=total))
+    return Paginator(queryset, per_page).get_page(page_number)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from diagnostics.models import RiskFactor
 from network_portal.audit.services import audit_log
 from network_portal.documents.models import Job, JobStatus
-from network_portal.documents.services import job_request, job_retry, job_run, job_set_progress
+from network_portal.documents.services import job_request, job_retry, job_set_progress
 from schools.models import Municipality, Organisation, Region
 
 from .. import matching, selectors
@@ -62,9 +61,9 @@ def pairing_plan_request(
     *, actor: Any, region: Region, municipality: Municipality | None = None
 ) -> PairingPlan:
     """Queue a pairing plan: the plan (empty while it is being built) and the job that builds
-    it in a worker (:func:`pairing_plan_fill`); its page shows the job's progress, or why it
-    failed with a retry button. The solver never runs in the web request (with a broker; with
-    none configured, tasks are eager and it runs at once, as every task does then)."""
+    it in a worker (:func:`pairing_plan_fill`) once the request commits; its page shows the
+    job's progress, or why it failed with a retry button. The solver never runs in the web
+    request (with no broker configured, tasks are eager and it runs right after the commit)."""
     config = selectors.matching_config(region_id=region.pk)
     plan = PairingPlan.objects.create(
         region=region,
@@ -80,11 +79,6 @@ def pairing_plan_request(
         user=actor,
     )
     plan.save(update_fields=["job"])
-    if current_app.conf.task_always_eager:
-        # No worker, no broker: nothing needs the commit first (tests run in a transaction
-        # that never commits); the job's own after-commit send then finds it claimed.
-        job_run(job_id=plan.job.pk)
-        plan.job.refresh_from_db()
     audit_log(actor=actor, action="pairing_plan.request", obj=plan)
     return plan
 
@@ -94,9 +88,6 @@ def pairing_plan_retry(*, plan: PairingPlan) -> PairingPlan:
     if plan.job is None or plan.job.status != JobStatus.FAILED:
         raise ValidationError(_("The plan is not waiting for a retry."))
     job_retry(job=plan.job)
-    if current_app.conf.task_always_eager:
-        job_run(job_id=plan.job.pk)
-        plan.job.refresh_from_db()
     return plan
 
 

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from diagnostics import exports, heatmap_export
 from network_portal.documents.models import Job, JobStatus
+from network_portal.ui.spreadsheets import XLSX_CONTENT_TYPE
 
 from .test_heatmap_pages import _bulk_schools
 
@@ -90,7 +91,7 @@ def test_small_export_stays_in_the_request(client_for, users, world):
         reverse("diagnostics:heatmap"), {"municipality": world.mun.pk, "format": "xlsx"}
     )
     assert response.status_code == 200
-    assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert not Job.objects.filter(kind=heatmap_export.KIND).exists()
 
 

@@ -138,11 +138,30 @@ def test_a_failed_build_shows_why_and_is_built_again(
     assert "Утвердить план" in client.get(url).content.decode()
 
 
-def test_only_a_failed_plan_is_built_again(users, client_for, needs):
+def test_the_plan_is_built_after_the_commit_not_before(
+    users, client_for, needs, solver_calls, django_capture_on_commit_callbacks
+):
+    """No broker (eager tasks): the job still waits for the request's commit, as with one."""
     client = client_for(users.methodologist)
-    client.post(reverse("partnerships:plans"), {"municipality": needs.mun.pk})
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(reverse("partnerships:plans"), {"municipality": needs.mun.pk})
     plan = PairingPlan.objects.get()
-    assert plan.job.status == JobStatus.READY  # eager Celery: built at once
+    assert solver_calls == [] and plan.job.status == JobStatus.QUEUED
+    for callback in callbacks:  # the commit
+        callback()
+    plan.job.refresh_from_db()
+    assert len(solver_calls) == 1 and plan.job.status == JobStatus.READY
+    assert plan.rows.get().provider == needs.leader
+
+
+def test_only_a_failed_plan_is_built_again(
+    users, client_for, needs, django_capture_on_commit_callbacks
+):
+    client = client_for(users.methodologist)
+    with django_capture_on_commit_callbacks(execute=True):  # eager Celery: built on commit
+        client.post(reverse("partnerships:plans"), {"municipality": needs.mun.pk})
+    plan = PairingPlan.objects.get()
+    assert plan.job.status == JobStatus.READY
     response = client.post(reverse("partnerships:plan_retry", args=[plan.pk]), follow=True)
     assert "План не ждёт повторной попытки." in response.content.decode()
     assert Job.objects.get().attempts == 1

@@ -353,9 +353,12 @@ def test_coordinator_edits_matching_weights(users, client_for, world):
     assert client_for(users.methodologist).get(url).status_code == 403
 
 
-def test_plan_page_builds_edits_and_approves(users, client_for, needs):
+def test_plan_page_builds_edits_and_approves(
+    users, client_for, needs, django_capture_on_commit_callbacks
+):
     client = client_for(users.methodologist)
-    response = client.post(reverse("partnerships:plans"), {"municipality": needs.mun.pk})
+    with django_capture_on_commit_callbacks(execute=True):  # the plan's job, after the commit
+        response = client.post(reverse("partnerships:plans"), {"municipality": needs.mun.pk})
     plan_url = response.url
     page = client.get(plan_url).content.decode()
     assert needs.school.short_name in page and needs.leader.short_name in page

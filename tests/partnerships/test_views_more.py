@@ -87,9 +87,12 @@ def test_edit_partnership_changes_members_and_keeps_the_rules(
     assert {m.organisation_id for m in partnership.members.all()} == {world.school.pk, other.pk}
 
 
-def test_plan_is_approved_from_the_same_form(users, client_for, needs):
+def test_plan_is_approved_from_the_same_form(
+    users, client_for, needs, django_capture_on_commit_callbacks
+):
     client = client_for(users.methodologist)
-    plan_url = client.post(reverse("partnerships:plans"), {"municipality": needs.mun.pk}).url
+    with django_capture_on_commit_callbacks(execute=True):  # the plan's job, after the commit
+        plan_url = client.post(reverse("partnerships:plans"), {"municipality": needs.mun.pk}).url
     plan = PairingPlan.objects.get()
     row = plan.rows.get()
     page = client.get(plan_url).content.decode()

@@ -53,6 +53,39 @@ def test_category_years_are_those_of_the_users_schools(users, world):
     assert category_years_for_user(user=users.nobody) == []
 
 
+def test_list_filter_choices_are_the_years_and_municipalities_of_each_user(
+    users, world, django_assert_max_num_queries
+):
+    """The list reads its years and its municipalities in one query (none for a user who may see
+    neither): the same as the two
+    selectors it stands for, in their order, for every user of the shared fixture."""
+    from schools.selectors import (
+        category_years_for_user,
+        municipality_list_for_user,
+        school_list_filter_choices,
+    )
+    from tests.factories import MunicipalityFactory
+
+    from .factories import CategoryAssignmentFactory
+
+    CategoryAssignmentFactory(organisation=world.school, year=2025)
+    CategoryAssignmentFactory(organisation=world.school, year=2024, is_current=False)
+    CategoryAssignmentFactory(organisation=world.other_school, year=2019)
+    CategoryAssignmentFactory(organisation=world.other_school, year=2018, is_current=False)
+    MunicipalityFactory(region=world.mun.region, name="Аа-округ")  # sorts first, no schools
+    for name, user in vars(users).items():
+        scope_for(user)
+        with django_assert_max_num_queries(1):
+            choices = school_list_filter_choices(user=user)
+        assert choices.years == category_years_for_user(user=user), name
+        assert choices.municipalities == [
+            (str(pk), title)
+            for pk, title in municipality_list_for_user(user=user).values_list("pk", "name")
+        ], name
+    assert school_list_filter_choices(user=users.coordinator).years == [2025, 2019]
+    assert len(school_list_filter_choices(user=users.coordinator).municipalities) >= 3
+
+
 def test_list_offers_no_year_that_only_another_municipality_has(users, world, client_for):
     from django.urls import reverse
 

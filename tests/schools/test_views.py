@@ -285,6 +285,9 @@ def test_list_and_whole_card_queries_stay_under_15_at_two_sizes(
     _fill_card(world, users, 1)
     client.get(reverse("schools:list"))  # warm the session and content types
     card_url = reverse("schools:detail", args=[world.school.pk])
+    # and the connection: SQLite checks its JSON support once per connection, on the first
+    # query that builds JSON (the card's); run alone, the test counted those 3 queries
+    client.get(card_url)
 
     def measure(size: str) -> None:
         with django_assert_num_queries(LIST_QUERIES):
@@ -310,7 +313,7 @@ def test_list_and_whole_card_queries_stay_under_15_at_two_sizes(
     measure("large")
 
 
-LIST_QUERIES = 8
+LIST_QUERIES = 5  # session, user, roles, years with municipalities, the page with its count
 CARD_QUERIES = 14  # 7 of the registry's own part, 7 of the five sections
 assert LIST_QUERIES < 15 and CARD_QUERIES < 15
 

@@ -1,6 +1,15 @@
 from django import template
 
+from network_portal.ui.addresses import fixed_url
+
 register = template.Library()
+
+
+@register.simple_tag(name="fixed_url")
+def fixed_url_tag(name: str) -> str:
+    """``{% url name %}`` for a view without arguments, reversed once per process
+    (``network_portal.ui.addresses``): the layout's and the lists' fixed links."""
+    return fixed_url(name)
 
 
 @register.simple_tag(takes_context=True)
