@@ -138,8 +138,10 @@ def _token() -> str:
     return token
 
 
-def key_for(request: HttpRequest, pk: int) -> str | None:
-    """The cache key of the card ``pk`` as ``request.user`` sees it now; ``None`` when off."""
+def key_for(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> str | None:
+    """The cache key of the card ``pk`` as ``request.user`` sees it now; ``None`` when off.
+    Another page kept the same way (the roadmap page, ``kind="roadmaps:page"``) shares the
+    data token."""
     if not enabled() or not request.user.is_authenticated:
         return None
     if getattr(connection, "card_data_written", False):  # this transaction wrote: read anew
@@ -148,7 +150,7 @@ def key_for(request: HttpRequest, pk: int) -> str | None:
     path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
     return ":".join(
         (
-            "schools:card",
+            kind,
             _PROCESS,
             _token(),
             str(pk),
@@ -164,9 +166,9 @@ def read(key: str | None) -> dict[str, Any] | None:
     return cache.get(key) if key else None
 
 
-def store(key: str | None, *, title: str, body: str) -> None:
+def store(key: str | None, *, title: str, body: str, **more: str) -> None:
     if key:
-        cache.set(key, {"title": title, "body": body}, TTL)
+        cache.set(key, {"title": title, "body": body, **more}, TTL)
 
 
 def with_csrf(request: HttpRequest, body: str) -> str:
