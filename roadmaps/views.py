@@ -289,16 +289,15 @@ def _cards_context(
 def _detail(
     request: HttpRequest, roadmap: Roadmap, perms, *, cache_key: str | None = None, **forms
 ) -> HttpResponse:
-    """The whole page; with ``cache_key`` its body is kept (``card_cache``), rendered with a
-    marker in place of the CSRF token."""
+    """The whole page; with ``cache_key`` its body is kept (``card_cache``), its forms' CSRF
+    tokens put in for each request."""
     context = _page_context(request, roadmap, perms, **forms)
     title, school = roadmap.title, roadmap.organisation.short_name
     if cache_key is None:
         context.update(roadmap_title=title, school_name=school)
         return render(request, "roadmaps/detail.html", context)
-    context["csrf_token"] = card_cache.CSRF_MARKER
     body = render_to_string("roadmaps/detail.html#body", context, request=request)
-    card_cache.store(cache_key, title=title, body=body, school=school)
+    body = card_cache.store(cache_key, title=title, body=body, school=school)
     return _page(request, title=title, school=school, body=card_cache.with_csrf(request, body))
 
 
