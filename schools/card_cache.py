@@ -16,8 +16,8 @@ token makes every cached body unreachable; the entries expire by ``TTL``.
 A body is kept per **user** (edit buttons, sections and rows depend on the viewer's roles and
 identity), language, day (overdue items and due dates are read against today), full path (the
 concern form's ``next``) and process start (a deploy brings new templates). The CSRF token is
-kept out of it: the body is rendered with a marker in its place and the request's own token is
-put in when it is served. The organisation is still fetched through the access policy on every
+kept out of it: every form's token (the sections render theirs on their own) is replaced by a
+marker before the body is kept, and the request's own token is put in when it is served. The organisation is still fetched through the access policy on every
 request (``views.detail``): a hit never skips the scope check.
 
 Only with a cache shared by every process (Redis): with the per-process memory cache a write in
@@ -41,8 +41,9 @@ from django.utils import timezone, translation
 
 DATA_KEY = "schools:card:data"
 TTL = 60 * 60
-#: Put in the body instead of the request's CSRF token (``{% csrf_token %}`` renders it as is).
+#: Kept in the body instead of each form's CSRF token (the page's own and the sections').
 CSRF_MARKER = "schoolcardcsrfmarker7f3a9c"
+_CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 #: A new process (a deploy) never serves bodies rendered by older templates.
 _PROCESS = uuid.uuid4().hex[:12]
 
@@ -164,11 +165,14 @@ def read(key: str | None) -> dict[str, Any] | None:
     return cache.get(key) if key else None
 
 
-def store(key: str | None, *, title: str, body: str) -> None:
+def store(key: str | None, *, title: str, body: str) -> str:
+    """Keep the body (if ``key``); returns it with a marker in place of every CSRF token."""
+    body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
     if key:
         cache.set(key, {"title": title, "body": body}, TTL)
+    return body
 
 
 def with_csrf(request: HttpRequest, body: str) -> str:
-    """The cached body with this request's CSRF token in place of the marker."""
+    """The kept body with this request's CSRF token in place of the marker."""
     return body.replace(CSRF_MARKER, get_token(request)) if CSRF_MARKER in body else body

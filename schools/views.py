@@ -127,7 +127,7 @@ def _card(
 ) -> HttpResponse:
     """The school card; ``override_form`` is a bound form that failed, shown with its errors
     and everything that was typed. With ``cache_key`` the body is kept for the next requests
-    (``card_cache``), rendered with a marker in place of the CSRF token."""
+    (``card_cache``), its forms' CSRF tokens put in for each request."""
     context = selectors.school_card_context(organisation=organisation)
     perms = selectors.organisation_permissions(user=request.user, organisation=organisation)
     can_categorise = organisation.is_school and perms.can_categorise
@@ -139,12 +139,10 @@ def _card(
         **context,
         "can_edit": perms.can_edit,
         "override_form": override_form if can_categorise else None,
-        "sections": slots.fill("schools.card", request, organisation),
     }
-    if cache_key:
-        context["csrf_token"] = card_cache.CSRF_MARKER
     body = render_to_string("schools/_card_body.html", context, request=request)
-    card_cache.store(cache_key, title=organisation.short_name, body=body)
+    if cache_key:
+        body = card_cache.store(cache_key, title=organisation.short_name, body=body)
     return _card_page(request, organisation.short_name, card_cache.with_csrf(request, body))
 
 
