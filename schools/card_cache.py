@@ -139,8 +139,10 @@ def _token() -> str:
     return token
 
 
-def key_for(request: HttpRequest, pk: int) -> str | None:
-    """The cache key of the card ``pk`` as ``request.user`` sees it now; ``None`` when off."""
+def key_for(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> str | None:
+    """The cache key of the card ``pk`` as ``request.user`` sees it now; ``None`` when off.
+    Another page kept the same way (the roadmap page, ``kind="roadmaps:page"``) shares the
+    data token."""
     if not enabled() or not request.user.is_authenticated:
         return None
     if getattr(connection, "card_data_written", False):  # this transaction wrote: read anew
@@ -149,7 +151,7 @@ def key_for(request: HttpRequest, pk: int) -> str | None:
     path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
     return ":".join(
         (
-            "schools:card",
+            kind,
             _PROCESS,
             _token(),
             str(pk),
@@ -165,11 +167,12 @@ def read(key: str | None) -> dict[str, Any] | None:
     return cache.get(key) if key else None
 
 
-def store(key: str | None, *, title: str, body: str) -> str:
-    """Keep the body (if ``key``); returns it with a marker in place of every CSRF token."""
+def store(key: str | None, *, title: str, body: str, **more: str) -> str:
+    """Keep the body (if ``key``), with ``more`` parts of the page (the roadmap page's school
+    name); returns it with a marker in place of every CSRF token."""
     body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
     if key:
-        cache.set(key, {"title": title, "body": body}, TTL)
+        cache.set(key, {"title": title, "body": body, **more}, TTL)
     return body
 
 
