@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from typing import Any
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
@@ -143,15 +143,11 @@ def key_for(request: HttpRequest, pk: int) -> str | None:
     """The cache key of the card ``pk`` as ``request.user`` sees it now; ``None`` when off."""
     if not enabled() or not request.user.is_authenticated:
         return None
-    if getattr(connection, "card_data_written", False):  # this transaction wrote: read anew
-        connection.card_data_written = False
-        data_changed()
     path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
     return ":".join(
         (
             "schools:card",
             _PROCESS,
-            _token(),
             str(pk),
             str(request.user.pk),
             translation.get_language() or "",
@@ -161,15 +157,39 @@ def key_for(request: HttpRequest, pk: int) -> str | None:
     )
 
 
-def read(key: str | None) -> dict[str, Any] | None:
-    return cache.get(key) if key else None
+@dataclass
+class Lookup:
+    """The card's key, the data token read with it and the kept body if it is still valid."""
+
+    key: str
+    token: str
+    title: str | None = None
+    body: str | None = None
 
 
-def store(key: str | None, *, title: str, body: str) -> str:
-    """Keep the body (if ``key``); returns it with a marker in place of every CSRF token."""
+def lookup(request: HttpRequest, pk: int) -> Lookup | None:
+    """The kept body of the card ``pk`` for ``request.user``, if made under the current token:
+    the token and the body in one cache round trip. ``None`` when the cache is off."""
+    key = key_for(request, pk)
+    if key is None:
+        return None
+    if getattr(connection, "card_data_written", False):  # this transaction wrote: read anew
+        connection.card_data_written = False
+        data_changed()
+    found = cache.get_many([DATA_KEY, key])
+    token = found.get(DATA_KEY) or _token()
+    kept = found.get(key)
+    if kept and kept["token"] == token:
+        return Lookup(key, token, kept["title"], kept["body"])
+    return Lookup(key, token)
+
+
+def store(found: Lookup | None, *, title: str, body: str) -> str:
+    """Keep the body under the token read before it was rendered (a write committed meanwhile
+    has replaced that token already); returns it with a marker in place of every CSRF token."""
     body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
-    if key:
-        cache.set(key, {"title": title, "body": body}, TTL)
+    if found is not None:
+        cache.set(found.key, {"token": found.token, "title": title, "body": body}, TTL)
     return body
 
 
