@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.audit.services import audit_log
-from network_portal.editing import StaleEdit, claim
+from network_portal.editing import claim
 from network_portal.outbox.services import enqueue_on_commit
 from schools.models import (
     AssessmentKind,
@@ -57,10 +57,6 @@ from .models import (
 
 class DiagnosticsError(Exception):
     """A refused write; ``str(error)`` is the message to show."""
-
-
-#: A questionnaire saved by somebody else since the form was opened: the editing kit's refusal.
-StaleQuestionnaire = StaleEdit
 
 
 class CycleClosed(DiagnosticsError):

@@ -17,8 +17,14 @@ What ``seen`` (a service's ``version``) means — the same everywhere:
   carries it. Stored versions start at 1, so a row found (somebody created it meanwhile) is
   always refused and shown first;
 * ``None``: no version was given — the version of the instance passed in is what was seen.
-  Code that loaded the object itself passes nothing; a request without the hidden field (a
-  script, an old test) is treated as if it had just opened the form.
+  Only code that loaded the object itself passes nothing (a management command, a service
+  calling another); a form never does.
+
+A request that does not carry the hidden field (a script, a page cached from before the
+field, a hand-made POST) saw nothing: :attr:`VersionedFormMixin.seen_version` is
+:data:`NOTHING_SEEN` then, so its save over a stored object is refused like any stale one —
+the shared refusal shows what is stored and carries its version, and the next save, after a
+look, goes through. It never overwrites silently.
 """
 
 from __future__ import annotations
@@ -55,6 +61,10 @@ VERSION_FIELD = "version"
 #: The version a form opened on a new object carries (see the module docstring).
 NOTHING_SEEN = 0
 
+#: A refusal names this many changed fields; more (a questionnaire's answers) are summed up:
+#: the count, the first names and «и ещё N».
+LISTED_CHANGES = 3
+
 Seen = int | None
 
 
@@ -90,6 +100,19 @@ class StaleEdit(Exception):
     def version(self) -> int:
         """The version stored now: a form sending it again overwrites deliberately."""
         return self.current.version
+
+    @property
+    def listed_changes(self) -> list[Any]:
+        """The changes the refusal names: all of them, or the first :data:`LISTED_CHANGES`
+        when more would make it a list to read through (never «и ещё 1»)."""
+        if len(self.changes) <= LISTED_CHANGES + 1:
+            return self.changes
+        return self.changes[:LISTED_CHANGES]
+
+    @property
+    def unlisted(self) -> int:
+        """How many changes the refusal only counts («и ещё N»)."""
+        return len(self.changes) - len(self.listed_changes)
 
     @property
     def changed_fields(self) -> list[str]:
@@ -240,9 +263,11 @@ class VersionedFormMixin:
         self.stale: StaleEdit | None = None
 
     @property
-    def seen_version(self) -> int | None:
-        """The version the person saw (``None``: none was sent); after ``is_valid()``."""
-        return self.cleaned_data.get(VERSION_FIELD)
+    def seen_version(self) -> int:
+        """The version the person saw, after ``is_valid()``; a request without the hidden
+        field saw nothing (:data:`NOTHING_SEEN`, see the module docstring)."""
+        seen = self.cleaned_data.get(VERSION_FIELD)
+        return NOTHING_SEEN if seen is None else seen
 
     def edited_fields(self) -> list[str]:
         return [name for name in self.fields if name != VERSION_FIELD]

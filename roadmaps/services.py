@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from network_portal.audit.services import audit_log
-from network_portal.editing import StaleEdit, claim
+from network_portal.editing import claim
 from network_portal.outbox.services import enqueue_on_commit
 from schools.models import Organisation, Region
 
@@ -43,10 +43,6 @@ from .rules import (
     quarter_of,
 )
 from .selectors import current_factor_levels, leader_of, measure_library
-
-#: The editing kit's refusal (``network_portal.editing.StaleEdit``), under the name callers of
-#: :func:`item_save` have caught it by.
-StaleItemError = StaleEdit
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,6 @@ def _card(request: HttpRequest, organisation, *, override_form=None, kept=None) 
         **context,
         "can_edit": perms.can_edit,
         "override_form": override_form if can_categorise else None,
-        "sections": slots.fill("schools.card", request, organisation),
     }
     body = render_to_string("schools/_card_body.html", context, request=request)
     if kept is not None:

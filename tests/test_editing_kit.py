@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 
 from events.models import Event
-from network_portal.editing import NOTHING_SEEN, StaleEdit, VersionedFormMixin, claim
+from network_portal.editing import NOTHING_SEEN, Change, StaleEdit, VersionedFormMixin, claim
 from tests.events.factories import EventFactory
 from tests.factories import UserFactory
 
@@ -167,3 +167,11 @@ def test_the_refusal_names_who_saved_and_when():
     message = form.non_field_errors()[0]
     assert "Не сохранено: Петрова Анна изменил(а) мероприятие " in message
     assert "пока вы редактировали (статус сейчас: «Опубликовано»)." in message
+
+
+def test_a_refusal_lists_up_to_four_changes_and_counts_the_rest():
+    stale = StaleEdit(current=Event(pk=1, version=3), seen=1)
+    stale.changes = [Change(f"f{i}", f"поле {i}", str(i)) for i in range(4)]
+    assert stale.listed_changes == stale.changes and stale.unlisted == 0  # never «и ещё 1»
+    stale.changes.append(Change("f4", "поле 4", "4"))
+    assert [c.name for c in stale.listed_changes] == ["f0", "f1", "f2"] and stale.unlisted == 2

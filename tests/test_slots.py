@@ -89,6 +89,42 @@ def test_the_tag_renders_each_part_in_the_page_context(registry, rf, users):
     assert "word" not in context  # the part's names do not leak into the rest of the page
 
 
+FRAMED = [
+    {
+        **TEMPLATES[0],
+        "OPTIONS": {
+            **TEMPLATES[0]["OPTIONS"],
+            "loaders": [
+                (
+                    "django.template.loaders.locmem.Loader",
+                    {
+                        **TEMPLATES[0]["OPTIONS"]["loaders"][0][1],
+                        "frame.html": "<h2>{{ part.title }}</h2>{{ part.html }}"
+                        "{% include part.template with word=part.context.word %};",
+                    },
+                )
+            ],
+        },
+    }
+]
+
+
+@override_settings(TEMPLATES=FRAMED)
+def test_a_page_frames_each_part_with_its_own_template(registry, rf, users, world):
+    """``frame=``: the page heads each part itself; the frame sees the part (its title, its
+    isolated html, its template and context), the page's names stay visible."""
+    slots.declare("card", isolated=True, obj_name="organisation")
+    slots.register(
+        "card", slots.Contribution("a", "part.html", lambda r, o: {"word": "a"}, title="<A>")
+    )
+    slots.register("card", slots.Contribution("b", "part.html", lambda r, o: None, title="B"))
+    template = Template('{% load slots %}{% slot "card" school frame="frame.html" %}')
+    context = RequestContext(_request(rf, users.director), {"school": world.school})
+    pk = world.school.pk
+    assert template.render(context) == f"<h2>&lt;A&gt;</h2>[a||{pk}][a||];"
+    assert "part" not in context
+
+
 @override_settings(TEMPLATES=TEMPLATES)
 def test_the_tag_renders_nothing_without_a_request(registry):
     slots.declare("page")

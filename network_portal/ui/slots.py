@@ -11,8 +11,9 @@ its template, or ``None`` to stay hidden. It scopes what it shows by ``request.u
 and runs in a constant number of queries.
 
 A page shows its slot with ``{% load slots %}{% slot "name" obj %}``, each part rendered in
-place like an ``{% include %}``; a page whose view needs the parts themselves (headings,
-the test's view of what is shown) calls :func:`fill` and loops over them.
+place like an ``{% include %}``; a page that heads or frames each part says how in a partial
+of its own, ``{% slot "name" obj frame="app/page.html#part" %}`` (the school card, the home
+page). Views do not fill slots: the page's template owns where and how its parts show.
 
 Scalar facts (a count, a flag) a contribution needs are declared as ``facts(request) ->
 {name: expression}``: the page reads them with its object, in the query that fetches it

@@ -16,7 +16,6 @@ import network_portal
 from network_portal.access.policy import scope_for
 from network_portal.accounts.models import Role, RoleAssignment
 
-from . import slots
 from .roles import ADMIN_CAPABILITIES, ROLE_CAPABILITIES
 
 logger = logging.getLogger(__name__)
@@ -47,7 +46,6 @@ def home(request: HttpRequest) -> HttpResponse:
         or user.email,
         "roles": roles,
         "admin_capabilities": ADMIN_CAPABILITIES if scope.is_admin else [],
-        "panels": slots.fill("home", request, user),
     }
     return render(request, "ui/home.html", context)
 

@@ -5,8 +5,6 @@ atomically and logs.
 public names of every module are re-exported here.
 """
 
-from network_portal.editing import StaleEdit
-
 from .agreements import (
     AGREEMENT_DOCUMENT_KIND,
     agreement_create,
@@ -41,14 +39,10 @@ from .plans import (
 )
 from .strengths import provider_profile_save, strength_delete, strength_save
 
-#: The name the stale-edit refusal had before the editing kit (issue 19), kept for callers.
-StalePartnershipError = StaleEdit
-
 __all__ = [
     "AGREEMENT_DOCUMENT_KIND",
     "PLAN_JOB_KIND",
     "PartnershipData",
-    "StalePartnershipError",
     "agreement_create",
     "agreement_number",
     "agreement_request_pdf",

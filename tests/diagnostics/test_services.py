@@ -21,6 +21,7 @@ from diagnostics.models import (
     SurveyResponse,
     TeacherNeed,
 )
+from network_portal.editing import StaleEdit
 from schools.models import SchoolContext
 from tests.factories import OrganisationFactory
 
@@ -88,7 +89,7 @@ def test_second_save_from_a_stale_form_is_refused_and_first_save_stays(questionn
     services.questionnaire_save(
         questionnaire=questionnaire, answers=first, expected_version=0, user=users.director
     )
-    with pytest.raises(services.StaleQuestionnaire):
+    with pytest.raises(StaleEdit):
         services.questionnaire_save(
             questionnaire=questionnaire, answers={}, expected_version=0, user=users.teacher
         )

@@ -790,3 +790,42 @@ def test_a_regional_version_is_used_only_in_its_region(client_for, users, world)
     )
     page = client_for(stranger).get(reverse("diagnostics:instrument"))
     assert page.context["instrument"].version == 1 and page.context["can_edit"]
+
+
+def test_a_questionnaire_save_sending_no_version_is_refused_not_saved_over_it(
+    client_for, users, questionnaire
+):
+    """A POST without the hidden version (a script, a page from before the field) saw
+    nothing: refused like a stale save, showing what is stored, never saved over it
+    (``network_portal.editing``)."""
+    TeamMember.objects.create(organisation=questionnaire.organisation, user=users.teacher)
+    answers = worst_answers(questionnaire.instrument)
+    url = reverse("diagnostics:questionnaire", args=[questionnaire.pk])
+    client_for(users.director).post(url, post_answers(questionnaire, answers))
+    first = dict(Questionnaire.objects.get().answers.values_list("indicator_id", "option_id"))
+    mine = post_answers(questionnaire, dict(list(answers.items())[:3]))
+    del mine["version"]
+    response = client_for(users.teacher).post(url, mine)
+    assert response.status_code == 200
+    assert "Не сохранено" in " ".join(response.context["form"].non_field_errors())
+    stored = dict(Questionnaire.objects.get().answers.values_list("indicator_id", "option_id"))
+    assert stored == first
+
+
+def test_a_refusal_over_many_answers_counts_them_and_names_the_first_three(
+    client_for, users, questionnaire
+):
+    """A questionnaire refusal does not list every differing answer (up to 27 lines): the
+    shared partial gives their count, the first three questions and «и ещё N»."""
+    TeamMember.objects.create(organisation=questionnaire.organisation, user=users.teacher)
+    answers = worst_answers(questionnaire.instrument)
+    url = reverse("diagnostics:questionnaire", args=[questionnaire.pk])
+    client_for(users.director).post(url, post_answers(questionnaire, answers))
+    response = client_for(users.teacher).post(url, post_answers(questionnaire, {}, version=0))
+    form = response.context["form"]
+    [error] = form.non_field_errors()
+    labels = [form.fields[f"q_{i}"].label for i in answers]  # in the form's order
+    assert len(labels) > 4
+    assert f"сохранено {len(labels)} значени" in error
+    assert "; ".join(labels[:3]) + f" и ещё {len(labels) - 3}." in error
+    assert labels[3] not in error

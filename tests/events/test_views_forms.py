@@ -308,3 +308,19 @@ def test_an_edit_open_while_the_event_was_cancelled_is_refused(client_for, users
     assert "Не сохранено" in response.text and "статус сейчас: «Отменено»" in response.text
     event.refresh_from_db()
     assert event.title != "Поздняя правка" and event.status == EventStatus.CANCELLED
+
+
+def test_an_edit_sending_no_version_is_refused_not_saved_over_the_event(client_for, users, world):
+    """A POST without the hidden version (a script, a page from before the field) saw
+    nothing: refused like a stale save, showing what is stored, never saved over it
+    (``network_portal.editing``)."""
+    event = EventFactory(organiser=world.leader, place="Актовый зал")
+    url = reverse("events:edit", args=[event.pk])
+    client = client_for(users.methodologist)
+    mine = _rendered_form(client.get(url).text) | {"title": ["Без версии"]}
+    del mine["version"]
+    response = client.post(url, mine)
+    assert response.status_code == 200 and "Не сохранено" in response.text
+    assert 'value="Без версии"' in response.text
+    event.refresh_from_db()
+    assert event.title != "Без версии"

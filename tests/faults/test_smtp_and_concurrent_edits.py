@@ -20,10 +20,11 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
+from network_portal.editing import StaleEdit
 from network_portal.notifications.models import Notification, NotificationStatus
 from network_portal.notifications.services import reminders_send
 from roadmaps.models import RoadmapItem
-from roadmaps.services import StaleItemError, item_save
+from roadmaps.services import item_save
 from tests.roadmaps.factories import RoadmapFactory, RoadmapItemFactory
 from tests.tools import missing
 
@@ -155,7 +156,7 @@ def test_two_people_saving_one_roadmap_item_at_once_never_overwrite_silently(wor
             barrier.wait(timeout=10)
             item_save(item=copy, data={"task": f"Правка: {who}"}, version=seen, user=user)
             outcome[who] = "saved"
-        except StaleItemError:
+        except StaleEdit:
             outcome[who] = "refused"
         finally:
             connections.close_all()

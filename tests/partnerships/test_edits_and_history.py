@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from network_portal.editing import StaleEdit
 from partnerships import services
 from partnerships.models import Network, Partnership, PartnershipMember, StatusChange
 from tests.factories import OrganisationFactory
@@ -203,7 +204,7 @@ def test_a_status_change_makes_an_open_edit_stale(users, world):
     seen = p.version
     services.partnership_transition(partnership=p, action="approve", actor=users.coordinator)
     services.partnership_transition(partnership=p, action="start", actor=users.coordinator)
-    with pytest.raises(services.StalePartnershipError):
+    with pytest.raises(StaleEdit):
         services.partnership_update(
             partnership=p, actor=users.methodologist, data=_data(world), version=seen
         )
@@ -321,3 +322,22 @@ def test_other_supported_school_still_gets_its_pair(users, needs):
     )
     services.suggestion_accept(school=other, provider=needs.leader, actor=users.methodologist)
     assert Partnership.objects.count() == 2
+
+
+def test_a_partnership_save_sending_no_version_is_refused_not_saved_over_it(
+    users, client_for, world
+):
+    """A POST without the hidden version (a script, a page from before the field) saw
+    nothing: refused like a stale save, showing what is stored, never saved over it
+    (``network_portal.editing``)."""
+    p = services.partnership_create(actor=users.methodologist, data=_data(world))
+    url = reverse("partnerships:edit", args=[p.pk])
+    mine = _payload(world, p, title="Без версии")
+    del mine["version"]
+    response = client_for(users.methodologist).post(url, mine)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Не сохранено" in page and "Без версии" in page
+    assert f'name="version" value="{p.version}"' in page  # sent again: a deliberate save
+    p.refresh_from_db()
+    assert p.title == "Пара 5–9"

@@ -75,6 +75,7 @@ def test_edit_partnership_changes_members_and_keeps_the_rules(
         "leaders": [other.pk],
         "start_date": "2026-09-01",
         "end_date": "2026-01-01",
+        "version": partnership.version,  # the hidden field of the form as opened
     }
     response = client.post(url, payload)
     assert "Дата окончания раньше даты начала." in response.content.decode()

@@ -288,3 +288,17 @@ def test_director_renames_the_roadmap_and_others_cannot(rm, users, client_for):
     rm.roadmap.refresh_from_db()
     assert rm.roadmap.title == "План совместной работы"
     assert rm.roadmap.history.first().history_user == users.director
+
+
+def test_a_quick_save_sending_no_version_is_refused_not_saved_over_the_item(rm, users, client_for):
+    """A POST without the hidden version (a script, a page from before the field) saw
+    nothing: refused like a stale save, showing what is stored, never saved over it
+    (``network_portal.editing``)."""
+    client = client_for(users.director)
+    quick(client, rm.own, status="done", actual="70")
+    url = reverse("roadmaps:item_quick", args=[rm.own.pk])
+    response = client.post(url, {"status": "cancelled", "actual": "12"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "Не сохранено" in body and "Выполнено" in body and 'value="12"' in body
+    rm.own.refresh_from_db()
+    assert rm.own.status == "done" and rm.own.actual_value == 70

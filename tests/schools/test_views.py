@@ -1,5 +1,7 @@
 """School list, card, edits, overrides and rules: access and query counts."""
 
+import re
+
 import pytest
 from django.db.models import F
 from django.urls import reverse
@@ -84,7 +86,13 @@ def test_director_edits_contacts_of_own_school_only(users, world, client_for):
     client = client_for(users.director)
     url = reverse("schools:edit", args=[world.school.pk])
     response = client.post(
-        url, {"director_name": "Новый Директор", "phone": "+7 900", "email": "a@b.ru"}
+        url,
+        {
+            "director_name": "Новый Директор",
+            "phone": "+7 900",
+            "email": "a@b.ru",
+            "version": world.school.version,  # the hidden field of the form as opened
+        },
     )
     assert response.status_code == 302
     world.school.refresh_from_db()
@@ -130,7 +138,7 @@ def test_director_saves_context(users, world, client_for):
     # The same year again edits that row instead of adding one.
     client_for(users.director).post(
         reverse("schools:context_edit", args=[world.school.pk]) + "?year=2025",
-        {"year": 2025, "students": 310, "stable_internet": "true"},
+        {"year": 2025, "students": 310, "stable_internet": "true", "version": context.version},
     )
     context = SchoolContext.objects.get(organisation=world.school, year=2025)
     assert context.students == 310 and context.stable_internet is True
@@ -297,8 +305,9 @@ def test_list_and_whole_card_queries_stay_under_15_at_two_sizes(
         client_for(users.methodologist)
         with django_assert_num_queries(CARD_QUERIES):
             response = client.get(card_url)
-        assert [s["key"] for s in response.context["sections"]] == SECTIONS, size
         html = response.content.decode()
+        # every section is on the page, in order, under its heading
+        assert re.findall(r'<h2 class="h5" id="section-(\w+)">', html) == SECTIONS, size
         assert "Нет связи 0" in html and "Провели семинар" in html, size
         # The other roles that open the card, each with the sections they may see.
         for user in (users.coordinator, users.curator, users.director, users.teacher, users.admin):
@@ -405,3 +414,22 @@ def test_an_import_during_an_open_profile_edit_makes_it_stale(users, world, clie
     assert "телефон — +7 900 333" in refused.content.decode()
     world.school.refresh_from_db()
     assert world.school.phone == "+7 900 333"
+
+
+def test_a_profile_save_sending_no_version_is_refused_not_saved_over_it(users, world, client_for):
+    """A POST without the hidden version (a script, a page from before the field) saw
+    nothing: refused like a stale save, showing what is stored, never saved over it
+    (``network_portal.editing``)."""
+    url = reverse("schools:edit", args=[world.school.pk])
+    director = client_for(users.director)
+    mine = {**_form_data(director.get(url)), "phone": "+7 900 333-33-33"}
+    del mine["version"]
+    refused = director.post(url, mine)
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert "Не сохранено" in body and 'value="+7 900 333-33-33"' in body
+    world.school.refresh_from_db()
+    assert world.school.phone != "+7 900 333-33-33"
+    assert director.post(url, _form_data(refused)).status_code == 302  # after a look: saved
+    world.school.refresh_from_db()
+    assert world.school.phone == "+7 900 333-33-33"
