@@ -30,6 +30,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -139,14 +140,20 @@ def _token() -> str:
     return token
 
 
-def key_for(request: HttpRequest, pk: int) -> str | None:
-    """The cache key of the card ``pk`` as ``request.user`` sees it now; ``None`` when off."""
+def _written_here() -> None:
+    """A card read after this transaction's own writes: replace the token first."""
+    if getattr(connection, "card_data_written", False):
+        connection.card_data_written = False
+        data_changed()
+
+
+def _page_key(request: HttpRequest, pk: int, kind: str) -> str | None:
     if not enabled() or not request.user.is_authenticated:
         return None
     path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
     return ":".join(
         (
-            "schools:card",
+            kind,
             _PROCESS,
             str(pk),
             str(request.user.pk),
@@ -157,9 +164,33 @@ def key_for(request: HttpRequest, pk: int) -> str | None:
     )
 
 
+def key_for(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> str | None:
+    """The cache key of the page ``pk`` as ``request.user`` sees it now, the data token in it;
+    ``None`` when off. For a page kept with :func:`read` and :func:`store` (the roadmap page,
+    ``kind="roadmaps:page"``): two cache round trips (the token, then the body)."""
+    key = _page_key(request, pk, kind)
+    if key is None:
+        return None
+    _written_here()
+    return f"{key}:{_token()}"
+
+
+def read(key: str | None) -> dict[str, Any] | None:
+    return cache.get(key) if key else None
+
+
+def store(key: str | None, *, title: str, body: str, **more: str) -> str:
+    """Keep the body (if ``key``), with ``more`` parts of the page (the roadmap page's school
+    name); returns it with a marker in place of every CSRF token."""
+    body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
+    if key:
+        cache.set(key, {"title": title, "body": body, **more}, TTL)
+    return body
+
+
 @dataclass
 class Lookup:
-    """The card's key, the data token read with it and the kept body if it is still valid."""
+    """A page's key, the data token read with it and the kept body if it is still valid."""
 
     key: str
     token: str
@@ -167,24 +198,22 @@ class Lookup:
     body: str | None = None
 
 
-def lookup(request: HttpRequest, pk: int) -> Lookup | None:
-    """The kept body of the card ``pk`` for ``request.user``, if made under the current token:
-    the token and the body in one cache round trip. ``None`` when the cache is off."""
-    key = key_for(request, pk)
+def lookup(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> Lookup | None:
+    """The kept body of the page ``pk`` for ``request.user``, if made under the current token:
+    the token and the body in one cache round trip (the school card). ``None`` when off."""
+    key = _page_key(request, pk, kind)
     if key is None:
         return None
-    if getattr(connection, "card_data_written", False):  # this transaction wrote: read anew
-        connection.card_data_written = False
-        data_changed()
+    _written_here()
     found = cache.get_many([DATA_KEY, key])
     token = found.get(DATA_KEY) or _token()
     kept = found.get(key)
-    if kept and kept["token"] == token:
+    if kept and kept.get("token") == token:
         return Lookup(key, token, kept["title"], kept["body"])
     return Lookup(key, token)
 
 
-def store(found: Lookup | None, *, title: str, body: str) -> str:
+def keep(found: Lookup | None, *, title: str, body: str) -> str:
     """Keep the body under the token read before it was rendered (a write committed meanwhile
     has replaced that token already); returns it with a marker in place of every CSRF token."""
     body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)

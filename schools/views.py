@@ -140,7 +140,7 @@ def _card(request: HttpRequest, organisation, *, override_form=None, kept=None) 
     }
     body = render_to_string("schools/_card_body.html", context, request=request)
     if kept is not None:
-        body = card_cache.store(kept, title=organisation.short_name, body=body)
+        body = card_cache.keep(kept, title=organisation.short_name, body=body)
     return _card_page(request, organisation.short_name, card_cache.with_csrf(request, body))
 
 
