@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -139,21 +140,21 @@ def _token() -> str:
     return token
 
 
-def key_for(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> str | None:
-    """The cache key of the card ``pk`` as ``request.user`` sees it now; ``None`` when off.
-    Another page kept the same way (the roadmap page, ``kind="roadmaps:page"``) shares the
-    data token."""
-    if not enabled() or not request.user.is_authenticated:
-        return None
-    if getattr(connection, "card_data_written", False):  # this transaction wrote: read anew
+def _written_here() -> None:
+    """A card read after this transaction's own writes: replace the token first."""
+    if getattr(connection, "card_data_written", False):
         connection.card_data_written = False
         data_changed()
+
+
+def _page_key(request: HttpRequest, pk: int, kind: str) -> str | None:
+    if not enabled() or not request.user.is_authenticated:
+        return None
     path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
     return ":".join(
         (
             kind,
             _PROCESS,
-            _token(),
             str(pk),
             str(request.user.pk),
             translation.get_language() or "",
@@ -161,6 +162,17 @@ def key_for(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> str
             path[:16],
         )
     )
+
+
+def key_for(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> str | None:
+    """The cache key of the page ``pk`` as ``request.user`` sees it now, the data token in it;
+    ``None`` when off. For a page kept with :func:`read` and :func:`store` (the roadmap page,
+    ``kind="roadmaps:page"``): two cache round trips (the token, then the body)."""
+    key = _page_key(request, pk, kind)
+    if key is None:
+        return None
+    _written_here()
+    return f"{key}:{_token()}"
 
 
 def read(key: str | None) -> dict[str, Any] | None:
@@ -173,6 +185,40 @@ def store(key: str | None, *, title: str, body: str, **more: str) -> str:
     body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
     if key:
         cache.set(key, {"title": title, "body": body, **more}, TTL)
+    return body
+
+
+@dataclass
+class Lookup:
+    """A page's key, the data token read with it and the kept body if it is still valid."""
+
+    key: str
+    token: str
+    title: str | None = None
+    body: str | None = None
+
+
+def lookup(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> Lookup | None:
+    """The kept body of the page ``pk`` for ``request.user``, if made under the current token:
+    the token and the body in one cache round trip (the school card). ``None`` when off."""
+    key = _page_key(request, pk, kind)
+    if key is None:
+        return None
+    _written_here()
+    found = cache.get_many([DATA_KEY, key])
+    token = found.get(DATA_KEY) or _token()
+    kept = found.get(key)
+    if kept and kept.get("token") == token:
+        return Lookup(key, token, kept["title"], kept["body"])
+    return Lookup(key, token)
+
+
+def keep(found: Lookup | None, *, title: str, body: str) -> str:
+    """Keep the body under the token read before it was rendered (a write committed meanwhile
+    has replaced that token already); returns it with a marker in place of every CSRF token."""
+    body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
+    if found is not None:
+        cache.set(found.key, {"token": found.token, "title": title, "body": body}, TTL)
     return body
 
 

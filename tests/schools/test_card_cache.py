@@ -245,7 +245,7 @@ def test_a_sections_form_gets_the_requests_token(rf, users):
         '<form><input type="hidden" name="csrfmiddlewaretoken" value="fromthesection"></form>'
         '<form><input type="hidden" name="csrfmiddlewaretoken" value="fromthepage"></form>'
     )
-    kept = card_cache.store(None, title="", body=body)
+    kept = card_cache.store(None, title="", body=body)  # returned, not kept
     assert "fromthesection" not in kept and "fromthepage" not in kept
     request = rf.get("/")
     served = card_cache.with_csrf(request, kept)
