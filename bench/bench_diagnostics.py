@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
 
-    from diagnostics import pages, scoring, services
+    from diagnostics import exports, pages, scoring, selectors, services
     from diagnostics.forms import HeatmapFilterForm
     from diagnostics.models import RiskProfile
     from network_portal.accounts.models import User
@@ -145,14 +145,26 @@ def main(argv: list[str] | None = None) -> int:
         form = HeatmapFilterForm(
             request.GET, municipalities=Municipality.objects.filter(region_id=summary.region_id)
         )
-        return pages.heatmap_context(request, form)
+        assert form.is_valid(), form.errors
+        filters = form.filters()
+        return selectors.heatmap_data(
+            municipality=filters.municipality,
+            cycle=filters.cycle,
+            category=filters.category,
+            per_page=pages.HEATMAP_PER_PAGE,
+        )
 
     heatmap()
     connection.queries_log.clear()
     with CaptureQueriesContext(connection) as queries:
-        context = heatmap()
+        heatmap_page = heatmap()
     heatmap_s, _ = _timed(heatmap, args.repeat)
-    xlsx_s, _ = _timed(lambda: pages.heatmap_xlsx(heatmap()), 1)
+    xlsx_s, _ = _timed(
+        lambda: exports.heatmap_workbook(
+            selectors.heatmap_data(municipality=municipality, per_page=None)
+        ),
+        1,
+    )
 
     rows = [
         ("questionnaires (schools)", f"{n}", ""),
@@ -170,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("profiles stored", f"{profiles.count()}", "one per questionnaire"),
         (
-            f"heatmap {len(context['rows'])} schools x 10",
+            f"heatmap {len(heatmap_page.rows)} schools x 10",
             f"{1000 * heatmap_s:.0f} ms",
             f"{len(queries)} queries; budget {BUDGET['heatmap_ms']} ms",
         ),

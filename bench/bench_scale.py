@@ -5,7 +5,9 @@ risk profile each, directors, curators, methodologists, a coordinator), through 
 client (whole middleware stack, the coordinator's session), the median of ``--repeat`` runs:
 
 * the first reminder run (timed once; a true first run with ``--fresh``, which deletes every
-  notification first) and the run with nothing to send after it (``reminders_send``);
+  notification first) and the run with nothing to send after it (``reminders_send``); with
+  ``--fan-out`` the first run's chunks go to Celery workers (``CELERY_BROKER_URL``) and it is
+  timed to its last letter; ``--reminders`` stops after the reminder runs;
 * the heatmap of the largest municipality, a page of 100 schools: time, HTML and gzip size;
   and its XLSX export (every school): the request (which only queues a document job above
   ``diagnostics.heatmap_export.INLINE_MAX_SCHOOLS``) and the job's build, timed apart;

@@ -6,6 +6,7 @@ Every ``…_for_user`` selector starts from the access policy, so a page cannot 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -945,9 +946,8 @@ def heatmap_data_version() -> str:
             f"(SELECT MAX(updated_at) FROM {organisation})"
         )
         row = cursor.fetchone()
-    return ".".join(
-        str(value.timestamp() if hasattr(value, "timestamp") else value) for value in row
-    )
+    # a digest: the timestamp's text differs by backend, and a cache key holds no spaces
+    return hashlib.sha1(repr(tuple(row)).encode(), usedforsecurity=False).hexdigest()
 
 
 def heatmap_totals(

@@ -113,7 +113,8 @@ def counts_rebuild(*, today: date | None = None) -> int:
     """Count every school again (the first read, then weekly); returns the rows kept."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        list(SchoolCounts.objects.select_for_update().values_list("pk", flat=True))
+        # every row locked in the order counts_refresh locks its own (no deadlock with it)
+        list(SchoolCounts.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
         counted = _counted(ids=None, fields=FIELDS, today=today)
         ids = set().union(*(set(by_school) for by_school in counted.values()))
         rows = [

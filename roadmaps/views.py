@@ -9,8 +9,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +27,7 @@ from network_portal.editing import StaleEdit
 from network_portal.ui.charts import GanttRow, bar_chart, gantt_chart
 from network_portal.ui.request_size import accepts_upload
 from network_portal.ui.spreadsheets import xlsx_response
+from schools import card_cache
 from schools.models import Region
 
 from . import export, selectors, services
@@ -283,16 +286,47 @@ def _cards_context(
     }
 
 
-def _detail(request: HttpRequest, roadmap: Roadmap, perms, **forms) -> HttpResponse:
-    return render(request, "roadmaps/detail.html", _page_context(request, roadmap, perms, **forms))
+def _detail(
+    request: HttpRequest, roadmap: Roadmap, perms, *, cache_key: str | None = None, **forms
+) -> HttpResponse:
+    """The whole page; with ``cache_key`` its body is kept (``card_cache``), its forms' CSRF
+    tokens put in for each request."""
+    context = _page_context(request, roadmap, perms, **forms)
+    title, school = roadmap.title, roadmap.organisation.short_name
+    if cache_key is None:
+        context.update(roadmap_title=title, school_name=school)
+        return render(request, "roadmaps/detail.html", context)
+    body = render_to_string("roadmaps/detail.html#body", context, request=request)
+    body = card_cache.store(cache_key, title=title, body=body, school=school)
+    return _page(request, title=title, school=school, body=card_cache.with_csrf(request, body))
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    roadmap, perms = _roadmap(request, pk)
+    """The roadmap page. With the page cache on (``SCHOOL_CARD_CACHE``: the school card's data
+    token, replaced by any write that may feed a page) its body is kept per user, day and path
+    and rendered again only after such a write (issue 17: within 2× of a bare page)."""
     if request.htmx and "start" in request.GET:  # «Показать ещё»: the next window of cards
+        roadmap, perms = _roadmap(request, pk)
         context = _cards_context(request, roadmap, perms, item_forms={})
         return render(request, "roadmaps/detail.html#window", context)
-    return _detail(request, roadmap, perms)
+    # (an item to bring into view after a save is read from the session: no cache then)
+    focus = _FOCUS in request.session
+    key = None if focus else card_cache.key_for(request, pk, kind="roadmaps:page")
+    cached = card_cache.read(key)
+    if cached is None:
+        roadmap, perms = _roadmap(request, pk)
+        return _detail(request, roadmap, perms, cache_key=key)
+    # Kept for this very user, but the scope is still asked on every request.
+    if not selectors.roadmap_list_for_user(user=request.user).filter(pk=pk).exists():
+        raise Http404
+    body = card_cache.with_csrf(request, cached["body"])
+    return _page(request, title=cached["title"], school=cached["school"], body=body)
+
+
+def _page(request: HttpRequest, *, title: str, school: str, body: str) -> HttpResponse:
+    body = mark_safe(body)  # noqa: S308 — our own template's output, escaped when rendered
+    context = {"roadmap_title": title, "school_name": school, "body": body}
+    return render(request, "roadmaps/detail.html", context)
 
 
 #: After a save without JavaScript the browser goes back to «…/#item-N» (the fragment never

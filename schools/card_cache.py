@@ -16,8 +16,8 @@ token makes every cached body unreachable; the entries expire by ``TTL``.
 A body is kept per **user** (edit buttons, sections and rows depend on the viewer's roles and
 identity), language, day (overdue items and due dates are read against today), full path (the
 concern form's ``next``) and process start (a deploy brings new templates). The CSRF token is
-kept out of it: the body is rendered with a marker in its place and the request's own token is
-put in when it is served. The organisation is still fetched through the access policy on every
+kept out of it: every form's token (the sections render theirs on their own) is replaced by a
+marker before the body is kept, and the request's own token is put in when it is served. The organisation is still fetched through the access policy on every
 request (``views.detail``): a hit never skips the scope check.
 
 Only with a cache shared by every process (Redis): with the per-process memory cache a write in
@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -41,8 +42,9 @@ from django.utils import timezone, translation
 
 DATA_KEY = "schools:card:data"
 TTL = 60 * 60
-#: Put in the body instead of the request's CSRF token (``{% csrf_token %}`` renders it as is).
+#: Kept in the body instead of each form's CSRF token (the page's own and the sections').
 CSRF_MARKER = "schoolcardcsrfmarker7f3a9c"
+_CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 #: A new process (a deploy) never serves bodies rendered by older templates.
 _PROCESS = uuid.uuid4().hex[:12]
 
@@ -138,19 +140,21 @@ def _token() -> str:
     return token
 
 
-def key_for(request: HttpRequest, pk: int) -> str | None:
-    """The cache key of the card ``pk`` as ``request.user`` sees it now; ``None`` when off."""
-    if not enabled() or not request.user.is_authenticated:
-        return None
-    if getattr(connection, "card_data_written", False):  # this transaction wrote: read anew
+def _written_here() -> None:
+    """A card read after this transaction's own writes: replace the token first."""
+    if getattr(connection, "card_data_written", False):
         connection.card_data_written = False
         data_changed()
+
+
+def _page_key(request: HttpRequest, pk: int, kind: str) -> str | None:
+    if not enabled() or not request.user.is_authenticated:
+        return None
     path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
     return ":".join(
         (
-            "schools:card",
+            kind,
             _PROCESS,
-            _token(),
             str(pk),
             str(request.user.pk),
             translation.get_language() or "",
@@ -160,15 +164,64 @@ def key_for(request: HttpRequest, pk: int) -> str | None:
     )
 
 
+def key_for(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> str | None:
+    """The cache key of the page ``pk`` as ``request.user`` sees it now, the data token in it;
+    ``None`` when off. For a page kept with :func:`read` and :func:`store` (the roadmap page,
+    ``kind="roadmaps:page"``): two cache round trips (the token, then the body)."""
+    key = _page_key(request, pk, kind)
+    if key is None:
+        return None
+    _written_here()
+    return f"{key}:{_token()}"
+
+
 def read(key: str | None) -> dict[str, Any] | None:
     return cache.get(key) if key else None
 
 
-def store(key: str | None, *, title: str, body: str) -> None:
+def store(key: str | None, *, title: str, body: str, **more: str) -> str:
+    """Keep the body (if ``key``), with ``more`` parts of the page (the roadmap page's school
+    name); returns it with a marker in place of every CSRF token."""
+    body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
     if key:
-        cache.set(key, {"title": title, "body": body}, TTL)
+        cache.set(key, {"title": title, "body": body, **more}, TTL)
+    return body
+
+
+@dataclass
+class Lookup:
+    """A page's key, the data token read with it and the kept body if it is still valid."""
+
+    key: str
+    token: str
+    title: str | None = None
+    body: str | None = None
+
+
+def lookup(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> Lookup | None:
+    """The kept body of the page ``pk`` for ``request.user``, if made under the current token:
+    the token and the body in one cache round trip (the school card). ``None`` when off."""
+    key = _page_key(request, pk, kind)
+    if key is None:
+        return None
+    _written_here()
+    found = cache.get_many([DATA_KEY, key])
+    token = found.get(DATA_KEY) or _token()
+    kept = found.get(key)
+    if kept and kept.get("token") == token:
+        return Lookup(key, token, kept["title"], kept["body"])
+    return Lookup(key, token)
+
+
+def keep(found: Lookup | None, *, title: str, body: str) -> str:
+    """Keep the body under the token read before it was rendered (a write committed meanwhile
+    has replaced that token already); returns it with a marker in place of every CSRF token."""
+    body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
+    if found is not None:
+        cache.set(found.key, {"token": found.token, "title": title, "body": body}, TTL)
+    return body
 
 
 def with_csrf(request: HttpRequest, body: str) -> str:
-    """The cached body with this request's CSRF token in place of the marker."""
+    """The kept body with this request's CSRF token in place of the marker."""
     return body.replace(CSRF_MARKER, get_token(request)) if CSRF_MARKER in body else body

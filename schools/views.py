@@ -122,12 +122,10 @@ def _card_organisation(request: HttpRequest, pk: int):
     return get_for_user_or_404(slots.annotate("schools.card", request, queryset), pk=pk)
 
 
-def _card(
-    request: HttpRequest, organisation, *, override_form=None, cache_key: str | None = None
-) -> HttpResponse:
+def _card(request: HttpRequest, organisation, *, override_form=None, kept=None) -> HttpResponse:
     """The school card; ``override_form`` is a bound form that failed, shown with its errors
-    and everything that was typed. With ``cache_key`` the body is kept for the next requests
-    (``card_cache``), rendered with a marker in place of the CSRF token."""
+    and everything that was typed. With ``kept`` (a ``card_cache.Lookup``) the body is kept for
+    the next requests, its forms' CSRF tokens put in for each request."""
     context = selectors.school_card_context(organisation=organisation)
     perms = selectors.organisation_permissions(user=request.user, organisation=organisation)
     can_categorise = organisation.is_school and perms.can_categorise
@@ -140,10 +138,9 @@ def _card(
         "can_edit": perms.can_edit,
         "override_form": override_form if can_categorise else None,
     }
-    if cache_key:
-        context["csrf_token"] = card_cache.CSRF_MARKER
     body = render_to_string("schools/_card_body.html", context, request=request)
-    card_cache.store(cache_key, title=organisation.short_name, body=body)
+    if kept is not None:
+        body = card_cache.keep(kept, title=organisation.short_name, body=body)
     return _card_page(request, organisation.short_name, card_cache.with_csrf(request, body))
 
 
@@ -153,14 +150,13 @@ def _card_page(request: HttpRequest, title: str, body: str) -> HttpResponse:
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    key = card_cache.key_for(request, pk)
-    cached = card_cache.read(key)
-    if cached is None:
-        return _card(request, _card_organisation(request, pk), cache_key=key)
+    kept = card_cache.lookup(request, pk)
+    if kept is None or kept.body is None:
+        return _card(request, _card_organisation(request, pk), kept=kept)
     # Kept for this very user, but the scope is still asked on every request.
     if not selectors.organisation_list_for_user(user=request.user).filter(pk=pk).exists():
         raise Http404
-    return _card_page(request, cached["title"], card_cache.with_csrf(request, cached["body"]))
+    return _card_page(request, kept.title, card_cache.with_csrf(request, kept.body))
 
 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -39,6 +39,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection as db_connection
 from django.db.models import Exists, F, Q
 from django.urls import reverse
@@ -350,42 +351,75 @@ def reminders_send_chunk(payload: str, *, connection=None) -> SendResult:
     )
     if not claimed:
         return result
-    connection = connection or get_connection(fail_silently=False)
-    with translation.override(settings.LANGUAGE_CODE):
-        compose = _Composer()
-        for recipient_id, email, first_name, last_name, kind_key, items in letters:
-            items = [item for item in items if item[0] in claimed]
-            if not items:
-                continue
-            pks = [item[0] for item in items]
-            try:
-                message = compose(
-                    recipient_id,
-                    email,
-                    " ".join(x for x in (first_name, last_name) if x),
-                    kind_key,
-                    [item[3] for item in items],
+    session = _Session(connection or get_connection(fail_silently=False), own=connection is None)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            compose = _Composer()
+            for recipient_id, email, first_name, last_name, kind_key, items in letters:
+                items = [item for item in items if item[0] in claimed]
+                if not items:
+                    continue
+                pks = [item[0] for item in items]
+                try:
+                    message = compose(
+                        recipient_id,
+                        email,
+                        " ".join(x for x in (first_name, last_name) if x),
+                        kind_key,
+                        [item[3] for item in items],
+                    )
+                    message.connection = session.open()
+                    message.send(fail_silently=False)
+                except Exception as exc:  # SMTP refused, timed out, template error: retry
+                    session.close()  # a session that failed is not used again
+                    error = email_error_text(exc)
+                    logger.warning(
+                        "Reminder %s to user %s failed: %s", kind_key, recipient_id, error
+                    )
+                    _mark(token=token, pks=pks, status=NotificationStatus.FAILED, last_error=error)
+                    result.failed += len(pks)
+                    result.errors.append(f"{kind_key} → user {recipient_id}: {error}")
+                    continue
+                _mark(
+                    token=token,
+                    pks=pks,
+                    status=NotificationStatus.SENT,
+                    sent_at=db_connection.ops.adapt_datetimefield_value(timezone.now()),
+                    subject=message.subject[:300],
+                    last_error="",
                 )
-                message.connection = connection
-                message.send(fail_silently=False)
-            except Exception as exc:  # SMTP refused, timed out, template error: retry next run
-                error = email_error_text(exc)
-                logger.warning("Reminder %s to user %s failed: %s", kind_key, recipient_id, error)
-                _mark(token=token, pks=pks, status=NotificationStatus.FAILED, last_error=error)
-                result.failed += len(pks)
-                result.errors.append(f"{kind_key} → user {recipient_id}: {error}")
-                continue
-            _mark(
-                token=token,
-                pks=pks,
-                status=NotificationStatus.SENT,
-                sent_at=db_connection.ops.adapt_datetimefield_value(timezone.now()),
-                subject=message.subject[:300],
-                last_error="",
-            )
-            result.emails += 1
-            result.notifications += len(pks)
+                result.emails += 1
+                result.notifications += len(pks)
+    finally:
+        session.close()
     return result
+
+
+class _Session:
+    """One SMTP session for a chunk's letters instead of one per letter (Django's backends open
+    and close a connection around each ``send_messages`` unless it is already open): opened
+    before the first letter, closed after a failure (the next letter opens a new one) and at
+    the end. Only for a backend this chunk made itself that follows Django's API; one passed
+    in by the caller is used as it is."""
+
+    def __init__(self, connection, *, own: bool) -> None:
+        self.connection = connection
+        self.managed = own and isinstance(connection, BaseEmailBackend)
+        self.is_open = False
+
+    def open(self):
+        if self.managed and not self.is_open:
+            self.connection.open()
+            self.is_open = True
+        return self.connection
+
+    def close(self) -> None:
+        if self.is_open:
+            self.is_open = False
+            try:
+                self.connection.close()
+            except Exception as exc:  # the server went away: nothing left to close
+                logger.warning("Closing the e-mail session failed: %s", email_error_text(exc))
 
 
 class _Composer:

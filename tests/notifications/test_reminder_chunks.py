@@ -2,6 +2,7 @@
 chunk delivered twice, or two chunks (two workers) over the same reminders, send each reminder
 once; a chunk that is lost is sent by the next run."""
 
+import smtplib
 import threading
 import time
 import uuid
@@ -11,6 +12,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -109,6 +111,64 @@ def test_the_beat_task_runs_its_chunks_eagerly(world, monkeypatch):
     assert send_reminders.apply().get() == 5
     assert len(mail.outbox) == 5
     assert send_reminders.apply().get() == 0
+
+
+class SessionBackend(BaseEmailBackend):
+    """Like Django's SMTP backend: ``send_messages`` opens a session and closes it after unless
+    one is open already. Counts the sessions; refuses the addresses in ``refuse``."""
+
+    sessions: list[list[str]] = []
+    refuse: set[str] = set()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = None
+
+    def open(self):
+        if self.session is not None:
+            return False
+        self.session = []
+        SessionBackend.sessions.append(self.session)
+        return True
+
+    def close(self):
+        self.session = None
+
+    def send_messages(self, messages):
+        new = self.open()
+        try:
+            for message in messages:
+                if message.to[0] in SessionBackend.refuse:
+                    raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+                self.session.append(message.to[0])
+                mail.outbox.append(message)
+        finally:
+            if new:
+                self.close()
+        return len(messages)
+
+
+@pytest.fixture
+def sessions(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.SessionBackend"
+    SessionBackend.sessions, SessionBackend.refuse = [], set()
+    return SessionBackend
+
+
+@pytest.mark.django_db
+def test_a_chunk_sends_its_letters_in_one_smtp_session(world, sessions):
+    people = _people_with_due_items(world, 5)
+    assert reminders_send(kinds=[KIND]).emails == 5
+    assert sessions.sessions == [[p.email for p in people]]
+
+
+@pytest.mark.django_db
+def test_a_session_that_failed_is_not_used_again(world, sessions):
+    people = _people_with_due_items(world, 5)
+    sessions.refuse = {people[1].email}
+    result = reminders_send(kinds=[KIND])
+    assert (result.emails, result.failed) == (4, 2)
+    assert sessions.sessions == [[people[0].email], [p.email for p in people[2:]]]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -218,21 +218,40 @@ def test_the_key_holds_user_language_day_and_path(rf, users, world):
 
 
 def test_a_cached_page_posts_with_its_own_csrf_token(users, world):
+    """The same user in another browser (another CSRF cookie) is served the body another
+    session rendered: every form on it carries this session's token."""
     _fill_card(world, users, 1)
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(users.methodologist)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     url = reverse("schools:detail", args=[world.school.pk])
-    client.get(url)
-    response = client.get(url)
+    field = r'name="csrfmiddlewaretoken" value="([^"]+)"'
+    first.force_login(users.methodologist)
+    rendered = set(re.findall(field, first.get(url).content.decode()))
+    second.force_login(users.methodologist)
+    response = second.get(url)
     assert _cached(response)
     html = response.content.decode()
     assert card_cache.CSRF_MARKER not in html
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-    post = client.post(
+    served = re.findall(field, html)
+    assert served and not rendered & set(served)  # none of the first session's tokens
+    post = second.post(
         reverse("schools:category_override", args=[world.school.pk]),
-        {"csrfmiddlewaretoken": token, "year": "", "category": "", "reason": ""},
+        {"csrfmiddlewaretoken": served[-1], "year": "", "category": "", "reason": ""},
     )
     assert post.status_code == 200  # the form's errors, not 403
+
+
+def test_a_sections_form_gets_the_requests_token(rf, users):
+    body = (
+        '<form><input type="hidden" name="csrfmiddlewaretoken" value="fromthesection"></form>'
+        '<form><input type="hidden" name="csrfmiddlewaretoken" value="fromthepage"></form>'
+    )
+    kept = card_cache.store(None, title="", body=body)  # returned, not kept
+    assert "fromthesection" not in kept and "fromthepage" not in kept
+    request = rf.get("/")
+    served = card_cache.with_csrf(request, kept)
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', served)
+    assert len(tokens) == 2 and len(set(tokens)) == 1
+    assert card_cache.CSRF_MARKER not in served
 
 
 def test_a_hit_still_asks_the_access_policy(card, users, monkeypatch):

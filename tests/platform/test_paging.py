@@ -1,0 +1,50 @@
+"""``counted_page``: a page and the count of its whole list in one query, with the pages past
+the end, ``0`` and non-numbers shown as ``Paginator.get_page`` shows them (issue 17)."""
+
+import pytest
+from django.core.paginator import Paginator
+
+from network_portal.ui.paging import counted_page
+from schools.models import Municipality
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def municipalities(world):
+    from tests.factories import MunicipalityFactory
+
+    for i in range(23):
+        MunicipalityFactory(region=world.region, name=f"Округ {i:02}")
+    return Municipality.objects.order_by("name", "pk")
+
+
+@pytest.mark.parametrize("number", ["1", "2", "3", "4", "99", "0", "-1", "x", None, "", "2.5"])
+@pytest.mark.parametrize("values", [False, True])
+def test_counted_page_is_get_page(municipalities, number, values):
+    rows = municipalities.values("pk", "name") if values else municipalities
+    expected = Paginator(rows, 10).get_page(number)
+    page = counted_page(rows, per_page=10, page_number=number)
+    assert page.number == expected.number
+    assert page.paginator.count == expected.paginator.count == 25
+    assert page.paginator.num_pages == 3
+    assert list(page) == list(expected)
+    assert not values or all(set(row) == {"pk", "name"} for row in page)
+
+
+def test_a_page_and_its_count_are_one_query(municipalities, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        page = counted_page(municipalities, per_page=10, page_number="2")
+        assert len(list(page)) == 10 and page.paginator.count == 25
+        assert page.has_next() and page.has_previous()
+
+
+def test_an_empty_list_is_one_query_and_page_one(world, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        page = counted_page(
+            Municipality.objects.filter(name="Нет такого").order_by("pk"),
+            per_page=10,
+            page_number="1",
+        )
+    with django_assert_num_queries(0):
+        assert page.number == 1 and page.paginator.count == 0 and list(page) == []
