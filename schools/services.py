@@ -351,7 +351,7 @@ def municipality_list_save(*, run: ImportRun, user: Any) -> MunicipalityListPlan
     """The confirmed list, its stored file checked again (the registry may have changed since
     the preview): saved only when no row has an error, all or nothing. A run is confirmed
     once: a second click (or a second tab) is refused."""
-    run = ImportRun.objects.select_for_update().select_related("region").get(pk=run.pk)
+    run = ImportRun.objects.select_for_update(of=("self",)).select_related("region").get(pk=run.pk)
     if run.kind != ImportKind.MUNICIPALITIES or run.status != ImportStatus.PREVIEWED:
         raise ImportFileError(_("Upload the list again: the checked file is no longer kept."))
     with run.file.open("rb") as handle:
