@@ -287,17 +287,17 @@ def _cards_context(
 
 
 def _detail(
-    request: HttpRequest, roadmap: Roadmap, perms, *, cache_key: str | None = None, **forms
+    request: HttpRequest, roadmap: Roadmap, perms, *, kept: card_cache.Lookup | None = None, **forms
 ) -> HttpResponse:
-    """The whole page; with ``cache_key`` its body is kept (``card_cache``), its forms' CSRF
+    """The whole page; with ``kept`` (a ``card_cache.Lookup``) its body is kept, its forms' CSRF
     tokens put in for each request."""
     context = _page_context(request, roadmap, perms, **forms)
     title, school = roadmap.title, roadmap.organisation.short_name
-    if cache_key is None:
+    if kept is None:
         context.update(roadmap_title=title, school_name=school)
         return render(request, "roadmaps/detail.html", context)
     body = render_to_string("roadmaps/detail.html#body", context, request=request)
-    body = card_cache.store(cache_key, title=title, body=body, school=school)
+    body = card_cache.keep(kept, title=title, body=body, school=school)
     return _page(request, title=title, school=school, body=card_cache.with_csrf(request, body))
 
 
@@ -311,16 +311,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "roadmaps/detail.html#window", context)
     # (an item to bring into view after a save is read from the session: no cache then)
     focus = _FOCUS in request.session
-    key = None if focus else card_cache.key_for(request, pk, kind="roadmaps:page")
-    cached = card_cache.read(key)
-    if cached is None:
+    kept = None if focus else card_cache.lookup(request, pk, kind="roadmaps:page")
+    if kept is None or kept.body is None:
         roadmap, perms = _roadmap(request, pk)
-        return _detail(request, roadmap, perms, cache_key=key)
+        return _detail(request, roadmap, perms, kept=kept)
     # Kept for this very user, but the scope is still asked on every request.
     if not selectors.roadmap_list_for_user(user=request.user).filter(pk=pk).exists():
         raise Http404
-    body = card_cache.with_csrf(request, cached["body"])
-    return _page(request, title=cached["title"], school=cached["school"], body=body)
+    body = card_cache.with_csrf(request, kept.body)
+    return _page(request, title=kept.title, school=kept.more["school"], body=body)
 
 
 def _page(request: HttpRequest, *, title: str, school: str, body: str) -> HttpResponse:

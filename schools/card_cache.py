@@ -29,8 +29,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.conf import settings
@@ -110,7 +109,7 @@ def data_changed() -> None:
 def watch(execute, sql, params, many, context):
     """Execute wrapper: a write that may feed a card replaces the token when its transaction
     commits (at once in autocommit). Inside a transaction the connection is only marked: a card
-    read on the same connection before the commit replaces the token first (``key_for``), so a
+    read on the same connection before the commit replaces the token first (``lookup``), so a
     transaction's own reads (and a test's) never get a body older than its writes, and a bulk
     job pays one cache write per transaction, not one per statement."""
     result = execute(sql, params, many, context)
@@ -147,7 +146,9 @@ def _written_here() -> None:
         data_changed()
 
 
-def _page_key(request: HttpRequest, pk: int, kind: str) -> str | None:
+def page_key(request: HttpRequest, pk: int, kind: str = "schools:card") -> str | None:
+    """The key of the page ``pk`` as ``request.user`` sees it now (user, language, day, path);
+    ``None`` when off. The data token is kept with the body, not in the key."""
     if not enabled() or not request.user.is_authenticated:
         return None
     path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
@@ -164,30 +165,6 @@ def _page_key(request: HttpRequest, pk: int, kind: str) -> str | None:
     )
 
 
-def key_for(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> str | None:
-    """The cache key of the page ``pk`` as ``request.user`` sees it now, the data token in it;
-    ``None`` when off. For a page kept with :func:`read` and :func:`store` (the roadmap page,
-    ``kind="roadmaps:page"``): two cache round trips (the token, then the body)."""
-    key = _page_key(request, pk, kind)
-    if key is None:
-        return None
-    _written_here()
-    return f"{key}:{_token()}"
-
-
-def read(key: str | None) -> dict[str, Any] | None:
-    return cache.get(key) if key else None
-
-
-def store(key: str | None, *, title: str, body: str, **more: str) -> str:
-    """Keep the body (if ``key``), with ``more`` parts of the page (the roadmap page's school
-    name); returns it with a marker in place of every CSRF token."""
-    body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
-    if key:
-        cache.set(key, {"title": title, "body": body, **more}, TTL)
-    return body
-
-
 @dataclass
 class Lookup:
     """A page's key, the data token read with it and the kept body if it is still valid."""
@@ -196,12 +173,14 @@ class Lookup:
     token: str
     title: str | None = None
     body: str | None = None
+    #: Other parts of the page kept with the body (the roadmap page's school name).
+    more: dict[str, str] = field(default_factory=dict)
 
 
 def lookup(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> Lookup | None:
     """The kept body of the page ``pk`` for ``request.user``, if made under the current token:
     the token and the body in one cache round trip (the school card). ``None`` when off."""
-    key = _page_key(request, pk, kind)
+    key = page_key(request, pk, kind)
     if key is None:
         return None
     _written_here()
@@ -209,16 +188,18 @@ def lookup(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> Look
     token = found.get(DATA_KEY) or _token()
     kept = found.get(key)
     if kept and kept.get("token") == token:
-        return Lookup(key, token, kept["title"], kept["body"])
+        return Lookup(key, token, kept["title"], kept["body"], kept.get("more", {}))
     return Lookup(key, token)
 
 
-def keep(found: Lookup | None, *, title: str, body: str) -> str:
-    """Keep the body under the token read before it was rendered (a write committed meanwhile
-    has replaced that token already); returns it with a marker in place of every CSRF token."""
+def keep(found: Lookup | None, *, title: str, body: str, **more: str) -> str:
+    """Keep the body (and ``more`` parts of the page) under the token read before it was
+    rendered (a write committed meanwhile has replaced that token already); returns it with a
+    marker in place of every CSRF token."""
     body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
     if found is not None:
-        cache.set(found.key, {"token": found.token, "title": title, "body": body}, TTL)
+        entry = {"token": found.token, "title": title, "body": body, "more": more}
+        cache.set(found.key, entry, TTL)
     return body
 
 

@@ -201,20 +201,20 @@ def test_each_user_sees_their_own_card(users, world, client_for):
 def test_the_key_holds_user_language_day_and_path(rf, users, world):
     request = rf.get(f"/schools/{world.school.pk}/")
     request.user = users.director
-    key = card_cache.key_for(request, world.school.pk)
+    key = card_cache.page_key(request, world.school.pk)
     with translation.override("en"):
-        assert card_cache.key_for(request, world.school.pk) != key
+        assert card_cache.page_key(request, world.school.pk) != key
     other = rf.get(f"/schools/{world.school.pk}/")
     other.user = users.curator
-    assert card_cache.key_for(other, world.school.pk) != key
+    assert card_cache.page_key(other, world.school.pk) != key
     query = rf.get(f"/schools/{world.school.pk}/?tab=x")
     query.user = users.director
-    assert card_cache.key_for(query, world.school.pk) != key
+    assert card_cache.page_key(query, world.school.pk) != key
     tomorrow = timezone.localdate() + timedelta(days=1)
     from unittest import mock
 
     with mock.patch.object(card_cache.timezone, "localdate", return_value=tomorrow):
-        assert card_cache.key_for(request, world.school.pk) != key
+        assert card_cache.page_key(request, world.school.pk) != key
 
 
 def test_a_cached_page_posts_with_its_own_csrf_token(users, world):
@@ -245,7 +245,7 @@ def test_a_sections_form_gets_the_requests_token(rf, users):
         '<form><input type="hidden" name="csrfmiddlewaretoken" value="fromthesection"></form>'
         '<form><input type="hidden" name="csrfmiddlewaretoken" value="fromthepage"></form>'
     )
-    kept = card_cache.store(None, title="", body=body)  # returned, not kept
+    kept = card_cache.keep(None, title="", body=body)  # returned, not kept
     assert "fromthesection" not in kept and "fromthepage" not in kept
     request = rf.get("/")
     served = card_cache.with_csrf(request, kept)
