@@ -170,8 +170,10 @@ def previous_profile(*, profile: RiskProfile) -> RiskProfile | None:
 
 def municipality_list_for_user(*, user) -> QuerySet[Municipality]:
     """The municipalities the user may choose in the diagnostics forms (cycles, surveys, the
-    heatmap), by name."""
-    return Municipality.objects.filter(municipality_q(scope_for(user))).order_by("name")
+    heatmap), by name: the schools app's scoped list, ordered."""
+    from schools.selectors import municipality_list_for_user as scoped
+
+    return scoped(user=user).order_by("name")
 
 
 def profile_list_for_user(*, user) -> QuerySet[RiskProfile]:
