@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from network_portal.ui.spreadsheets import (
-    attachment_disposition,
+    csv_response,
     csv_safe,
     workbook_text_only,
     xlsx_response,
@@ -42,16 +39,7 @@ def impact_export_response(
         data.append(values)
     name = f"impact_{kind}_{timezone.localdate():%Y-%m-%d}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow([label])
-        writer.writerow(data.headers)
-        writer.writerows(data)
-        response = HttpResponse(
-            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = attachment_disposition(f"{name}.csv")
-        return response
+        return csv_response([[label], data.headers, *data], f"{name}.csv")
     return xlsx_response(data.export("xlsx"), f"{name}.xlsx")
 
 
@@ -62,15 +50,7 @@ def rows_export_response(
     from openpyxl import Workbook
 
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        writer.writerow(headers)
-        writer.writerows(csv_safe(row) for row in rows)
-        response = HttpResponse(
-            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = attachment_disposition(f"{name}.csv")
-        return response
+        return csv_response([headers, *(csv_safe(row) for row in rows)], f"{name}.csv")
     book = Workbook()
     sheet = book.active
     sheet.title = str(title)[:31]

@@ -10,6 +10,7 @@ Every XLSX download is answered by :func:`xlsx_response`.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Iterable
@@ -65,5 +66,14 @@ def xlsx_response(workbook_or_bytes: Any, filename: str) -> HttpResponse:
         workbook_or_bytes.save(buffer)
         content = buffer.getvalue()
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment_disposition(filename)
+    return response
+
+
+def csv_response(rows: Iterable[Iterable[Any]], filename: str) -> HttpResponse:
+    """A CSV download that opens in Excel as it is: semicolons and a UTF-8 byte-order mark."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows(rows)
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = attachment_disposition(filename)
     return response
