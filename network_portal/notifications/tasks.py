@@ -1,3 +1,5 @@
+import dataclasses
+
 from celery import shared_task
 from celery.result import EagerResult
 
@@ -18,13 +20,7 @@ def send_reminders() -> int:
 def send_reminder_chunk(payload: str) -> dict:
     """One chunk of letters (``services.reminders_send_chunk``): it claims its own rows, so a
     chunk delivered twice, or two chunks over the same reminders, send each reminder once."""
-    result = reminders_send_chunk(payload)
-    return {
-        "emails": result.emails,
-        "notifications": result.notifications,
-        "failed": result.failed,
-        "errors": result.errors,
-    }
+    return dataclasses.asdict(reminders_send_chunk(payload))
 
 
 def queue_reminder_chunk(payload: str) -> SendResult | None:
