@@ -167,12 +167,23 @@ def _school_of_roadmap(roadmap_id: int) -> int | None:
     return Roadmap.objects.filter(pk=roadmap_id).values_list("organisation_id", flat=True).first()
 
 
-def _item_saved(sender, instance: RoadmapItem, raw: bool = False, **kwargs) -> None:
+#: The item fields its school's overdue count depends on.
+_OVERDUE_FIELDS = frozenset({"status", "due_date", "roadmap", "roadmap_id"})
+
+
+def _item_saved(
+    sender, instance: RoadmapItem, raw: bool = False, update_fields=None, **kwargs
+) -> None:
     if raw:  # fixtures: the weekly count catches them
         return
-    counts_refresh(
-        organisation_ids=[instance.roadmap.organisation_id], fields=("n_overdue",), create=True
+    if update_fields is not None and not _OVERDUE_FIELDS & set(update_fields):
+        return  # e.g. only the actual value or a timestamp: the count cannot have changed
+    school = (
+        instance.roadmap.organisation_id
+        if RoadmapItem.roadmap.is_cached(instance)
+        else _school_of_roadmap(instance.roadmap_id)
     )
+    counts_refresh(organisation_ids=[school], fields=("n_overdue",), create=True)
 
 
 def _item_deleted(sender, instance: RoadmapItem, **kwargs) -> None:
