@@ -831,12 +831,14 @@ def overview_page(*, user, per_page: int, page_number: Any) -> tuple[Page, list[
     of the whole overview (schools, overdue items, open concerns): the page's ids, the count
     and the totals in one pass over the territory's schools, then only the page's rows."""
     from network_portal.ui.paging import window_page
+    from schools.models import Organisation
 
     schools = overview_schools(user=user)
     window = window_page(
         schools, per_page=per_page, page_number=page_number, sums=("n_overdue", "n_concerns")
     )
-    found = schools.order_by().filter(pk__in=window.ids).in_bulk()
+    # the ids come from the scoped window: read the rows by key, not the whole filter again
+    found = Organisation.objects.in_bulk(window.ids)
     organisations = [found[pk] for pk in window.ids]
     totals = {
         "schools": window.page.paginator.count,
