@@ -96,9 +96,16 @@ def reminders_changed(**_kwargs) -> None:
     """Something an incremental run cannot see changed: the next run of each kind sweeps.
 
     Stamped at once and again when the transaction commits: a run that started before the
-    commit may not have seen the change, and the commit's stamp is after that run's start."""
-    if enabled():
-        _stamp()
+    commit may not have seen the change, and the commit's stamp is after that run's start.
+    The commit's stamp is registered once per transaction (a bulk change of many rows queues one
+    callback, not one per row); outside a transaction the commit is now."""
+    if not enabled():
+        return
+    _stamp()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(
+        entry[1] is _stamp for entry in connection.run_on_commit
+    ):
         transaction.on_commit(_stamp)
 
 
