@@ -44,7 +44,6 @@ from django.db import connection as db_connection
 from django.db.models import Exists, F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
-from kombu.utils import json
 
 from .email import EmailTemplates, email_error_text
 from .models import Notification, NotificationPreference, NotificationStatus
@@ -203,7 +202,8 @@ def _rows(reminders: list[Reminder]) -> dict[tuple, tuple]:
 
 def _letter_chunks(reminders: list[Reminder], users: dict[int, dict]) -> Iterator[list[list]]:
     """The letters still to send, one per recipient and kind, in chunks of at most ``CHUNK``
-    letters and (unless one letter has more) ``BATCH`` reminders, as plain JSON values (see
+    letters and (unless one letter has more) ``BATCH`` reminders, as plain values that Celery's
+    JSON serialiser carries as they are (lists, text, numbers, dates; see
     :func:`reminders_send_chunk`). A chunk's rows are inserted (*pending*) just before it is
     handed on: the workers start on the first chunk while the next is prepared, and a chunk that
     is lost leaves rows that the next run reads again."""
@@ -283,7 +283,7 @@ def reminders_send(
     today: date | None = None,
     kinds: Iterable[str] | None = None,
     connection=None,
-    send_chunk: Callable[[str], SendResult | None] | None = None,
+    send_chunk: Callable[[list[list]], SendResult | None] | None = None,
 ) -> SendResult:
     """Run the loop once; returns how many e-mails (and reminders in them) were sent.
 
@@ -309,8 +309,8 @@ def reminders_send(
             if r.recipient_id in users and r.kind not in users[r.recipient_id]["disabled"]
         ]
         for chunk in _letter_chunks(wanted, users):
-            payload = json.dumps(chunk)
-            sent = (send_chunk or partial(reminders_send_chunk, connection=connection))(payload)
+            # plain values: the task's serialiser encodes them once, on the way to the broker
+            sent = (send_chunk or partial(reminders_send_chunk, connection=connection))(chunk)
             if sent is None:
                 result.queued += len(chunk)
             else:
@@ -324,8 +324,8 @@ def reminders_send(
     return result
 
 
-def reminders_send_chunk(payload: str, *, connection=None) -> SendResult:
-    """Claim, compose and send one chunk of letters (:func:`_letters`, as JSON).
+def reminders_send_chunk(letters: list[list], *, connection=None) -> SendResult:
+    """Claim, compose and send one chunk of letters (:func:`_letters`' plain values).
 
     The chunk claims its rows with a conditional ``UPDATE`` that stamps a token of its own (a
     row another chunk or worker holds stays theirs: two chunks over the same reminders send
@@ -333,7 +333,6 @@ def reminders_send_chunk(payload: str, *, connection=None) -> SendResult:
     letter the moment the server accepted or refused it. Two queries per chunk plus one
     ``UPDATE`` per letter."""
     result = SendResult()
-    letters = json.loads(payload)
     now, token = timezone.now(), uuid.uuid4().hex
     # the condition again in SQL: a row another worker claimed meanwhile stays theirs
     Notification.objects.filter(

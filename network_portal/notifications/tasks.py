@@ -17,14 +17,15 @@ def send_reminders() -> int:
 
 
 @shared_task(name="notifications.send_reminder_chunk", acks_late=True)
-def send_reminder_chunk(payload: str) -> dict:
-    """One chunk of letters (``services.reminders_send_chunk``): it claims its own rows, so a
-    chunk delivered twice, or two chunks over the same reminders, send each reminder once."""
-    return dataclasses.asdict(reminders_send_chunk(payload))
+def send_reminder_chunk(letters: list[list]) -> dict:
+    """One chunk of letters (``services.reminders_send_chunk``; plain values, encoded once by the
+    task's serialiser): it claims its own rows, so a chunk delivered twice, or two chunks over
+    the same reminders, send each reminder once."""
+    return dataclasses.asdict(reminders_send_chunk(letters))
 
 
-def queue_reminder_chunk(payload: str) -> SendResult | None:
+def queue_reminder_chunk(letters: list[list]) -> SendResult | None:
     """``reminders_send``'s ``send_chunk``: queue the chunk; ``None`` once it is queued, its
     outcome when it ran eagerly (tests, demo)."""
-    queued = send_reminder_chunk.delay(payload)
+    queued = send_reminder_chunk.delay(letters)
     return SendResult(**queued.get()) if isinstance(queued, EagerResult) else None

@@ -74,6 +74,20 @@ def test_the_beat_queues_chunks_whose_rows_exist_and_each_chunk_sends_its_letter
 
 
 @pytest.mark.django_db
+def test_a_chunk_is_handed_on_as_plain_values_that_the_task_encodes_once(world):
+    """Not text of JSON that Celery's serialiser would encode a second time: the values
+    themselves, which Celery's JSON carries unchanged (dates included)."""
+    from kombu.utils import json as celery_json
+
+    _people_with_due_items(world, 3)
+    _, [chunk] = _queued()
+    assert isinstance(chunk, list)
+    assert all(isinstance(letter, list) for letter in chunk)
+    assert celery_json.loads(celery_json.dumps(chunk)) == chunk
+    assert send_reminder_chunk.apply(args=[chunk]).get()["emails"] == 3
+
+
+@pytest.mark.django_db
 def test_a_chunk_delivered_twice_sends_each_letter_once(world):
     people = _people_with_due_items(world, 3)
     _, [payload] = _queued()
