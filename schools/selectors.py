@@ -133,13 +133,9 @@ def saved_mappings_for(*, kind: str) -> QuerySet[SavedMapping]:
 
 def category_years_for_user(*, user: Any) -> list[int]:
     """Years with a current category among the organisations the user sees, newest first
-    (the year filter of the list must not reveal years that only other territories have)."""
-    return list(
-        _current_categories(scope_for(user))
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .distinct()
-    )
+    (the year filter of the list must not reveal years that only other territories have):
+    the years of :func:`school_list_filter_choices`, the one query that reads them."""
+    return school_list_filter_choices(user=user).years
 
 
 def _current_categories(scope: Scope) -> QuerySet[CategoryAssignment]:
@@ -148,8 +144,8 @@ def _current_categories(scope: Scope) -> QuerySet[CategoryAssignment]:
 
 @dataclass(frozen=True)
 class ListFilterChoices:
-    """What the school list's filters offer the user: :func:`category_years_for_user`'s years
-    (newest first) and the municipalities of :func:`municipality_list_for_user` as (id as text,
+    """What the school list's filters offer the user: the years with a current category among
+    the organisations the user sees (newest first) and the municipalities of :func:`municipality_list_for_user` as (id as text,
     name) pairs in their order (by name)."""
 
     years: list[int]

@@ -53,6 +53,25 @@ def test_category_years_are_those_of_the_users_schools(users, world):
     assert category_years_for_user(user=users.nobody) == []
 
 
+def test_category_years_come_from_the_list_filters_one_query(users, world):
+    """One source of the years: the query of the list's filters, not a second one like it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from schools.selectors import category_years_for_user, school_list_filter_choices
+
+    from .factories import CategoryAssignmentFactory
+
+    CategoryAssignmentFactory(organisation=world.school, year=2025)
+    user = users.methodologist
+    scope_for(user)
+    with CaptureQueriesContext(connection) as filters:
+        school_list_filter_choices(user=user)
+    with CaptureQueriesContext(connection) as years:
+        assert category_years_for_user(user=user) == [2025]
+    assert [q["sql"] for q in years] == [q["sql"] for q in filters]
+
+
 def test_list_filter_choices_are_the_years_and_municipalities_of_each_user(
     users, world, django_assert_max_num_queries
 ):
