@@ -11,12 +11,13 @@ roadmaps, open concerns and overdue items instead, so a page reads one narrow ro
   is locked before it is counted, so two changes of one school committed together cannot leave
   the older count;
 * **on the day's change** (an item becomes overdue the day after its due date, with no write):
-  the first read of a new day (:func:`counts_for_today`) recounts only the schools with an open
-  item due between the last day counted and today, read from the items' (status, due date)
-  index;
-* **a full count** when there is none yet (after the migration: the first read), and on the
-  first read of each ISO week — the backstop for changes no signal sees (``QuerySet.update()``,
-  SQL), as the reminders' watermark does.
+  the first read (or beat's run) of a new day (:func:`counts_for_today`) recounts only the
+  schools with an open item due between the last day counted and today, read from the items'
+  (status, due date) index;
+* **a full count** when there is none yet (after the migration), and once each ISO week — the
+  backstop for changes no signal sees (``QuerySet.update()``, SQL), as the reminders' watermark
+  does — by beat's ``roadmaps.keep_counts`` (every 10 minutes), never in a page request: a page
+  does at most the day's change and reads what is kept.
 
 The figures are ``roadmaps.figures``' definitions (``item_filters``), counted by the same
 ``Q``; ``tests/roadmaps/test_overview_counts.py`` compares the kept counts with a live count.
@@ -25,7 +26,7 @@ The figures are ``roadmaps.figures``' definitions (``item_filters``), counted by
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Count
@@ -132,18 +133,29 @@ def counts_rebuild(*, today: date | None = None) -> int:
     return len(rows)
 
 
-def counts_for_today(*, today: date | None = None) -> None:
-    """Bring the overdue items up to today (one index read of the marker when they are)."""
+def counts_for_today(*, today: date | None = None, full: bool = True) -> None:
+    """Bring the overdue items up to today (one index read of the marker when they are).
+
+    ``full``: count every school again when there is no full count of this ISO week yet (beat's
+    ``roadmaps.keep_counts``, offline reads). A page request passes ``full=False``: it never
+    waits for the full count (≈ 4 s at 20,000 schools), it does at most the day's change (an
+    index read of the items due since the last day counted) and reads what is kept; with no
+    marker yet it only starts one, and beat's next run (every 10 minutes) counts every school."""
     today = today or timezone.localdate()
-    if CountsDay.objects.filter(pk=1, day=today).exists():
+    week_start = today - timedelta(days=today.weekday())
+    done = CountsDay.objects.filter(pk=1, day=today)
+    if full:
+        done = done.filter(counted_on__gte=week_start)
+    if done.exists():
         return
     with transaction.atomic():
         marker, created = CountsDay.objects.get_or_create(pk=1, defaults={"day": today})
         marker = CountsDay.objects.select_for_update().get(pk=1)
-        if not created and marker.day == today:
-            return  # another request did it meanwhile
-        if created or marker.day.isocalendar()[:2] != today.isocalendar()[:2]:
+        if full and (marker.counted_on is None or marker.counted_on < week_start):
             counts_rebuild(today=today)
+            marker.counted_on = today
+        elif created or marker.day == today:
+            pass  # nothing counted from yet, or another request did the day meanwhile
         else:
             low, high = sorted((marker.day, today))
             crossing = (
@@ -157,7 +169,7 @@ def counts_for_today(*, today: date | None = None) -> None:
                 organisation_ids=list(crossing), fields=("n_overdue",), create=False, today=today
             )
         marker.day = today
-        marker.save(update_fields=["day"])
+        marker.save(update_fields=["day", "counted_on"])
 
 
 # --- kept on change ----------------------------------------------------------------------------

@@ -506,9 +506,11 @@ class SchoolCounts(models.Model):
 
 class CountsDay(models.Model):
     """One row: the day :class:`SchoolCounts`' overdue items were last brought up to date for
-    (an item becomes overdue the day after its due date, with no write)."""
+    (an item becomes overdue the day after its due date, with no write), and the day of the
+    last full count (none yet: the counts are not complete until beat's next run)."""
 
     day = models.DateField(_("day"))
+    counted_on = models.DateField(_("last full count"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("day of the roadmap counts")

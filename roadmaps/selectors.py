@@ -795,18 +795,21 @@ def last_ratings(*, roadmap_ids) -> dict[int, QuarterRating]:
     return latest
 
 
-def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
+def overview_schools(
+    *, user, municipality_id: int | None = None, full_count: bool = True
+) -> QuerySet:
     """The overview's schools in its order (open concerns, then overdue items, then name):
     every supported school of the territory and every other one with a roadmap or an open
     concern, with ``n_concerns`` and ``n_overdue`` read from each school's kept counts
     (``roadmaps/counts.py``: no school's items are read), so that a page reads only its own
-    rows."""
+    rows. A page request passes ``full_count=False``: it never runs the weekly full count
+    (beat's), at most the day's change (``counts_for_today``)."""
     from schools.figures import supported_school_ids
     from schools.models import Organisation
 
     from .counts import counts_for_today
 
-    counts_for_today()
+    counts_for_today(full=full_count)
     scope = scope_for(user)
     schools = Organisation.objects.filter(organisation_q(scope, roles=OVERVIEW_ROLES))
     if municipality_id:
@@ -826,14 +829,16 @@ def overview_schools(*, user, municipality_id: int | None = None) -> QuerySet:
     )
 
 
-def overview_page(*, user, per_page: int, page_number: Any) -> tuple[Page, list[dict], dict]:
+def overview_page(
+    *, user, per_page: int, page_number: Any, full_count: bool = True
+) -> tuple[Page, list[dict], dict]:
     """One page of the overview (:func:`overview_schools`' order) with its rows, and the totals
     of the whole overview (schools, overdue items, open concerns): the page's ids, the count
     and the totals in one pass over the territory's schools, then only the page's rows."""
     from network_portal.ui.paging import window_page
     from schools.models import Organisation
 
-    schools = overview_schools(user=user)
+    schools = overview_schools(user=user, full_count=full_count)
     window = window_page(
         schools, per_page=per_page, page_number=page_number, sums=("n_overdue", "n_concerns")
     )
@@ -849,13 +854,15 @@ def overview_page(*, user, per_page: int, page_number: Any) -> tuple[Page, list[
 
 
 def overview_rows(
-    *, user, municipality_id: int | None = None, organisations=None
+    *, user, municipality_id: int | None = None, organisations=None, full_count: bool = True
 ) -> list[dict[str, Any]]:
     """The municipality overview for methodologists: every school in the territory that has a
     roadmap or an open concern, with progress, overdue items, last rating, open concerns —
     or only ``organisations`` (one page of :func:`overview_schools`, in its order)."""
     if organisations is None:
-        organisations = list(overview_schools(user=user, municipality_id=municipality_id))
+        organisations = list(
+            overview_schools(user=user, municipality_id=municipality_id, full_count=full_count)
+        )
     ids = [o.pk for o in organisations]
     roadmaps = list(
         roadmap_rows(roadmaps=Roadmap.objects.filter(organisation_id__in=ids))
