@@ -7,7 +7,8 @@ roadmaps, open concerns and overdue items instead, so a page reads one narrow ro
 
 * **on change, at once:** saving or deleting a roadmap, an item or a concern recounts its
   school's figure in the same transaction (:func:`counts_refresh`, connected in
-  :func:`connect`; the bulk creation of items in ``services`` calls it itself). The school's row
+  :func:`connect`; the bulk creation of items in ``services`` calls it itself; a roadmap deleted
+  with its items recounts its school once, not per item). The school's row
   is locked before it is counted, so two changes of one school committed together cannot leave
   the older count;
 * **on the day's change** (an item becomes overdue the day after its due date, with no write):
@@ -29,7 +30,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -198,12 +199,24 @@ def _item_saved(
     counts_refresh(organisation_ids=[school], fields=("n_overdue",), create=True)
 
 
-def _item_deleted(sender, instance: RoadmapItem, **kwargs) -> None:
+def _item_deleted(sender, instance: RoadmapItem, origin=None, **kwargs) -> None:
+    if _deleted_with_its_roadmap(origin):
+        return  # _roadmap_deleted recounts the school once, not once per item
     counts_refresh(
         organisation_ids=[_school_of_roadmap(instance.roadmap_id)],
         fields=("n_overdue",),
         create=False,
     )
+
+
+def _deleted_with_its_roadmap(origin) -> bool:
+    """Whether an item's deletion was started by something other than items (its roadmap, or
+    a school or territory above it): items cascade only from their roadmap, so the roadmap is
+    deleted with them and :func:`_roadmap_deleted` recounts its school."""
+    if origin is None:
+        return False
+    model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    return not issubclass(model, RoadmapItem)
 
 
 def _roadmap_saved(sender, instance: Roadmap, created: bool, raw: bool = False, **kwargs) -> None:
