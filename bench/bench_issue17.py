@@ -43,6 +43,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,14 +84,19 @@ ROWS = (
         budget=2.0,
     ),
     Row(
-        "… a full sweep (the first run of a week)",
+        "reminder run with nothing to send, full sweep (first of a week)",
         "reminders",
         "reminder run, nothing to send, full sweep (first of the week), ms",
         "s",
         0.001,
     ),
     Row("reminder run, first", "reminders", "reminder run, first, s", "s", budget=60.0),
-    Row("… reminders it sent", "reminders", "reminder run, first, reminders", growth=False),
+    Row(
+        "reminder run, first: reminders sent",
+        "reminders",
+        "reminder run, first, reminders",
+        growth=False,
+    ),
     Row("pairing plan, schools × providers", "plan", "size", growth=False),
     Row("pairing plan, time", "plan", "seconds", "s", budget=30.0),
     Row("pairing plan, peak memory of its child alone", "plan", "peak_mb", "MB", budget=500.0),
@@ -108,9 +114,9 @@ ROWS = (
         "heatmap, largest municipality, page 1, ms",
         "ms",
     ),
-    Row("… its HTML", "pages", "heatmap, largest municipality, page 1, KB", "KB"),
+    Row("heatmap page 1, HTML", "pages", "heatmap, largest municipality, page 1, KB", "KB"),
     Row("roadmaps overview, page 1", "pages", "roadmaps overview, page 1, ms", "ms"),
-    Row("… its HTML", "pages", "roadmaps overview, page 1, KB", "KB"),
+    Row("roadmaps overview page 1, HTML", "pages", "roadmaps overview, page 1, KB", "KB"),
     Row("match one school", "figures", "match one school, ms", "ms", budget=300.0),
     Row("impact page", "figures", "impact page (region), ms", "ms"),
     Row("coordinator dashboard (home page)", "figures", "coordinator home page, ms", "ms"),
@@ -282,15 +288,24 @@ def populate(database_url: str, schools: int, env: dict) -> None:
 
 
 @contextmanager
-def celery_worker(env: dict, processes: int):
-    """A Celery worker for the fan-out reminder run; yields its pid, stopped at the end."""
+def celery_worker(env: dict, processes: int, log: Path):
+    """A Celery worker for the fan-out reminder run, ready before it yields its pid (so the
+    run's time is not the worker's start-up); stopped at the end."""
     celery = str(Path(PYTHON).with_name("celery"))
-    worker = subprocess.Popen(  # noqa: S603 (the project's own worker)
-        [celery, "-A", "network_portal", "worker", "-c", str(processes), "-l", "WARNING"],
-        cwd=ROOT,
-        env=env,
-    )
+    with log.open("w") as output:
+        worker = subprocess.Popen(  # noqa: S603 (the project's own worker)
+            [celery, "-A", "network_portal", "worker", "-c", str(processes), "-l", "INFO"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
+        deadline = time.monotonic() + 180
+        while " ready." not in log.read_text():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start, see {log}")
+            time.sleep(0.5)
         yield worker.pid
     finally:
         worker.send_signal(signal.SIGTERM)  # a warm shutdown: the pool's processes end too
@@ -341,9 +356,13 @@ def measure(size: str, database_url: str | None, out_dir: Path, args) -> None:
         out = folder / f"{name}.json"
         if name == "reminders" and args.broker_url:
             fan_out = {**env, "CELERY_BROKER_URL": args.broker_url, "EMAIL_URL": "memorymail://"}
-            with celery_worker(fan_out, args.workers) as pid:
-                command = [*command, "--fan-out", "--worker-pid", str(pid)]
-                _run(size, name, command, out, fan_out)
+            try:
+                with celery_worker(fan_out, args.workers, folder / "worker.log") as pid:
+                    command = [*command, "--fan-out", "--worker-pid", str(pid)]
+                    _run(size, name, command, out, fan_out)
+            except RuntimeError as exc:
+                out.unlink(missing_ok=True)
+                print(f"!! {size}: {name} not run: {exc}", flush=True)
         else:
             _run(size, name, command, out, env)
 
