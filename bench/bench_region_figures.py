@@ -187,7 +187,8 @@ def _plan_request(client) -> dict:
     return {
         "pairing plan request, ms": round(elapsed * 1000),
         "pairing plan request, jobs queued": len(queued),
-        "pairing plan in the web request": "yes" if solved else "no",
+        # «no» only when the request queued the job and left the solving to it
+        "pairing plan in the web request": "yes" if solved else ("no" if queued else "no job"),
     }
 
 
