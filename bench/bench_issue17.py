@@ -253,7 +253,8 @@ def load(out_dir: Path) -> dict:
             figures = json.loads(path.read_text())
             if path.stem == "plan":  # {"300x100": {...}, "load average": …}: the one size
                 size_key = next(k for k in figures if re.fullmatch(r"\d+x\d+", k))
-                figures = {**figures[size_key], "schools_asked": int(size_key.split("x")[0])}
+                how = {k: v for k, v in figures.items() if k in ("load average", "run with")}
+                figures = {**figures[size_key], **how, "schools_asked": int(size_key.split("x")[0])}
             results[size][path.stem] = figures
     return results
 
@@ -324,6 +325,25 @@ def _run(size: str, name: str, command: list[str], out: Path, env: dict) -> None
     )
     if done.returncode and not out.exists():
         print(f"!! {size}: {name} failed (exit {done.returncode})", flush=True)
+        return
+    # how it ran, for the table's footer (a rerun with --only may differ from the others)
+    figures = json.loads(out.read_text())
+    figures["run with"] = ", ".join(
+        ["shared cache" if "CACHE_URL" in env else "per-process cache"]
+        + (["fan-out"] if "--fan-out" in command else [])
+    )
+    out.write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+
+
+def conditions(results: dict) -> list[str]:
+    """Per bench, the load average at its start at each size and how it ran."""
+    lines = []
+    for name in ("reminders", "pages", "figures", "bare", "plan"):
+        runs = [results.get(size, {}).get(name, {}) for size in SIZES]
+        loads = " / ".join(str(r.get("load average", "—")) for r in runs)
+        how = sorted({r["run with"] for r in runs if "run with" in r})
+        lines.append(f"{name}: load average {loads}" + (f"; {' | '.join(how)}" if how else ""))
+    return lines
 
 
 def measure(size: str, database_url: str | None, out_dir: Path, args) -> None:
@@ -402,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     results = load(out_dir)
     print()
     print(render(table(results), headers=_headers(results)))
-    print(f"\nfigures: {out_dir}/{{small,large}}/*.json; load average {os.getloadavg()[0]:.1f}")
+    print("\n" + "\n".join(conditions(results)))
+    print(f"JSON: {out_dir}/{{small,large}}/*.json; load average now {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -116,3 +116,13 @@ def test_the_table_is_read_back_from_the_benches_json(tmp_path, capsys):
     assert "| pairing plan, time | 2.00 s | 20.0 s | 10.0× |" in out
     assert "growth ≤ 10.0×, ≤ 30 s | ok |" in out
     assert "Every row meets its target." in out
+    assert "plan: load average 1.0 / 1.0" in out
+
+
+def test_the_footer_says_how_each_bench_ran():
+    results = {"small": _size(2000, ms=50), "large": _size(20000, ms=120)}
+    results["small"]["bare"] |= {"load average": 2.5, "run with": "per-process cache"}
+    results["large"]["bare"] |= {"load average": 11.0, "run with": "shared cache"}
+    assert "bare: load average 2.5 / 11.0; per-process cache | shared cache" in (
+        bench_issue17.conditions(results)
+    )
