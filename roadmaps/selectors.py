@@ -649,10 +649,16 @@ def _comments(entries: list[ReviewComment], tz) -> tuple[CommentLine, ...]:
 
 
 def item_cards(
-    *, rows: RoadmapItems, items: list[RoadmapItem], perms: RoadmapPermissions, today: date
+    *,
+    rows: RoadmapItems,
+    items: list[RoadmapItem],
+    perms: RoadmapPermissions,
+    today: date,
+    labels: dict[str, Any] | None = None,
 ) -> list[ItemCard]:
-    """The cards of ``items`` (some of ``rows``), worded once — no query."""
-    labels = item_labels()
+    """The cards of ``items`` (some of ``rows``), worded once — no query. ``labels``: the
+    page's :func:`item_labels`, when it has them already."""
+    labels = labels or item_labels()
     urls = _url_patterns()
     tz = timezone.get_current_timezone()
     cards = []
@@ -716,6 +722,29 @@ def _window(shown: list[RoadmapItem], params, include: int | None) -> tuple[int,
     return start, min(upto, len(shown))
 
 
+def roadmap_page_facts() -> dict[str, Any]:
+    """What the roadmap page reads only when there is any, as flags read with the roadmap (most
+    roadmaps have no rating yet, no correction of one and no open concern of their school):
+    three queries fewer on such a page (issue 17, item 5). A roadmap read without them
+    (:func:`roadmap_page`'s other callers) has those parts read as before."""
+    return {
+        "has_ratings": Exists(QuarterRating.objects.filter(roadmap_id=OuterRef("pk"))),
+        "has_rating_changes": Exists(
+            QuarterRating.history.filter(roadmap_id=OuterRef("pk")).exclude(history_type="+")
+        ),
+        "has_open_concerns": Exists(
+            EngagementConcern.objects.filter(
+                organisation_id=OuterRef("organisation_id"), resolved_at__isnull=True
+            )
+        ),
+    }
+
+
+def _has(roadmap: Roadmap, fact: str) -> bool:
+    """A :func:`roadmap_page_facts` flag; true (read it) when the roadmap came without them."""
+    return getattr(roadmap, fact, True)
+
+
 def roadmap_page(
     *,
     roadmap: Roadmap,
@@ -738,6 +767,7 @@ def roadmap_page(
     start, upto = _window(shown, params, include) if windowed else (0, n_shown)
     next_pk = shown[upto].pk if upto < n_shown else None
     shown = shown[start:upto]
+    labels = item_labels()
     return RoadmapPage(
         n_shown=n_shown,
         start=start,
@@ -748,15 +778,24 @@ def roadmap_page(
         today=today,
         items=items,
         late_ids=late,
-        cards=item_cards(rows=rows, items=shown, perms=perms, today=today),
+        cards=item_cards(rows=rows, items=shown, perms=perms, today=today, labels=labels),
         summary=roadmap_summary(items=items, today=today),
         factors=sorted({i.risk_factor for i in items if i.risk_factor}, key=lambda f: f.code),
         filters=filters,
-        labels=item_labels(),
+        labels=labels,
         comments=rows.roadmap_comments,
-        ratings=roadmap_ratings(roadmap=roadmap),
-        rating_history=rating_history(roadmap=roadmap),
-        concerns=list(open_concerns(organisation_ids=[roadmap.organisation_id])),
+        ratings=roadmap_ratings(roadmap=roadmap) if _has(roadmap, "has_ratings") else [],
+        rating_history=(
+            rating_history(roadmap=roadmap) if _has(roadmap, "has_rating_changes") else []
+        ),
+        # (the school is the roadmap's, read already: not joined to each concern)
+        concerns=list(
+            open_concerns(organisation_ids=[roadmap.organisation_id])
+            .select_related(None)
+            .select_related("raised_by")
+        )
+        if _has(roadmap, "has_open_concerns")
+        else [],
     )
 
 
