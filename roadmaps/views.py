@@ -326,9 +326,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if kept is None or kept.body is None:
         roadmap, perms = _page_roadmap(request, pk)
         return _detail(request, roadmap, perms, kept=kept)
-    # Kept for this very user, but the scope is still asked on every request.
-    if not selectors.roadmap_list_for_user(user=request.user).filter(pk=pk).exists():
-        raise Http404
+    # Kept for this very user, but the scope is still asked on every request (the access
+    # policy's one check, its key only: the kept body needs no columns)
+    get_for_user_or_404(selectors.roadmap_list_for_user(user=request.user).values("pk"), pk=pk)
     body = card_cache.with_csrf(request, kept.body)
     return _page(request, title=kept.title, school=kept.more["school"], body=body)
 
