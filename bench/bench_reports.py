@@ -309,8 +309,13 @@ def populate(schools: int, seed: int) -> dict:
 
 def _populated(region, coordinator, started: float) -> dict:
     from network_portal.accounts.models import Role, RoleAssignment
+    from roadmaps.counts import counts_for_today
     from roadmaps.models import RoadmapItem
     from schools.models import Organisation
+
+    # What beat's ``roadmaps.keep_counts`` does: the bulk writes above keep no per-school counts,
+    # and a page request never counts every school (the overview would look emptier and cheaper).
+    counts_for_today()
 
     municipality_id = (
         Organisation.objects.filter(pk__in=region.school_ids)
