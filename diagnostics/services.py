@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from network_portal.audit.services import audit_log
 from network_portal.editing import claim
 from network_portal.outbox.services import enqueue_on_commit
+from schools import card_cache
 from schools.models import (
     AssessmentKind,
     AssessmentResult,
@@ -377,6 +378,28 @@ def questionnaire_save(
         raise CycleClosed(refusal)
     if current.status == QuestionnaireStatus.SUBMITTED:
         raise DiagnosticsError(_("The questionnaire has already been submitted."))
+    # A school's answers and profile show on its own pages only: the cached bodies of the
+    # other schools' pages stay (``schools.card_cache``, issue 17)
+    with card_cache.attributed(
+        Questionnaire, Answer, RiskProfile, FactorLevel, schools=[current.organisation_id]
+    ):
+        return _questionnaire_write(
+            current=current,
+            answers=answers,
+            expected_version=expected_version,
+            user=user,
+            submit=submit,
+        )
+
+
+def _questionnaire_write(
+    *,
+    current: Questionnaire,
+    answers: Mapping[int, int],
+    expected_version: int | None,
+    user: Any,
+    submit: bool,
+) -> Questionnaire:
     # The claim holds the row until the end of the transaction; a refusal below gives it back.
     claim(
         current,

@@ -34,6 +34,8 @@ from django.db.models import Count, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from schools import card_cache
+
 from .figures import item_filters
 from .models import (
     CLOSED_ITEM_STATUSES,
@@ -85,7 +87,8 @@ def counts_refresh(
         return
     fields = tuple(fields)
     today = today or timezone.localdate()
-    with transaction.atomic():
+    # these schools' rows only: their cached pages, not every school's (``schools.card_cache``)
+    with transaction.atomic(), card_cache.attributed(SchoolCounts, schools=ids):
         if create:
             SchoolCounts.objects.bulk_create(
                 [SchoolCounts(organisation_id=pk) for pk in ids], ignore_conflicts=True

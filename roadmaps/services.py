@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from network_portal.audit.services import audit_log
 from network_portal.editing import claim
 from network_portal.outbox.services import enqueue_on_commit
+from schools import card_cache
 from schools.models import Organisation, Region
 
 from .counts import counts_refresh
@@ -199,7 +200,9 @@ def item_save(*, item: RoadmapItem, data: dict[str, Any], version: int | None, u
     """
     roadmap = item.roadmap
     if item.pk is not None:
-        claim(item, seen=version, queryset=RoadmapItem.objects.select_related("risk_factor"))
+        # the claim's UPDATE of the version: the item's schools' pages only (issue 17)
+        with card_cache.attributed(RoadmapItem, schools=card_cache.stored_schools(item) or ()):
+            claim(item, seen=version, queryset=RoadmapItem.objects.select_related("risk_factor"))
     else:
         item.position = (roadmap.items.aggregate(m=Max("position"))["m"] or 0) + 1
     for name, value in data.items():
@@ -215,7 +218,8 @@ def item_save(*, item: RoadmapItem, data: dict[str, Any], version: int | None, u
     item._history_user = user
     item.save()
     if roadmap.status == RoadmapStatus.APPROVED:
-        Roadmap.objects.filter(pk=roadmap.pk).update(updated_at=timezone.now())
+        with card_cache.attributed(Roadmap, schools=[roadmap.organisation_id]):
+            Roadmap.objects.filter(pk=roadmap.pk).update(updated_at=timezone.now())
     return item
 
 

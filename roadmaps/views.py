@@ -312,7 +312,8 @@ def _detail(
         context.update(roadmap_title=title, school_name=school)
         return render(request, "roadmaps/detail.html", context)
     body = render_to_string("roadmaps/detail.html#body", context, request=request)
-    body = card_cache.keep(kept, title=title, body=body, school=school)
+    schools = [roadmap.organisation_id]
+    body = card_cache.keep(kept, title=title, body=body, schools=schools, school=school)
     return _page(request, title=title, school=school, body=card_cache.with_csrf(request, body))
 
 

@@ -20,26 +20,60 @@ kept out of it: every form's token (the sections render theirs on their own) is 
 marker before the body is kept, and the request's own token is put in when it is served. The organisation is still fetched through the access policy on every
 request (``views.detail``): a hit never skips the scope check.
 
+**Per school.** Directors edit their items, diagnostics and evidence all day: with one token, each
+such write evicted every school's pages in the region. A body therefore also depends on the
+tokens of the schools it shows (the card: its school; the roadmap page: its roadmap's school,
+``keep(schools=…)``), and a write that can be **attributed** replaces only those schools' tokens.
+Attribution is an allow-list, so a write nobody attributed can never be missed — it replaces the
+global token as before:
+
+* a model **registered** by its app (``register``: which fields hold its schools, directly or
+  through a registered parent) is attributed when a ``save()`` or ``delete()`` of one instance
+  writes its row: ``pre_save``/``pre_delete`` note the instance's schools (the schools it had
+  when loaded as well, ``post_init``; a parent changed since it was loaded → global), and the
+  execute wrapper accepts the statement for them only if it is that write's own shape — an
+  ``INSERT`` of one row while an instance of the table is being added, an ``UPDATE … WHERE pk =
+  %s`` of an instance being saved, a ``DELETE … WHERE pk IN (…)`` of instances being deleted;
+* a service that writes a registered model's rows through a ``QuerySet`` says whose rows they
+  are for that table in a block (``attributed``), e.g. the editing kit's claim of an item;
+* everything else — ``QuerySet.update()``/``bulk_create()`` outside such a block, raw SQL,
+  unknown or shared tables (organisations, users, partnerships…) — replaces the global token.
+
+A school's token is ``"<n>:<random>"`` with ``n`` from one counter (``SEQ_KEY``): the counter
+read with the lookup (before rendering) tells ``keep`` whether a school's token was replaced
+while the body was rendered (then the body is not kept), since its schools are known only once
+the page's object is read. ``tests/schools/test_card_cache_schools.py`` renders a school's
+pages around writes of every registered model for another school.
+
 Only with a cache shared by every process (Redis): with the per-process memory cache a write in
 one worker cannot replace the token another worker reads (``settings.SCHOOL_CARD_CACHE``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import re
 import uuid
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, models
+from django.db.models.signals import post_delete, post_init, post_save, pre_delete, pre_save
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
 DATA_KEY = "schools:card:data"
+#: The counter whose next value is in every school token (see the module's docstring).
+SEQ_KEY = "schools:card:seq"
+SCHOOL_KEY = "schools:card:school:{}"
 TTL = 60 * 60
 #: Kept in the body instead of each form's CSRF token (the page's own and the sections').
 CSRF_MARKER = "schoolcardcsrfmarker7f3a9c"
@@ -63,7 +97,10 @@ NOT_FEEDING_APPS = (
 _LAST_LOGIN = re.compile(
     r'^UPDATE\s+"?accounts_user"?\s+SET\s+"?last_login"?\s*=\s*\S+\s+WHERE', re.I
 )
-_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?', re.I)
+#: (SQLite's ``bulk_create(ignore_conflicts=True)`` writes ``INSERT OR IGNORE INTO``)
+_WRITE = re.compile(
+    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?', re.I
+)
 _NOT_FEEDING: frozenset[str] | None = None
 
 
@@ -102,19 +139,296 @@ def feeds_card(sql: str) -> bool:
 
 
 def data_changed() -> None:
-    """Replace the data token: every cached card body is out of date."""
+    """Replace the data token: every cached body is out of date."""
     cache.set(DATA_KEY, uuid.uuid4().hex, None)
 
 
+def _next_seq() -> int:
+    try:
+        return cache.incr(SEQ_KEY)
+    except ValueError:  # never set or evicted
+        cache.add(SEQ_KEY, 0, None)
+        return cache.incr(SEQ_KEY)
+
+
+def schools_changed(ids: Iterable[int]) -> None:
+    """Replace these schools' tokens: their bodies (and only theirs) are out of date."""
+    ids = sorted(set(ids))
+    if ids:
+        token = f"{_next_seq()}:{uuid.uuid4().hex[:12]}"
+        cache.set_many({SCHOOL_KEY.format(pk): token for pk in ids}, None)
+
+
+def _seq(token: str) -> int:
+    return int(token.split(":", 1)[0])
+
+
+# --- attribution ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Owner:
+    schools: tuple[str, ...]  # attnames holding organisation ids
+    via: tuple[Any, ...]  # foreign keys to registered models
+    paths: tuple[str, ...]  # ORM lookups from this model to each of its organisation ids
+    pk_column: str
+    #: ``via``'s then ``schools``' attnames: the values remembered when an instance is loaded
+    remembered_names: tuple[str, ...] = ()
+    deletes: bool = True
+
+    def remembered(self, instance: models.Model) -> tuple:
+        """The owning fields' values; ``__dict__``, not ``getattr``: a deferred field is not
+        read (a query) to be remembered."""
+        values = instance.__dict__
+        return tuple(values.get(attname, _MISSING) for attname in self.remembered_names)
+
+
+_OWNERS: dict[type[models.Model], _Owner] = {}
+_TABLES: dict[str, type[models.Model]] = {}
+_MISSING = object()
+
+
+def register(
+    model: type[models.Model],
+    *,
+    schools: Iterable[str] = (),
+    via: Iterable[str] = (),
+    deletes: bool = True,
+) -> None:
+    """Attribute the saves and deletions of ``model``'s instances to the schools its fields
+    ``schools`` name (foreign keys to ``schools.Organisation``) and to those of its ``via``
+    foreign keys to already registered models. Only a model whose rows are shown on no other
+    school's pages than these may be registered (the guard test renders another school's).
+
+    ``deletes=False``: its deletions stay unattributed (they replace every page). Delete
+    receivers cost Django's fast delete (one ``DELETE … WHERE fk IN``: the rows are loaded and
+    deleted in batches instead, ≈ 200× slower for 5,000 rows, ``bench/bench_card_cache_schools``):
+    worth it only for a model that has delete receivers anyway (history, counts)."""
+    meta = model._meta
+    school_fields = [meta.get_field(name) for name in schools]
+    via_fields = [meta.get_field(name) for name in via]
+    paths = [f.name for f in school_fields]
+    for f in via_fields:
+        paths += [f"{f.name}__{path}" for path in _OWNERS[f.related_model].paths]
+    _OWNERS[model] = _Owner(
+        schools=tuple(f.attname for f in school_fields),
+        via=tuple(via_fields),
+        paths=tuple(paths),
+        pk_column=meta.pk.column,
+        remembered_names=tuple(f.attname for f in via_fields + school_fields),
+        deletes=deletes,
+    )
+    _TABLES[meta.db_table.lower()] = model
+    uid = f"schools.card_cache.{meta.label}"
+    post_init.connect(_loaded, sender=model, dispatch_uid=uid)
+    pre_save.connect(_saving, sender=model, dispatch_uid=uid)
+    post_save.connect(_saved, sender=model, dispatch_uid=uid)
+    if deletes:
+        pre_delete.connect(_deleting, sender=model, dispatch_uid=uid)
+        post_delete.connect(_deleted, sender=model, dispatch_uid=uid)
+
+
+def schools_of(*instances: models.Model) -> frozenset[int] | None:
+    """The schools whose pages show these instances as they are in memory (``None``: unknown).
+    Parents not loaded with them are read, one query per parent model."""
+    ids: set[int | None] = set()
+    wanted: dict[type[models.Model], set[Any]] = {}
+    for instance in instances:
+        owner = _OWNERS[type(instance)]
+        ids |= {getattr(instance, attname) for attname in owner.schools}
+        for fk in owner.via:
+            value = getattr(instance, fk.attname)
+            if value is None:
+                continue
+            if fk.is_cached(instance):
+                parent = schools_of(getattr(instance, fk.name))
+                if parent is None:
+                    return None
+                ids |= parent
+            else:
+                wanted.setdefault(fk.related_model, set()).add(value)
+    for related, pks in wanted.items():
+        rows = related._base_manager.filter(pk__in=pks).values_list("pk", *_OWNERS[related].paths)
+        seen = set()
+        for pk, *schools in rows:
+            seen.add(pk)
+            ids |= set(schools)
+        if seen != pks:  # a parent gone: whose it was is unknown
+            return None
+    ids.discard(None)
+    return frozenset(ids)  # type: ignore[arg-type]
+
+
+def _unchanged(instance: models.Model) -> bool:
+    """Whether the instance's parents are the ones it was loaded with (its stored row's)."""
+    owner = _OWNERS[type(instance)]
+    loaded = getattr(instance, "_card_owners", None)
+    now = owner.remembered(instance)
+    n = len(owner.via)
+    return loaded is not None and _MISSING not in loaded and loaded[:n] == now[:n]
+
+
+def _loaded_schools(instance: models.Model) -> set[int]:
+    owner = _OWNERS[type(instance)]
+    loaded = getattr(instance, "_card_owners", None) or ()
+    return {pk for pk in loaded[len(owner.via) :] if pk is not None and pk is not _MISSING}
+
+
+def stored_schools(instance: models.Model) -> frozenset[int] | None:
+    """The schools of the row as stored and as it will be: those in memory and those it was
+    loaded with; unknown when a parent changed since it was loaded."""
+    if instance._state.adding:
+        return schools_of(instance)
+    if not _unchanged(instance):
+        return None
+    ids = schools_of(instance)
+    return None if ids is None else ids | _loaded_schools(instance)
+
+
+@dataclass
+class _InFlight:
+    """The saves and deletions of registered instances between their pre_ and post_ signals."""
+
+    saves: dict[str, dict[int, tuple[Any, bool, frozenset[int] | None]]] = field(
+        default_factory=dict
+    )
+    #: resolved when their ``DELETE`` comes (a cascade's rows together, not one query each)
+    deletes: dict[str, dict[Any, models.Model | None]] = field(default_factory=dict)
+
+
+_IN_FLIGHT: ContextVar[_InFlight | None] = ContextVar("card_cache_in_flight", default=None)
+_BLOCKS: ContextVar[tuple[dict[str, frozenset[int]], ...]] = ContextVar(
+    "card_cache_blocks", default=()
+)
+
+
+def _in_flight() -> _InFlight:
+    state = _IN_FLIGHT.get()
+    if state is None:
+        state = _InFlight()
+        _IN_FLIGHT.set(state)
+    return state
+
+
+def forget_in_flight(**kwargs) -> None:
+    """``request_started``: a save that raised between its signals leaves nothing behind."""
+    _IN_FLIGHT.set(None)
+
+
+def _loaded(sender, instance, **kwargs) -> None:
+    instance._card_owners = _OWNERS[sender].remembered(instance)
+
+
+def _saving(sender, instance, raw=False, **kwargs) -> None:
+    if raw or not enabled():  # fixtures: their writes replace the global token
+        return
+    saves = _in_flight().saves.setdefault(sender._meta.db_table.lower(), {})
+    saves[id(instance)] = (instance.pk, instance._state.adding, stored_schools(instance))
+
+
+def _saved(sender, instance, **kwargs) -> None:
+    state = _IN_FLIGHT.get()
+    if state is not None:
+        state.saves.get(sender._meta.db_table.lower(), {}).pop(id(instance), None)
+    _loaded(sender, instance)  # as stored now
+
+
+def _deleting(sender, instance, **kwargs) -> None:
+    if not enabled():
+        return
+    deletes = _in_flight().deletes.setdefault(sender._meta.db_table.lower(), {})
+    deletes[instance.pk] = instance if _unchanged(instance) else None
+
+
+def _deleted(sender, instance, **kwargs) -> None:
+    state = _IN_FLIGHT.get()
+    if state is not None:
+        state.deletes.get(sender._meta.db_table.lower(), {}).pop(instance.pk, None)
+
+
+@contextlib.contextmanager
+def attributed(*models_: type[models.Model], schools: Iterable[int]) -> Iterator[None]:
+    """Every write to these models' tables in the block (a ``QuerySet.update()``, a
+    ``bulk_create()``) touches rows of ``schools`` only: it replaces their tokens, not the global
+    one. Writes to other tables in the block are not concerned."""
+    ids = frozenset(pk for pk in schools if pk is not None)
+    if not ids:  # nobody's rows: not a claim this block can make
+        yield
+        return
+    frame = {model._meta.db_table.lower(): ids for model in models_}
+    token = _BLOCKS.set((*_BLOCKS.get(), frame))
+    try:
+        yield
+    finally:
+        _BLOCKS.reset(token)
+
+
+def _union(found: Iterable[frozenset[int] | None]) -> frozenset[int] | None:
+    ids: set[int] = set()
+    for part in found:
+        if part is None:
+            return None
+        ids |= part
+    return frozenset(ids) if ids else None
+
+
+def attribution(sql: str, params: Any, many: bool) -> frozenset[int] | None:
+    """The schools whose rows a feeding statement writes, if it is known; ``None``: anyone's."""
+    match = _WRITE.match(sql)
+    if match is None:
+        return None
+    table = match.group(1).rsplit(".", 1)[-1].lower()
+    for frame in reversed(_BLOCKS.get()):
+        if table in frame:
+            return frame[table]
+    model = _TABLES.get(table)
+    state = _IN_FLIGHT.get()
+    if model is None or state is None:
+        return None
+    head = sql.lstrip()[:6].upper()
+    pk = re.escape(f'"{table}"."{_OWNERS[model].pk_column}"')
+    if head == "INSERT":
+        adding = [s for _pk, add, s in state.saves.get(table, {}).values() if add]
+        if many or not adding or ") VALUES (" not in sql or "), (" in sql:
+            return None
+        return _union(adding)
+    if head == "UPDATE":
+        if not re.search(rf"\sWHERE {pk} = %s$", sql) or not params:
+            return None
+        saving = state.saves.get(table, {}).values()
+        return _union(s for key, _add, s in saving if key is not None and key == params[-1])
+    if head == "DELETE":
+        if not re.search(rf"\sWHERE {pk} IN \((?:%s, )*%s\)$", sql) or not params:
+            return None
+        deleting = state.deletes.get(table, {})
+        instances = [deleting.get(key) for key in params]
+        if any(instance is None for instance in instances):
+            return None
+        ids = schools_of(*instances)
+        return None if ids is None else _union([ids, *map(_loaded_schools, instances)])
+    return None
+
+
+def _schools_written(connection) -> None:
+    """Replace the tokens of the schools this connection wrote (at commit)."""
+    schools, connection.card_schools = getattr(connection, "card_schools", set()), set()
+    schools_changed(schools)
+
+
 def watch(execute, sql, params, many, context):
-    """Execute wrapper: a write that may feed a card replaces the token when its transaction
-    commits (at once in autocommit). Inside a transaction the connection is only marked: a card
-    read on the same connection before the commit replaces the token first (``lookup``), so a
-    transaction's own reads (and a test's) never get a body older than its writes, and a bulk
-    job pays one cache write per transaction, not one per statement."""
+    """Execute wrapper: a write that may feed a page replaces the tokens (the global one, or only
+    its schools' when it is attributed) when its transaction commits (at once in autocommit).
+    Inside a transaction the connection is only marked: a page read on the same connection
+    before the commit replaces the tokens first (``lookup``), so a transaction's own reads (and
+    a test's) never get a body older than its writes, and a bulk job pays one cache write per
+    transaction, not one per statement."""
+    if not (enabled() and isinstance(sql, str) and feeds_card(sql)):
+        return execute(sql, params, many, context)
+    # before the statement: the parents of the rows a DELETE removes are read while they exist
+    schools = attribution(sql, params, many)
     result = execute(sql, params, many, context)
-    if enabled() and isinstance(sql, str) and feeds_card(sql):
-        connection = context["connection"]
+    connection = context["connection"]
+    if schools is None:
         if not connection.in_atomic_block:
             data_changed()
         else:
@@ -122,6 +436,17 @@ def watch(execute, sql, params, many, context):
             # Not yet due at this commit (a rolled-back savepoint drops its callbacks).
             if not any(entry[1] is data_changed for entry in connection.run_on_commit):
                 connection.on_commit(data_changed)
+    elif not connection.in_atomic_block:
+        schools_changed(schools)
+    else:
+        if not hasattr(connection, "card_schools"):
+            connection.card_schools = set()
+        connection.card_schools |= schools
+        if not any(
+            getattr(entry[1], "func", None) is _schools_written
+            for entry in connection.run_on_commit
+        ):
+            connection.on_commit(functools.partial(_schools_written, connection))
     return result
 
 
@@ -140,10 +465,12 @@ def _token() -> str:
 
 
 def _written_here() -> None:
-    """A card read after this transaction's own writes: replace the token first."""
+    """A page read after this transaction's own writes: replace the tokens first."""
     if getattr(connection, "card_data_written", False):
         connection.card_data_written = False
         data_changed()
+    if getattr(connection, "card_schools", None):
+        _schools_written(connection)
 
 
 def page_key(request: HttpRequest, pk: int, kind: str = "schools:card") -> str | None:
@@ -167,7 +494,7 @@ def page_key(request: HttpRequest, pk: int, kind: str = "schools:card") -> str |
 
 @dataclass
 class Lookup:
-    """A page's key, the data token read with it and the kept body if it is still valid."""
+    """A page's key, the tokens read with it and the kept body if it is still valid."""
 
     key: str
     token: str
@@ -175,31 +502,72 @@ class Lookup:
     body: str | None = None
     #: Other parts of the page kept with the body (the roadmap page's school name).
     more: dict[str, str] = field(default_factory=dict)
+    #: The counter read before rendering: a school token newer than it was replaced meanwhile.
+    seq: int = 0
+    #: The schools the page is known to show before it is rendered (the card's own).
+    schools: tuple[int, ...] = ()
 
 
 def lookup(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> Lookup | None:
-    """The kept body of the page ``pk`` for ``request.user``, if made under the current token:
-    the token and the body in one cache round trip (the school card). ``None`` when off."""
+    """The kept body of the page ``pk`` for ``request.user``, if made under the current tokens:
+    the tokens and the body in one cache round trip (the school card; the roadmap page reads its
+    school's token in a second one). ``None`` when off."""
     key = page_key(request, pk, kind)
     if key is None:
         return None
     _written_here()
-    found = cache.get_many([DATA_KEY, key])
+    schools = (pk,) if kind == "schools:card" else ()
+    keys = [DATA_KEY, SEQ_KEY, key, *(SCHOOL_KEY.format(s) for s in schools)]
+    found = cache.get_many(keys)
     token = found.get(DATA_KEY) or _token()
+    result = Lookup(key, token, seq=found.get(SEQ_KEY) or 0, schools=schools)
     kept = found.get(key)
-    if kept and kept.get("token") == token:
-        return Lookup(key, token, kept["title"], kept["body"], kept.get("more", {}))
-    return Lookup(key, token)
+    if not kept or kept.get("token") != token:
+        return result
+    wanted = {SCHOOL_KEY.format(s): t for s, t in kept.get("schools", {}).items()}
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        found |= cache.get_many(missing)
+    if all(found.get(k) == t for k, t in wanted.items()):
+        result.title, result.body, result.more = kept["title"], kept["body"], kept.get("more", {})
+    return result
 
 
-def keep(found: Lookup | None, *, title: str, body: str, **more: str) -> str:
-    """Keep the body (and ``more`` parts of the page) under the token read before it was
-    rendered (a write committed meanwhile has replaced that token already); returns it with a
-    marker in place of every CSRF token."""
+def _school_tokens(found: Lookup, schools: Iterable[int]) -> dict[int, str] | None:
+    """The tokens of ``schools`` if none was replaced since ``found`` was read."""
+    ids = sorted({*found.schools, *schools})
+    tokens = cache.get_many([SCHOOL_KEY.format(pk) for pk in ids])
+    result = {}
+    for pk in ids:
+        token = tokens.get(SCHOOL_KEY.format(pk))
+        if token is None:  # no write since the tokens were kept (or evicted): a first one
+            cache.add(SCHOOL_KEY.format(pk), f"0:{uuid.uuid4().hex[:12]}", None)
+            token = cache.get(SCHOOL_KEY.format(pk))
+        if token is None or _seq(token) > found.seq:
+            return None  # a write to it committed while the body was rendered
+        result[pk] = token
+    return result
+
+
+def keep(
+    found: Lookup | None, *, title: str, body: str, schools: Iterable[int] = (), **more: str
+) -> str:
+    """Keep the body (and ``more`` parts of the page) under the data token read before it was
+    rendered (a write committed meanwhile has replaced that token already) and the tokens of
+    ``schools``, the schools it shows besides the card's own, if none was replaced while it was
+    rendered; returns it with a marker in place of every CSRF token."""
     body = _CSRF_FIELD.sub(rf"\g<1>{CSRF_MARKER}\g<2>", body)
     if found is not None:
-        entry = {"token": found.token, "title": title, "body": body, "more": more}
-        cache.set(found.key, entry, TTL)
+        tokens = _school_tokens(found, schools)
+        if tokens is not None:
+            entry = {
+                "token": found.token,
+                "schools": tokens,
+                "title": title,
+                "body": body,
+                "more": more,
+            }
+            cache.set(found.key, entry, TTL)
     return body
 
 

@@ -1,0 +1,340 @@
+"""Per-school tokens of the cached pages (``schools/card_cache.py``, issue 17 item 5): a save
+or deletion of a registered model replaces only its schools' pages; another school's kept
+pages are still served and are the pages it would render now (it never shows the first school's
+rows of that model); every write nobody attributed still replaces every page.
+
+The guard (``test_a_write_for_one_school_keeps_the_others_pages``) goes through every model
+registered with ``card_cache.register``: a model wrongly attributed fails it, either on the
+writing school's pages (kept while they changed) or on the other school's (kept while they
+changed, or not kept)."""
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.urls import reverse
+
+from roadmaps.models import (
+    EngagementConcern,
+    Evidence,
+    QuarterRating,
+    ReviewComment,
+    Roadmap,
+    RoadmapItem,
+    SchoolCounts,
+)
+from schools import card_cache
+from tests.roadmaps.factories import RoadmapFactory, RoadmapItemFactory, partnership_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):
+    settings.SCHOOL_CARD_CACHE = True
+
+
+def _html(response) -> str:
+    assert response.status_code == 200
+    html = response.content.decode()
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+    return re.sub(r'X-CSRFToken": "[^"]+"', "XCSRF", html)
+
+
+def _kept(response) -> bool:
+    """Served from the cache: neither the card's body nor the roadmap's cards were rendered."""
+    names = [t.name for t in response.templates]
+    return "schools/_card_body.html" not in names and "page" not in (response.context or {})
+
+
+def _fresh(client, url) -> str:
+    with override_settings(SCHOOL_CARD_CACHE=False):
+        return _html(client.get(url))
+
+
+def _school_rows(school, roadmap, user, tag: str) -> None:
+    """One row of every registered model for ``school`` (shown on its card or roadmap page)."""
+    item = RoadmapItemFactory(roadmap=roadmap, task=f"Задача {tag}")
+    Evidence.objects.create(item=item, kind="comment", text=f"Подтверждение {tag}", added_by=user)
+    ReviewComment.objects.create(roadmap=roadmap, item=item, author=user, text=f"Замечание {tag}")
+    QuarterRating.objects.create(
+        roadmap=roadmap, year=2026, quarter=1, rating="green", reason=f"Оценка {tag}"
+    )
+    EngagementConcern.objects.create(organisation=school, text=f"Нет связи {tag}", raised_by=user)
+
+
+@pytest.fixture
+def two(world, users, client_for):
+    """School A (world.school) and school B (world.leader, its partner in A's roadmap's
+    partnership), each with a roadmap holding a row of every registered model; the
+    coordinator sees both schools' cards and roadmap pages."""
+    partnership = partnership_of(supported=world.school, leader=world.leader)
+    a = RoadmapFactory(organisation=world.school, partnership=partnership, title="Карта А")
+    b = RoadmapFactory(organisation=world.leader, title="Карта Б")
+    _school_rows(world.school, a, users.methodologist, "А")
+    _school_rows(world.leader, b, users.methodologist, "Б")
+    client = client_for(users.coordinator)
+    return SimpleNamespace(
+        a=world.school,
+        b=world.leader,
+        roadmap_a=a,
+        roadmap_b=b,
+        client=client,
+        user=users.methodologist,
+        pages_a=[
+            reverse("schools:detail", args=[world.school.pk]),
+            reverse("roadmaps:detail", args=[a.pk]),
+        ],
+        pages_b=[
+            reverse("schools:detail", args=[world.leader.pk]),
+            reverse("roadmaps:detail", args=[b.pk]),
+        ],
+    )
+
+
+def _warm(client, urls) -> dict[str, str]:
+    bodies = {}
+    for url in urls:
+        client.get(url)
+        response = client.get(url)
+        assert _kept(response), url
+        bodies[url] = _html(response)
+    return bodies
+
+
+def _writes(two, model) -> list:
+    """Create, update and delete one row of ``model`` for school A, each through the model's
+    own ``save()`` / ``delete()``."""
+    a, roadmap, user = two.a, two.roadmap_a, two.user
+    item = roadmap.items.first()
+    if model is Roadmap:
+        return [
+            lambda: RoadmapFactory(organisation=a, title="Новая карта А"),
+            lambda: _update(Roadmap.objects.get(pk=roadmap.pk), title="Карта А, переименована"),
+            lambda: Roadmap.objects.get(title="Новая карта А").delete(),
+        ]
+    if model is RoadmapItem:
+        return [
+            lambda: RoadmapItemFactory(roadmap=roadmap, task="Новая задача А"),
+            lambda: _update(RoadmapItem.objects.get(pk=item.pk), task="Задача А, изменена"),
+            lambda: RoadmapItem.objects.get(task="Новая задача А").delete(),
+        ]
+    if model is Evidence:
+        return [
+            lambda: Evidence.objects.create(item=item, kind="link", url="https://example.test/a"),
+            lambda: _update(Evidence.objects.filter(item=item).first(), text="Исправлено А"),
+            lambda: Evidence.objects.get(url="https://example.test/a").delete(),
+        ]
+    if model is ReviewComment:
+        return [
+            lambda: ReviewComment.objects.create(roadmap=roadmap, author=user, text="Ещё А"),
+            lambda: _update(ReviewComment.objects.get(text="Ещё А"), text="Ещё А, исправлено"),
+            lambda: ReviewComment.objects.get(text="Ещё А, исправлено").delete(),
+        ]
+    if model is QuarterRating:
+        return [
+            lambda: QuarterRating.objects.create(
+                roadmap=roadmap, year=2026, quarter=2, rating="red", reason="Отстаёт А"
+            ),
+            lambda: _update(QuarterRating.objects.get(reason="Отстаёт А"), rating="amber"),
+            lambda: QuarterRating.objects.get(reason="Отстаёт А").delete(),
+        ]
+    if model is EngagementConcern:
+        return [
+            lambda: EngagementConcern.objects.create(organisation=a, text="Молчит А"),
+            lambda: _update(EngagementConcern.objects.get(text="Молчит А"), text="Молчит А!"),
+            lambda: EngagementConcern.objects.get(text="Молчит А!").delete(),
+        ]
+    if model is SchoolCounts:
+        from roadmaps.counts import counts_refresh
+
+        SchoolCounts.objects.filter(organisation=a).update(n_roadmaps=0)  # to be counted again
+        return [
+            lambda: counts_refresh(organisation_ids=[a.pk], fields=["n_roadmaps"], create=True),
+            lambda: _update(SchoolCounts.objects.get(organisation=a), n_concerns=7),
+            lambda: SchoolCounts.objects.get(organisation=a).delete(),
+        ]
+    raise AssertionError(f"{model.__name__} is registered but the guard does not write it")
+
+
+def _update(obj, **fields) -> None:
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.save()
+
+
+def _check(two, write, *, attributed: bool = True) -> bool:
+    """Whether A's pages changed; B's are kept (``attributed=False``: rendered anew too)."""
+    client = two.client
+    before_a = _warm(client, two.pages_a)
+    _warm(client, two.pages_b)
+    write()
+    for url in two.pages_b if not attributed else ():
+        response = client.get(url)
+        assert not _kept(response), f"{url}: B's page was kept after an unattributed write"
+        assert _html(response) == _fresh(client, url)
+    for url in two.pages_b if attributed else ():
+        response = client.get(url)
+        assert _kept(response), f"{url}: B's page was evicted by A's write"
+        assert _html(response) == _fresh(client, url), f"{url}: B's kept page is stale"
+    changed = False
+    for url in two.pages_a:
+        response = client.get(url)
+        assert not _kept(response), f"{url}: A's page was kept after A's write"
+        after = _html(response)
+        assert after == _fresh(client, url)
+        changed |= after != before_a[url]
+    return changed
+
+
+def test_every_registered_model_is_guarded():
+    from roadmaps import models as roadmap_models
+
+    registered = {m for m in card_cache._OWNERS if m._meta.app_label == "roadmaps"}
+    assert registered == {
+        roadmap_models.Roadmap,
+        RoadmapItem,
+        Evidence,
+        ReviewComment,
+        QuarterRating,
+        EngagementConcern,
+        SchoolCounts,
+    }
+    assert set(card_cache._OWNERS) == registered  # a new app's model: add it to the guard
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Roadmap, RoadmapItem, Evidence, ReviewComment, QuarterRating, EngagementConcern],
+    ids=lambda m: m.__name__,
+)
+def test_a_write_for_one_school_keeps_the_others_pages(two, model):
+    create, update, delete = _writes(two, model)
+    # Not attributed (every page): a model registered with ``deletes=False`` (Django's fast
+    # delete kept), and a roadmap or an item, whose deletion deletes rows of unregistered tables
+    # too (the events it served, its adopted practices; its comments by fast delete).
+    deletes = card_cache._OWNERS[model].deletes and model not in (Roadmap, RoadmapItem)
+    shown = [_check(two, create), _check(two, update), _check(two, delete, attributed=deletes)]
+    assert all(shown), "A's pages show each of its writes"
+
+
+def test_a_schools_counts_keep_the_others_pages(two):
+    """Shown on no cached page (the overview's), but a school's row all the same."""
+    create, update, delete = _writes(two, SchoolCounts)
+    _check(two, create)
+    _check(two, update)
+    _check(two, delete, attributed=False)
+
+
+def test_the_guard_fails_a_wrongly_attributed_model(two, world, monkeypatch):
+    """An item attributed only to its responsible school (not to its roadmap's): A's pages
+    would be kept stale — the guard says so."""
+    item = two.roadmap_a.items.first()
+    item.responsible_organisation = world.other_school
+    item.save()
+    owner = card_cache._OWNERS[RoadmapItem]
+    wrong = card_cache._Owner(
+        schools=owner.schools,
+        via=(),
+        paths=owner.paths[:2],
+        pk_column=owner.pk_column,
+        remembered_names=owner.schools,
+    )
+    monkeypatch.setitem(card_cache._OWNERS, RoadmapItem, wrong)
+
+    def write():
+        stored = RoadmapItem.objects.get(pk=item.pk)
+        stored.task = "Изменена А"
+        stored.save(update_fields=["task"])  # (no recount of A's counts, attributed to A)
+
+    with pytest.raises(AssertionError, match="A's page was kept"):
+        _check(two, write)
+
+
+def test_a_director_editing_items_keeps_the_other_schools_pages(two, users, client_for):
+    """The hot path: the quick update of an item (claim, save, counts) through the view."""
+    from tests.factories import RoleAssignmentFactory
+
+    RoleAssignmentFactory(user=users.director, role="director", organisation=two.a)
+    director = client_for(users.director)
+    item = two.roadmap_a.items.first()
+    coordinator = client_for(users.coordinator)
+    _warm(coordinator, two.pages_b)
+    for status in ("in_progress", "planned", "in_progress"):
+        item.refresh_from_db()
+        posted = client_for(users.director).post(
+            reverse("roadmaps:item_quick", args=[item.pk]),
+            {"status": status, "actual": "", "version": item.version},
+        )
+        assert posted.status_code in (200, 302)
+        coordinator = client_for(users.coordinator)
+        for url in two.pages_b:
+            response = coordinator.get(url)
+            assert _kept(response) and _html(response) == _fresh(coordinator, url)
+    assert director  # the director's own page is checked by tests/roadmaps/test_page_cache.py
+
+
+@pytest.mark.parametrize("how", ["update", "bulk_create", "raw"])
+def test_a_write_nobody_attributed_replaces_every_page(two, how):
+    client = two.client
+    _warm(client, two.pages_a + two.pages_b)
+    if how == "update":
+        RoadmapItem.objects.filter(roadmap=two.roadmap_a).update(task="Изменена запросом")
+    elif how == "bulk_create":
+        item = two.roadmap_a.items.first()
+        Evidence.objects.bulk_create([Evidence(item=item, kind="comment", text="Пачкой")])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE roadmaps_roadmapitem SET task = %s WHERE id = %s",
+                ["Изменена SQL", two.roadmap_a.items.first().pk],
+            )
+    for url in two.pages_a + two.pages_b:
+        response = client.get(url)
+        assert not _kept(response), url
+        assert _html(response) == _fresh(client, url)
+
+
+def test_a_school_token_replaced_while_rendering_keeps_nothing(rf, users, world):
+    """The roadmap page learns its school once rendered: a write to that school committed
+    meanwhile (its token newer than the counter read before) must not be kept."""
+    request = rf.get(f"/roadmaps/{world.school.pk}/")
+    request.user = users.coordinator
+    found = card_cache.lookup(request, 1, kind="roadmaps:page")
+    card_cache.schools_changed([world.school.pk])  # committed by another process meanwhile
+    card_cache.keep(found, title="t", body="b", schools=[world.school.pk])
+    again = card_cache.lookup(request, 1, kind="roadmaps:page")
+    assert again.body is None
+    card_cache.keep(again, title="t", body="b", schools=[world.school.pk])
+    assert card_cache.lookup(request, 1, kind="roadmaps:page").body == "b"
+
+
+def test_a_wrong_registration_is_not_silent_about_moves(two):
+    """An item moved to another school's roadmap: whose it was is known only from the row, so
+    the write replaces every page."""
+    item = RoadmapItem.objects.get(pk=two.roadmap_a.items.first().pk)
+    assert card_cache.stored_schools(item) == {two.a.pk}
+    item.roadmap = two.roadmap_b
+    assert card_cache.stored_schools(item) is None
+
+
+def test_a_questionnaire_draft_keeps_the_other_schools_pages(two, world, users):
+    """``diagnostics.services.questionnaire_save`` writes through QuerySets (the claim, the
+    answers replaced) in a block attributed to its school."""
+    from diagnostics.services import questionnaire_save
+    from tests.diagnostics.factories import CycleFactory, QuestionnaireFactory
+
+    cycle = CycleFactory(municipality=world.mun)
+    mine = QuestionnaireFactory(cycle=cycle, organisation=two.a)
+    QuestionnaireFactory(cycle=cycle, organisation=two.b)
+
+    def write():
+        mine.refresh_from_db()
+        questionnaire_save(
+            questionnaire=mine, answers={}, expected_version=mine.version, user=users.director
+        )
+
+    _check(two, write)
+    _check(two, write)
