@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
@@ -43,6 +43,8 @@ def card_facts(request: HttpRequest) -> dict[str, Any]:
         .values("n")
     )
     return {
+        # its partnerships are read only when it takes part in any (most schools do not)
+        "member": Exists(PartnershipMember.objects.filter(organisation_id=org)),
         "category": Subquery(
             CategoryAssignment.objects.filter(organisation_id=org, is_current=True)
             .order_by("-year")
@@ -117,7 +119,7 @@ def partnerships_section_context(request: HttpRequest, organisation: Any) -> dic
         default_capacity = MatchingSettings._meta.get_field("default_capacity").default
     return {
         "organisation": organisation,
-        "partnerships": _partnerships(request, organisation),
+        "partnerships": _partnerships(request, organisation) if facts["member"] else [],
         "strengths": {
             "declared": declared,
             "derived": derived,
