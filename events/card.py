@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
@@ -22,6 +23,12 @@ HIDDEN = (EventStatus.DRAFT, EventStatus.CANCELLED)
 def card_facts(request: HttpRequest) -> dict[str, Any]:
     """How many network events the organisation's staff attended, read with the organisation
     (the schools.card slot): a count of distinct events over the staff's registrations."""
+    # the same for every request: built once per process (a query resolves copies of them)
+    return _card_facts()
+
+
+@functools.cache
+def _card_facts() -> dict[str, Any]:
     staff = RoleAssignment.objects.filter(organisation_id=OuterRef(OuterRef("pk"))).values(
         "user_id"
     )

@@ -11,6 +11,7 @@ Each context function scopes what it shows by the user and runs in one or two qu
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import Exists, JSONField, OuterRef, Subquery
@@ -85,6 +86,12 @@ class _JSONRows(Subquery):
 def card_facts(request: HttpRequest) -> dict[str, Any]:
     """The first practices for the school, read with the organisation itself (the card stays
     within its query budget, ``schools.card``): id, title and effect of each."""
+    # the same for every request: built once per process (a query resolves copies of them)
+    return _card_facts()
+
+
+@functools.cache
+def _card_facts() -> dict[str, Any]:
     row = JSONObject(pk="pk", title="title", proved_effect="proved_effect")
     return {"practices": _JSONRows(_matching_for_card()[:CARD_LIMIT].values(row=row))}
 

@@ -10,6 +10,7 @@ the right to manage is decided from the user's scope. The strengths page
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
@@ -32,6 +33,12 @@ KEY = "partnerships"
 
 def card_facts(request: HttpRequest) -> dict[str, Any]:
     """Scalar facts of the section, as subqueries over the organisation row."""
+    # the same for every request: built once per process (a query resolves copies of them)
+    return _card_facts()
+
+
+@functools.cache
+def _card_facts() -> dict[str, Any]:
     org = OuterRef("pk")
     load = (
         PartnershipMember.objects.filter(

@@ -8,6 +8,7 @@ the right to raise a concern from the user's scope, without a query.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -31,6 +32,12 @@ KEY = "roadmaps"
 
 
 def card_facts(request: HttpRequest) -> dict[str, Any]:
+    # the same for every request: built once per process (a query resolves copies of them)
+    return _card_facts()
+
+
+@functools.cache
+def _card_facts() -> dict[str, Any]:
     return {
         "open_concerns": Exists(
             EngagementConcern.objects.filter(
