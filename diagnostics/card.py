@@ -12,7 +12,7 @@ from network_portal.accounts.models import Role
 from schools.models import Organisation
 
 from . import selectors
-from .models import CycleStatus, FactorLevel, RiskProfile
+from .models import CycleStatus, FactorLevel, Level, RiskProfile
 
 _LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -44,6 +44,11 @@ def profile_section(request: HttpRequest, organisation: Organisation) -> dict[st
         current_levels(request, organisation),
         key=lambda lv: (_LEVEL_ORDER[lv.level], lv.factor.code),
     )
+    # each level's label looked up here: ``get_level_display`` hashes every choice's
+    # translated label on each call, twice a factor in the template (issue 17 item 5)
+    labels = dict(Level.choices)
+    for lv in levels:
+        lv.level_label = labels.get(lv.level, lv.level)
     return {"profile": levels[0].profile if levels else None, "levels": levels}
 
 

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from network_portal.accounts.models import RoleAssignment
 from network_portal.ui import slots
 
-from .models import EventStatus, Registration, RegistrationStatus
+from .models import Event, EventStatus, Registration, RegistrationStatus
 from .selectors import event_can_create, event_list_for_user, registrations_of_user
 
 CARD_LIMIT = 6
+#: events the card does not show among those the school organised
+HIDDEN = (EventStatus.DRAFT, EventStatus.CANCELLED)
 
 
 def card_facts(request: HttpRequest) -> dict[str, Any]:
     """How many network events the organisation's staff attended, read with the organisation
     (the schools.card slot): a count of distinct events over the staff's registrations."""
+    # the same for every request: built once per process (a query resolves copies of them)
+    return _card_facts()
+
+
+@functools.cache
+def _card_facts() -> dict[str, Any]:
     staff = RoleAssignment.objects.filter(organisation_id=OuterRef(OuterRef("pk"))).values(
         "user_id"
     )
@@ -29,7 +38,9 @@ def card_facts(request: HttpRequest) -> dict[str, Any]:
         .values("event_id")
         .distinct()
     )
-    return {"attended": _CountOf(events)}
+    # the events it organised are read only when there are any to show (most schools have none)
+    organised = Event.objects.filter(organiser_id=OuterRef("pk")).exclude(status__in=HIDDEN)
+    return {"attended": _CountOf(events), "organises": Exists(organised)}
 
 
 class _CountOf(Subquery):
@@ -41,15 +52,18 @@ class _CountOf(Subquery):
 
 def events_section_context(request: HttpRequest, organisation: Any) -> dict[str, Any] | None:
     """Events the organisation organised (with reports) and how many its staff attended."""
-    organised = list(
-        event_list_for_user(user=request.user)
-        .filter(organiser=organisation)
-        .exclude(status__in=(EventStatus.DRAFT, EventStatus.CANCELLED))
-        .select_related("event_type", "report")
-        .annotate(attended_count=Count("registrations", filter=Q(registrations__attended=True)))
-        .order_by("-starts_at")[:CARD_LIMIT]
-    )
-    attended = slots.facts("schools.card", "events", request, organisation)["attended"]
+    facts = slots.facts("schools.card", "events", request, organisation)
+    organised = []
+    if facts["organises"]:
+        organised = list(
+            event_list_for_user(user=request.user)
+            .filter(organiser=organisation)
+            .exclude(status__in=HIDDEN)
+            .select_related("event_type", "report")
+            .annotate(attended_count=Count("registrations", filter=Q(registrations__attended=True)))
+            .order_by("-starts_at")[:CARD_LIMIT]
+        )
+    attended = facts["attended"]
     if not organised and not attended:
         return None
     return {"organisation": organisation, "organised": organised, "attended": attended}

@@ -11,9 +11,10 @@ Each context function scopes what it shows by the user and runs in one or two qu
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, JSONField, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 from django.http import HttpRequest
 
@@ -83,14 +84,31 @@ def _matching_for_card():
     )
 
 
+class _JSONRows(Subquery):
+    """A subquery's rows (each one JSON object, its ``row`` column) as one JSON array, in the
+    subquery's order: one subquery for the card's first practices, not one per practice (each
+    a four-level nested subquery to build, compile and plan on every card, issue 17 item 5)."""
+
+    template = "(SELECT JSON_GROUP_ARRAY(JSON(_rows.row)) FROM (%(subquery)s) _rows)"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # jsonb, which Django's JSONField reads; an empty subquery aggregates to NULL
+        template = "(SELECT JSONB_AGG(_rows.row) FROM (%(subquery)s) _rows)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
 def card_facts(request: HttpRequest) -> dict[str, Any]:
     """The first practices for the school, read with the organisation itself (the card stays
     within its query budget, ``schools.card``): id, title and effect of each."""
-    # one subquery per practice, its three fields as one JSON object: a third of the nested
-    # subqueries to build and compile on every card (issue 17, item 5)
-    matching = _matching_for_card()
+    # the same for every request: built once per process (a query resolves copies of them)
+    return _card_facts()
+
+
+@functools.cache
+def _card_facts() -> dict[str, Any]:
     row = JSONObject(pk="pk", title="title", proved_effect="proved_effect")
-    return {f"p{i}": Subquery(matching[i : i + 1].values(row=row)) for i in range(CARD_LIMIT)}
+    return {"practices": _JSONRows(_matching_for_card()[:CARD_LIMIT].values(row=row))}
 
 
 def card_context(request: HttpRequest, organisation) -> dict[str, Any] | None:
@@ -103,8 +121,7 @@ def card_context(request: HttpRequest, organisation) -> dict[str, Any] | None:
             "title": row["title"],
             "proved_effect": bool(row["proved_effect"]),  # SQLite's JSON says 1 or 0
         }
-        for row in (facts.get(f"p{i}") for i in range(CARD_LIMIT))
-        if row
+        for row in facts["practices"] or ()
     ]
     if not practices:
         return None

@@ -10,9 +10,10 @@ the right to manage is decided from the user's scope. The strengths page
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
@@ -32,6 +33,12 @@ KEY = "partnerships"
 
 def card_facts(request: HttpRequest) -> dict[str, Any]:
     """Scalar facts of the section, as subqueries over the organisation row."""
+    # the same for every request: built once per process (a query resolves copies of them)
+    return _card_facts()
+
+
+@functools.cache
+def _card_facts() -> dict[str, Any]:
     org = OuterRef("pk")
     load = (
         PartnershipMember.objects.filter(
@@ -43,6 +50,8 @@ def card_facts(request: HttpRequest) -> dict[str, Any]:
         .values("n")
     )
     return {
+        # its partnerships are read only when it takes part in any (most schools do not)
+        "member": Exists(PartnershipMember.objects.filter(organisation_id=org)),
         "category": Subquery(
             CategoryAssignment.objects.filter(organisation_id=org, is_current=True)
             .order_by("-year")
@@ -117,7 +126,7 @@ def partnerships_section_context(request: HttpRequest, organisation: Any) -> dic
         default_capacity = MatchingSettings._meta.get_field("default_capacity").default
     return {
         "organisation": organisation,
-        "partnerships": _partnerships(request, organisation),
+        "partnerships": _partnerships(request, organisation) if facts["member"] else [],
         "strengths": {
             "declared": declared,
             "derived": derived,

@@ -8,6 +8,7 @@ the right to raise a concern from the user's scope, without a query.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -31,6 +32,12 @@ KEY = "roadmaps"
 
 
 def card_facts(request: HttpRequest) -> dict[str, Any]:
+    # the same for every request: built once per process (a query resolves copies of them)
+    return _card_facts()
+
+
+@functools.cache
+def _card_facts() -> dict[str, Any]:
     return {
         "open_concerns": Exists(
             EngagementConcern.objects.filter(
@@ -43,12 +50,17 @@ def card_facts(request: HttpRequest) -> dict[str, Any]:
 def roadmaps_section_context(request: HttpRequest, organisation: Any) -> dict[str, Any] | None:
     user = request.user
     reader = scope_for(user).has_role(*READER_ROLES)
-    roadmaps = list(
-        roadmap_rows(roadmaps=roadmap_list_for_user(user=user).filter(organisation=organisation))
-    )
+    # the section shows the roadmaps' own fields and counts, the concerns' author: none of the
+    # rows the list selectors join for other pages (the school is the card's own)
+    mine = roadmap_list_for_user(user=user).filter(organisation=organisation)
+    roadmaps = list(roadmap_rows(roadmaps=mine.select_related(None)))
     concerns = []
     if reader and slots.facts("schools.card", KEY, request, organisation)["open_concerns"]:
-        concerns = list(open_concerns(organisation_ids=[organisation.pk]))
+        concerns = list(
+            open_concerns(organisation_ids=[organisation.pk])
+            .select_related(None)
+            .select_related("raised_by")
+        )
     if not roadmaps and not concerns and not reader:
         return None
     for roadmap in roadmaps:

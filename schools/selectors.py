@@ -44,6 +44,7 @@ from .models import (
     Region,
     SavedMapping,
     SchoolContext,
+    Subject,
 )
 
 EDITOR_ROLES = (Role.COORDINATOR, Role.METHODOLOGIST, Role.DIRECTOR)
@@ -289,6 +290,12 @@ def _subject_key(subject: str) -> str:
 def school_card_context(*, organisation: Organisation) -> dict[str, Any]:
     """Results of all years, context, categories with history and the charts (4 queries)."""
     results = list(organisation.results.all().order_by("-year", "kind", "subject", "grade"))
+    # the labels looked up once per card: ``get_subject_display`` hashes every subject's
+    # translated label on each call, most of the results table's time (issue 17 item 5)
+    kinds, subjects = dict(AssessmentKind.choices), dict(Subject.choices)
+    for r in results:
+        r.kind_label = kinds.get(r.kind, r.kind)
+        r.subject_label = subjects.get(r.subject, r.subject)
     contexts = list(organisation.contexts.all().order_by("-year"))
     assignments = list(
         organisation.categories.select_related("created_by").order_by("-year", "-created_at")

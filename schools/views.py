@@ -153,9 +153,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     kept = card_cache.lookup(request, pk)
     if kept is None or kept.body is None:
         return _card(request, _card_organisation(request, pk), kept=kept)
-    # Kept for this very user, but the scope is still asked on every request.
-    if not selectors.organisation_list_for_user(user=request.user).filter(pk=pk).exists():
-        raise Http404
+    # Kept for this very user, but the scope is still asked on every request (through the
+    # policy, as every page fetches its object; only the key is read).
+    get_for_user_or_404(selectors.organisation_list_for_user(user=request.user).values("pk"), pk=pk)
     return _card_page(request, kept.title, card_cache.with_csrf(request, kept.body))
 
 

@@ -116,12 +116,22 @@ def _alias(slot: str, key: str, name: str) -> str:
     return f"slot_{slot.replace('.', '_')}_{key}_{name}"
 
 
+def _expressions(slot: str, contribution: Contribution, request: HttpRequest) -> dict[str, Any]:
+    """The contribution's facts, built once per request: the page annotates its object with
+    them and each part reads its own back (building the subqueries of a card's facts costs
+    more than reading them, issue 17 item 5)."""
+    built = request.__dict__.setdefault("_slot_facts", {})
+    if (slot, contribution.key) not in built:
+        built[slot, contribution.key] = contribution.facts(request)
+    return built[slot, contribution.key]
+
+
 def annotate(slot: str, request: HttpRequest, queryset: QuerySet) -> QuerySet:
     """``queryset`` (of the page's objects) annotated with every contribution's facts."""
     annotations: dict[str, Any] = {}
     for contribution in contributions(slot):
         if contribution.facts is not None:
-            for name, expression in contribution.facts(request).items():
+            for name, expression in _expressions(slot, contribution, request).items():
                 annotations[_alias(slot, contribution.key, name)] = expression
     return queryset.annotate(**annotations) if annotations else queryset
 
@@ -132,7 +142,7 @@ def facts(slot: str, key: str, request: HttpRequest, obj: Any) -> dict[str, Any]
     contribution = _CONTRIBUTIONS.get(slot, {}).get(key)
     if contribution is None or contribution.facts is None:
         return {}
-    expressions = contribution.facts(request)
+    expressions = _expressions(slot, contribution, request)
     aliases = {name: _alias(slot, key, name) for name in expressions}
     if all(hasattr(obj, alias) for alias in aliases.values()):
         return {name: getattr(obj, alias) for name, alias in aliases.items()}

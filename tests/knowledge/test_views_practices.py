@@ -192,6 +192,34 @@ def test_school_card_shows_practices_for_its_high_risk_factors(users, world, cli
     assert reverse("knowledge:practice_detail", args=[match.pk]) in html
 
 
+def test_school_card_shows_the_first_three_practices_proved_effect_then_newest(
+    users, world, client_for
+):
+    """The card's practices are read with the organisation, as one JSON array in order
+    (``knowledge.sections.card_facts``): proved effect first, then the newest; not its own."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    profile(world.school, {6: "high", 9: "high"})
+    now = timezone.now()
+    for days, title, proved in (
+        (5, "Старая без эффекта", False),
+        (4, "Старая с эффектом", True),
+        (1, "Новая без эффекта", False),
+        (3, "Средняя без эффекта", False),
+    ):
+        made = practice(world.other_mun, title=title, factors=[6], proved_effect=proved)
+        Practice.objects.filter(pk=made.pk).update(published_at=now - dt.timedelta(days=days))
+    practice(world.other_mun, title="Своя практика", factors=[9], authors=[world.school])
+    html = client_for(users.director).get(reverse("schools:detail", args=[world.school.pk]))
+    html = html.content.decode()
+    shown = [html.index(t) for t in ("Старая с эффектом", "Новая без эффекта", "Средняя без")]
+    assert shown == sorted(shown)
+    assert "Старая без эффекта" not in html and "Своя практика" not in html
+    assert html.count("эффект доказан") == 1
+
+
 def test_public_page_shows_flagged_practices_without_people(client, world):
     shown = practice(
         world.mun, title="Открытая практика", is_public=True, author_names="Петрова А. А."

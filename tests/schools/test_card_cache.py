@@ -264,6 +264,25 @@ def test_a_hit_still_asks_the_access_policy(card, users, monkeypatch):
     assert client.get(url).status_code == 404
 
 
+def test_a_hit_asks_the_scope_through_the_policy_like_every_page(card, world, monkeypatch):
+    """One way to check a scope: the hit fetches its organisation's key through
+    ``get_for_user_or_404``, as the fresh card fetches the organisation (no query of its own)."""
+    from schools import views
+
+    client, url = card
+    _warm(client, url)
+    asked = []
+
+    def counted(queryset, **lookup):
+        asked.append(lookup)
+        return real(queryset, **lookup)
+
+    real = views.get_for_user_or_404
+    monkeypatch.setattr(views, "get_for_user_or_404", counted)
+    assert _cached(client.get(url))
+    assert asked == [{"pk": world.school.pk}]
+
+
 def test_off_by_default_with_the_per_process_cache(card, settings):
     settings.SCHOOL_CARD_CACHE = False
     client, url = card

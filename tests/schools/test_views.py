@@ -322,6 +322,21 @@ def test_list_and_whole_card_queries_stay_under_15_at_two_sizes(
     measure("large")
 
 
+def test_card_of_a_school_with_nothing_in_its_sections_skips_their_lists(
+    users, world, client_for, django_assert_num_queries
+):
+    """A section's list is read only when a fact read with the organisation says it has rows:
+    no partnerships, strengths, concerns or organised events, no query for them (issue 17)."""
+    client = client_for(users.methodologist)
+    url = reverse("schools:detail", args=[world.school.pk])
+    client.get(url)  # warm the session and the connection
+    # session, user, roles, the organisation with the facts, results, contexts, categories,
+    # the risk profile's levels, the stages, the roadmaps
+    with django_assert_num_queries(10):
+        html = client.get(url).content.decode()
+    assert 'id="section-partnerships"' in html and 'id="section-roadmaps"' in html
+
+
 LIST_QUERIES = 5  # session, user, roles, years with municipalities, the page with its count
 CARD_QUERIES = 14  # 7 of the registry's own part, 7 of the five sections
 assert LIST_QUERIES < 15 and CARD_QUERIES < 15
