@@ -11,16 +11,19 @@ process's CPU time of each, and their ratio (target ≤ 2×):
 * a roadmap page of 200 items (the director's view, inline forms; its first window of 50
   cards, so the bare page shows those 50 rows).
 
-Usage (a region from ``bench/bench_reports.py --populate-only`` in the same database)::
+Usage (a region from ``bench/bench_reports.py --populate-only`` in the same database; ``--out``
+keeps the figures as JSON for ``bench/bench_issue17.py``)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_i17 \\
-        .venv/bin/python bench/bench_bare.py [--pairs 60] [--rounds 3] [--only list|card|roadmap]
+        .venv/bin/python bench/bench_bare.py [--pairs 60] [--rounds 3] [--only list|card|roadmap] \\
+        [--out bench/out/bare-2000.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import statistics
 import sys
@@ -137,6 +140,7 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=("list", "card", "roadmap"), help="run one page's pairs only"
     )
+    parser.add_argument("--out", help="also write the figures to this JSON file")
     args = parser.parse_args()
     settings.ROOT_URLCONF = __name__
     settings.ALLOWED_HOSTS = ["*"]
@@ -144,6 +148,7 @@ def main() -> None:
     from django.test import Client
 
     from network_portal.accounts.models import Role, RoleAssignment
+    from schools.models import Organisation
 
     coordinator = RoleAssignment.objects.filter(role=Role.COORDINATOR).first().user
     director = RoleAssignment.objects.filter(role=Role.DIRECTOR).order_by("pk").first()
@@ -159,9 +164,13 @@ def main() -> None:
     ]  # fmt: skip
     if args.only:
         cases = [cases[("list", "card", "roadmap").index(args.only)]]
+    figures: dict = {
+        "schools": Organisation.objects.schools().count(),
+        "load average": round(os.getloadavg()[0], 1),
+    }
     gc.collect()
     gc.freeze()  # as network_portal/wsgi.py does after start-up
-    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    print(f"load average before: {figures['load average']:.1f}")
     print(f"{'page':<26} {'real ms':>8} {'bare ms':>8} {'ratio':>6} {'CPU real':>9} "
           f"{'CPU bare':>9} {'ratio':>6}")  # fmt: skip
     for label, user, real_url, bare_url in cases:
@@ -178,7 +187,15 @@ def main() -> None:
         rc, bc = (statistics.median(x[1] for x in s) * 1000 for s in (real, bare))
         print(f"{label:<26} {rw:8.1f} {bw:8.1f} {rw / bw:5.1f}× {rc:9.1f} {bc:9.1f} "
               f"{rc / bc:5.1f}×")  # fmt: skip
-    print(f"load average after: {os.getloadavg()[0]:.1f}")
+        figures.update({
+            f"{label}, real ms": round(rw, 1), f"{label}, bare ms": round(bw, 1),
+            f"{label}, ratio": round(rw / bw, 2), f"{label}, CPU ratio": round(rc / bc, 2),
+        })  # fmt: skip
+    figures["load average after"] = round(os.getloadavg()[0], 1)
+    print(f"load average after: {figures['load average after']:.1f}")
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ the peak memory read (``ru_maxrss``) is the solver's and not the parent's (issue
 
     /work/main/.venv/bin/python -m bench.bench_plan              # 300×100 and 3,000×1,000
     /work/main/.venv/bin/python -m bench.bench_plan --size 3000x1000 --repeat 1
+    /work/main/.venv/bin/python -m bench.bench_plan --out bench/out/plan.json  # JSON, per size
 
 Budget (issue 17): 3,000 × 1,000 under 30 s and under 500 MB peak.
 """
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", action="append", help="SCHOOLSxPROVIDERS (repeatable)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", help="also write each size's figures to this JSON file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = args.size or ["300x100", "3000x1000"]
@@ -144,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_child(sizes[0], args.seed, args.repeat)))
         return 0
     failed = False
+    figures: dict = {"load average": round(os.getloadavg()[0], 1), "budget": BUDGET}
     print(
         f"{'plan':>12} {'places':>7} {'paired':>7} {'second':>7} {'time, s':>8} {'CPU, s':>7} "
         f"{'peak, MB':>9}"
@@ -168,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             text=True,
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
+        figures[size] = r
         over = r["seconds"] > BUDGET["seconds"] or r["peak_mb"] > BUDGET["peak_mb"]
         failed |= over
         print(
@@ -179,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         f"budget: {BUDGET['seconds']:.0f} s and {BUDGET['peak_mb']:.0f} MB peak (child alone); "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=1))
     return 1 if failed else 0
 
 

@@ -12,7 +12,10 @@ the default per-process one, as a single worker's):
 * the suggestion page of that school, the impact page (region) and the coordinator's home
   page through Django's test client (whole middleware, the coordinator's session), served
   from the aggregates; and the beat task that refreshes them (``reports.refresh_figures``),
-  which is where the region-wide work now happens.
+  which is where the region-wide work now happens;
+* the coordinator asking for a pairing plan of the region (``POST`` to the plans page, the
+  job's queue stubbed out): the request's time, and whether the solver ran in it — it must
+  not (issue 17: the plan is built by a Celery job, never in a web request).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_i17match \\
         .venv/bin/python bench/bench_reports.py --schools 2000 --populate-only
@@ -144,7 +147,49 @@ def measure(repeat: int) -> dict:
     ):
         get(url)()
         figures[f"{label}, ms"] = _median_ms(get(url), repeat, figures, label)
+    figures.update(_plan_request(client))
     return figures
+
+
+def _plan_request(client) -> dict:
+    """The coordinator asks for a pairing plan of the whole region, as the plans page's form
+    does. The documents queue is stubbed out (so the eager Celery of the bench does not build
+    the plan right after the request's commit) and the solver wrapped to notice a call: the
+    request must queue one job and never run ``plan_pairings`` itself."""
+    from django.urls import reverse
+
+    from network_portal.documents import services as documents
+    from partnerships import matching
+    from partnerships.models import PairingPlan
+
+    queued, solved = [], []
+    solve = matching.plan_pairings
+
+    def watched(**kwargs):
+        solved.append(1)
+        return solve(**kwargs)
+
+    before = set(PairingPlan.objects.values_list("pk", flat=True))
+    enqueue, documents._enqueue = documents._enqueue, queued.append
+    matching.plan_pairings = watched
+    try:
+        started = time.perf_counter()
+        response = client.post(reverse("partnerships:plans"), {"municipality": ""})
+        elapsed = time.perf_counter() - started
+    finally:
+        documents._enqueue, matching.plan_pairings = enqueue, solve
+    assert response.status_code == 302, response.status_code
+    created = PairingPlan.objects.exclude(pk__in=before)
+    jobs = [plan.job for plan in created.select_related("job")]
+    created.delete()  # leave the region as it was for the next run
+    for job in jobs:
+        job.delete()
+    return {
+        "pairing plan request, ms": round(elapsed * 1000),
+        "pairing plan request, jobs queued": len(queued),
+        # «no» only when the request queued the job and left the solving to it
+        "pairing plan in the web request": "yes" if solved else ("no" if queued else "no job"),
+    }
 
 
 def main() -> None:

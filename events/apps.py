@@ -14,7 +14,7 @@ class EventsConfig(AppConfig):
 
         from .card import card_facts, events_section_context, panel_context
         from .certificates import CERTIFICATE
-        from .sections import partnership_events_context, roadmap_events_context
+        from .sections import partnership_events_context, roadmap_events_context, roadmap_facts
 
         register(CERTIFICATE)
         # The event page: the parts of higher apps (practices to describe).
@@ -56,5 +56,6 @@ class EventsConfig(AppConfig):
                 key="events",
                 template="events/_served_events.html",
                 context=roadmap_events_context,
+                facts=roadmap_facts,
             ),
         )

@@ -37,6 +37,7 @@ class KnowledgeConfig(AppConfig):
                 key="practices",
                 template="knowledge/_practices_section.html",
                 context=sections.roadmap_context,
+                facts=sections.roadmap_facts,
                 order=50,
             ),
         )

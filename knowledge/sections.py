@@ -23,17 +23,32 @@ from network_portal.accounts.models import Role
 from .models import Practice, PracticeAdoption, PracticeStatus
 from .selectors import (
     PROPOSER_ROLES,
-    high_factor_ids,
     practice_list_for_user,
     practices_for_factors,
     review_queue_count,
 )
 
 
-def _levels(request: HttpRequest, organisation) -> list:
-    from diagnostics.card import current_levels
+def _high_levels(organisation_id):
+    """The high levels of the newest profile of the school ``organisation_id`` (an id or an
+    ``OuterRef``)."""
+    from diagnostics.models import FactorLevel, Level, RiskProfile
 
-    return current_levels(request, organisation)
+    newest = (
+        RiskProfile.objects.filter(organisation_id=organisation_id)
+        .order_by("-computed_at", "-pk")
+        .values("pk")[:1]
+    )
+    return FactorLevel.objects.filter(profile_id=Subquery(newest), level=Level.HIGH).order_by()
+
+
+def roadmap_facts(request: HttpRequest) -> dict[str, Any]:
+    """Whether the roadmap's school has high risks and whether items were taken from practices,
+    read with the roadmap: most roadmap pages then need no query of their own for this part."""
+    return {
+        "high_risks": Exists(_high_levels(OuterRef(OuterRef("organisation_id")))),
+        "adopted": Exists(PracticeAdoption.objects.filter(item__roadmap_id=OuterRef("pk"))),
+    }
 
 
 CARD_LIMIT = 3
@@ -97,12 +112,28 @@ def card_context(request: HttpRequest, organisation) -> dict[str, Any] | None:
 
 
 def roadmap_context(request: HttpRequest, roadmap) -> dict[str, Any] | None:
+    from network_portal.ui import slots
     from schools.selectors import organisation_list_for_user
 
+    facts = slots.facts("roadmaps.detail", "practices", request, roadmap)
+    if not facts["high_risks"] and not facts["adopted"]:
+        return None
     organisation = roadmap.organisation
-    factors = high_factor_ids(_levels(request, organisation))
-    adopted = list(
-        PracticeAdoption.objects.filter(item__roadmap=roadmap).select_related("practice", "item")
+    # the high-risk factors' ids only, not the levels with their factor, profile and cycle
+    # that the school card shows
+    factors = (
+        list(_high_levels(organisation.pk).values_list("factor_id", flat=True))
+        if facts["high_risks"]
+        else []
+    )
+    adopted = (
+        list(
+            PracticeAdoption.objects.filter(item__roadmap=roadmap).select_related(
+                "practice", "item"
+            )
+        )
+        if facts["adopted"]
+        else []
     )
     if not factors and not adopted:
         return None

@@ -24,6 +24,7 @@ from network_portal.access.policy import (
 )
 from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
+from network_portal.ui import slots
 from network_portal.ui.charts import GanttRow, bar_chart, gantt_chart
 from network_portal.ui.request_size import accepts_upload
 from network_portal.ui.spreadsheets import xlsx_response
@@ -61,6 +62,16 @@ from .models import (
 def _roadmap(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
     """The roadmap through the access policy (404 outside the scope) and what the user may do."""
     roadmap = get_for_user_or_404(selectors.roadmap_list_for_user(user=request.user), pk=pk)
+    return roadmap, selectors.roadmap_permissions(user=request.user, roadmap=roadmap)
+
+
+def _page_roadmap(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
+    """:func:`_roadmap` for the whole page: read with the flags of what the page and its
+    sections (``slots.facts``) ask only when there is any."""
+    roadmaps = slots.annotate(
+        "roadmaps.detail", request, selectors.roadmap_list_for_user(user=request.user)
+    )
+    roadmap = get_for_user_or_404(roadmaps.annotate(**selectors.roadmap_page_facts()), pk=pk)
     return roadmap, selectors.roadmap_permissions(user=request.user, roadmap=roadmap)
 
 
@@ -313,11 +324,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     focus = _FOCUS in request.session
     kept = None if focus else card_cache.lookup(request, pk, kind="roadmaps:page")
     if kept is None or kept.body is None:
-        roadmap, perms = _roadmap(request, pk)
+        roadmap, perms = _page_roadmap(request, pk)
         return _detail(request, roadmap, perms, kept=kept)
-    # Kept for this very user, but the scope is still asked on every request.
-    if not selectors.roadmap_list_for_user(user=request.user).filter(pk=pk).exists():
-        raise Http404
+    # Kept for this very user, but the scope is still asked on every request (the access
+    # policy's one check, its key only: the kept body needs no columns)
+    get_for_user_or_404(selectors.roadmap_list_for_user(user=request.user).values("pk"), pk=pk)
     body = card_cache.with_csrf(request, kept.body)
     return _page(request, title=kept.title, school=kept.more["school"], body=body)
 

@@ -74,3 +74,17 @@ def test_outsider_cannot_page_another_municipality(client_for, users, world):
     url = reverse("diagnostics:heatmap")
     response = client_for(users.outsider).get(url, {"municipality": world.mun.pk, "page": 2})
     assert response.status_code == 404
+
+
+def test_heatmap_cells_say_their_level_and_rounded_score(client_for, users, world):
+    """Each cell prints its level's label and its score rounded half up, as ``floatformat:0``
+    did, from values worked out once per page rather than per cell by the template."""
+    _bulk_schools(world, 2)
+    FactorLevel.objects.filter(factor__code=2).update(level="medium", score="45.500")
+    response = client_for(users.methodologist).get(
+        reverse("diagnostics:heatmap"), {"municipality": world.mun.pk}
+    )
+    html = response.content.decode()
+    factor = RiskFactor.objects.get(code=2)
+    assert f'title="{factor.name}: Средний, 46 %"' in html
+    assert f'title="{RiskFactor.objects.get(code=1).name}: Высокий, 80 %"' in html

@@ -1,5 +1,6 @@
 """XLSX and print exports; the roadmap page in a constant number of queries."""
 
+import re
 from io import BytesIO
 
 import pytest
@@ -63,6 +64,37 @@ def test_roadmap_page_runs_a_constant_number_of_queries(
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.content.decode().count('class="card mb-2 roadmap-item') == 45
+
+
+#: Tables the roadmap page reads only when the roadmap has rows in them: flags read with the
+#: roadmap say so (``selectors.roadmap_page_facts``, its sections' ``slots.facts``).
+ONLY_WHEN_ANY = {
+    "roadmaps_quarterrating",
+    "roadmaps_historicalquarterrating",
+    "roadmaps_engagementconcern",
+    "knowledge_practiceadoption",
+    "diagnostics_factorlevel",
+    "events_event_roadmap_items",
+}
+
+
+def _main_table(sql: str) -> str:
+    while re.search(r"\([^()]*\)", sql):  # subqueries (the flags' EXISTS) out, innermost first
+        sql = re.sub(r"\([^()]*\)", "", sql)
+    return re.search(r'FROM "(\w+)"', sql).group(1)
+
+
+def test_roadmap_page_reads_ratings_concerns_events_and_practices_only_when_there_are_any(
+    rm, users, client_for
+):
+    client = client_for(users.director)
+    url = reverse("roadmaps:detail", args=[rm.roadmap.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as read:
+        assert client.get(url).status_code == 200
+    tables = [_main_table(q["sql"]) for q in read.captured_queries]
+    assert "roadmaps_roadmap" in tables and "roadmaps_roadmapitem" in tables
+    assert not ONLY_WHEN_ANY & set(tables)
 
 
 def test_list_and_overview_run_a_constant_number_of_queries(

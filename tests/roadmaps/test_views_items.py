@@ -302,3 +302,33 @@ def test_a_quick_save_sending_no_version_is_refused_not_saved_over_the_item(rm, 
     assert "Не сохранено" in body and "Выполнено" in body and 'value="12"' in body
     rm.own.refresh_from_db()
     assert rm.own.status == "done" and rm.own.actual_value == 70
+
+
+def test_the_cards_texts_are_escaped(rm, users, client_for):
+    """The cards' texts are escaped once where they are worded (``selectors.item_cards``) and
+    output as they are: every text people typed still comes out escaped."""
+    RoadmapItem.objects.filter(pk=rm.own.pk).update(
+        task='<b>Задача</b> "в кавычках"', measure="<script>x()</script>", actual_text="a & b"
+    )
+    Evidence.objects.create(
+        item=rm.own,
+        kind="link",
+        url='https://school.example.ru/?a=1&b="2"',
+        added_by=users.director,
+    )
+    Evidence.objects.create(
+        item=rm.own, kind="comment", text="<i>фото</i>", added_by=users.director
+    )
+    client_for(users.curator).post(
+        reverse("roadmaps:item_comment", args=[rm.own.pk]), {"text": "<u>Принято</u>"}
+    )
+    page = (
+        client_for(users.director)
+        .get(reverse("roadmaps:detail", args=[rm.roadmap.pk]))
+        .content.decode()
+    )
+    assert "&lt;b&gt;Задача&lt;/b&gt; &quot;в кавычках&quot;" in page
+    assert "&lt;script&gt;x()&lt;/script&gt;" in page and "<script>x()" not in page
+    assert ">a &amp; b</dd>" in page
+    assert 'href="https://school.example.ru/?a=1&amp;b=&quot;2&quot;"' in page
+    assert "&lt;i&gt;фото&lt;/i&gt;" in page and "&lt;u&gt;Принято&lt;/u&gt;" in page
