@@ -48,3 +48,12 @@ def test_an_empty_list_is_one_query_and_page_one(world, django_assert_num_querie
         )
     with django_assert_num_queries(0):
         assert page.number == 1 and page.paginator.count == 0 and list(page) == []
+
+
+def test_a_distinct_list_counts_its_distinct_rows(municipalities):
+    """A window would count the rows before ``DISTINCT`` (25 here): such a list is paged by
+    ``Paginator`` (a count of its own)."""
+    rows = municipalities.values("region_id").order_by("region_id").distinct()
+    page = counted_page(rows, per_page=10, page_number="1")
+    assert page.paginator.count == Paginator(rows, 10).count == 1
+    assert list(page) == [{"region_id": municipalities[0].region_id}]

@@ -113,3 +113,24 @@ def test_list_offers_no_year_that_only_another_municipality_has(users, world, cl
     CategoryAssignmentFactory(organisation=world.other_school, year=2019)
     response = client_for(users.methodologist).get(reverse("schools:list"))
     assert 2019 not in response.context["years"]
+
+
+def test_list_filter_choices_are_read_anew_under_a_kept_query(users, world):
+    """The choices' SQL is built once per scope and kept (issue 17, item 5); what it reads is
+    not: a municipality or a year added since the last page shows on the next one, and a user
+    of another scope gets the choices of hers."""
+    from schools.selectors import school_list_filter_choices
+    from tests.factories import MunicipalityFactory
+
+    from .factories import CategoryAssignmentFactory
+
+    before = school_list_filter_choices(user=users.coordinator)
+    added = MunicipalityFactory(region=world.region, name="Новый округ")
+    CategoryAssignmentFactory(organisation=world.other_school, year=2031)
+    after = school_list_filter_choices(user=users.coordinator)
+    assert (str(added.pk), "Новый округ") in after.municipalities
+    assert (str(added.pk), "Новый округ") not in before.municipalities
+    assert after.years[0] == 2031
+    mine = school_list_filter_choices(user=users.methodologist)
+    assert mine.municipalities == [(str(world.mun.pk), world.mun.name)]
+    assert school_list_filter_choices(user=users.nobody).municipalities == []

@@ -448,3 +448,35 @@ def test_a_profile_save_sending_no_version_is_refused_not_saved_over_it(users, w
     assert director.post(url, _form_data(refused)).status_code == 302  # after a look: saved
     world.school.refresh_from_db()
     assert world.school.phone == "+7 900 333-33-33"
+
+
+def test_list_rows_show_badges_reasons_and_escaped_names(users, world, client_for):
+    """The rows are written by one tag (``school_rows``), not node by node: each cell as the
+    template had it — the name escaped, the badge of each category, «вручную» for an override,
+    the reason a school has no category, «—» without an INN, the filters' chosen options."""
+    world.school.short_name = "Школа <№ 5> & «сад»"
+    world.school.inn = ""
+    world.school.save()
+    CategoryAssignmentFactory(organisation=world.school, category="risk", is_override=True)
+    CategoryAssignmentFactory(
+        organisation=world.leader,
+        reasons=[{"rule": "no_data", "text": "нет результатов <ВПР>"}, {"rule": "other"}, "x"],
+    )
+    html = (
+        client_for(users.coordinator)
+        .get(reverse("schools:list"), {"year": 2025, "municipality": world.mun.pk})
+        .content.decode()
+    )
+    card = reverse("schools:detail", args=[world.school.pk])
+    assert f'<td><a href="{card}">Школа &lt;№ 5&gt; &amp; «сад»</a></td>' in html
+    assert (
+        '<td><span class="badge text-bg-warning">зона риска</span> <span class="badge '
+        'text-bg-secondary" title="установлена вручную">вручную</span></td>' in html
+    )
+    assert (
+        '<td><span class="badge text-bg-light border">без категории</span>'
+        '<div class="small text-body-secondary">нет результатов &lt;ВПР&gt;</div></td>' in html
+    )
+    assert '<td class="small text-nowrap d-none d-lg-table-cell">—</td>' in html
+    assert f'<option value="{world.mun.pk}" selected>Первый округ</option>' in html
+    assert '<option value="">Все типы</option><option value="school">' in html

@@ -1,4 +1,7 @@
+import html
+
 from django import template
+from django.utils.safestring import mark_safe
 
 from network_portal.ui.addresses import fixed_url
 
@@ -22,6 +25,28 @@ def query_replace(context, **kwargs) -> str:
         else:
             query[key] = value
     return query.urlencode()
+
+
+def _text(value) -> str:
+    """``conditional_escape(value)`` without its lazy-argument wrapper (a few µs a call)."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+@register.simple_tag
+def options(choices, selected) -> str:
+    """The ``<option>`` elements of (value, label) pairs, the one whose value is ``selected``
+    (compared as text) marked ``selected``, in one call: a ``{% for %}`` with an ``{% if %}``
+    per option renders a list of sixty municipalities node by node (issue 17, item 5)."""
+    current = str(selected)
+    return mark_safe(  # noqa: S308 — every value and label is escaped
+        "".join(
+            f'<option value="{_text(value)}"'
+            f"{' selected' if str(value) == current else ''}>{_text(label)}</option>"
+            for value, label in choices
+        )
+    )
 
 
 @register.filter(name="safe_href")
