@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 
 
 class CountedPaginator(Paginator):
@@ -110,16 +110,18 @@ _COUNT = "_paging_count"
 
 def counted_page(queryset: QuerySet, *, per_page: int, page_number: Any) -> Page:
     """One page of ``queryset`` (ordered; model instances or ``values()`` rows) and the count
-    of the whole list in one query (``Paginator`` asks it in a query of its own: one more
-    round trip on every page): ``COUNT(*) OVER ()``, counted by the database over the rows the
-    page is cut from (a scalar subquery did it before: the list's query built and compiled a
-    second time, ~1 ms of CPU on the school list, issue 17). A ``DISTINCT`` list, whose rows
-    a window (or that subquery) would count before they are made distinct, and a page number
-    past the end fall back to ``Paginator.get_page`` (two queries), which shows the last page
-    as before."""
+    of the whole list in one query: the count is an uncorrelated scalar subquery of the page's
+    query, computed once by the database (``Paginator`` asks it in a query of its own: one more
+    round trip on every page). Not ``COUNT(*) OVER ()``: a window makes the database join and
+    sort every row of the list before it cuts the page (the school list at 20,000 schools took
+    ~60 ms more). A ``DISTINCT`` list, whose rows the subquery would count before they are made
+    distinct, and a page number past the end fall back to ``Paginator.get_page`` (two queries),
+    which shows the last page as before."""
     number = _page_number(page_number)
     if number is not None and not queryset.query.distinct:
-        count = Window(Count("*"))
+        count = Subquery(
+            queryset.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
+        )
         offset = (number - 1) * per_page
         rows = list(queryset.annotate(**{_COUNT: count})[offset : offset + per_page])
         if not rows and number == 1:  # an empty list
