@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from html import escape
 from typing import Any
 
 from django.core.paginator import Page
@@ -21,6 +20,7 @@ from django.utils.safestring import SafeString
 
 from network_portal.access.policy import Scope, organisation_q, scope_for
 from network_portal.accounts.models import Role
+from network_portal.ui.escaping import escaped
 
 from .figures import item_annotations, percent
 from .models import (
@@ -576,14 +576,6 @@ def _url_patterns() -> dict[str, str]:
     return {n: reverse(f"roadmaps:{n}", args=[_PK]).replace(str(_PK), "{pk}") for n in names}
 
 
-def _escaped(text: str) -> SafeString:
-    """``text`` escaped once, where the card is worded, as ``conditional_escape`` would (a
-    safe string as it is): the card's template then outputs it as it is. Escaped by the
-    template engine instead, through its lazy-aware wrapper on each output, the 28 texts of a
-    card were a fifth of the cards' rendering (issue 17, item 5)."""
-    return text if hasattr(text, "__html__") else SafeString(escape(text))
-
-
 def _day(day) -> str:
     """dd.mm.yyyy — ``strftime`` costs several times more, on a thousand dates a page."""
     return f"{day.day:02d}.{day.month:02d}.{day.year}"
@@ -650,7 +642,7 @@ def _evidence(entries: list[Evidence], labels: dict, download: str, tz) -> tuple
             line = ("link", labels["link"], shown, safe_href(e.url), "", byline)
         else:
             line = ("comment", labels["comment"], e.text, "", "", byline)
-        lines.append(EvidenceLine(line[0], *map(_escaped, line[1:])))
+        lines.append(EvidenceLine(line[0], *map(escaped, line[1:])))
     return tuple(lines)
 
 
@@ -660,7 +652,7 @@ def _comments(entries: list[ReviewComment], tz) -> tuple[CommentLine, ...]:
         at = c.created_at.astimezone(tz)
         author = c.author.get_short_name() if c.author else ""
         byline = f"— {author}, {_day(at)} {at.hour:02d}:{at.minute:02d}"
-        lines.append(CommentLine(_escaped(c.text), _escaped(author), _escaped(byline)))
+        lines.append(CommentLine(escaped(c.text), escaped(author), escaped(byline)))
     return tuple(lines)
 
 
@@ -685,24 +677,23 @@ def item_cards(
                 item=item,
                 pk=pk,
                 dom_id=SafeString(f"item-{pk}"),
-                task=_escaped(item.task),
-                measure=_escaped(item.measure),
+                task=escaped(item.task),
+                measure=escaped(item.measure),
                 is_late=is_late,
                 can_update=perms.can_update_item(item),
                 badges=tuple(
-                    (_escaped(css), _escaped(label))
-                    for css, label in _badges(item, is_late, labels)
+                    (escaped(css), escaped(label)) for css, label in _badges(item, is_late, labels)
                 ),
                 facts=tuple(
-                    (_escaped(label), _escaped(value), _escaped(css))
+                    (escaped(label), escaped(value), escaped(css))
                     for label, value, css in _facts(item, is_late, labels)
                 ),
                 evidence=_evidence(rows.evidence[pk], labels, urls["evidence_download"], tz),
                 comments=_comments(rows.comments[pk], tz),
-                quick_url=_escaped(urls["item_quick"].format(pk=pk)),
-                evidence_url=_escaped(urls["evidence_add"].format(pk=pk)),
-                comment_url=_escaped(urls["item_comment"].format(pk=pk)),
-                edit_url=_escaped(urls["item_edit"].format(pk=pk)),
+                quick_url=escaped(urls["item_quick"].format(pk=pk)),
+                evidence_url=escaped(urls["evidence_add"].format(pk=pk)),
+                comment_url=escaped(urls["item_comment"].format(pk=pk)),
+                edit_url=escaped(urls["item_edit"].format(pk=pk)),
             )
         )
     return cards

@@ -1,9 +1,8 @@
-import html
-
 from django import template
 from django.utils.safestring import mark_safe
 
 from network_portal.ui.addresses import fixed_url
+from network_portal.ui.escaping import escaped
 
 register = template.Library()
 
@@ -27,13 +26,6 @@ def query_replace(context, **kwargs) -> str:
     return query.urlencode()
 
 
-def _text(value) -> str:
-    """``conditional_escape(value)`` without its lazy-argument wrapper (a few µs a call)."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
-
-
 @register.simple_tag
 def options(choices, selected) -> str:
     """The ``<option>`` elements of (value, label) pairs, the one whose value is ``selected``
@@ -42,8 +34,8 @@ def options(choices, selected) -> str:
     current = str(selected)
     return mark_safe(  # noqa: S308 — every value and label is escaped
         "".join(
-            f'<option value="{_text(value)}"'
-            f"{' selected' if str(value) == current else ''}>{_text(label)}</option>"
+            f'<option value="{escaped(value)}"'
+            f"{' selected' if str(value) == current else ''}>{escaped(label)}</option>"
             for value, label in choices
         )
     )
