@@ -438,6 +438,8 @@ class _Composer:
         kind = get_reminder_kind(kind_key)
         if kind_key not in self.templates:
             self.templates[kind_key] = EmailTemplates(kind.template)
+        if kind.display is not None:
+            kind.display(reminders)
         # the token has only URL-safe characters: the same link reverse() would build
         unsubscribe = self.unsubscribe_url.replace(
             "TOKEN", unsubscribe_token(user_id=user_id, kind=kind_key)
