@@ -313,9 +313,9 @@ def test_the_loop_runs_one_query_per_email_and_none_per_item_or_past_row(
 
 
 #: collect (the selector: items with a responsible person, and the directors' pairs of items
-#: with nobody named) + recipients and preferences + read/insert/read/claim a batch + read the
-#: claimed rows; then one UPDATE per e-mail marking it sent.
-QUERIES_FIRST_RUN = 9
+#: with nobody named) + recipients and preferences + read/insert (returning the new rows) a
+#: batch + claim it (returning the claimed rows); then one UPDATE per e-mail marking it sent.
+QUERIES_FIRST_RUN = 7
 #: collect only: the selector reads the (item, person) pairs still due, none once they were
 #: sent.
 QUERIES_SECOND_RUN = 2
