@@ -274,6 +274,8 @@ def _claim(pks: list[int], *, now, token: str) -> set[int]:
     the chunk's token and returns the rows it got (``RETURNING``; PostgreSQL, SQLite ≥ 3.35).
     The condition is :func:`_is_claimable`'s again (without the attempts, which the letters
     were already cut by), in SQL: a row another worker claimed meanwhile stays theirs. A synchronous commit: it also writes the WAL of the rows' insert."""
+    if not pks:
+        return set()
     ops = db_connection.ops
     table = ops.quote_name(Notification._meta.db_table)
     sql = (
