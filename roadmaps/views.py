@@ -59,19 +59,17 @@ from .models import (
 )
 
 
-def _roadmap(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
-    """The roadmap through the access policy (404 outside the scope) and what the user may do."""
-    roadmap = get_for_user_or_404(selectors.roadmap_list_for_user(user=request.user), pk=pk)
-    return roadmap, selectors.roadmap_permissions(user=request.user, roadmap=roadmap)
-
-
-def _page_roadmap(request: HttpRequest, pk: int) -> tuple[Roadmap, selectors.RoadmapPermissions]:
-    """:func:`_roadmap` for the whole page: read with the flags of what the page and its
-    sections (``slots.facts``) ask only when there is any."""
-    roadmaps = slots.annotate(
-        "roadmaps.detail", request, selectors.roadmap_list_for_user(user=request.user)
-    )
-    roadmap = get_for_user_or_404(roadmaps.annotate(**selectors.roadmap_page_facts()), pk=pk)
+def _roadmap(
+    request: HttpRequest, pk: int, *, page: bool = False
+) -> tuple[Roadmap, selectors.RoadmapPermissions]:
+    """The roadmap through the access policy (404 outside the scope) and what the user may do;
+    with ``page`` read for the whole page, with the flags of what the page and its sections
+    (``slots.facts``) ask only when there is any."""
+    roadmaps = selectors.roadmap_list_for_user(user=request.user)
+    if page:
+        roadmaps = slots.annotate("roadmaps.detail", request, roadmaps)
+        roadmaps = roadmaps.annotate(**selectors.roadmap_page_facts())
+    roadmap = get_for_user_or_404(roadmaps, pk=pk)
     return roadmap, selectors.roadmap_permissions(user=request.user, roadmap=roadmap)
 
 
@@ -329,7 +327,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     focus = _FOCUS in request.session
     kept = None if focus else card_cache.lookup(request, pk, kind="roadmaps:page")
     if kept is None or kept.body is None:
-        roadmap, perms = _page_roadmap(request, pk)
+        roadmap, perms = _roadmap(request, pk, page=True)
         return _detail(request, roadmap, perms, kept=kept)
     # Kept for this very user, but the scope is still asked on every request (the access
     # policy's one check, its key only: the kept body needs no columns)

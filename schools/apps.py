@@ -7,6 +7,7 @@ class SchoolsConfig(AppConfig):
     verbose_name = _("Schools and results")
 
     def ready(self) -> None:
+        from celery.signals import task_prerun
         from django.core.signals import request_started
         from django.db import connections
         from django.db.backends.signals import connection_created
@@ -21,7 +22,9 @@ class SchoolsConfig(AppConfig):
         connection_created.connect(card_cache.install, dispatch_uid="schools.card_cache")
         for connection in connections.all(initialized_only=True):
             card_cache.install(connection)
+        # a save that raised between its signals leaves nothing for the next request or task
         request_started.connect(card_cache.forget_in_flight, dispatch_uid="schools.card_cache")
+        task_prerun.connect(card_cache.forget_in_flight, dispatch_uid="schools.card_cache")
 
         register_help(HELP)
         # The school card: sections of higher apps, each headed by its title. The whole card

@@ -311,7 +311,8 @@ def _in_flight() -> _InFlight:
 
 
 def forget_in_flight(**kwargs) -> None:
-    """``request_started``: a save that raised between its signals leaves nothing behind."""
+    """``request_started`` and Celery's ``task_prerun``: a save that raised between its signals
+    leaves nothing behind for the next request or task of the process."""
     _IN_FLIGHT.set(None)
 
 

@@ -338,3 +338,19 @@ def test_a_questionnaire_draft_keeps_the_other_schools_pages(two, world, users):
 
     _check(two, write)
     _check(two, write)
+
+
+@pytest.mark.parametrize("signal", ["request_started", "task_prerun"])
+def test_a_save_that_raised_leaves_nothing_for_the_next_request_or_task(two, signal):
+    """A save that raised between its ``pre_save`` and ``post_save`` leaves its instance in
+    flight; the next request (or Celery task of the same worker process) starts clean, so none
+    of its writes is taken for that instance's."""
+    from celery.signals import task_prerun
+    from django.core.signals import request_started
+    from django.db.models.signals import pre_save
+
+    item = two.roadmap_a.items.first()
+    pre_save.send(sender=RoadmapItem, instance=item, raw=False)  # … and the INSERT raised
+    assert card_cache._IN_FLIGHT.get().saves["roadmaps_roadmapitem"]
+    {"request_started": request_started, "task_prerun": task_prerun}[signal].send(sender=None)
+    assert card_cache._IN_FLIGHT.get() is None
