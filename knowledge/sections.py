@@ -85,9 +85,11 @@ def _matching_for_card():
 
 
 class _JSONRows(Subquery):
-    """A subquery's rows (each one JSON object, its ``row`` column) as one JSON array, in the
-    subquery's order: one subquery for the card's first practices, not one per practice (each
-    a four-level nested subquery to build, compile and plan on every card, issue 17 item 5)."""
+    """A subquery's rows (each one JSON object, its ``row`` column) as one JSON array: one
+    subquery for the card's first practices, not one per practice (each a four-level nested
+    subquery to build, compile and plan on every card, issue 17 item 5). An aggregate over a
+    sorted subquery keeps its order only as an implementation detail: the rows carry their
+    sort keys and the reader sorts them."""
 
     template = "(SELECT JSON_GROUP_ARRAY(JSON(_rows.row)) FROM (%(subquery)s) _rows)"
     output_field = JSONField()
@@ -107,7 +109,9 @@ def card_facts(request: HttpRequest) -> dict[str, Any]:
 
 @functools.cache
 def _card_facts() -> dict[str, Any]:
-    row = JSONObject(pk="pk", title="title", proved_effect="proved_effect")
+    row = JSONObject(
+        pk="pk", title="title", proved_effect="proved_effect", published_at="published_at"
+    )
     return {"practices": _JSONRows(_matching_for_card()[:CARD_LIMIT].values(row=row))}
 
 
@@ -120,9 +124,13 @@ def card_context(request: HttpRequest, organisation) -> dict[str, Any] | None:
             "pk": row["pk"],
             "title": row["title"],
             "proved_effect": bool(row["proved_effect"]),  # SQLite's JSON says 1 or 0
+            # ISO text from either backend's JSON: compared as text within one backend
+            "published_at": row["published_at"] or "",
         }
         for row in facts["practices"] or ()
     ]
+    # the subquery's order (``_matching_for_card``): proved effect, newest, newest id first
+    practices.sort(key=lambda p: (p["proved_effect"], p["published_at"], p["pk"]), reverse=True)
     if not practices:
         return None
     return {"practices": practices, "organisation": organisation, "roadmap": None}
