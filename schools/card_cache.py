@@ -45,6 +45,13 @@ while the body was rendered (then the body is not kept), since its schools are k
 the page's object is read. ``tests/schools/test_card_cache_schools.py`` renders a school's
 pages around writes of every registered model for another school.
 
+**The school list** (``views.school_list``) is kept the same way, per user, scope and full path,
+under the global token alone: any school's row may enter or leave any of its pages (a filter, a
+sort by category), so writes to the tables it reads are never attributed to schools
+(``GLOBAL_ONLY``: ``register`` refuses them, ``attribution`` ignores blocks that name them).
+``tests/schools/test_list_cache.py`` checks that the list reads no other table and that every
+kind of write to each replaces its body.
+
 Only with a cache shared by every process (Redis): with the per-process memory cache a write in
 one worker cannot replace the token another worker reads (``settings.SCHOOL_CARD_CACHE``).
 """
@@ -102,6 +109,17 @@ _WRITE = re.compile(
     r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?', re.I
 )
 _NOT_FEEDING: frozenset[str] | None = None
+#: The models the school list reads (besides the session): their writes always replace the
+#: global token, never only some schools' (see the module's docstring).
+GLOBAL_ONLY = (
+    "accounts.RoleAssignment",
+    "accounts.User",
+    "schools.CategoryAssignment",
+    "schools.Municipality",
+    "schools.Organisation",
+    "schools.Region",
+)
+_GLOBAL_ONLY_TABLES: frozenset[str] | None = None
 
 
 def enabled() -> bool:
@@ -119,6 +137,14 @@ def _not_feeding() -> frozenset[str]:
                 tables.add(meta.db_table.lower())
         _NOT_FEEDING = frozenset(tables)
     return _NOT_FEEDING
+
+
+def global_only_tables() -> frozenset[str]:
+    global _GLOBAL_ONLY_TABLES
+    if _GLOBAL_ONLY_TABLES is None:
+        models_ = (apps.get_model(label) for label in GLOBAL_ONLY)
+        _GLOBAL_ONLY_TABLES = frozenset(m._meta.db_table.lower() for m in models_)
+    return _GLOBAL_ONLY_TABLES
 
 
 def feeds_card(sql: str) -> bool:
@@ -205,6 +231,8 @@ def register(
     deleted in batches instead, ≈ 200× slower for 5,000 rows, ``bench/bench_card_cache_schools``):
     worth it only for a model that has delete receivers anyway (history, counts)."""
     meta = model._meta
+    if meta.label in GLOBAL_ONLY:
+        raise ValueError(f"{meta.label} feeds the school list: its writes cannot be attributed")
     school_fields = [meta.get_field(name) for name in schools]
     via_fields = [meta.get_field(name) for name in via]
     paths = [f.name for f in school_fields]
@@ -379,6 +407,8 @@ def attribution(sql: str, params: Any, many: bool) -> frozenset[int] | None:
     if match is None:
         return None
     table = match.group(1).rsplit(".", 1)[-1].lower()
+    if table in global_only_tables():
+        return None
     for frame in reversed(_BLOCKS.get()):
         if table in frame:
             return frame[table]
@@ -474,9 +504,12 @@ def _written_here() -> None:
         _schools_written(connection)
 
 
-def page_key(request: HttpRequest, pk: int, kind: str = "schools:card") -> str | None:
-    """The key of the page ``pk`` as ``request.user`` sees it now (user, language, day, path);
-    ``None`` when off. The data token is kept with the body, not in the key."""
+def page_key(
+    request: HttpRequest, pk: int, kind: str = "schools:card", vary: str = ""
+) -> str | None:
+    """The key of the page ``pk`` as ``request.user`` sees it now (user, language, day, path and
+    ``vary``, what else the page depends on); ``None`` when off. The data token is kept with the
+    body, not in the key."""
     if not enabled() or not request.user.is_authenticated:
         return None
     path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
@@ -489,6 +522,7 @@ def page_key(request: HttpRequest, pk: int, kind: str = "schools:card") -> str |
             translation.get_language() or "",
             timezone.localdate().isoformat(),
             path[:16],
+            vary,
         )
     )
 
@@ -509,11 +543,13 @@ class Lookup:
     schools: tuple[int, ...] = ()
 
 
-def lookup(request: HttpRequest, pk: int, *, kind: str = "schools:card") -> Lookup | None:
+def lookup(
+    request: HttpRequest, pk: int, *, kind: str = "schools:card", vary: str = ""
+) -> Lookup | None:
     """The kept body of the page ``pk`` for ``request.user``, if made under the current tokens:
     the tokens and the body in one cache round trip (the school card; the roadmap page reads its
     school's token in a second one). ``None`` when off."""
-    key = page_key(request, pk, kind)
+    key = page_key(request, pk, kind, vary)
     if key is None:
         return None
     _written_here()

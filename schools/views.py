@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -49,9 +51,8 @@ def _filtered(request: HttpRequest):
         year = int(request.GET.get("year") or (years[0] if years else 0)) or None
     except ValueError:
         year = years[0] if years else None
-    queryset = selectors.school_table(
-        queryset=selectors.organisation_list_for_user(user=request.user), year=year
-    )
+    scoped = selectors.organisation_list_for_user(user=request.user)
+    queryset = selectors.school_table(queryset=scoped, year=year)
     municipalities = selectors.municipality_list_for_user(user=request.user)
     filterset = SchoolFilter(
         request.GET or None,
@@ -61,28 +62,73 @@ def _filtered(request: HttpRequest):
     )
     sort = request.GET.get("sort", "name")
     rows = filterset.qs.order_by(SORTS.get(sort, "sort_name"), "pk")
-    return filterset, rows, year, years, sort
+    return filterset, rows, year, years, sort, scoped
+
+
+def _counted_rows(filterset, scoped):
+    """The list's rows to count: the filters on the scoped organisations, without the join of
+    the year's category (at most one row each) unless its filter is chosen — the database then
+    counts them from an index (at 20,000 schools 3.5 ms instead of 14 ms)."""
+    if not filterset.is_bound:
+        return scoped
+    if filterset.form.is_valid() and not filterset.form.cleaned_data.get("category"):
+        return filterset.filter_queryset(scoped)
+    return None  # counted with the join (or an invalid form: as the rows are)
+
+
+def _scope_key(request: HttpRequest) -> str:
+    """What the list's rows and buttons depend on of the user's roles (in its kept body's key:
+    a changed scope never gets the body of the old one, even if no write replaced the token)."""
+    scope = scope_for(request.user)
+    parts = (
+        scope.is_admin,
+        sorted(scope.roles),
+        sorted(scope.region_ids),
+        sorted(scope.municipality_ids),
+        sorted((role, sorted(ids)) for role, ids in scope.organisations_by_role.items()),
+    )
+    return hashlib.md5(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def school_list(request: HttpRequest) -> HttpResponse:
-    filterset, rows, year, years, sort = _filtered(request)
+    """The list; with the page cache on (``SCHOOL_CARD_CACHE``) its body is kept per user, scope
+    and full path under the global data token, rendered again only after a write to a table it
+    reads (``card_cache.GLOBAL_ONLY``; issue 17: within 2× of a bare page)."""
+    kept = card_cache.lookup(request, 0, kind="schools:list", vary=_scope_key(request))
+    if kept is not None and kept.body is not None:
+        return _list_page(request, kept.body)
+    context = _list_context(request)
+    if kept is None:
+        return render(request, "schools/list.html", context)
+    body = render_to_string("schools/list.html#body", context, request=request)
+    return _list_page(request, card_cache.keep(kept, title="", body=body))
+
+
+def _list_page(request: HttpRequest, body: str) -> HttpResponse:
+    body = mark_safe(card_cache.with_csrf(request, body))  # noqa: S308 — our template's output
+    return render(request, "schools/list.html", {"body": body})
+
+
+def _list_context(request: HttpRequest) -> dict:
+    filterset, rows, year, years, sort, scoped = _filtered(request)
     rows = selectors.school_list_rows(queryset=rows)  # values, not model instances
     # the page's rows and the list's count in one query
-    page = counted_page(rows, per_page=PAGE_SIZE, page_number=request.GET.get("page"))
-    page.object_list = selectors.school_list_page_rows(page.object_list)
-    return render(
-        request,
-        "schools/list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "year": year,
-            "years": years,
-            "sort": sort,
-            "can_import": scope_for(request.user).has_role(*TERRITORY),
-            "can_rules": scope_for(request.user).has_role(Role.COORDINATOR),
-        },
+    page = counted_page(
+        rows,
+        per_page=PAGE_SIZE,
+        page_number=request.GET.get("page"),
+        count_of=_counted_rows(filterset, scoped),
     )
+    page.object_list = selectors.school_list_page_rows(page.object_list)
+    return {
+        "filter": filterset,
+        "page": page,
+        "year": year,
+        "years": years,
+        "sort": sort,
+        "can_import": scope_for(request.user).has_role(*TERRITORY),
+        "can_rules": scope_for(request.user).has_role(Role.COORDINATOR),
+    }
 
 
 EXPORT_TYPES = {"csv": exporting.to_csv, "xlsx": exporting.to_xlsx}
@@ -92,7 +138,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered rows of the list (all pages) as CSV or XLSX."""
     if fmt not in EXPORT_TYPES:
         raise Http404
-    filterset, rows, year, _years, _sort = _filtered(request)
+    filterset, rows, year, _years, _sort, _scoped = _filtered(request)
     if "municipality" in filterset.errors:  # a municipality outside the user's scope
         raise Http404
     content = EXPORT_TYPES[fmt](exporting.export_rows(rows))

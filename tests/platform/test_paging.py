@@ -57,3 +57,16 @@ def test_a_distinct_list_counts_its_distinct_rows(municipalities):
     page = counted_page(rows, per_page=10, page_number="1")
     assert page.paginator.count == Paginator(rows, 10).count == 1
     assert list(page) == [{"region_id": municipalities[0].region_id}]
+
+
+def test_count_of_is_counted_in_the_same_query(municipalities, django_assert_num_queries):
+    """``count_of``: the same rows without the joins that only add columns — counted instead of
+    the page's queryset (here a different set, to see which one was counted)."""
+    with django_assert_num_queries(1):
+        page = counted_page(
+            municipalities.select_related("region"),
+            per_page=10,
+            page_number="2",
+            count_of=municipalities.filter(name__startswith="Округ 1"),
+        )
+        assert len(list(page)) == 10 and page.paginator.count == 10
