@@ -15,13 +15,14 @@ One run (:func:`reminders_send`, the hourly beat task ``notifications.send_remin
    here;
 5. a chunk (:func:`reminders_send_chunk`) claims its rows with a conditional ``UPDATE`` that
    stamps a token of its own and returns the rows it got, so two chunks or workers never claim
-   the same row, sends a letter
-   of the rows it got, and marks each letter at once: *sent*, or *failed* with the exception
-   class and SMTP code (never the address) for the next run to retry.
+   the same row, sends a letter of the rows it got, and marks each letter at once: *sent*, or
+   *failed* with the exception class and SMTP code (never the address) for the next run to
+   retry.
 
 Queries: two per batch of 1 000 reminders (a third when another worker inserted some of its
-rows meanwhile), one per chunk (``UPDATE … RETURNING``), plus one ``UPDATE`` per e-mail, written the moment the server accepted it — never one per item, and independent of
-how many rows earlier runs left behind. Marking each letter at once keeps the one case SMTP
+rows meanwhile), one per chunk (``UPDATE … RETURNING``), plus one ``UPDATE`` per e-mail,
+written the moment the server accepted it — never one per item, and independent of how many
+rows earlier runs left behind. Marking each letter at once keeps the one case SMTP
 cannot make exactly-once as narrow as it can be: a worker killed between the server's
 "accepted" and that ``UPDATE`` leaves that one letter in *sending*, to go again after
 ``STALE_AFTER`` (see ``bench/README.md`` for a region's figures).
@@ -273,7 +274,8 @@ def _claim(pks: list[int], *, now, token: str) -> set[int]:
     """Claim the rows of a chunk that are still to send: one conditional ``UPDATE`` that stamps
     the chunk's token and returns the rows it got (``RETURNING``; PostgreSQL, SQLite ≥ 3.35).
     The condition is :func:`_is_claimable`'s again (without the attempts, which the letters
-    were already cut by), in SQL: a row another worker claimed meanwhile stays theirs. A synchronous commit: it also writes the WAL of the rows' insert."""
+    were already cut by), in SQL: a row another worker claimed meanwhile stays theirs. A
+    synchronous commit: it also writes the WAL of the rows' insert."""
     if not pks:
         return set()
     ops = db_connection.ops
