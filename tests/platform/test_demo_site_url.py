@@ -28,15 +28,19 @@ def test_make_demo_sets_site_url_from_the_demo_address():
 
 @pytest.mark.django_db
 def test_links_in_e_mails_and_feeds_follow_site_url(settings, world, client):
-    from network_portal.notifications.email import email_render
+    import datetime as dt
+
+    from network_portal.notifications.services import _Composer
     from tests.events.factories import EventFactory
 
     settings.SITE_URL = "http://10.1.2.3:8080"
-    _subject, text, html = email_render(
-        template="reminder_partner_commitment",
-        context={"reminders": [{"task": "Т", "school": "Ш", "path": "/x/"}], "count": 1},
-    )
-    assert "http://10.1.2.3:8080/x/" in text and "127.0.0.1" not in text + html
+    # a reminder letter as the send loop composes it (the kind's items, its links, the footer's)
+    item = {"task": "Т", "school": "Ш", "path": "/x/", "due_date": dt.date(2026, 12, 10)}
+    message = _Composer()(1, "a@example.ru", "", "partner_commitment", [item])
+    text, html = message.body, message.alternatives[0][0]
+    for part in (text, html):
+        assert "http://10.1.2.3:8080/x/" in part and "127.0.0.1" not in part
+        assert "http://10.1.2.3:8080/notifications/" in part  # settings and unsubscribe links
     event = EventFactory(organiser=world.school)
     feed = client.get(reverse("events:public_feed", args=[world.mun.pk])).content.decode()
     public = reverse("events:public_detail", args=[event.pk])
