@@ -45,7 +45,8 @@ TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
 
 
 def _filter(request: HttpRequest, queryset=None):
-    """The list's filters (the form with its choices and values), its year and sort."""
+    """The list's filters (the form with its choices and values), its year, sort and the
+    municipalities of the user's scope (ids)."""
     choices = selectors.school_list_filter_choices(user=request.user)  # years, municipalities
     years = choices.years
     try:
@@ -59,12 +60,13 @@ def _filter(request: HttpRequest, queryset=None):
         municipalities=municipalities,
         municipality_choices=choices.municipalities,
     )
-    return filterset, year, years, request.GET.get("sort", "name")
+    municipality_ids = tuple(int(pk) for pk, _name in choices.municipalities)
+    return filterset, year, years, request.GET.get("sort", "name"), municipality_ids
 
 
 def _filtered(request: HttpRequest):
     scoped = selectors.organisation_list_for_user(user=request.user)
-    filterset, year, years, sort = _filter(request, scoped)
+    filterset, year, years, sort, _municipality_ids = _filter(request, scoped)
     filterset.queryset = selectors.school_table(queryset=scoped, year=year)
     rows = filterset.qs.order_by(SORTS.get(sort, "sort_name"), "pk")
     return filterset, rows, year, years, sort, scoped
@@ -115,7 +117,7 @@ def _list_page(request: HttpRequest, body: str) -> HttpResponse:
 
 
 def _list_context(request: HttpRequest) -> dict:
-    filterset, year, years, sort = _filter(request)
+    filterset, year, years, sort, municipality_ids = _filter(request)
 
     def build():
         scoped = selectors.organisation_list_for_user(user=request.user)
@@ -123,14 +125,17 @@ def _list_context(request: HttpRequest) -> dict:
         if filterset.is_bound:  # validated by _page_key
             queryset = filterset.filter_queryset(queryset)
         rows = queryset.order_by(SORTS.get(sort, "sort_name"), "pk")
+        counted = selectors.organisation_count_list_for_user(
+            user=request.user, municipality_ids=municipality_ids
+        )
         # values, not model instances
-        return selectors.school_list_rows(queryset=rows), _counted_rows(filterset, scoped)
+        return selectors.school_list_rows(queryset=rows), _counted_rows(filterset, counted)
 
     # the page's rows and the list's count in one query, built and compiled once per process
     # for each scope, year, sort and filter (what its SQL depends on)
     page = counted_page_of(
         build,
-        key=_page_key(request, filterset, year, sort),
+        key=(*_page_key(request, filterset, year, sort), municipality_ids),
         per_page=PAGE_SIZE,
         page_number=request.GET.get("page"),
     )
