@@ -1,3 +1,4 @@
+import functools
 from urllib.parse import urlencode
 
 from django import template
@@ -34,12 +35,17 @@ def query_replace(context, **kwargs) -> str:
 def options(choices, selected) -> str:
     """The ``<option>`` elements of (value, label) pairs, the one whose value is ``selected``
     (compared as text) marked ``selected``, in one call: a ``{% for %}`` with an ``{% if %}``
-    per option renders a list of sixty municipalities node by node (issue 17, item 5)."""
-    current = str(selected)
+    per option renders a list of sixty municipalities node by node (issue 17, item 5). The
+    same texts give the same elements: kept per process (``_options``), not escaped anew."""
+    return _options(tuple((str(value), str(label)) for value, label in choices), str(selected))
+
+
+@functools.lru_cache(maxsize=256)
+def _options(choices: tuple[tuple[str, str], ...], current: str) -> str:
     return mark_safe(  # noqa: S308 — every value and label is escaped
         "".join(
             f'<option value="{escaped(value)}"'
-            f"{' selected' if str(value) == current else ''}>{escaped(label)}</option>"
+            f"{' selected' if value == current else ''}>{escaped(label)}</option>"
             for value, label in choices
         )
     )
