@@ -181,6 +181,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# django-environ leaves a CACHE_URL's query options (``?key_prefix=…&timeout=…``) in lower case,
+# which Django ignores: two installations (or two bench regions) on one Redis database would
+# then share every key, watermarks and kept pages included.
+CACHES["default"] = {
+    (key.upper() if key.islower() else key): value for key, value in CACHES["default"].items()
+}
 # Reminder runs of the same day read only the rows changed since the last run (a watermark in
 # the cache, ``notifications/watermark.py``): only with a cache shared by web and worker processes.
 REMINDERS_INCREMENTAL = env.bool(

@@ -24,6 +24,7 @@ from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from diagnostics.models import Cycle, CycleStatus, RiskProfile
 from events.models import Event, EventStatus, Registration, RegistrationStatus
@@ -601,6 +602,43 @@ def partner_commitments(today: date) -> list[Reminder]:
     return reminders
 
 
+def _due_text(due: date) -> str:
+    """The due date as the letters print it (``d.m.Y``, the ``date`` filter's format)."""
+    return f"{due.day:02}.{due.month:02}.{due.year:04}"
+
+
+def _display_items(items: list[dict]) -> None:
+    """``ReminderKind.display`` of the item kinds: the due date as printed and the link, once per
+    item for the text and the HTML part."""
+    site_url = settings.SITE_URL
+    for item in items:
+        item["due_text"] = _due_text(item["due_date"])
+        item["url"] = site_url + item["path"]
+
+
+def _display_overdue(items: list[dict]) -> None:
+    """:func:`_display_items` and how long each item is overdue (one ``ngettext`` per number of
+    days in the letter, not a ``{% blocktranslate count %}`` per item)."""
+    _display_items(items)
+    phrases: dict[int, str] = {}
+    for item in items:
+        d = item["days_overdue"]
+        if d not in phrases:
+            phrases[d] = ngettext("%(d)s day overdue", "%(d)s days overdue", d) % {"d": d}
+        item["days_text"] = phrases[d]
+
+
+def _display_left(items: list[dict]) -> None:
+    """:func:`_display_items` and how many days each item has left."""
+    _display_items(items)
+    phrases: dict[int, str] = {}
+    for item in items:
+        d = item["days_left"]
+        if d not in phrases:
+            phrases[d] = ngettext("%(d)s day left", "%(d)s days left", d) % {"d": d}
+        item["days_text"] = phrases[d]
+
+
 KINDS = (
     ReminderKind(
         "roadmap_due_soon",
@@ -609,6 +647,7 @@ KINDS = (
         roadmap_due_soon,
         "reminder_roadmap_due_soon",
         10,
+        _display_left,
     ),
     ReminderKind(
         "roadmap_overdue",
@@ -617,6 +656,7 @@ KINDS = (
         roadmap_overdue,
         "reminder_roadmap_overdue",
         20,
+        _display_overdue,
     ),
     ReminderKind(
         "roadmap_escalation",
@@ -625,6 +665,7 @@ KINDS = (
         roadmap_escalation,
         "reminder_roadmap_escalation",
         30,
+        _display_overdue,
     ),
     ReminderKind(
         "event_tomorrow",
@@ -668,6 +709,7 @@ KINDS = (
         partner_commitments,
         "reminder_partner_commitment",
         15,
+        _display_items,
     ),
 )
 

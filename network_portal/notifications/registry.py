@@ -37,6 +37,11 @@ class ReminderKind:
     #: ``emails/<template>_subject.txt``, ``.txt``, ``.html``; the context has ``reminders``.
     template: str
     order: int = 100
+    #: Optional: adds to a letter's items (``context`` dicts with ``due_date``) the values that
+    #: both its parts print — e.g. the formatted date, the link, a plural phrase — once per item
+    #: in the worker that composes it, instead of a filter or ``{% blocktranslate %}`` per item
+    #: in the text and again in the HTML template.
+    display: Callable[[list[dict[str, Any]]], None] | None = None
 
 
 _KINDS: dict[str, ReminderKind] = {}

@@ -14,13 +14,15 @@ One run (:func:`reminders_send`, the hourly beat task ``notifications.send_remin
    workers compose and send in parallel; eagerly (tests, demo) or from the command they run
    here;
 5. a chunk (:func:`reminders_send_chunk`) claims its rows with a conditional ``UPDATE`` that
-   stamps a token of its own, so two chunks or workers never claim the same row, sends a letter
-   of the rows it got, and marks each letter at once: *sent*, or *failed* with the exception
-   class and SMTP code (never the address) for the next run to retry.
+   stamps a token of its own and returns the rows it got, so two chunks or workers never claim
+   the same row, sends a letter of the rows it got, and marks each letter at once: *sent*, or
+   *failed* with the exception class and SMTP code (never the address) for the next run to
+   retry.
 
-Queries: at most three per batch of 1 000 reminders, two per chunk, plus one ``UPDATE`` per
-e-mail, written the moment the server accepted it — never one per item, and independent of
-how many rows earlier runs left behind. Marking each letter at once keeps the one case SMTP
+Queries: two per batch of 1 000 reminders (a third when another worker inserted some of its
+rows meanwhile), one per chunk (``UPDATE … RETURNING``), plus one ``UPDATE`` per e-mail,
+written the moment the server accepted it — never one per item, and independent of how many
+rows earlier runs left behind. Marking each letter at once keeps the one case SMTP
 cannot make exactly-once as narrow as it can be: a worker killed between the server's
 "accepted" and that ``UPDATE`` leaves that one letter in *sending*, to go again after
 ``STALE_AFTER`` (see ``bench/README.md`` for a region's figures).
@@ -41,7 +43,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection as db_connection
-from django.db.models import Exists, F, Q
+from django.db.models import Exists, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -132,14 +134,8 @@ def _recipients(ids: set[int]) -> dict[int, dict]:
     return users
 
 
-def _claimable(now) -> Q:
-    return Q(status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED]) | Q(
-        status=NotificationStatus.SENDING, claimed_at__lt=now - STALE_AFTER
-    )
-
-
 def _is_claimable(status: str, claimed_at, attempts: int, now) -> bool:
-    """:func:`_claimable` in Python, for rows already read."""
+    """:func:`_claim`'s condition in Python, for rows already read."""
     if attempts >= MAX_ATTEMPTS:
         return False
     if status in (NotificationStatus.PENDING, NotificationStatus.FAILED):
@@ -151,10 +147,10 @@ def _rows(reminders: list[Reminder]) -> dict[tuple, tuple]:
     """Insert-or-skip the rows of one batch of reminders; their ``(pk, status, claimed_at,
     attempts)`` by key.
 
-    At most three queries per batch (read, insert, read back), whatever the history: only the
-    rows of these keys are read (a superset by kind, recipient, object and due date, narrowed in
-    Python), never every row in a date window — long-overdue items would make that window the
-    whole history.
+    At most three queries per batch (read, insert, and a second read only when another worker
+    inserted some of the keys meanwhile), whatever the history: only the rows of these keys are
+    read (a superset by kind, recipient, object and due date, narrowed in Python), never every
+    row in a date window — long-overdue items would make that window the whole history.
     """
     keys = {r.key for r in reminders}
 
@@ -182,22 +178,50 @@ def _rows(reminders: list[Reminder]) -> dict[tuple, tuple]:
     known = read()
     missing = [r for r in reminders if r.key not in known]
     if missing:
-        # insert-or-skip: the unique key makes a row inserted meanwhile by another worker a no-op
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    kind=r.kind,
-                    recipient_id=r.recipient_id,
-                    object_key=r.object_key,
-                    due_date=r.due_date,
-                )
-                for r in missing
-            ],
-            ignore_conflicts=True,
-            batch_size=BATCH,
-        )
-        known = read()  # the new rows' primary keys (ignore_conflicts returns none)
+        inserted = _insert(missing)
+        known.update(inserted)
+        if len(inserted) < len(missing):  # another worker inserted some of them meanwhile
+            known = read()
     return known
+
+
+#: The columns :func:`_insert` writes, and the values of a new row's other columns.
+_INSERT_COLUMNS = ("kind", "recipient_id", "object_key", "due_date", "status", "created_at")
+_INSERT_DEFAULTS = {"attempts": "0", "last_error": "''", "subject": "''", "claim_token": "''"}
+
+
+def _insert(reminders: list[Reminder]) -> dict[tuple, tuple]:
+    """Insert the rows of these reminders, skipping a key that exists (the unique key makes a
+    row another worker inserted meanwhile a no-op); the new rows' ``(pk, status, claimed_at,
+    attempts)`` by key, from ``RETURNING`` (no read-back, no model instances, one statement
+    per batch; PostgreSQL and SQLite ≥ 3.35 both take this ``INSERT``).
+
+    Committed without waiting for the disk (:func:`_asynchronous_commit`): a row lost with the
+    database server is a *pending* row that the next run inserts again, and the claim that
+    follows (a synchronous commit) writes the WAL up to it before any letter goes out."""
+    ops = db_connection.ops
+    table = ops.quote_name(Notification._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in (*_INSERT_COLUMNS, *_INSERT_DEFAULTS))
+    row = f"({', '.join(['%s'] * len(_INSERT_COLUMNS) + list(_INSERT_DEFAULTS.values()))})"
+    created = ops.adapt_datetimefield_value(timezone.now())
+    pending = NotificationStatus.PENDING.value
+    found = {}
+    size = max(1, ops.bulk_batch_size(_INSERT_COLUMNS, reminders))
+    for batch in _chunks(reminders, size):
+        params = []
+        for r in batch:
+            due = ops.adapt_datefield_value(r.due_date)
+            params += (r.kind, r.recipient_id, r.object_key, due, pending, created)
+        sql = (
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(batch))} "  # noqa: S608
+            "ON CONFLICT DO NOTHING RETURNING id, kind, recipient_id, object_key, due_date"
+        )
+        with db_connection.cursor() as cursor:
+            cursor.execute(_asynchronous_commit() + sql, params)
+            for pk, kind, rid, obj, due in cursor.fetchall():
+                due = due if isinstance(due, date) else date.fromisoformat(due)
+                found[(kind, rid, obj, due)] = (pk, pending, None, 0)
+    return found
 
 
 def _letter_chunks(reminders: list[Reminder], users: dict[int, dict]) -> Iterator[list[list]]:
@@ -244,6 +268,37 @@ def _letters(
                 [recipient_id, user["email"], user["first_name"], user["last_name"], kind, items]
             )
     return letters
+
+
+def _claim(pks: list[int], *, now, token: str) -> set[int]:
+    """Claim the rows of a chunk that are still to send: one conditional ``UPDATE`` that stamps
+    the chunk's token and returns the rows it got (``RETURNING``; PostgreSQL, SQLite ≥ 3.35).
+    The condition is :func:`_is_claimable`'s again (without the attempts, which the letters
+    were already cut by), in SQL: a row another worker claimed meanwhile stays theirs. A
+    synchronous commit: it also writes the WAL of the rows' insert."""
+    if not pks:
+        return set()
+    ops = db_connection.ops
+    table = ops.quote_name(Notification._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET status = %s, claimed_at = %s, claim_token = %s, "  # noqa: S608
+        f"attempts = attempts + 1 WHERE id IN ({', '.join(['%s'] * len(pks))}) "
+        "AND (status IN (%s, %s) OR (status = %s AND claimed_at < %s)) RETURNING id"
+    )
+    stamp = ops.adapt_datetimefield_value(now)
+    params = [
+        NotificationStatus.SENDING.value,
+        stamp,
+        token,
+        *pks,
+        NotificationStatus.PENDING.value,
+        NotificationStatus.FAILED.value,
+        NotificationStatus.SENDING.value,
+        ops.adapt_datetimefield_value(now - STALE_AFTER),
+    ]
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk for (pk,) in cursor.fetchall()}
 
 
 def _mark(*, token: str, pks: list[int], **fields) -> None:
@@ -329,25 +384,12 @@ def reminders_send_chunk(letters: list[list], *, connection=None) -> SendResult:
 
     The chunk claims its rows with a conditional ``UPDATE`` that stamps a token of its own (a
     row another chunk or worker holds stays theirs: two chunks over the same reminders send
-    each once), reads back which rows it got, sends a letter of those only, and marks each
-    letter the moment the server accepted or refused it. Two queries per chunk plus one
+    each once) and returns which rows it got, sends a letter of those only, and marks each
+    letter the moment the server accepted or refused it. One query per chunk plus one
     ``UPDATE`` per letter."""
     result = SendResult()
     now, token = timezone.now(), uuid.uuid4().hex
-    # the condition again in SQL: a row another worker claimed meanwhile stays theirs
-    Notification.objects.filter(
-        _claimable(now), pk__in=[item[0] for letter in letters for item in letter[5]]
-    ).update(
-        status=NotificationStatus.SENDING,
-        claimed_at=now,
-        claim_token=token,
-        attempts=F("attempts") + 1,
-    )
-    claimed = set(
-        Notification.objects.filter(
-            claim_token=token, status=NotificationStatus.SENDING
-        ).values_list("pk", flat=True)
-    )
+    claimed = _claim([item[0] for letter in letters for item in letter[5]], now=now, token=token)
     if not claimed:
         return result
     session = _Session(connection or get_connection(fail_silently=False), own=connection is None)
@@ -438,6 +480,8 @@ class _Composer:
         kind = get_reminder_kind(kind_key)
         if kind_key not in self.templates:
             self.templates[kind_key] = EmailTemplates(kind.template)
+        if kind.display is not None:
+            kind.display(reminders)
         # the token has only URL-safe characters: the same link reverse() would build
         unsubscribe = self.unsubscribe_url.replace(
             "TOKEN", unsubscribe_token(user_id=user_id, kind=kind_key)

@@ -78,6 +78,26 @@ def test_production_cookies_and_transport_are_secure():
     }
 
 
+def test_cache_url_options_reach_django():
+    """``?key_prefix=`` and ``?timeout=`` of CACHE_URL: two installations on one Redis database
+    keep their keys apart (django-environ leaves the option names in lower case)."""
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "from django.core.cache import cache; "
+        "print(json.dumps([s.CACHES['default'], cache.make_key('k'), cache.default_timeout]))"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "network_portal.settings",
+        "CACHE_URL": "redis://127.0.0.1:6379/8?key_prefix=region-a&timeout=60",
+    }
+    result = _run(["-c", script], env)
+    assert result.returncode == 0, result.stderr
+    config, key, timeout = json.loads(result.stdout.strip().splitlines()[-1])
+    assert config["KEY_PREFIX"] == "region-a" and "key_prefix" not in config
+    assert key == "region-a:1:k"
+    assert timeout == 60
+
+
 def test_development_defaults_are_safe_and_local(settings):
     assert settings.PORTAL_ENV == "development"
     assert settings.TIME_ZONE == "Europe/Moscow"

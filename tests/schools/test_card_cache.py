@@ -7,11 +7,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from schools import card_cache
+from tests.schools.kept_pages import fresh_html, page_html
 
 from .factories import AssessmentResultFactory
 from .test_views import _fill_card
@@ -24,36 +25,25 @@ def _card_cache_on(settings):
     settings.SCHOOL_CARD_CACHE = True
 
 
-def _html(response) -> str:
-    html = response.content.decode()
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
-    return re.sub(r'X-CSRFToken": "[^"]+"', "XCSRF", html)
-
-
 def _cached(response) -> bool:
     """Served from the cache: the body's template was not rendered."""
     return "schools/_card_body.html" not in [t.name for t in response.templates]
-
-
-def _fresh(client, url) -> str:
-    with override_settings(SCHOOL_CARD_CACHE=False):
-        return _html(client.get(url))
 
 
 def _warm(client, url) -> str:
     first = client.get(url)
     second = client.get(url)
     assert not _cached(first) and _cached(second)
-    assert _html(first) == _html(second)
-    return _html(second)
+    assert page_html(first) == page_html(second)
+    return page_html(second)
 
 
 def _shows_at_once(client, url, before: str, marker: str | None = None) -> None:
     response = client.get(url)
     assert not _cached(response)
-    after = _html(response)
+    after = page_html(response)
     assert after != before
-    assert after == _fresh(client, url)
+    assert after == fresh_html(client, url)
     if marker:
         assert marker in after and marker not in before
 
@@ -75,7 +65,7 @@ def test_hit_is_the_same_page_in_four_queries_at_two_sizes(
         # session, user, roles, the policy's EXISTS
         with django_assert_num_queries(4):
             response = client.get(url)
-        assert _cached(response) and _html(response) == body == _fresh(client, url)
+        assert _cached(response) and page_html(response) == body == fresh_html(client, url)
 
 
 def test_a_result_saved_shows_at_once(card, world):
@@ -146,7 +136,7 @@ def test_a_concern_resolved_shows_at_once(card, world):
     before = _warm(client, url)
     EngagementConcern.objects.filter(text="Нет связи 1").update(resolved_at=timezone.now())
     _shows_at_once(client, url, before)
-    assert "Нет связи 1" not in _html(client.get(url))
+    assert "Нет связи 1" not in page_html(client.get(url))
 
 
 def test_attendance_created_in_bulk_shows_at_once(card, world):
@@ -190,12 +180,12 @@ def test_each_user_sees_their_own_card(users, world, client_for):
     for user in (users.director, users.curator, users.coordinator, users.teacher):
         client = client_for(user)
         pages[user.email] = _warm(client, url)
-        assert pages[user.email] == _fresh(client, url)
+        assert pages[user.email] == fresh_html(client, url)
     assert reverse("schools:edit", args=[world.school.pk]) in pages["director@example.test"]
     assert reverse("schools:edit", args=[world.school.pk]) not in pages["curator@example.test"]
     for user in (users.director, users.curator, users.coordinator, users.teacher):
         response = client_for(user).get(url)
-        assert _cached(response) and _html(response) == pages[user.email]
+        assert _cached(response) and page_html(response) == pages[user.email]
 
 
 def test_the_key_holds_user_language_day_and_path(rf, users, world):

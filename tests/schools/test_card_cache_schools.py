@@ -8,12 +8,10 @@ registered with ``card_cache.register``: a model wrongly attributed fails it, ei
 writing school's pages (kept while they changed) or on the other school's (kept while they
 changed, or not kept)."""
 
-import re
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
-from django.test import override_settings
 from django.urls import reverse
 
 from roadmaps.models import (
@@ -27,6 +25,7 @@ from roadmaps.models import (
 )
 from schools import card_cache
 from tests.roadmaps.factories import RoadmapFactory, RoadmapItemFactory, partnership_of
+from tests.schools.kept_pages import fresh_html, page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -36,22 +35,10 @@ def _cache_on(settings):
     settings.SCHOOL_CARD_CACHE = True
 
 
-def _html(response) -> str:
-    assert response.status_code == 200
-    html = response.content.decode()
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
-    return re.sub(r'X-CSRFToken": "[^"]+"', "XCSRF", html)
-
-
 def _kept(response) -> bool:
     """Served from the cache: neither the card's body nor the roadmap's cards were rendered."""
     names = [t.name for t in response.templates]
     return "schools/_card_body.html" not in names and "page" not in (response.context or {})
-
-
-def _fresh(client, url) -> str:
-    with override_settings(SCHOOL_CARD_CACHE=False):
-        return _html(client.get(url))
 
 
 def _school_rows(school, roadmap, user, tag: str) -> None:
@@ -100,7 +87,7 @@ def _warm(client, urls) -> dict[str, str]:
         client.get(url)
         response = client.get(url)
         assert _kept(response), url
-        bodies[url] = _html(response)
+        bodies[url] = page_html(response)
     return bodies
 
 
@@ -174,17 +161,17 @@ def _check(two, write, *, attributed: bool = True) -> bool:
     for url in two.pages_b if not attributed else ():
         response = client.get(url)
         assert not _kept(response), f"{url}: B's page was kept after an unattributed write"
-        assert _html(response) == _fresh(client, url)
+        assert page_html(response) == fresh_html(client, url)
     for url in two.pages_b if attributed else ():
         response = client.get(url)
         assert _kept(response), f"{url}: B's page was evicted by A's write"
-        assert _html(response) == _fresh(client, url), f"{url}: B's kept page is stale"
+        assert page_html(response) == fresh_html(client, url), f"{url}: B's kept page is stale"
     changed = False
     for url in two.pages_a:
         response = client.get(url)
         assert not _kept(response), f"{url}: A's page was kept after A's write"
-        after = _html(response)
-        assert after == _fresh(client, url)
+        after = page_html(response)
+        assert after == fresh_html(client, url)
         changed |= after != before_a[url]
     return changed
 
@@ -272,7 +259,7 @@ def test_a_director_editing_items_keeps_the_other_schools_pages(two, users, clie
         coordinator = client_for(users.coordinator)
         for url in two.pages_b:
             response = coordinator.get(url)
-            assert _kept(response) and _html(response) == _fresh(coordinator, url)
+            assert _kept(response) and page_html(response) == fresh_html(coordinator, url)
     assert director  # the director's own page is checked by tests/roadmaps/test_page_cache.py
 
 
@@ -294,7 +281,7 @@ def test_a_write_nobody_attributed_replaces_every_page(two, how):
     for url in two.pages_a + two.pages_b:
         response = client.get(url)
         assert not _kept(response), url
-        assert _html(response) == _fresh(client, url)
+        assert page_html(response) == fresh_html(client, url)
 
 
 def test_a_school_token_replaced_while_rendering_keeps_nothing(rf, users, world):

@@ -19,6 +19,7 @@ from network_portal.accounts.models import Role, RoleAssignment, User
 from schools import card_cache
 from schools.models import CategoryAssignment, Municipality, Organisation, Region
 from tests.factories import MunicipalityFactory, OrganisationFactory, valid_inn
+from tests.schools.kept_pages import fresh_html, page_html
 
 from .factories import AssessmentResultFactory, CategoryAssignmentFactory
 from .test_views import _fill
@@ -34,35 +35,23 @@ def _cache_on(settings):
     settings.SCHOOL_CARD_CACHE = True
 
 
-def _html(response) -> str:
-    assert response.status_code == 200
-    html = response.content.decode()
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
-    return re.sub(r'X-CSRFToken": "[^"]+"', "XCSRF", html)
-
-
 def _cached(response) -> bool:
     """Served from the cache: the body (with its pagination) was not rendered."""
     return "ui/_pagination.html" not in [t.name for t in response.templates]
 
 
-def _fresh(client, url) -> str:
-    with override_settings(SCHOOL_CARD_CACHE=False):
-        return _html(client.get(url))
-
-
 def _warm(client, url) -> str:
     first, second = client.get(url), client.get(url)
     assert not _cached(first) and _cached(second)
-    assert _html(first) == _html(second) == _fresh(client, url)
-    return _html(second)
+    assert page_html(first) == page_html(second) == fresh_html(client, url)
+    return page_html(second)
 
 
 def _shows_at_once(client, url, before: str, marker: str | None = None) -> None:
     response = client.get(url)
     assert not _cached(response)
-    after = _html(response)
-    assert after == _fresh(client, url)
+    after = page_html(response)
+    assert after == fresh_html(client, url)
     if marker:
         assert marker in after and marker not in before
 
@@ -98,7 +87,7 @@ def test_the_list_reads_only_tables_whose_writes_replace_every_kept_list(
     tables: set[str] = set()
     for query in [*QUERIES, f"?municipality={world.mun.pk}", "?page=2", "?sort=municipality"]:
         with override_settings(SCHOOL_CARD_CACHE=False), CaptureQueriesContext(connection) as q:
-            _html(client.get(URL + query))
+            page_html(client.get(URL + query))
         for statement in q.captured_queries:
             tables |= {t.lower() for t in re.findall(r'(?:FROM|JOIN)\s+"(\w+)"', statement["sql"])}
     assert "schools_organisation" in tables
@@ -362,7 +351,7 @@ def test_each_user_and_scope_gets_its_own_list(users, world, client_for):
     assert world.other_school.short_name not in pages["methodist@example.test"]
     for user in (users.coordinator, users.methodologist, users.outsider, users.director):
         response = client_for(user).get(URL)
-        assert _cached(response) and _html(response) == pages[user.email]
+        assert _cached(response) and page_html(response) == pages[user.email]
 
 
 def test_a_changed_scope_never_gets_the_old_scopes_list(users, world, client_for, monkeypatch):
@@ -375,8 +364,8 @@ def test_a_changed_scope_never_gets_the_old_scopes_list(users, world, client_for
     RoleAssignment.objects.filter(user=users.methodologist).update(municipality=world.other_mun)
     response = client_for(users.methodologist).get(URL)
     assert not _cached(response)
-    assert world.school.short_name not in _html(response)
-    assert world.other_school.short_name in _html(response)
+    assert world.school.short_name not in page_html(response)
+    assert world.other_school.short_name in page_html(response)
 
 
 def test_a_hit_is_three_queries(listed, users, client_for, django_assert_num_queries):
