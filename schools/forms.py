@@ -110,7 +110,8 @@ class SchoolFilter(django_filters.FilterSet):
         fields = ["q", "municipality", "kind", "category"]
 
     def __init__(self, *args, municipalities=None, municipality_choices=(), **kwargs):
-        """``municipalities``: the queryset a chosen one must belong to; ``municipality_choices``:
+        """``municipalities``: the queryset a chosen one must belong to (``None`` when the data
+        choose none: an empty value is never looked up); ``municipality_choices``:
         the same as (id as text, name) pairs, read with the list's other choices in one query
         (``selectors.school_list_filter_choices``)."""
         super().__init__(*args, **kwargs)

@@ -53,7 +53,13 @@ def _filter(request: HttpRequest, queryset=None):
         year = int(request.GET.get("year") or (years[0] if years else 0)) or None
     except ValueError:
         year = years[0] if years else None
-    municipalities = selectors.municipality_list_for_user(user=request.user)
+    # what a chosen municipality is checked against: not built when none is chosen (the form
+    # reads its options from the choices above)
+    municipalities = (
+        selectors.municipality_list_for_user(user=request.user)
+        if request.GET.get("municipality")
+        else None
+    )
     filterset = SchoolFilter(
         request.GET or None,
         queryset=queryset,
