@@ -19,7 +19,7 @@ from network_portal.access.policy import get_for_user_or_404, require, role_requ
 from network_portal.accounts.models import Role
 from network_portal.editing import StaleEdit
 from network_portal.ui import slots
-from network_portal.ui.paging import counted_page
+from network_portal.ui.paging import counted_page_of
 from network_portal.ui.request_size import accepts_upload
 from network_portal.ui.spreadsheets import attachment_disposition, xlsx_response
 
@@ -37,30 +37,43 @@ from .forms import (
     SchoolFilter,
 )
 from .importing.reader import ImportFileError
-from .models import WIZARD_KINDS, ImportStatus
+from .models import WIZARD_KINDS, ImportStatus, Organisation
 from .rules_file import rules_dumps, rules_load
 
 PAGE_SIZE = 50
 TERRITORY = (Role.COORDINATOR, Role.METHODOLOGIST)
 
 
-def _filtered(request: HttpRequest):
+def _filter(request: HttpRequest, queryset=None):
+    """The list's filters (the form with its choices and values), its year, sort and the
+    municipalities of the user's scope (ids)."""
     choices = selectors.school_list_filter_choices(user=request.user)  # years, municipalities
     years = choices.years
     try:
         year = int(request.GET.get("year") or (years[0] if years else 0)) or None
     except ValueError:
         year = years[0] if years else None
-    scoped = selectors.organisation_list_for_user(user=request.user)
-    queryset = selectors.school_table(queryset=scoped, year=year)
-    municipalities = selectors.municipality_list_for_user(user=request.user)
+    # what a chosen municipality is checked against: not built when none is chosen (the form
+    # reads its options from the choices above)
+    municipalities = (
+        selectors.municipality_list_for_user(user=request.user)
+        if request.GET.get("municipality")
+        else None
+    )
     filterset = SchoolFilter(
         request.GET or None,
         queryset=queryset,
         municipalities=municipalities,
         municipality_choices=choices.municipalities,
     )
-    sort = request.GET.get("sort", "name")
+    municipality_ids = tuple(int(pk) for pk, _name in choices.municipalities)
+    return filterset, year, years, request.GET.get("sort", "name"), municipality_ids
+
+
+def _filtered(request: HttpRequest):
+    scoped = selectors.organisation_list_for_user(user=request.user)
+    filterset, year, years, sort, _municipality_ids = _filter(request, scoped)
+    filterset.queryset = selectors.school_table(queryset=scoped, year=year)
     rows = filterset.qs.order_by(SORTS.get(sort, "sort_name"), "pk")
     return filterset, rows, year, years, sort, scoped
 
@@ -110,14 +123,27 @@ def _list_page(request: HttpRequest, body: str) -> HttpResponse:
 
 
 def _list_context(request: HttpRequest) -> dict:
-    filterset, rows, year, years, sort, scoped = _filtered(request)
-    rows = selectors.school_list_rows(queryset=rows)  # values, not model instances
-    # the page's rows and the list's count in one query
-    page = counted_page(
-        rows,
+    filterset, year, years, sort, municipality_ids = _filter(request)
+
+    def build():
+        scoped = selectors.organisation_list_for_user(user=request.user)
+        queryset = selectors.school_table(queryset=scoped, year=year)
+        if filterset.is_bound:  # validated by _page_key
+            queryset = filterset.filter_queryset(queryset)
+        rows = queryset.order_by(SORTS.get(sort, "sort_name"), "pk")
+        counted = selectors.organisation_count_list_for_user(
+            user=request.user, municipality_ids=municipality_ids
+        )
+        # values, not model instances
+        return selectors.school_list_rows(queryset=rows), _counted_rows(filterset, counted)
+
+    # the page's rows and the list's count in one query, built and compiled once per process
+    # for each scope, year, sort and filter (what its SQL depends on)
+    page = counted_page_of(
+        build,
+        key=(*_page_key(request, filterset, year, sort), municipality_ids),
         per_page=PAGE_SIZE,
         page_number=request.GET.get("page"),
-        count_of=_counted_rows(filterset, scoped),
     )
     page.object_list = selectors.school_list_page_rows(page.object_list)
     return {
@@ -129,6 +155,35 @@ def _list_context(request: HttpRequest) -> dict:
         "can_import": scope_for(request.user).has_role(*TERRITORY),
         "can_rules": scope_for(request.user).has_role(Role.COORDINATOR),
     }
+
+
+def _page_key(request: HttpRequest, filterset, year, sort) -> tuple:
+    """Everything the list's page query depends on (``counted_page_of``): the database, what
+    ``organisation_q`` reads of the scope, the year, the sort and the filters' cleaned values
+    (what ``filter_queryset`` reads; a chosen municipality by its id)."""
+    scope = scope_for(request.user)
+    filters: tuple = ()
+    if filterset.is_bound:
+        valid = filterset.form.is_valid()
+        filters = (
+            valid,
+            *(
+                (name, getattr(value, "pk", value))
+                for name, value in filterset.form.cleaned_data.items()
+            ),
+        )
+    return (
+        "schools:list",
+        Organisation.objects.db,
+        scope.is_admin,
+        scope.region_ids,
+        scope.municipality_ids,
+        scope.organisation_ids(),
+        year,
+        SORTS.get(sort, "sort_name"),
+        filterset.is_bound,
+        filters,
+    )
 
 
 EXPORT_TYPES = {"csv": exporting.to_csv, "xlsx": exporting.to_xlsx}

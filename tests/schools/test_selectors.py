@@ -134,3 +134,36 @@ def test_list_filter_choices_are_read_anew_under_a_kept_query(users, world):
     mine = school_list_filter_choices(user=users.methodologist)
     assert mine.municipalities == [(str(world.mun.pk), world.mun.name)]
     assert school_list_filter_choices(user=users.nobody).municipalities == []
+
+
+def test_the_lists_count_reads_the_same_organisations_as_the_policy(users, world):
+    """The school list counts ``organisation_count_list_for_user`` (the scope's municipalities
+    as read for its filter, and the organisations assigned directly) instead of
+    ``organisation_q``'s join: the same rows for every user of the shared fixture."""
+    from schools.selectors import (
+        organisation_count_list_for_user,
+        organisation_list_for_user,
+        school_list_filter_choices,
+    )
+    from tests.factories import (
+        MunicipalityFactory,
+        OrganisationFactory,
+        RegionFactory,
+        RoleAssignmentFactory,
+        UserFactory,
+    )
+
+    far = MunicipalityFactory(region=RegionFactory(name="Другая область"), name="Дальний округ")
+    OrganisationFactory(municipality=far, short_name="МОБУ «СОШ № 1»")
+    mixed = UserFactory(email="mixed@example.test")  # a territory and a school of another
+    RoleAssignmentFactory(user=mixed, role=Role.METHODOLOGIST, municipality=world.other_mun)
+    RoleAssignmentFactory(user=mixed, role=Role.DIRECTOR, organisation=world.school)
+    curator = UserFactory(email="curator2@example.test")  # schools of two municipalities
+    for school in (world.school, world.other_school):
+        RoleAssignmentFactory(user=curator, role=Role.CURATOR, organisation=school)
+    everyone = {**vars(users), "mixed": mixed, "curator of two": curator}
+    for name, user in everyone.items():
+        ids = [int(pk) for pk, _name in school_list_filter_choices(user=user).municipalities]
+        counted = organisation_count_list_for_user(user=user, municipality_ids=ids)
+        expected = set(organisation_list_for_user(user=user).values_list("pk", flat=True))
+        assert set(counted.values_list("pk", flat=True)) == expected, name

@@ -1,3 +1,6 @@
+import functools
+from urllib.parse import urlencode
+
 from django import template
 from django.utils.safestring import mark_safe
 
@@ -16,26 +19,33 @@ def fixed_url_tag(name: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def query_replace(context, **kwargs) -> str:
-    """The current query string with some parameters replaced (for pagination and sorting)."""
-    query = context["request"].GET.copy()
+    """The current query string with some parameters replaced (for pagination and sorting):
+    ``QueryDict.urlencode`` of ``GET.copy()`` so changed, without the copy's deep copy of every
+    value (a list's sort links and pages ask it ten times a page)."""
+    query = dict(context["request"].GET.lists())
     for key, value in kwargs.items():
         if value in (None, ""):
             query.pop(key, None)
         else:
-            query[key] = value
-    return query.urlencode()
+            query[key] = [value]
+    return urlencode([(key, str(value)) for key, values in query.items() for value in values])
 
 
 @register.simple_tag
 def options(choices, selected) -> str:
     """The ``<option>`` elements of (value, label) pairs, the one whose value is ``selected``
     (compared as text) marked ``selected``, in one call: a ``{% for %}`` with an ``{% if %}``
-    per option renders a list of sixty municipalities node by node (issue 17, item 5)."""
-    current = str(selected)
+    per option renders a list of sixty municipalities node by node (issue 17, item 5). The
+    same texts give the same elements: kept per process (``_options``), not escaped anew."""
+    return _options(tuple((str(value), str(label)) for value, label in choices), str(selected))
+
+
+@functools.lru_cache(maxsize=256)
+def _options(choices: tuple[tuple[str, str], ...], current: str) -> str:
     return mark_safe(  # noqa: S308 — every value and label is escaped
         "".join(
             f'<option value="{escaped(value)}"'
-            f"{' selected' if str(value) == current else ''}>{escaped(label)}</option>"
+            f"{' selected' if value == current else ''}>{escaped(label)}</option>"
             for value, label in choices
         )
     )
