@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -616,27 +616,32 @@ def _display_items(items: list[dict]) -> None:
         item["url"] = site_url + item["path"]
 
 
-def _display_overdue(items: list[dict]) -> None:
-    """:func:`_display_items` and how long each item is overdue (one ``ngettext`` per number of
-    days in the letter, not a ``{% blocktranslate count %}`` per item)."""
+def _display_days(items: list[dict], days: str, phrase: Callable[[int], str]) -> None:
+    """:func:`_display_items` and each item's number of ``days`` as a phrase (one ``ngettext``
+    per number of days in the letter, not a ``{% blocktranslate count %}`` per item)."""
     _display_items(items)
     phrases: dict[int, str] = {}
     for item in items:
-        d = item["days_overdue"]
+        d = item[days]
         if d not in phrases:
-            phrases[d] = ngettext("%(d)s day overdue", "%(d)s days overdue", d) % {"d": d}
+            phrases[d] = phrase(d)
         item["days_text"] = phrases[d]
+
+
+def _display_overdue(items: list[dict]) -> None:
+    """How long each item is overdue."""
+    _display_days(
+        items,
+        "days_overdue",
+        lambda d: ngettext("%(d)s day overdue", "%(d)s days overdue", d) % {"d": d},
+    )
 
 
 def _display_left(items: list[dict]) -> None:
-    """:func:`_display_items` and how many days each item has left."""
-    _display_items(items)
-    phrases: dict[int, str] = {}
-    for item in items:
-        d = item["days_left"]
-        if d not in phrases:
-            phrases[d] = ngettext("%(d)s day left", "%(d)s days left", d) % {"d": d}
-        item["days_text"] = phrases[d]
+    """How many days each item has left."""
+    _display_days(
+        items, "days_left", lambda d: ngettext("%(d)s day left", "%(d)s days left", d) % {"d": d}
+    )
 
 
 KINDS = (
