@@ -218,7 +218,7 @@ def _card_organisation(request: HttpRequest, pk: int):
     """The card's organisation through the policy, with the facts of every section read in
     the same query (the ``schools.card`` slot, ``network_portal.ui.slots``)."""
     queryset = selectors.organisation_list_for_user(user=request.user).select_related(
-        "municipality__region"
+        "municipality"
     )
     return get_for_user_or_404(slots.annotate("schools.card", request, queryset), pk=pk)
 
