@@ -66,17 +66,8 @@ def _card_facts() -> dict[str, Any]:
             )[:1]
         ),
         "load": Coalesce(Subquery(load, output_field=IntegerField()), 0),
-        "declared": Coalesce(
-            Subquery(
-                DeclaredStrength.objects.filter(organisation_id=org)
-                .order_by()
-                .values("organisation_id")
-                .annotate(n=Count("pk"))
-                .values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
+        # its declared strengths are read only when it has any (a count is not shown)
+        "declared": Exists(DeclaredStrength.objects.filter(organisation_id=org)),
     }
 
 
