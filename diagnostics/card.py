@@ -32,6 +32,9 @@ def current_levels(request: HttpRequest, organisation: Organisation) -> list[Fac
             FactorLevel.objects.filter(profile_id=Subquery(newest))
             .select_related("factor", "profile__cycle")
             .defer("explanation")
+            # one profile: the model's order (profile, then its organisation's name) would join
+            # the organisation to sort rows that all share it (issue 17 item 5)
+            .order_by("factor__code")
         )
     return memo[organisation.pk]
 
