@@ -602,17 +602,12 @@ def partner_commitments(today: date) -> list[Reminder]:
     return reminders
 
 
-def _due_text(due: date) -> str:
-    """The due date as the letters print it (``d.m.Y``, the ``date`` filter's format)."""
-    return f"{due.day:02}.{due.month:02}.{due.year:04}"
-
-
 def _display_items(items: list[dict]) -> None:
     """``ReminderKind.display`` of the item kinds: the due date as printed and the link, once per
     item for the text and the HTML part."""
     site_url = settings.SITE_URL
     for item in items:
-        item["due_text"] = _due_text(item["due_date"])
+        item["due_text"] = f"{item['due_date']:%d.%m.%Y}"  # the ``date`` filter's d.m.Y
         item["url"] = site_url + item["path"]
 
 
