@@ -31,6 +31,7 @@ from network_portal.access.policy import (
 )
 from network_portal.accounts.models import Role
 from network_portal.ui.charts import Series, line_chart
+from network_portal.ui.paging import built_once
 
 from .categorization import MANDATORY_SUBJECTS, MATH_SUBJECTS, ResultFact, Thresholds
 from .models import (
@@ -178,10 +179,6 @@ class ListFilterChoices:
     municipalities: list[tuple[str, str]]
 
 
-#: The SQL of :func:`school_list_filter_choices` by database and scope (see there).
-_FILTER_CHOICES_SQL: dict[tuple, tuple[str, tuple]] = {}
-
-
 def _filter_choices_query(user: Any) -> QuerySet:
     municipalities = (
         municipality_list_for_user(user=user)
@@ -214,26 +211,16 @@ def school_list_filter_choices(*, user: Any) -> ListFilterChoices:
     database and scope (what ``municipality_q`` and ``organisation_q`` read of it): the ORM
     took 3–5 ms of CPU to build and compile this union, a sixth of the page (issue 17, item
     5); running the SQL takes 0.4 ms."""
-    scope = scope_for(user)
     database = Municipality.objects.db
-    key = (
-        database,
-        scope.is_admin,
-        scope.region_ids,
-        scope.municipality_ids,
-        scope.organisation_ids(),
-    )
-    found = _FILTER_CHOICES_SQL.get(key)
-    if found is None:
-        if len(_FILTER_CHOICES_SQL) > 1000:  # a bound, not a policy: scopes are few
-            _FILTER_CHOICES_SQL.clear()
-        compiler = _filter_choices_query(user).query.get_compiler(using=database)
+
+    def compiled() -> tuple[str, tuple]:
         try:
-            found = compiler.as_sql()
+            return _filter_choices_query(user).query.get_compiler(using=database).as_sql()
         except EmptyResultSet:  # a scope that sees neither: no query at all
-            found = ("", ())
-        _FILTER_CHOICES_SQL[key] = found
-    sql, params = found
+            return ("", ())
+
+    key = ("schools:filter_choices", database, *scope_for(user).rows_key())
+    sql, params = built_once(key, compiled)
     if not sql:
         return ListFilterChoices(years=[], municipalities=[])
     with connections[database].cursor() as cursor:

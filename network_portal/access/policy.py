@@ -63,6 +63,18 @@ class Scope:
         found = (self.organisation_municipalities.get(pk) for pk in self.organisation_ids(*roles))
         return frozenset(pk for pk in found if pk is not None)
 
+    def rows_key(self) -> tuple:
+        """What :func:`organisation_q` and :func:`municipality_q` (without ``roles``) read of the
+        scope: two scopes with the same key filter the same rows, so SQL built for one serves
+        the other (``network_portal.ui.paging.built_once``). Sorted: the same text in every
+        process, for keys of a shared cache too."""
+        return (
+            self.is_admin,
+            tuple(sorted(self.region_ids)),
+            tuple(sorted(self.municipality_ids)),
+            tuple(sorted(self.organisation_ids())),
+        )
+
     @property
     def own_organisation_id(self) -> int | None:
         """The organisation of a director, teacher or partner (the first, if several)."""

@@ -108,6 +108,16 @@ def window_page(
 _COUNT = "_paging_count"
 
 
+def _with_count(queryset: QuerySet, counted: QuerySet, *, per_page: int, number: int) -> QuerySet:
+    """Page ``number`` of ``queryset``, each row with the count of ``counted`` (``_COUNT``): an
+    uncorrelated scalar subquery, which the database computes once."""
+    count = Subquery(
+        counted.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
+    )
+    offset = (number - 1) * per_page
+    return queryset.annotate(**{_COUNT: count})[offset : offset + per_page]
+
+
 def counted_page(
     queryset: QuerySet, *, per_page: int, page_number: Any, count_of: QuerySet | None = None
 ) -> Page:
@@ -126,11 +136,7 @@ def counted_page(
     number = _page_number(page_number)
     counted = queryset if count_of is None else count_of
     if number is not None and not queryset.query.distinct and not counted.query.distinct:
-        count = Subquery(
-            counted.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
-        )
-        offset = (number - 1) * per_page
-        rows = list(queryset.annotate(**{_COUNT: count})[offset : offset + per_page])
+        rows = list(_with_count(queryset, counted, per_page=per_page, number=number))
         if not rows and number == 1:  # an empty list
             return Page(rows, 1, CountedPaginator(queryset, per_page, count=0))
         if rows:
@@ -156,9 +162,24 @@ class _CompiledPage:
     converters: tuple  # (position, converters, expression), as SQLCompiler.apply_converters
 
 
-#: :func:`counted_page_of`'s compiled queries by the caller's key (bounded, not a policy).
-_COMPILED: dict[tuple, _CompiledPage] = {}
-_COMPILED_MAX = 1000
+#: :func:`built_once`'s results by the caller's key (bounded, not a policy: scopes are few).
+_BUILT: dict[tuple, Any] = {}
+_BUILT_MAX = 1000
+_MISSING = object()
+
+
+def built_once(key: tuple, build: Callable[[], Any]) -> Any:
+    """``build()`` (a query's compiled SQL) the first time ``key`` is asked in the process, then
+    the same result: building and compiling a list's query with its filters, joins and count
+    costs more CPU than running it (issue 17, item 5). ``key`` must name everything the result
+    depends on — the database, the scope (:meth:`~network_portal.access.policy.Scope.rows_key`),
+    filters, sort…: the same key is the same SQL and parameters; the rows are read anew."""
+    found = _BUILT.get(key, _MISSING)
+    if found is _MISSING:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        found = _BUILT[key] = build()
+    return found
 
 
 def counted_page_of(
@@ -170,36 +191,23 @@ def counted_page_of(
 ) -> Page:
     """:func:`counted_page` of the ``values()`` query ``build()`` returns (with its
     ``count_of``), the query built and compiled only the first time for each ``key`` in the
-    process: building and compiling a list's query with its filters, joins and count took a
-    millisecond of CPU on the school list, running it 0.2–0.7 ms (issue 17, item 5).
-
-    ``key`` must name everything the SQL depends on (database, scope, filters, sort…; the page
-    number is added here): the same key is the same SQL and parameters. A page past the end
-    (or an empty list, a ``DISTINCT`` query) goes through :func:`counted_page`."""
+    process (:func:`built_once`; the page number is added to the key here): on the school list
+    building and compiling took a millisecond of CPU, running it 0.2–0.7 ms. A page past the
+    end (or an empty list, a ``DISTINCT`` query) goes through :func:`counted_page`."""
     number = _page_number(page_number)
-    if number is None:
+    rows = []
+    if number is not None:
+        compiled = built_once(
+            ("paging", *key, per_page, number),
+            lambda: _compile_page(*build(), per_page=per_page, number=number),
+        )
+        if compiled is not None:  # (None: DISTINCT, or a scope that sees nothing)
+            connection = connections[compiled.using]
+            with connection.cursor() as cursor:
+                cursor.execute(compiled.sql, compiled.params)
+                rows = cursor.fetchall()
+    if not rows:  # no page number, past the end, an empty list: as counted_page shows them
         queryset, count_of = build()
-        return counted_page(queryset, per_page=per_page, page_number=page_number, count_of=count_of)
-    full_key = (*key, per_page, number)
-    compiled = _COMPILED.get(full_key)
-    queryset = None
-    if compiled is None:
-        queryset, count_of = build()
-        compiled = _compile_page(queryset, count_of, per_page=per_page, number=number)
-        if compiled is None:
-            return counted_page(
-                queryset, per_page=per_page, page_number=page_number, count_of=count_of
-            )
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.clear()
-        _COMPILED[full_key] = compiled
-    connection = connections[compiled.using]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, compiled.params)
-        rows = cursor.fetchall()
-    if not rows:  # an empty list, or past the end: as counted_page shows them
-        if queryset is None:
-            queryset, count_of = build()
         return counted_page(queryset, per_page=per_page, page_number=page_number, count_of=count_of)
     if compiled.converters:
         rows = [_converted(row, compiled.converters, connection) for row in rows]
@@ -226,11 +234,7 @@ def _compile_page(
         or queryset._iterable_class is not ValuesIterable
     ):
         return None
-    count = Subquery(
-        counted.order_by().values(n=Func(template="COUNT(*)", output_field=IntegerField()))
-    )
-    offset = (number - 1) * per_page
-    paged = queryset.annotate(**{_COUNT: count})[offset : offset + per_page]
+    paged = _with_count(queryset, counted, per_page=per_page, number=number)
     query = paged.query
     compiler = query.get_compiler(using=paged.db)
     try:

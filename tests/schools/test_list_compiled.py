@@ -16,7 +16,7 @@ URL = reverse("schools:list")
 @pytest.fixture(autouse=True)
 def _anew(settings):
     settings.SCHOOL_CARD_CACHE = False  # every page rendered anew
-    paging._COMPILED.clear()
+    paging._BUILT.clear()
 
 
 def _names(response) -> list[str]:
