@@ -56,11 +56,7 @@ def roadmaps_section_context(request: HttpRequest, organisation: Any) -> dict[st
     roadmaps = list(roadmap_rows(roadmaps=mine.select_related(None)))
     concerns = []
     if reader and slots.facts("schools.card", KEY, request, organisation)["open_concerns"]:
-        concerns = list(
-            open_concerns(organisation_ids=[organisation.pk])
-            .select_related(None)
-            .select_related("raised_by")
-        )
+        concerns = list(open_concerns(organisation_ids=[organisation.pk], with_school=False))
     if not roadmaps and not concerns and not reader:
         return None
     for roadmap in roadmaps:

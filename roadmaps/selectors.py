@@ -315,10 +315,13 @@ def concern_list_for_user(*, user) -> QuerySet[EngagementConcern]:
     )
 
 
-def open_concerns(*, organisation_ids) -> QuerySet[EngagementConcern]:
+def open_concerns(*, organisation_ids, with_school: bool = True) -> QuerySet[EngagementConcern]:
+    """The open concerns of these schools with who raised them; ``with_school=False`` where the
+    page has the school already (not joined to each concern)."""
+    related = ("raised_by", "organisation") if with_school else ("raised_by",)
     return EngagementConcern.objects.filter(
         organisation_id__in=organisation_ids, resolved_at__isnull=True
-    ).select_related("raised_by", "organisation")
+    ).select_related(*related)
 
 
 @dataclass(frozen=True)
@@ -801,12 +804,7 @@ def roadmap_page(
         rating_history=(
             rating_history(roadmap=roadmap) if _has(roadmap, "has_rating_changes") else []
         ),
-        # (the school is the roadmap's, read already: not joined to each concern)
-        concerns=list(
-            open_concerns(organisation_ids=[roadmap.organisation_id])
-            .select_related(None)
-            .select_related("raised_by")
-        )
+        concerns=list(open_concerns(organisation_ids=[roadmap.organisation_id], with_school=False))
         if _has(roadmap, "has_open_concerns")
         else [],
     )
@@ -921,9 +919,7 @@ def overview_rows(
         .select_related("partnership")
         .order_by("organisation_id", "pk")
     )
-    concerns = list(
-        open_concerns(organisation_ids=ids).select_related(None).select_related("raised_by")
-    )
+    concerns = list(open_concerns(organisation_ids=ids, with_school=False))
     ratings = last_ratings(roadmap_ids=[r.pk for r in roadmaps])
     rows = {
         o.pk: {"organisation": o, "roadmaps": [], "concerns": [], "overdue": 0}
