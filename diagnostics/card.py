@@ -12,7 +12,7 @@ from network_portal.accounts.models import Role
 from schools.models import Organisation
 
 from . import selectors
-from .models import CycleStatus, FactorLevel, Level, RiskProfile
+from .models import CycleStatus, FactorLevel, Level
 
 _LEVEL_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -23,13 +23,10 @@ def current_levels(request: HttpRequest, organisation: Organisation) -> list[Fac
     (derived strengths) both show them. Empty when the school has no profile."""
     memo = request.__dict__.setdefault("_diagnostics_levels", {})
     if organisation.pk not in memo:
-        newest = (
-            RiskProfile.objects.filter(organisation_id=organisation.pk)
-            .order_by("-computed_at", "-pk")
-            .values("pk")[:1]
-        )
         memo[organisation.pk] = list(
-            FactorLevel.objects.filter(profile_id=Subquery(newest))
+            FactorLevel.objects.filter(
+                profile_id=Subquery(selectors.newest_profile(organisation.pk))
+            )
             .select_related("factor", "profile__cycle")
             .defer("explanation")
             # one profile: the model's order (profile, then its organisation's name) would join

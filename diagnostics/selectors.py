@@ -56,6 +56,16 @@ def _levels_prefetch(*, explanations: bool = True) -> Prefetch:
     return Prefetch("levels", queryset=levels if explanations else levels.defer("explanation"))
 
 
+def newest_profile(organisation_id) -> QuerySet[RiskProfile]:
+    """The primary key of the newest risk profile of the school ``organisation_id`` (an id or an
+    ``OuterRef``), as a one-row subquery: a school's current profile everywhere it is read."""
+    return (
+        RiskProfile.objects.filter(organisation_id=organisation_id)
+        .order_by("-computed_at", "-pk")
+        .values("pk")[:1]
+    )
+
+
 def current_profile_for(*, organisation: Organisation | int) -> RiskProfile | None:
     """The school's newest risk profile with its levels (and their factors) prefetched."""
     organisation_id = getattr(organisation, "pk", organisation)
@@ -81,11 +91,7 @@ def latest_profiles(
     ids = [getattr(o, "pk", o) for o in organisations]
     if not ids:
         return {}
-    newest = (
-        RiskProfile.objects.filter(organisation_id=OuterRef("organisation_id"))
-        .order_by("-computed_at", "-pk")
-        .values("pk")[:1]
-    )
+    newest = newest_profile(OuterRef("organisation_id"))
     profiles = (
         RiskProfile.objects.filter(organisation_id__in=ids, pk=Subquery(newest))
         .select_related("cycle", "instrument")

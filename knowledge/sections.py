@@ -33,14 +33,11 @@ from .selectors import (
 def _high_levels(organisation_id):
     """The high levels of the newest profile of the school ``organisation_id`` (an id or an
     ``OuterRef``)."""
-    from diagnostics.models import FactorLevel, Level, RiskProfile
+    from diagnostics.models import FactorLevel, Level
+    from diagnostics.selectors import newest_profile
 
-    newest = (
-        RiskProfile.objects.filter(organisation_id=organisation_id)
-        .order_by("-computed_at", "-pk")
-        .values("pk")[:1]
-    )
-    return FactorLevel.objects.filter(profile_id=Subquery(newest), level=Level.HIGH).order_by()
+    newest = Subquery(newest_profile(organisation_id))
+    return FactorLevel.objects.filter(profile_id=newest, level=Level.HIGH).order_by()
 
 
 def roadmap_facts(request: HttpRequest) -> dict[str, Any]:
@@ -59,15 +56,7 @@ def _matching_for_card():
     """Published practices addressing a high-risk factor of the card's school (its newest
     profile), not its own, proved effect first: a subquery over ``OuterRef("pk")`` of the
     organisation, four levels out from the profile."""
-    from diagnostics.models import FactorLevel, RiskProfile
-
-    org = OuterRef(OuterRef(OuterRef(OuterRef("pk"))))
-    newest = (
-        RiskProfile.objects.filter(organisation_id=org)
-        .order_by("-computed_at", "-pk")
-        .values("pk")[:1]
-    )
-    high = FactorLevel.objects.filter(level="high", profile_id=Subquery(newest)).values("factor_id")
+    high = _high_levels(OuterRef(OuterRef(OuterRef(OuterRef("pk"))))).values("factor_id")
     through = Practice.risk_factors.through
     authors = Practice.author_organisations.through
     return (
