@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
@@ -20,15 +19,9 @@ CARD_LIMIT = 6
 HIDDEN = (EventStatus.DRAFT, EventStatus.CANCELLED)
 
 
-def card_facts(request: HttpRequest) -> dict[str, Any]:
+def card_facts() -> dict[str, Any]:
     """How many network events the organisation's staff attended, read with the organisation
     (the schools.card slot): a count of distinct events over the staff's registrations."""
-    # the same for every request: built once per process (a query resolves copies of them)
-    return _card_facts()
-
-
-@functools.cache
-def _card_facts() -> dict[str, Any]:
     staff = RoleAssignment.objects.filter(organisation_id=OuterRef(OuterRef("pk"))).values(
         "user_id"
     )
@@ -52,7 +45,7 @@ class _CountOf(Subquery):
 
 def events_section_context(request: HttpRequest, organisation: Any) -> dict[str, Any] | None:
     """Events the organisation organised (with reports) and how many its staff attended."""
-    facts = slots.facts("schools.card", "events", request, organisation)
+    facts = slots.facts("schools.card", "events", organisation)
     organised = []
     if facts["organises"]:
         organised = list(

@@ -24,7 +24,7 @@ def partnership_events_context(request: HttpRequest, partnership: Any) -> dict[s
     }
 
 
-def roadmap_facts(request: HttpRequest) -> dict[str, Any]:
+def roadmap_facts() -> dict[str, Any]:
     """Whether an event served one of the roadmap's items, read with the roadmap itself."""
     served = Event.roadmap_items.through.objects.filter(roadmapitem__roadmap_id=OuterRef("pk"))
     return {"served": Exists(served)}
@@ -36,7 +36,7 @@ def roadmap_events_context(request: HttpRequest, roadmap: Any) -> dict[str, Any]
     # issue 17) only when there is one.
     from network_portal.ui import slots
 
-    if not slots.facts("roadmaps.detail", "events", request, roadmap)["served"]:
+    if not slots.facts("roadmaps.detail", "events", roadmap)["served"]:
         return None
     events = events_for_roadmap(user=request.user, roadmap_id=roadmap.pk)
     if not events:  # most items are not events: no empty section on every roadmap

@@ -11,7 +11,6 @@ Each context function scopes what it shows by the user and runs in one or two qu
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.db.models import Exists, JSONField, OuterRef, Subquery
@@ -40,7 +39,7 @@ def _high_levels(organisation_id):
     return FactorLevel.objects.filter(profile_id=newest, level=Level.HIGH).order_by()
 
 
-def roadmap_facts(request: HttpRequest) -> dict[str, Any]:
+def roadmap_facts() -> dict[str, Any]:
     """Whether the roadmap's school has high risks and whether items were taken from practices,
     read with the roadmap: most roadmap pages then need no query of their own for this part."""
     return {
@@ -89,15 +88,9 @@ class _JSONRows(Subquery):
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
-def card_facts(request: HttpRequest) -> dict[str, Any]:
+def card_facts() -> dict[str, Any]:
     """The first practices for the school, read with the organisation itself (the card stays
     within its query budget, ``schools.card``): id, title and effect of each."""
-    # the same for every request: built once per process (a query resolves copies of them)
-    return _card_facts()
-
-
-@functools.cache
-def _card_facts() -> dict[str, Any]:
     row = JSONObject(
         pk="pk", title="title", proved_effect="proved_effect", published_at="published_at"
     )
@@ -107,7 +100,7 @@ def _card_facts() -> dict[str, Any]:
 def card_context(request: HttpRequest, organisation) -> dict[str, Any] | None:
     from network_portal.ui import slots
 
-    facts = slots.facts("schools.card", "practices", request, organisation)
+    facts = slots.facts("schools.card", "practices", organisation)
     practices = [
         {
             "pk": row["pk"],
@@ -129,7 +122,7 @@ def roadmap_context(request: HttpRequest, roadmap) -> dict[str, Any] | None:
     from network_portal.ui import slots
     from schools.selectors import organisation_list_for_user
 
-    facts = slots.facts("roadmaps.detail", "practices", request, roadmap)
+    facts = slots.facts("roadmaps.detail", "practices", roadmap)
     if not facts["high_risks"] and not facts["adopted"]:
         return None
     organisation = roadmap.organisation

@@ -10,7 +10,6 @@ the right to manage is decided from the user's scope. The strengths page
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
@@ -31,14 +30,8 @@ CARD_LIMIT = 20
 KEY = "partnerships"
 
 
-def card_facts(request: HttpRequest) -> dict[str, Any]:
+def card_facts() -> dict[str, Any]:
     """Scalar facts of the section, as subqueries over the organisation row."""
-    # the same for every request: built once per process (a query resolves copies of them)
-    return _card_facts()
-
-
-@functools.cache
-def _card_facts() -> dict[str, Any]:
     org = OuterRef("pk")
     load = (
         PartnershipMember.objects.filter(
@@ -98,7 +91,7 @@ def _partnerships(request: HttpRequest, organisation: Any) -> list:
 
 
 def partnerships_section_context(request: HttpRequest, organisation: Any) -> dict[str, Any]:
-    facts = slots.facts("schools.card", KEY, request, organisation)
+    facts = slots.facts("schools.card", KEY, organisation)
     derived = []
     if facts["category"] not in SUPPORTED_CATEGORIES:
         # A supported school offers only what it declares (seed 001, СОШ № 3).

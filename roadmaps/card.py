@@ -8,7 +8,6 @@ the right to raise a concern from the user's scope, without a query.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -31,13 +30,7 @@ from .selectors import (
 KEY = "roadmaps"
 
 
-def card_facts(request: HttpRequest) -> dict[str, Any]:
-    # the same for every request: built once per process (a query resolves copies of them)
-    return _card_facts()
-
-
-@functools.cache
-def _card_facts() -> dict[str, Any]:
+def card_facts() -> dict[str, Any]:
     return {
         "open_concerns": Exists(
             EngagementConcern.objects.filter(
@@ -55,7 +48,7 @@ def roadmaps_section_context(request: HttpRequest, organisation: Any) -> dict[st
     mine = roadmap_list_for_user(user=user).filter(organisation=organisation)
     roadmaps = list(roadmap_rows(roadmaps=mine.select_related(None)))
     concerns = []
-    if reader and slots.facts("schools.card", KEY, request, organisation)["open_concerns"]:
+    if reader and slots.facts("schools.card", KEY, organisation)["open_concerns"]:
         concerns = list(open_concerns(organisation_ids=[organisation.pk], with_school=False))
     if not roadmaps and not concerns and not reader:
         return None

@@ -67,7 +67,7 @@ def _roadmap(
     (``slots.facts``) ask only when there is any."""
     roadmaps = selectors.roadmap_list_for_user(user=request.user)
     if page:
-        roadmaps = slots.annotate("roadmaps.detail", request, roadmaps)
+        roadmaps = slots.annotate("roadmaps.detail", roadmaps)
         roadmaps = roadmaps.annotate(**selectors.roadmap_page_facts())
     roadmap = get_for_user_or_404(roadmaps, pk=pk)
     return roadmap, selectors.roadmap_permissions(user=request.user, roadmap=roadmap)

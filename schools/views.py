@@ -211,7 +211,7 @@ def _card_organisation(request: HttpRequest, pk: int):
     queryset = selectors.organisation_list_for_user(user=request.user).select_related(
         "municipality"
     )
-    return get_for_user_or_404(slots.annotate("schools.card", request, queryset), pk=pk)
+    return get_for_user_or_404(slots.annotate("schools.card", queryset), pk=pk)
 
 
 def _card(request: HttpRequest, organisation, *, override_form=None, kept=None) -> HttpResponse:

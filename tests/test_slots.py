@@ -143,23 +143,22 @@ def test_an_isolated_slot_renders_parts_with_their_own_context_and_the_object(
 
 
 def test_facts_are_read_with_the_object_or_fetched_in_one_query(
-    registry, rf, users, world, django_assert_num_queries
+    registry, world, django_assert_num_queries
 ):
     slots.declare("card")
     slots.register(
         "card",
         slots.Contribution(
-            "a", "part.html", lambda r, o: {}, facts=lambda r: {"seven": Value(7), "one": Value(1)}
+            "a", "part.html", lambda r, o: {}, facts=lambda: {"seven": Value(7), "one": Value(1)}
         ),
     )
-    request = _request(rf, users.director)
-    read = slots.annotate("card", request, Organisation.objects.all()).get(pk=world.school.pk)
+    read = slots.annotate("card", Organisation.objects.all()).get(pk=world.school.pk)
     with django_assert_num_queries(0):
-        assert slots.facts("card", "a", request, read) == {"seven": 7, "one": 1}
+        assert slots.facts("card", "a", read) == {"seven": 7, "one": 1}
     plain = Organisation.objects.get(pk=world.school.pk)
     with django_assert_num_queries(1):
-        assert slots.facts("card", "a", request, plain) == {"seven": 7, "one": 1}
-    assert slots.facts("card", "unknown", request, plain) == {}
+        assert slots.facts("card", "a", plain) == {"seven": 7, "one": 1}
+    assert slots.facts("card", "unknown", plain) == {}
 
 
 def test_each_page_owns_its_slot_and_the_apps_contribute_to_it():

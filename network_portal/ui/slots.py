@@ -15,10 +15,12 @@ place like an ``{% include %}``; a page that heads or frames each part says how 
 of its own, ``{% slot "name" obj frame="app/page.html#part" %}`` (the school card, the home
 page). Views do not fill slots: the page's template owns where and how its parts show.
 
-Scalar facts (a count, a flag) a contribution needs are declared as ``facts(request) ->
-{name: expression}``: the page reads them with its object, in the query that fetches it
-(:func:`annotate`), and the contribution reads them back with :func:`facts` — one query
-when the object came from elsewhere (e.g. a test calling the context function directly).
+Scalar facts (a count, a flag) a contribution needs are declared as ``facts() -> {name:
+expression}`` over the page's object (``OuterRef("pk")``), the same for every request: built
+once per process (building a card's subqueries costs more than reading them, issue 17 item 5).
+The page reads them with its object, in the query that fetches it (:func:`annotate`), and the
+contribution reads them back with :func:`facts` — one query when the object came from
+elsewhere (e.g. a test calling the context function directly).
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ class Contribution:
     title: Any = ""  # a lazy translated string, for pages that head each part
     #: shown only to users holding one of these roles (admins always); empty: to everyone
     roles: tuple[str, ...] = ()
-    #: ``facts(request) -> {name: expression}``, read with the page's object (:func:`annotate`)
-    facts: Callable[[HttpRequest], dict[str, Any]] | None = None
+    #: ``facts() -> {name: expression}``, read with the page's object (:func:`annotate`)
+    facts: Callable[[], dict[str, Any]] | None = None
 
 
 _SLOTS: dict[str, Slot] = {}
@@ -78,6 +80,7 @@ def register(slot: str, contribution: Contribution) -> Contribution:
     if slot not in _SLOTS:
         raise ValueError(f"unknown slot {slot!r}; declared: {sorted(_SLOTS)}")
     _CONTRIBUTIONS[slot][contribution.key] = contribution
+    _FACTS.pop((slot, contribution.key), None)
     return contribution
 
 
@@ -116,33 +119,34 @@ def _alias(slot: str, key: str, name: str) -> str:
     return f"slot_{slot.replace('.', '_')}_{key}_{name}"
 
 
-def _expressions(slot: str, contribution: Contribution, request: HttpRequest) -> dict[str, Any]:
-    """The contribution's facts, built once per request: the page annotates its object with
-    them and each part reads its own back (building the subqueries of a card's facts costs
-    more than reading them, issue 17 item 5)."""
-    built = request.__dict__.setdefault("_slot_facts", {})
-    if (slot, contribution.key) not in built:
-        built[slot, contribution.key] = contribution.facts(request)
-    return built[slot, contribution.key]
+#: The contributions' facts by (slot, key), built once per process (a query resolves copies).
+_FACTS: dict[tuple[str, str], dict[str, Any]] = {}
 
 
-def annotate(slot: str, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+def _expressions(slot: str, contribution: Contribution) -> dict[str, Any]:
+    found = _FACTS.get((slot, contribution.key))
+    if found is None:
+        found = _FACTS[slot, contribution.key] = contribution.facts()
+    return found
+
+
+def annotate(slot: str, queryset: QuerySet) -> QuerySet:
     """``queryset`` (of the page's objects) annotated with every contribution's facts."""
     annotations: dict[str, Any] = {}
     for contribution in contributions(slot):
         if contribution.facts is not None:
-            for name, expression in _expressions(slot, contribution, request).items():
+            for name, expression in _expressions(slot, contribution).items():
                 annotations[_alias(slot, contribution.key, name)] = expression
     return queryset.annotate(**annotations) if annotations else queryset
 
 
-def facts(slot: str, key: str, request: HttpRequest, obj: Any) -> dict[str, Any]:
+def facts(slot: str, key: str, obj: Any) -> dict[str, Any]:
     """The facts of contribution ``key`` to ``slot`` for ``obj``: read with it by the page
     (:func:`annotate`), or fetched now in one query."""
     contribution = _CONTRIBUTIONS.get(slot, {}).get(key)
     if contribution is None or contribution.facts is None:
         return {}
-    expressions = _expressions(slot, contribution, request)
+    expressions = _expressions(slot, contribution)
     aliases = {name: _alias(slot, key, name) for name in expressions}
     if all(hasattr(obj, alias) for alias in aliases.values()):
         return {name: getattr(obj, alias) for name, alias in aliases.items()}
