@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -312,7 +311,7 @@ def _detail(
     body = render_to_string("roadmaps/detail.html#body", context, request=request)
     schools = [roadmap.organisation_id]
     body = card_cache.keep(kept, title=title, body=body, schools=schools, school=school)
-    return _page(request, title=title, school=school, body=card_cache.with_csrf(request, body))
+    return _page(request, title=title, school=school, body=body)
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -332,12 +331,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Kept for this very user, but the scope is still asked on every request (the access
     # policy's one check, its key only: the kept body needs no columns)
     get_for_user_or_404(selectors.roadmap_list_for_user(user=request.user).values("pk"), pk=pk)
-    body = card_cache.with_csrf(request, kept.body)
-    return _page(request, title=kept.title, school=kept.more["school"], body=body)
+    return _page(request, title=kept.title, school=kept.more["school"], body=kept.body)
 
 
 def _page(request: HttpRequest, *, title: str, school: str, body: str) -> HttpResponse:
-    body = mark_safe(body)  # noqa: S308 — our own template's output, escaped when rendered
+    """The page's frame around its kept (or just kept) body, with this request's CSRF token."""
+    body = card_cache.with_csrf(request, body)
     context = {"roadmap_title": title, "school_name": school, "body": body}
     return render(request, "roadmaps/detail.html", context)
 

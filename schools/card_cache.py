@@ -76,6 +76,7 @@ from django.db.models.signals import post_delete, post_init, post_save, pre_dele
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 
 DATA_KEY = "schools:card:data"
 #: The counter whose next value is in every school token (see the module's docstring).
@@ -608,6 +609,9 @@ def keep(
     return body
 
 
-def with_csrf(request: HttpRequest, body: str) -> str:
-    """The kept body with this request's CSRF token in place of the marker."""
-    return body.replace(CSRF_MARKER, get_token(request)) if CSRF_MARKER in body else body
+def with_csrf(request: HttpRequest, body: str) -> SafeString:
+    """The body (a page's template output, escaped when it was rendered) with this request's
+    CSRF token in place of the marker, safe to put into the page's frame."""
+    if CSRF_MARKER in body:
+        body = body.replace(CSRF_MARKER, get_token(request))
+    return mark_safe(body)  # noqa: S308 — our own templates' output
