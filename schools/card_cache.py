@@ -109,7 +109,6 @@ _LAST_LOGIN = re.compile(
 _WRITE = re.compile(
     r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?', re.I
 )
-_NOT_FEEDING: frozenset[str] | None = None
 #: The models the school list reads (besides the session): their writes always replace the
 #: global token, never only some schools' (see the module's docstring).
 GLOBAL_ONLY = (
@@ -120,32 +119,26 @@ GLOBAL_ONLY = (
     "schools.Organisation",
     "schools.Region",
 )
-_GLOBAL_ONLY_TABLES: frozenset[str] | None = None
 
 
 def enabled() -> bool:
     return bool(getattr(settings, "SCHOOL_CARD_CACHE", False))
 
 
+@functools.cache
 def _not_feeding() -> frozenset[str]:
-    global _NOT_FEEDING
-    if _NOT_FEEDING is None:
-        tables = set()
-        for model in apps.get_models(include_auto_created=True):
-            meta = model._meta
-            # simple_history's copies: written with every save, shown on no card.
-            if meta.app_label in NOT_FEEDING_APPS or meta.model_name.startswith("historical"):
-                tables.add(meta.db_table.lower())
-        _NOT_FEEDING = frozenset(tables)
-    return _NOT_FEEDING
+    tables = set()
+    for model in apps.get_models(include_auto_created=True):
+        meta = model._meta
+        # simple_history's copies: written with every save, shown on no card.
+        if meta.app_label in NOT_FEEDING_APPS or meta.model_name.startswith("historical"):
+            tables.add(meta.db_table.lower())
+    return frozenset(tables)
 
 
+@functools.cache
 def global_only_tables() -> frozenset[str]:
-    global _GLOBAL_ONLY_TABLES
-    if _GLOBAL_ONLY_TABLES is None:
-        models_ = (apps.get_model(label) for label in GLOBAL_ONLY)
-        _GLOBAL_ONLY_TABLES = frozenset(m._meta.db_table.lower() for m in models_)
-    return _GLOBAL_ONLY_TABLES
+    return frozenset(apps.get_model(label)._meta.db_table.lower() for label in GLOBAL_ONLY)
 
 
 def feeds_card(sql: str) -> bool:
