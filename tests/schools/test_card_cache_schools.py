@@ -8,12 +8,17 @@ registered with ``card_cache.register``: a model wrongly attributed fails it, ei
 writing school's pages (kept while they changed) or on the other school's (kept while they
 changed, or not kept)."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from events.models import EventStatus, Registration
+from network_portal.accounts.models import Role
 from roadmaps.models import (
     EngagementConcern,
     Evidence,
@@ -24,6 +29,8 @@ from roadmaps.models import (
     SchoolCounts,
 )
 from schools import card_cache
+from tests.events.factories import EventFactory, RegistrationFactory
+from tests.factories import RoleAssignmentFactory
 from tests.roadmaps.factories import RoadmapFactory, RoadmapItemFactory, partnership_of
 from tests.schools.kept_pages import fresh_html, page_html
 
@@ -50,6 +57,24 @@ def _school_rows(school, roadmap, user, tag: str) -> None:
         roadmap=roadmap, year=2026, quarter=1, rating="green", reason=f"Оценка {tag}"
     )
     EngagementConcern.objects.create(organisation=school, text=f"Нет связи {tag}", raised_by=user)
+    # a held event the school organised for its item, attended by one of its teachers
+    event = _held_event(organiser=school, title=f"Семинар {tag}", items=[item])
+    RegistrationFactory(event=event, user=_teacher(school), attended=True)
+
+
+def _held_event(*, organiser, title: str, items=()):
+    event = EventFactory(
+        organiser=organiser,
+        title=title,
+        starts_at=timezone.now() - timedelta(days=3),
+        status=EventStatus.HELD,
+    )
+    event.roadmap_items.set(items)
+    return event
+
+
+def _teacher(school):
+    return RoleAssignmentFactory(role=Role.TEACHER, organisation=school).user
 
 
 @pytest.fixture
@@ -143,6 +168,14 @@ def _writes(two, model) -> list:
             lambda: _update(SchoolCounts.objects.get(organisation=a), n_concerns=7),
             lambda: SchoolCounts.objects.get(organisation=a).delete(),
         ]
+    if model is Registration:
+        event = Registration.objects.get(event__organiser=a).event
+        teacher = _teacher(a)  # (a new user and role: every page's, before the pages are kept)
+        return [
+            lambda: RegistrationFactory(event=event, user=teacher, attended=True),
+            lambda: _update(Registration.objects.filter(event=event).last(), attended=False),
+            lambda: Registration.objects.filter(event=event, attended=True).get().delete(),
+        ]
     raise AssertionError(f"{model.__name__} is registered but the guard does not write it")
 
 
@@ -179,7 +212,7 @@ def _check(two, write, *, attributed: bool = True) -> bool:
 def test_every_registered_model_is_guarded():
     from roadmaps import models as roadmap_models
 
-    registered = {m for m in card_cache._OWNERS if m._meta.app_label == "roadmaps"}
+    registered = {m for m in card_cache._OWNERS if m._meta.app_label in ("roadmaps", "events")}
     assert registered == {
         roadmap_models.Roadmap,
         RoadmapItem,
@@ -188,13 +221,14 @@ def test_every_registered_model_is_guarded():
         QuarterRating,
         EngagementConcern,
         SchoolCounts,
+        Registration,
     }
     assert set(card_cache._OWNERS) == registered  # a new app's model: add it to the guard
 
 
 @pytest.mark.parametrize(
     "model",
-    [Roadmap, RoadmapItem, Evidence, ReviewComment, QuarterRating, EngagementConcern],
+    [Roadmap, RoadmapItem, Evidence, ReviewComment, QuarterRating, EngagementConcern, Registration],
     ids=lambda m: m.__name__,
 )
 def test_a_write_for_one_school_keeps_the_others_pages(two, model):
@@ -341,3 +375,108 @@ def test_a_save_that_raised_leaves_nothing_for_the_next_request_or_task(two, sig
     assert card_cache._IN_FLIGHT.get().saves["roadmaps_roadmapitem"]
     {"request_started": request_started, "task_prerun": task_prerun}[signal].send(sender=None)
     assert card_cache._IN_FLIGHT.get() is None
+
+
+def _pages_after(client, write, *, changed: list[str], kept: list[str]) -> None:
+    """Each of ``changed`` is rendered anew after ``write`` and shows it; each of ``kept`` is
+    served from the cache and is the page it would render now."""
+    before = _warm(client, changed)
+    _warm(client, kept)
+    write()
+    for url in kept:
+        response = client.get(url)
+        assert _kept(response), f"{url}: evicted by a write it does not show"
+        assert page_html(response) == fresh_html(client, url), f"{url}: kept stale"
+    for url in changed:
+        response = client.get(url)
+        assert not _kept(response), f"{url}: kept after a write it shows"
+        after = page_html(response)
+        assert after == fresh_html(client, url)
+        assert after != before[url], f"{url}: does not show the write"
+
+
+def test_a_registration_replaces_the_pages_of_every_school_that_shows_it(two, world):
+    """A teacher of B at a held event organised by C for an item of A's roadmap: A's roadmap
+    page (how many attended the events that served its items), B's card (how many events its
+    staff attended) and C's card (how many attended the events it organised) show it; the
+    fourth school's card is kept."""
+    c, d = world.partner_org, world.other_school
+    event = _held_event(organiser=c, title="Семинар В", items=[two.roadmap_a.items.first()])
+    teacher = _teacher(two.b)
+    changed = [
+        reverse("roadmaps:detail", args=[two.roadmap_a.pk]),
+        reverse("schools:detail", args=[two.b.pk]),
+        reverse("schools:detail", args=[c.pk]),
+    ]
+    kept = [reverse("schools:detail", args=[d.pk])]
+
+    def attend(flag: bool) -> None:
+        registration = Registration.objects.get(event=event, user=teacher)
+        registration.attended = flag
+        registration.save(update_fields=["attended", "updated_at"])
+
+    _pages_after(
+        two.client,
+        lambda: RegistrationFactory(event=event, user=teacher, attended=True),
+        changed=changed,
+        kept=kept,
+    )
+    _pages_after(two.client, lambda: attend(False), changed=changed, kept=kept)
+    _pages_after(two.client, lambda: attend(True), changed=changed, kept=kept)
+
+
+def test_a_person_with_roles_in_two_schools_is_shown_on_both_cards(two, world):
+    """The staff of a school are the people with a role there: a teacher of A who is also a
+    director of B counts on both cards (an event C organised, for no roadmap)."""
+    c, d = world.partner_org, world.other_school
+    person = _teacher(two.a)
+    RoleAssignmentFactory(user=person, role=Role.DIRECTOR, organisation=two.b)
+    event = _held_event(organiser=c, title="Семинар В")
+    _pages_after(
+        two.client,
+        lambda: RegistrationFactory(event=event, user=person, attended=True),
+        changed=[reverse("schools:detail", args=[s.pk]) for s in (two.a, two.b, c)],
+        kept=[reverse("schools:detail", args=[d.pk])],
+    )
+
+
+def _client(user) -> Client:
+    """A client of its own (``client_for`` logs the one test client in as someone else)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_registering_and_leaving_keep_the_other_schools_pages(two, users):
+    """The commonest write of teachers, through the views: a teacher of A registers for an event
+    A organises and leaves it; B's kept pages are served all along, A's card is rendered anew."""
+    event = EventFactory(organiser=two.a, title="Семинар впереди")
+    coordinator, teacher = two.client, _client(users.teacher)
+    for view in ("events:register", "events:unregister", "events:register"):
+        _warm(coordinator, two.pages_a + two.pages_b)
+        posted = teacher.post(reverse(view, args=[event.pk]))
+        assert posted.status_code == 302
+        for url in two.pages_b:
+            response = coordinator.get(url)
+            assert _kept(response) and page_html(response) == fresh_html(coordinator, url)
+        card = coordinator.get(two.pages_a[0])
+        assert not _kept(card)
+    assert Registration.objects.get(event=event, user=users.teacher).status == "registered"
+
+
+def test_marking_attendance_keeps_the_other_schools_pages(two, users):
+    """The organiser's check-in list, through the view: A's pages show how many attended, B's
+    are kept."""
+    event = Registration.objects.get(event__organiser=two.a).event
+    registration = RegistrationFactory(event=event, user=users.teacher)
+    director = _client(users.director)
+    for flag in ("1", "0"):
+
+        def mark(flag=flag):
+            posted = director.post(
+                reverse("events:attendance", args=[event.pk]),
+                {"registration": registration.pk, "attended": flag},
+            )
+            assert posted.status_code == 302
+
+        _pages_after(two.client, mark, changed=two.pages_a, kept=two.pages_b)
