@@ -26,6 +26,7 @@ from network_portal.accounts.models import RoleAssignment
 from network_portal.audit.services import audit_log
 from network_portal.editing import claim
 from network_portal.outbox.services import enqueue_on_commit
+from schools import card_cache
 
 from . import rules
 from .models import (
@@ -374,9 +375,12 @@ def certificate_data_version(params: dict) -> str:
 
 
 def _certificate_code_assign(registration: Registration) -> None:
+    # the code is printed on the certificate, shown on no kept page: the registration's own
+    # schools' pages are replaced, not every page (``schools.card_cache``)
+    schools = card_cache.stored_schools(registration) if card_cache.enabled() else None
     for _attempt in range(5):
         try:
-            with transaction.atomic():
+            with transaction.atomic(), card_cache.attributed(Registration, schools=schools or ()):
                 Registration.objects.filter(
                     pk=registration.pk, certificate_code__isnull=True
                 ).update(certificate_code=rules.certificate_code_new())

@@ -480,3 +480,18 @@ def test_marking_attendance_keeps_the_other_schools_pages(two, users):
             assert posted.status_code == 302
 
         _pages_after(two.client, mark, changed=two.pages_a, kept=two.pages_b)
+
+
+def test_a_certificate_code_keeps_the_other_schools_pages(two):
+    """The code drawn for a certificate (a ``QuerySet.update`` in a block attributed to the
+    registration's schools) is shown on no kept page; B's are kept."""
+    from events.services import certificate_request
+
+    registration = Registration.objects.get(event__organiser=two.a)
+
+    def write():
+        certificate_request(registration=Registration.objects.get(pk=registration.pk), user=None)
+
+    assert not _check(two, write), "A's pages show no certificate code"
+    registration.refresh_from_db()
+    assert registration.certificate_code
