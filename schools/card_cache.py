@@ -37,10 +37,13 @@ global token as before:
   execute wrapper accepts the statement for them only if it is that write's own shape — an
   ``INSERT`` of one row while an instance of the table is being added, an ``UPDATE … WHERE pk =
   %s`` of an instance being saved, a ``DELETE … WHERE pk IN (…)`` of instances being deleted;
-* a service that writes a registered model's rows through a ``QuerySet`` says whose rows they
-  are for that table in a block (``attributed``), e.g. the editing kit's claim of an item;
+* a service that writes a model's rows through a ``QuerySet`` (or a model nobody registered)
+  says whose rows they are for that table in a block (``attributed``), e.g. the editing kit's
+  claim of an item, a certificate's code, a partnership's transition (its members' and its
+  roadmaps' schools: ``partnerships.services.partnerships.shown_on``);
 * everything else — ``QuerySet.update()``/``bulk_create()`` outside such a block, raw SQL,
-  unknown or shared tables (organisations, users, partnerships…) — replaces the global token.
+  unknown or shared tables (organisations, users, events, a partnership's edit…) — replaces
+  the global token.
 
 A school's token is ``"<n>:<random>"`` with ``n`` from one counter (``SEQ_KEY``): the counter
 read with the lookup (before rendering) tells ``keep`` whether a school's token was replaced

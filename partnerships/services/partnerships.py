@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from diagnostics.models import RiskFactor
 from network_portal.audit.services import audit_log
 from network_portal.editing import claim
+from schools import card_cache
 from schools.models import Category, Municipality, Organisation
 
 from .. import selectors, transitions
@@ -412,6 +413,30 @@ def partnership_transition(
         actors=perms.actors,
         reason=reason,
     )
+    # Its members' agreement, its status and history: the pages of the schools that show the
+    # partnership only (``schools.card_cache``), the same before and after (a transition adds
+    # or removes no member and moves no roadmap).
+    with card_cache.attributed(
+        Partnership, PartnershipMember, StatusChange, schools=shown_on(partnership=locked)
+    ):
+        return _transition(locked, t, perms=perms, action=action, actor=actor, reason=reason)
+
+
+def shown_on(*, partnership: Partnership) -> set[int]:
+    """The schools whose kept pages (``schools.card_cache``) show the partnership: its members'
+    cards (its title, status and members, a provider's load of open partnerships) and the
+    pages of its roadmaps (its title). Not read with the page cache off."""
+    if not card_cache.enabled():
+        return set()
+    rows = Partnership.objects.filter(pk=partnership.pk).values_list(
+        "members__organisation_id", "roadmaps__organisation_id"
+    )
+    return {pk for row in rows for pk in row if pk is not None}
+
+
+def _transition(
+    locked: Partnership, t: Any, *, perms: Any, action: str, actor: Any, reason: str
+) -> Partnership:
     old = locked.status
     if action == "agree":
         own = perms.member_organisation_ids

@@ -495,3 +495,35 @@ def test_a_certificate_code_keeps_the_other_schools_pages(two):
     assert not _check(two, write), "A's pages show no certificate code"
     registration.refresh_from_db()
     assert registration.certificate_code
+
+
+def test_a_partnerships_transitions_keep_the_other_schools_pages(two, world, users):
+    """Agreeing, approving, starting and completing a partnership of A and B (a block
+    attributed to its members and its roadmaps' schools): their cards show its status, the
+    cards of the schools outside it are kept."""
+    from partnerships.services.partnerships import partnership_transition
+
+    partnership = two.roadmap_a.partnership
+    type(partnership).objects.filter(pk=partnership.pk).update(status="proposed")
+    outside = [
+        reverse("schools:detail", args=[s.pk]) for s in (world.partner_org, world.other_school)
+    ]
+    cards = [two.pages_a[0], two.pages_b[0]]
+
+    def move(action: str, actor) -> None:
+        partnership.refresh_from_db()
+        partnership_transition(partnership=partnership, action=action, actor=actor)
+
+    director = RoleAssignmentFactory(role=Role.DIRECTOR, organisation=two.b).user
+    _pages_after(two.client, lambda: move("agree", users.director), changed=[], kept=outside)
+    _pages_after(two.client, lambda: move("agree", director), changed=cards, kept=outside)
+    for action in ("start", "complete"):
+        _pages_after(
+            two.client, lambda a=action: move(a, users.methodologist), changed=cards, kept=outside
+        )
+    partnership.refresh_from_db()
+    assert partnership.status == "completed"
+    assert [s.to_status for s in partnership.status_changes.order_by("pk")][-2:] == [
+        "active",
+        "completed",
+    ]
