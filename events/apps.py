@@ -13,7 +13,7 @@ class EventsConfig(AppConfig):
         from network_portal.ui import slots
         from schools import card_cache
 
-        from .card import card_facts, events_section_context, panel_context
+        from .card import SHOWN_ON, card_facts, events_section_context, panel_context
         from .certificates import CERTIFICATE
         from .models import Registration
         from .sections import partnership_events_context, roadmap_events_context, roadmap_facts
@@ -26,7 +26,7 @@ class EventsConfig(AppConfig):
         card_cache.register(
             Registration,
             lookups={
-                "event": ("organiser", "roadmap_items__roadmap__organisation"),
+                "event": SHOWN_ON,
                 "user": ("role_assignments__organisation",),
             },
             deletes=False,

@@ -29,6 +29,7 @@ from network_portal.outbox.services import enqueue_on_commit
 from schools import card_cache
 
 from . import rules
+from .card import shown_on
 from .models import (
     AUDIENCE_FIELDS,
     CalendarToken,
@@ -141,12 +142,13 @@ def event_publish(*, event: Event, user: Any) -> Event:
             )
             % {"date": timezone.localtime(event.starts_at).strftime("%d.%m.%Y %H:%M")}
         )
-    Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT).update(
-        status=EventStatus.PUBLISHED,
-        updated_at=timezone.now(),
-        updated_by=_author(user),
-        version=F("version") + 1,
-    )
+    with card_cache.attributed(Event, schools=shown_on(event=event)):
+        Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT).update(
+            status=EventStatus.PUBLISHED,
+            updated_at=timezone.now(),
+            updated_by=_author(user),
+            version=F("version") + 1,
+        )
     event.refresh_from_db()
     return event
 
@@ -161,9 +163,17 @@ def event_cancel(*, event: Event, user: Any, reason: str) -> Event:
         locked.cancellation_reason = reason
         locked.updated_by = _author(user)
         locked.version += 1
-        locked.save(
-            update_fields=["status", "cancellation_reason", "updated_at", "updated_by", "version"]
-        )
+        # its organiser's card and its roadmaps' pages (``schools.card_cache``)
+        with card_cache.attributed(Event, schools=shown_on(event=locked)):
+            locked.save(
+                update_fields=[
+                    "status",
+                    "cancellation_reason",
+                    "updated_at",
+                    "updated_by",
+                    "version",
+                ]
+            )
         audit_log(actor=user, action="event.cancel", obj=locked, reason=reason)
         from .tasks import notify_event_cancelled
 
@@ -177,9 +187,13 @@ def event_mark_held(*, event: Event, user: Any, now: datetime | None = None) -> 
         raise EventChangeRefused(_("Only a published event can be marked as held."))
     if event.starts_at > now:
         raise EventChangeRefused(_("The event has not started yet."))
-    Event.objects.filter(pk=event.pk).update(
-        status=EventStatus.HELD, updated_at=now, updated_by=_author(user), version=F("version") + 1
-    )
+    with card_cache.attributed(Event, schools=shown_on(event=event)):
+        Event.objects.filter(pk=event.pk).update(
+            status=EventStatus.HELD,
+            updated_at=now,
+            updated_by=_author(user),
+            version=F("version") + 1,
+        )
     event.refresh_from_db()
     return event
 
@@ -436,7 +450,11 @@ def report_save(
     now = now or timezone.now()
     if event.status not in (EventStatus.PUBLISHED, EventStatus.HELD) or event.starts_at > now:
         raise EventChangeRefused(_("A report is written after the event has taken place."))
-    with transaction.atomic():
+    # its report is shown where the event is (``schools.card_cache``)
+    with (
+        transaction.atomic(),
+        card_cache.attributed(Event, EventReport, schools=shown_on(event=event)),
+    ):
         report, _created = EventReport.objects.update_or_create(
             event=event,
             defaults={

@@ -527,3 +527,42 @@ def test_a_partnerships_transitions_keep_the_other_schools_pages(two, world, use
         "active",
         "completed",
     ]
+
+
+def test_an_events_status_and_report_keep_the_other_schools_pages(two, world, users):
+    """Publishing, holding with a report and cancelling an event C organised for an item of
+    A's roadmap (blocks attributed to its organiser and its roadmaps' schools): C's card and
+    A's roadmap page show each, B's pages are kept."""
+    from events import services
+
+    c = world.partner_org
+    item = two.roadmap_a.items.first()
+    changed = [two.pages_a[1], reverse("schools:detail", args=[c.pk])]
+    ahead = EventFactory(organiser=c, title="Семинар-черновик", status=EventStatus.DRAFT)
+    ahead.roadmap_items.set([item])
+    today = EventFactory(
+        organiser=c,
+        title="Семинар сегодня",
+        starts_at=timezone.now() - timedelta(hours=1),
+        status=EventStatus.DRAFT,
+    )
+    today.roadmap_items.set([item])
+    type(today).objects.filter(pk=today.pk).update(status=EventStatus.PUBLISHED)
+
+    def fresh(event):
+        return type(event).objects.get(pk=event.pk)
+
+    writes = [
+        lambda: services.event_publish(event=fresh(ahead), user=users.director),
+        lambda: services.report_save(
+            event=fresh(today), user=users.director, summary="Обсудили уроки"
+        ),
+        lambda: services.report_save(
+            event=fresh(today), user=users.director, summary="Обсудили уроки ещё раз"
+        ),
+        lambda: services.event_cancel(event=fresh(ahead), user=users.director, reason="Болезнь"),
+    ]
+    for write in writes:
+        _pages_after(two.client, write, changed=changed, kept=two.pages_b)
+    assert fresh(today).status == EventStatus.HELD
+    assert fresh(ahead).status == EventStatus.CANCELLED
