@@ -9,9 +9,10 @@ every write to any table that may feed it, whatever wrote it: a ``save()``, a ``
 ``QuerySet.update()``, ``bulk_create()`` or raw SQL through Django's connection. An execute
 wrapper on every database connection (``watch``, installed by ``SchoolsConfig.ready``) looks at
 each statement: an ``INSERT``, ``UPDATE`` or ``DELETE`` (or a ``WITH`` that contains one) on a
-table outside ``NOT_FEEDING_APPS`` replaces the token when its transaction commits (a reader
-before the commit renders the old rows under the old token, which nobody reads after it). A new
-token makes every cached body unreachable; the entries expire by ``TTL``.
+table outside ``NOT_FEEDING_APPS`` and ``NOT_FEEDING_MODELS`` (the tables no kept page reads)
+replaces the token when its transaction commits (a reader before the commit renders the old
+rows under the old token, which nobody reads after it). A new token makes every cached body
+unreachable; the entries expire by ``TTL``.
 
 A body is kept per **user** (edit buttons, sections and rows depend on the viewer's roles and
 identity), language, day (overdue items and due dates are read against today), full path (the
@@ -109,6 +110,17 @@ NOT_FEEDING_APPS = (
     "outbox",
     "sessions",
 )
+#: Tables of feeding apps that no kept page reads (the card, the roadmap page, the school list:
+#: ``tests/schools/test_card_cache_schools.py`` renders them with rows here and checks): a
+#: partnership's agreements and their numbering, its history of statuses, the pairing plans.
+NOT_FEEDING_MODELS = (
+    "partnerships.Agreement",
+    "partnerships.AgreementCounter",
+    "partnerships.AgreementTemplate",
+    "partnerships.PairingPlan",
+    "partnerships.PairingRow",
+    "partnerships.StatusChange",
+)
 #: A login stamps ``last_login``; the card never shows it.
 _LAST_LOGIN = re.compile(
     r'^UPDATE\s+"?accounts_user"?\s+SET\s+"?last_login"?\s*=\s*\S+\s+WHERE', re.I
@@ -135,7 +147,7 @@ def enabled() -> bool:
 
 @functools.cache
 def _not_feeding() -> frozenset[str]:
-    tables = set()
+    tables = {apps.get_model(label)._meta.db_table.lower() for label in NOT_FEEDING_MODELS}
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
         # simple_history's copies: written with every save, shown on no card.

@@ -566,3 +566,88 @@ def test_an_events_status_and_report_keep_the_other_schools_pages(two, world, us
         _pages_after(two.client, write, changed=changed, kept=two.pages_b)
     assert fresh(today).status == EventStatus.HELD
     assert fresh(ahead).status == EventStatus.CANCELLED
+
+
+def _unread_rows(two, world, users) -> SimpleNamespace:
+    """A row of every table of ``card_cache.NOT_FEEDING_MODELS`` about A and B."""
+    from partnerships.models import (
+        AgreementCounter,
+        AgreementTemplate,
+        PairingPlan,
+        PairingRow,
+        StatusChange,
+    )
+    from tests.partnerships.factories import AgreementFactory
+
+    partnership = two.roadmap_a.partnership
+    agreement = AgreementFactory(partnership=partnership)
+    change = StatusChange.objects.create(
+        partnership=partnership, from_status="proposed", to_status="agreed", action="approve"
+    )
+    StatusChange.objects.create(
+        agreement=agreement, from_status="draft", to_status="signed", action="sign"
+    )
+    counter = AgreementCounter.objects.create(municipality=world.mun, year=2026, last=1)
+    AgreementTemplate.objects.create(
+        region=world.region, kind="cooperation", title="Шаблон", body="Текст"
+    )
+    plan = PairingPlan.objects.create(region=world.region, municipality=world.mun, min_fit=25)
+    row = PairingRow.objects.create(
+        plan=plan, supported=two.a, provider=two.b, partnership=partnership
+    )
+    return SimpleNamespace(agreement=agreement, change=change, counter=counter, row=row)
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "coordinator",
+        "methodologist",
+        "curator",
+        "director",
+        "leader_director",
+        "teacher",
+        "partner",
+    ],
+)
+def test_no_kept_page_reads_the_tables_whose_writes_replace_nothing(two, world, users, role):
+    """The card, the roadmap page and the school list of schools with agreements, statuses and
+    pairing plans, for each role: none reads a table of ``NOT_FEEDING_MODELS``."""
+    import re
+
+    from django.test import override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    _unread_rows(two, world, users)
+    client = _client(getattr(users, role))
+    tables: set[str] = set()
+    unread = {
+        card_cache.apps.get_model(label)._meta.db_table.lower()
+        for label in card_cache.NOT_FEEDING_MODELS
+    }
+    for url in [*two.pages_a, *two.pages_b, reverse("schools:list")]:
+        with override_settings(SCHOOL_CARD_CACHE=False), CaptureQueriesContext(connection) as q:
+            response = client.get(url)
+        assert response.status_code in (200, 404), url
+        for statement in q.captured_queries:
+            tables |= {t.lower() for t in re.findall(r'(?:FROM|JOIN)\s+"(\w+)"', statement["sql"])}
+    assert "partnerships_partnership" in tables or role == "teacher"
+    assert not tables & unread
+    assert unread <= card_cache._not_feeding()
+
+
+def test_writes_of_agreements_statuses_and_pairing_plans_keep_every_page(two, world, users):
+    """Their tables are read by no kept page: a write there replaces no token."""
+    rows = _unread_rows(two, world, users)
+    pages = two.pages_a + two.pages_b
+
+    def write():
+        rows.row.include = False
+        rows.row.save()
+        rows.agreement.status = "signed"
+        rows.agreement.save(update_fields=["status"])
+        rows.change.reason = "Уточнено"
+        rows.change.save()
+        type(rows.counter).objects.filter(pk=rows.counter.pk).update(last=2)
+
+    _pages_after(two.client, write, changed=[], kept=pages)
