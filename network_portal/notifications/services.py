@@ -37,9 +37,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection as db_connection
@@ -185,9 +187,23 @@ def _rows(reminders: list[Reminder]) -> dict[tuple, tuple]:
     return known
 
 
-#: The columns :func:`_insert` writes, and the values of a new row's other columns.
+#: The columns :func:`_insert` writes for each reminder (the others take their defaults).
 _INSERT_COLUMNS = ("kind", "recipient_id", "object_key", "due_date", "status", "created_at")
-_INSERT_DEFAULTS = {"attempts": "0", "last_error": "''", "subject": "''", "claim_token": "''"}
+
+
+def _other_columns() -> dict[str, Any]:
+    """A new row's other columns and their values, from the model: each field's default (as
+    ``Model.save()`` would write it; ``NULL`` for a nullable field without one). A callable
+    default would give every row of a batch one value: such a field must join
+    ``_INSERT_COLUMNS`` instead."""
+    values = {}
+    for f in Notification._meta.concrete_fields:
+        if f.primary_key or f.attname in _INSERT_COLUMNS:
+            continue
+        if f.has_default() and callable(f.default):
+            raise ImproperlyConfigured(f"{f.name}: a callable default needs a value per row")
+        values[f.column] = f.get_db_prep_save(f.get_default(), db_connection)
+    return values
 
 
 def _insert(reminders: list[Reminder]) -> dict[tuple, tuple]:
@@ -201,17 +217,20 @@ def _insert(reminders: list[Reminder]) -> dict[tuple, tuple]:
     follows (a synchronous commit) writes the WAL up to it before any letter goes out."""
     ops = db_connection.ops
     table = ops.quote_name(Notification._meta.db_table)
-    columns = ", ".join(ops.quote_name(c) for c in (*_INSERT_COLUMNS, *_INSERT_DEFAULTS))
-    row = f"({', '.join(['%s'] * len(_INSERT_COLUMNS) + list(_INSERT_DEFAULTS.values()))})"
+    others = _other_columns()
+    names = (*_INSERT_COLUMNS, *others)
+    columns = ", ".join(ops.quote_name(c) for c in names)
+    row = f"({', '.join(['%s'] * len(names))})"
     created = ops.adapt_datetimefield_value(timezone.now())
     pending = NotificationStatus.PENDING.value
+    defaults = tuple(others.values())
     found = {}
-    size = max(1, ops.bulk_batch_size(_INSERT_COLUMNS, reminders))
+    size = max(1, ops.bulk_batch_size(names, reminders))
     for batch in _chunks(reminders, size):
         params = []
         for r in batch:
             due = ops.adapt_datefield_value(r.due_date)
-            params += (r.kind, r.recipient_id, r.object_key, due, pending, created)
+            params += (r.kind, r.recipient_id, r.object_key, due, pending, created, *defaults)
         sql = (
             f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(batch))} "  # noqa: S608
             "ON CONFLICT DO NOTHING RETURNING id, kind, recipient_id, object_key, due_date"

@@ -256,3 +256,30 @@ def test_chunks_go_through_the_broker_to_a_real_worker(
             time.sleep(0.2)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
     assert _statuses() == [NotificationStatus.SENT] * 10
+
+
+@pytest.mark.django_db
+def test_a_new_rows_other_columns_are_the_models_defaults():
+    """The send loop's raw INSERT writes the fields' own defaults (NULL where there is none),
+    read from the model, so a new column cannot be left out of it."""
+    user = UserFactory()
+    reminder = services.Reminder(
+        kind="roadmap_due", recipient_id=user.pk, object_key="item:1", due_date=timezone.localdate()
+    )
+    ((pk, *_rest),) = services._insert([reminder]).values()
+    inserted = Notification.objects.values().get(pk=pk)
+    saved = Notification.objects.create(
+        kind="roadmap_due", recipient=user, object_key="item:2", due_date=reminder.due_date
+    )
+    expected = Notification.objects.values().get(pk=saved.pk)
+    different = {"id", "object_key", "created_at"}
+    assert {k: v for k, v in inserted.items() if k not in different} == {
+        k: v for k, v in expected.items() if k not in different
+    }
+
+
+def test_a_callable_default_is_refused_rather_than_repeated_over_a_batch(monkeypatch):
+    field = Notification._meta.get_field("subject")
+    monkeypatch.setattr(field, "default", lambda: "per row")
+    with pytest.raises(services.ImproperlyConfigured):
+        services._other_columns()
