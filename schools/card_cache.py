@@ -112,8 +112,11 @@ NOT_FEEDING_APPS = (
 )
 #: Tables of feeding apps that no kept page reads (the card, the roadmap page, the school list:
 #: ``tests/schools/test_card_cache_schools.py`` renders them with rows here and checks): a
-#: partnership's agreements and their numbering, its history of statuses, the pairing plans.
+#: who answered a teachers' survey (the answers are the school's, ``diagnostics.services.
+#: survey_answer``), a partnership's agreements and their numbering, its history of statuses,
+#: the pairing plans.
 NOT_FEEDING_MODELS = (
+    "diagnostics.SurveyParticipation",
     "partnerships.Agreement",
     "partnerships.AgreementCounter",
     "partnerships.AgreementTemplate",

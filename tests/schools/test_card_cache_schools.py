@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from diagnostics import services as services_diagnostics
 from events.models import EventStatus, Registration
 from network_portal.accounts.models import Role
 from roadmaps.models import (
@@ -29,6 +30,7 @@ from roadmaps.models import (
     SchoolCounts,
 )
 from schools import card_cache
+from tests.diagnostics.factories import TeacherSurveyFactory
 from tests.events.factories import EventFactory, RegistrationFactory
 from tests.factories import RoleAssignmentFactory
 from tests.roadmaps.factories import RoadmapFactory, RoadmapItemFactory, partnership_of
@@ -595,7 +597,22 @@ def _unread_rows(two, world, users) -> SimpleNamespace:
     row = PairingRow.objects.create(
         plan=plan, supported=two.a, provider=two.b, partnership=partnership
     )
-    return SimpleNamespace(agreement=agreement, change=change, counter=counter, row=row)
+    for school in (two.a, two.b):  # a teachers' survey answered
+        survey = TeacherSurveyFactory(municipality=school.municipality, schools=[school])
+        services_diagnostics.survey_answer(
+            survey=survey,
+            user=_teacher(school),
+            organisation=school,
+            needs=["ovz"],
+            difficulties="",
+            support_wanted="",
+        )
+    return SimpleNamespace(
+        agreement=agreement,
+        change=change,
+        counter=counter,
+        row=row,
+    )
 
 
 @pytest.mark.parametrize(
@@ -651,3 +668,29 @@ def test_writes_of_agreements_statuses_and_pairing_plans_keep_every_page(two, wo
         type(rows.counter).objects.filter(pk=rows.counter.pk).update(last=2)
 
     _pages_after(two.client, write, changed=[], kept=pages)
+
+
+def test_a_teachers_survey_answer_replaces_only_her_schools_pages(two):
+    """An answer (its needs and the school's published figures) is shown on its school's card
+    only: the other school's pages stay kept and equal to a fresh render."""
+    survey = TeacherSurveyFactory(municipality=two.a.municipality, schools=[two.a])
+    teachers = [_teacher(two.a) for _ in range(5)]  # (new people and roles: every page's)
+    client = two.client
+    _warm(client, two.pages_a + two.pages_b)
+    for n, teacher in enumerate(teachers):  # the fifth publishes the school's figures
+        services_diagnostics.survey_answer(
+            survey=survey,
+            user=teacher,
+            organisation=two.a,
+            needs=["ovz", "methods"][: 1 + n % 2],
+            difficulties="",
+            support_wanted="",
+        )
+        for url in two.pages_b:
+            response = client.get(url)
+            assert _kept(response), f"{url}: evicted by another school's survey answer"
+            assert page_html(response) == fresh_html(client, url)
+    card = two.pages_a[0]
+    response = client.get(card)
+    assert not _kept(response), "A's card was kept after its figures were published"
+    assert page_html(response) == fresh_html(client, card)
