@@ -11,8 +11,9 @@ wrapper on every database connection (``watch``, installed by ``SchoolsConfig.re
 each statement: an ``INSERT``, ``UPDATE`` or ``DELETE`` (or a ``WITH`` that contains one) on a
 table outside ``NOT_FEEDING_APPS`` and ``NOT_FEEDING_MODELS`` (the tables no kept page reads)
 replaces the token when its transaction commits (a reader before the commit renders the old
-rows under the old token, which nobody reads after it). A new token makes every cached body
-unreachable; the entries expire by ``TTL``.
+rows under the old token, which nobody reads after it); one that changed no row (its cursor's
+``rowcount`` is 0: a periodic job's ``UPDATE … WHERE`` with nothing to do) replaces nothing.
+A new token makes every cached body unreachable; the entries expire by ``TTL``.
 
 A body is kept per **user** (edit buttons, sections and rows depend on the viewer's roles and
 identity), language, day (overdue items and due dates are read against today), full path (the
@@ -128,6 +129,7 @@ NOT_FEEDING_MODELS = (
 _LAST_LOGIN = re.compile(
     r'^UPDATE\s+"?accounts_user"?\s+SET\s+"?last_login"?\s*=\s*\S+\s+WHERE', re.I
 )
+_RETURNING = re.compile(r"\bRETURNING\b", re.I)
 #: (SQLite's ``bulk_create(ignore_conflicts=True)`` writes ``INSERT OR IGNORE INTO``)
 _WRITE = re.compile(
     r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?', re.I
@@ -495,6 +497,8 @@ def watch(execute, sql, params, many, context):
     # before the statement: the parents of the rows a DELETE removes are read while they exist
     schools = attribution(sql, params, many)
     result = execute(sql, params, many, context)
+    if not many and _changed_nothing(context["cursor"], sql):
+        return result
     connection = context["connection"]
     if schools is None:
         if not connection.in_atomic_block:
@@ -516,6 +520,13 @@ def watch(execute, sql, params, many, context):
         ):
             connection.on_commit(functools.partial(_schools_written, connection))
     return result
+
+
+def _changed_nothing(cursor, sql: str) -> bool:
+    """A write that changed no row (a periodic job's ``UPDATE … WHERE`` with nothing to do:
+    ``schools.recover_imports`` every five minutes replaced every page's token). Not known for a
+    statement with ``RETURNING`` (SQLite counts its rows only once they are fetched)."""
+    return getattr(cursor, "rowcount", -1) == 0 and _RETURNING.search(sql) is None
 
 
 def install(connection, **kwargs) -> None:

@@ -236,9 +236,10 @@ def test_every_registered_model_is_guarded():
 def test_a_write_for_one_school_keeps_the_others_pages(two, model):
     create, update, delete = _writes(two, model)
     # Not attributed (every page): a model registered with ``deletes=False`` (Django's fast
-    # delete kept), and a roadmap or an item, whose deletion deletes rows of unregistered tables
-    # too (the events it served, its adopted practices; its comments by fast delete).
-    deletes = card_cache._OWNERS[model].deletes and model not in (Roadmap, RoadmapItem)
+    # delete kept). The new roadmap and item deleted here have no rows in unregistered tables, so
+    # the cascade's statements there change nothing and the deletion is A's; with such rows it
+    # is everybody's (``test_deleting_an_item_that_served_an_event_replaces_every_page``).
+    deletes = card_cache._OWNERS[model].deletes
     shown = [_check(two, create), _check(two, update), _check(two, delete, attributed=deletes)]
     assert all(shown), "A's pages show each of its writes"
 
@@ -694,3 +695,44 @@ def test_a_teachers_survey_answer_replaces_only_her_schools_pages(two):
     response = client.get(card)
     assert not _kept(response), "A's card was kept after its figures were published"
     assert page_html(response) == fresh_html(client, card)
+
+
+@pytest.mark.parametrize("how", ["update", "delete", "raw"])
+def test_a_write_that_changed_no_row_keeps_every_page(two, how):
+    """A statement that matched nothing replaces no token; the same statement matching a row
+    replaces them (``test_a_write_nobody_attributed_replaces_every_page``)."""
+    client = two.client
+    _warm(client, two.pages_a + two.pages_b)
+    if how == "update":
+        RoadmapItem.objects.filter(roadmap=two.roadmap_a, task="Нет такой").update(task="x")
+    else:
+        sql = {
+            "delete": "DELETE FROM roadmaps_evidence WHERE id = %s",
+            "raw": "UPDATE roadmaps_roadmapitem SET task = 'x' WHERE id = %s",
+        }[how]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [-1])
+    for url in two.pages_a + two.pages_b:
+        response = client.get(url)
+        assert _kept(response), f"{url}: evicted by a write that changed nothing"
+        assert page_html(response) == fresh_html(client, url)
+
+
+def test_the_periodic_import_recovery_with_nothing_to_recover_keeps_every_page(two):
+    """Beat runs ``schools.recover_imports`` every five minutes: its ``UPDATE``s of stuck runs
+    matched nothing, yet replaced every page's token (every kept page lasted ≤ 5 minutes)."""
+    from schools.tasks import recover_imports
+
+    client = two.client
+    _warm(client, two.pages_a + two.pages_b)
+    recover_imports()
+    for url in two.pages_a + two.pages_b:
+        assert _kept(client.get(url)), url
+
+
+def test_deleting_an_item_that_served_an_event_replaces_every_page(two):
+    """The deletion also deletes the item's link to the event it served (a table nobody
+    attributed): every page is rendered anew."""
+    item = two.roadmap_a.items.first()
+    assert item.events.exists()
+    _check(two, lambda: RoadmapItem.objects.get(pk=item.pk).delete(), attributed=False)
