@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
@@ -50,6 +51,21 @@ def shown_on(*, event: Event) -> set[int]:
         return set()
     rows = Event.objects.filter(pk=event.pk).values_list(*SHOWN_ON)
     return {pk for row in rows for pk in row if pk is not None}
+
+
+def shown_on_items(*, organiser_id: int | None, items: Iterable) -> set[int]:
+    """The schools whose kept pages would show an event of this organiser serving these roadmap
+    items (``SHOWN_ON`` of an event not yet stored as such); not read with the page cache off."""
+    from roadmaps.models import RoadmapItem
+    from schools import card_cache
+
+    if not card_cache.enabled():
+        return set()
+    ids = [getattr(item, "pk", item) for item in items]
+    schools = set(
+        RoadmapItem.objects.filter(pk__in=ids).values_list("roadmap__organisation_id", flat=True)
+    )
+    return {pk for pk in (organiser_id, *schools) if pk is not None}
 
 
 class _CountOf(Subquery):

@@ -29,7 +29,7 @@ from network_portal.outbox.services import enqueue_on_commit
 from schools import card_cache
 
 from . import rules
-from .card import shown_on
+from .card import shown_on, shown_on_items
 from .models import (
     AUDIENCE_FIELDS,
     CalendarToken,
@@ -81,10 +81,25 @@ def event_create(
     _apply(event, dict(data))
     event.municipality_id = event.organiser.municipality_id
     event.full_clean(exclude=["created_by", "updated_by"])
-    event.save()
-    event.roadmap_items.set(roadmap_items)
-    event.risk_factors.set(risk_factors)
+    roadmap_items = list(roadmap_items)
+    # shown on its organiser's card and its items' roadmap pages only (``schools.card_cache``)
+    with _attributed(shown_on_items(organiser_id=event.organiser_id, items=roadmap_items)):
+        event.save()
+        event.roadmap_items.set(roadmap_items)
+        event.risk_factors.set(risk_factors)
     return event
+
+
+def _attributed(schools: set[int]):
+    """A block in which the writes of an event, its links to roadmap items and risk factors
+    and its report replace only these schools' kept pages (``schools.card_cache``)."""
+    return card_cache.attributed(
+        Event,
+        Event.roadmap_items.through,
+        Event.risk_factors.through,
+        EventReport,
+        schools=schools,
+    )
 
 
 def event_update(
@@ -104,7 +119,15 @@ def event_update(
     publishing, cancelling — nothing is written and :class:`~network_portal.editing.StaleEdit`
     carries the stored event, so the form shows the other change and keeps what was typed.
     """
-    with transaction.atomic():
+    roadmap_items = list(roadmap_items) if roadmap_items is not None else None
+    # the pages that show it before and after the edit (its organiser and its items may change)
+    organiser = data.get("organiser")
+    before = shown_on(event=event)
+    after = shown_on_items(
+        organiser_id=organiser.pk if organiser is not None else event.organiser_id,
+        items=roadmap_items if roadmap_items is not None else event.roadmap_items.all(),
+    )
+    with transaction.atomic(), _attributed(before | after):
         claim(
             event,
             seen=version,
@@ -142,7 +165,7 @@ def event_publish(*, event: Event, user: Any) -> Event:
             )
             % {"date": timezone.localtime(event.starts_at).strftime("%d.%m.%Y %H:%M")}
         )
-    with card_cache.attributed(Event, schools=shown_on(event=event)):
+    with _attributed(shown_on(event=event)):
         Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT).update(
             status=EventStatus.PUBLISHED,
             updated_at=timezone.now(),
@@ -164,7 +187,7 @@ def event_cancel(*, event: Event, user: Any, reason: str) -> Event:
         locked.updated_by = _author(user)
         locked.version += 1
         # its organiser's card and its roadmaps' pages (``schools.card_cache``)
-        with card_cache.attributed(Event, schools=shown_on(event=locked)):
+        with _attributed(shown_on(event=locked)):
             locked.save(
                 update_fields=[
                     "status",
@@ -187,7 +210,7 @@ def event_mark_held(*, event: Event, user: Any, now: datetime | None = None) -> 
         raise EventChangeRefused(_("Only a published event can be marked as held."))
     if event.starts_at > now:
         raise EventChangeRefused(_("The event has not started yet."))
-    with card_cache.attributed(Event, schools=shown_on(event=event)):
+    with _attributed(shown_on(event=event)):
         Event.objects.filter(pk=event.pk).update(
             status=EventStatus.HELD,
             updated_at=now,
@@ -453,7 +476,7 @@ def report_save(
     # its report is shown where the event is (``schools.card_cache``)
     with (
         transaction.atomic(),
-        card_cache.attributed(Event, EventReport, schools=shown_on(event=event)),
+        _attributed(shown_on(event=event)),
     ):
         report, _created = EventReport.objects.update_or_create(
             event=event,

@@ -736,3 +736,48 @@ def test_deleting_an_item_that_served_an_event_replaces_every_page(two):
     item = two.roadmap_a.items.first()
     assert item.events.exists()
     _check(two, lambda: RoadmapItem.objects.get(pk=item.pk).delete(), attributed=False)
+
+
+def test_creating_and_editing_an_event_keep_the_pages_that_do_not_show_it(two, world, users):
+    """An event C organises for an item of A's roadmap: created (a draft), then published and
+    moved to an item of B's roadmap. Each write replaces its organiser's and the roadmaps'
+    schools' pages, before and after (A's page loses it, B's gains it); the fourth school's
+    card stays kept and equal to a fresh render."""
+    from events import services
+    from events.models import Event
+    from tests.events.factories import EventTypeFactory
+
+    c, d = world.partner_org, world.other_school
+    item_a, item_b = two.roadmap_a.items.first(), two.roadmap_b.items.first()
+    card_d = reverse("schools:detail", args=[d.pk])
+    start = timezone.now() + timedelta(days=5)
+    data = {
+        "title": "Семинар для А",
+        "event_type": EventTypeFactory(),
+        "organiser": c,
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=2),
+        "place": "Актовый зал",
+        "audience": ["teachers"],
+    }
+    client = two.client
+    _warm(client, [card_d])
+
+    def create():
+        return services.event_create(
+            user=users.methodologist, data=dict(data), roadmap_items=[item_a]
+        )
+
+    event = create()
+    response = client.get(card_d)
+    assert _kept(response) and page_html(response) == fresh_html(client, card_d)
+    Event.objects.filter(pk=event.pk).update(status=EventStatus.PUBLISHED)  # (every page's)
+
+    def move():
+        stored = Event.objects.get(pk=event.pk)
+        services.event_update(
+            event=stored, user=users.methodologist, data={}, roadmap_items=[item_b]
+        )
+
+    _pages_after(client, move, changed=[two.pages_a[1], two.pages_b[1]], kept=[card_d])
+    assert list(Event.objects.get(pk=event.pk).roadmap_items.all()) == [item_b]
