@@ -41,13 +41,14 @@ global token as before:
   %s`` of an instance being saved, a ``DELETE … WHERE pk IN (…)`` of instances being deleted;
 * a service that writes a model's rows through a ``QuerySet`` (or a model nobody registered)
   says whose rows they are for that table in a block (``attributed``), e.g. the editing kit's
-  claim of an item, a certificate's code, an event's publication, cancellation and report
-  (its organiser's and its roadmaps' schools: ``events.card.shown_on``), a partnership's
-  transition (its members' and its roadmaps' schools: ``partnerships.services.partnerships.
-  shown_on``);
+  claim of an item, a certificate's code, an event's creation, edit, publication,
+  cancellation and report (its organiser's and its roadmaps' schools, before and after:
+  ``events.card.shown_on``), a partnership's transition (its members' and its roadmaps'
+  schools: ``partnerships.services.partnerships.shown_on``), a teacher's survey answer (her
+  school's);
 * everything else — ``QuerySet.update()``/``bulk_create()`` outside such a block, raw SQL,
-  unknown or shared tables (organisations, users, an event's or a partnership's edit…) —
-  replaces the global token.
+  unknown or shared tables (organisations, users, a partnership's edit…) — replaces the global
+  token.
 
 A school's token is ``"<n>:<random>"`` with ``n`` from one counter (``SEQ_KEY``): the counter
 read with the lookup (before rendering) tells ``keep`` whether a school's token was replaced
