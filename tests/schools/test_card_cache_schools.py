@@ -781,3 +781,35 @@ def test_creating_and_editing_an_event_keep_the_pages_that_do_not_show_it(two, w
 
     _pages_after(client, move, changed=[two.pages_a[1], two.pages_b[1]], kept=[card_d])
     assert list(Event.objects.get(pk=event.pk).roadmap_items.all()) == [item_b]
+
+
+def test_proposing_and_editing_a_partnership_keep_the_pages_that_do_not_show_it(two, world, users):
+    """A partnership of the fourth school D with C, proposed and then edited (C leaves, B
+    joins): each write replaces its members' pages before and after; A's stay kept and equal
+    to a fresh render (and B's until B joins)."""
+    from partnerships.services import partnerships as services
+
+    c, d = world.partner_org, world.other_school
+    card = {o: reverse("schools:detail", args=[o.pk]) for o in (c, d, two.b)}
+    data = services.PartnershipData(
+        title="Пара Г–В", municipality=d.municipality, supported=[d], partners=[c]
+    )
+    created = {}
+
+    def propose():
+        created["p"] = services.partnership_create(actor=users.coordinator, data=data)
+
+    _pages_after(two.client, propose, changed=[card[c], card[d]], kept=two.pages_a + two.pages_b)
+    moved = services.PartnershipData(
+        title="Пара Г–Б", municipality=d.municipality, supported=[d], leaders=[two.b]
+    )
+
+    def edit():
+        p = created["p"]
+        p.refresh_from_db()
+        services.partnership_update(
+            partnership=p, actor=users.coordinator, data=moved, version=p.version
+        )
+
+    _pages_after(two.client, edit, changed=[card[c], card[d], card[two.b]], kept=two.pages_a)
+    assert {m.organisation_id for m in created["p"].members.all()} == {d.pk, two.b.pk}
