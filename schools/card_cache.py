@@ -43,11 +43,11 @@ global token as before:
   says whose rows they are for that table in a block (``attributed``), e.g. the editing kit's
   claim of an item, a certificate's code, an event's creation, edit, publication,
   cancellation and report (its organiser's and its roadmaps' schools, before and after:
-  ``events.card.shown_on``), a partnership's transition (its members' and its roadmaps'
-  schools: ``partnerships.services.partnerships.shown_on``), a teacher's survey answer (her
-  school's);
+  ``events.card.shown_on``), a partnership's proposal, edit and transitions (its members'
+  before and after and its roadmaps' schools: ``partnerships.services.partnerships.
+  shown_on``), a teacher's survey answer (her school's);
 * everything else — ``QuerySet.update()``/``bulk_create()`` outside such a block, raw SQL,
-  unknown or shared tables (organisations, users, a partnership's edit…) — replaces the global
+  unknown or shared tables (organisations, users, roles, imports…) — replaces the global
   token.
 
 A school's token is ``"<n>:<random>"`` with ``n`` from one counter (``SEQ_KEY``): the counter
