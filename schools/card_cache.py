@@ -391,7 +391,10 @@ def _loaded(sender, instance, **kwargs) -> None:
 def _saving(sender, instance, raw=False, **kwargs) -> None:
     if raw or not enabled():  # fixtures: their writes replace the global token
         return
-    saves = _in_flight().saves.setdefault(sender._meta.db_table.lower(), {})
+    table = sender._meta.db_table.lower()
+    if any(table in frame for frame in _BLOCKS.get()):  # a block says whose rows these are
+        return
+    saves = _in_flight().saves.setdefault(table, {})
     saves[id(instance)] = (instance.pk, instance._state.adding, stored_schools(instance))
 
 

@@ -813,3 +813,30 @@ def test_proposing_and_editing_a_partnership_keep_the_pages_that_do_not_show_it(
 
     _pages_after(two.client, edit, changed=[card[c], card[d], card[two.b]], kept=two.pages_a)
     assert {m.organisation_id for m in created["p"].members.all()} == {d.pk, two.b.pk}
+
+
+def test_a_group_registration_reads_its_schools_once(two, world, users, settings):
+    """A director registers three teachers of B at once: one block for the group's rows (their
+    schools read with their roles), not two lookups per person; A's pages stay kept."""
+    from django.test.utils import CaptureQueriesContext
+
+    from events import services
+
+    teachers = [_teacher(two.b) for _ in range(6)]
+    ahead = EventFactory(organiser=world.partner_org, title="Открытый урок", capacity=20)
+    ahead_off = EventFactory(organiser=world.partner_org, title="Открытый урок 2", capacity=20)
+    settings.SCHOOL_CARD_CACHE = False
+    with CaptureQueriesContext(connection) as off:
+        services.registration_register_group(event=ahead_off, users=teachers[3:], by=users.director)
+    settings.SCHOOL_CARD_CACHE = True
+    client = two.client
+    _warm(client, two.pages_a)
+    with CaptureQueriesContext(connection) as on:
+        result = services.registration_register_group(
+            event=ahead, users=teachers[:3], by=users.director
+        )
+    assert len(result.registered) == 3
+    assert len(on) == len(off) + 1  # the event's schools, once
+    for url in two.pages_a:
+        response = client.get(url)
+        assert _kept(response) and page_html(response) == fresh_html(client, url), url
