@@ -674,6 +674,15 @@ def questionnaire_permissions(*, user, questionnaire: Questionnaire) -> Question
     )
 
 
+#: Who reads the instrument (its questions, weights and thresholds); only a coordinator edits.
+INSTRUMENT_READERS = (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR)
+
+
+def can_view_instrument(user) -> bool:
+    """The instrument page opens for these roles; pages link to it only for them."""
+    return scope_for(user).has_role(*INSTRUMENT_READERS)
+
+
 @dataclass(frozen=True)
 class InstrumentPermissions:
     can_edit: bool = False  # the coordinator, on the version in force in her region
@@ -733,6 +742,7 @@ class IndexPage:
     is_territory: bool
     is_coordinator: bool
     is_director: bool  # the team page is her own school's: an administrator has none
+    can_view_instrument: bool
     to_fill: list[Questionnaire]
     schools: list[SchoolRisks] = field(default_factory=list)
     surveys_to_answer: list[TeacherSurvey] = field(default_factory=list)
@@ -767,6 +777,7 @@ def index_page(*, user) -> IndexPage:
         is_territory=is_territory,
         is_coordinator=scope.has_role(Role.COORDINATOR),
         is_director=bool(scope.organisation_ids(Role.DIRECTOR)),
+        can_view_instrument=can_view_instrument(user),
         to_fill=to_fill,
         schools=schools,
         surveys_to_answer=surveys_to_answer,
