@@ -559,11 +559,19 @@ def _fillable_organisation_ids(*, user) -> set[int]:
 
 
 def questionnaires_to_fill_for(*, user) -> list[Questionnaire]:
-    """Open questionnaires the user may fill in (director or team member), newest first."""
+    """Open questionnaires the user may fill in (director or team member), newest first, with
+    ``answered`` and ``questions`` (of its instrument version) counts."""
+    questions = (
+        Indicator.objects.filter(instrument_id=OuterRef("instrument_id"), kind="question")
+        .order_by()
+        .values("instrument_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return list(
         Questionnaire.objects.filter(organisation_id__in=_fillable_organisation_ids(user=user))
         .select_related("cycle", "organisation")
-        .annotate(answered=Count("answers"))
+        .annotate(answered=Count("answers"), questions=Subquery(questions))
         .order_by("-cycle__opens_on", "organisation__short_name")
     )
 

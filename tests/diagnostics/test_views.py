@@ -65,6 +65,16 @@ def test_index_shows_director_her_questionnaires_and_methodologist_cycles(
     assert reverse("diagnostics:cycle_detail", args=[questionnaire.cycle.pk]) not in page
 
 
+def test_home_panel_says_how_many_questions_of_how_many_are_answered(
+    client_for, users, questionnaire
+):
+    """«отвечено: 0 из 41», not a bare «отвечено: 0» that leaves the director guessing."""
+    questions = questionnaire.instrument.indicators.filter(kind="question").count()
+    assert questions
+    page = client_for(users.director).get(reverse("ui:home")).content.decode()
+    assert f"отвечено: 0 из {questions}, до" in page
+
+
 # --- cycles ----------------------------------------------------------------------------------
 
 
