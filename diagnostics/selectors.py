@@ -213,22 +213,25 @@ def survey_is_closed(survey: TeacherSurvey, *, today: datetime.date | None = Non
 
 
 def _live_counts(
-    survey_ids: Iterable[int],
+    survey_ids: Iterable[int], organisation_id: int | None = None
 ) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], dict[str, int]]]:
-    """Every answer of closed surveys: answers and needs per (survey, school). Two queries."""
+    """Every answer of closed surveys: answers and needs per (survey, school), of one school
+    when ``organisation_id`` is given. Two queries."""
     survey_ids = list(survey_ids)
     if not survey_ids:
         return {}, {}
+    one = {} if organisation_id is None else {"organisation_id": organisation_id}
     answers = {
         (survey_id, org_id): n
-        for survey_id, org_id, n in SurveyResponse.objects.filter(survey_id__in=survey_ids)
+        for survey_id, org_id, n in SurveyResponse.objects.filter(survey_id__in=survey_ids, **one)
         .values_list("survey_id", "organisation_id")
         .annotate(n=Count("pk"))
         .order_by()
     }
     needs: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    of_school = {f"response__{k}": v for k, v in one.items()}
     for survey_id, org_id, need, c in (
-        SurveyNeed.objects.filter(response__survey_id__in=survey_ids)
+        SurveyNeed.objects.filter(response__survey_id__in=survey_ids, **of_school)
         .values_list("response__survey_id", "response__organisation_id", "need")
         .annotate(c=Count("pk"))
         .order_by()
@@ -238,30 +241,56 @@ def _live_counts(
 
 
 def _published_counts(
-    survey_ids: Iterable[int],
+    survey_ids: Iterable[int], organisation_id: int | None = None
 ) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], dict[str, int]]]:
-    """The published figures of open surveys (``SurveyPublication``). One query."""
+    """The published figures of open surveys (``SurveyPublication``), of one school when
+    ``organisation_id`` is given. One query."""
+    survey_ids = list(survey_ids)
+    if not survey_ids:
+        return {}, {}
+    one = {} if organisation_id is None else {"organisation_id": organisation_id}
     answers, needs = {}, {}
     for survey_id, org_id, n, published in SurveyPublication.objects.filter(
-        survey_id__in=list(survey_ids), responses__gt=0
+        survey_id__in=survey_ids, responses__gt=0, **one
     ).values_list("survey_id", "organisation_id", "responses", "needs"):
         answers[(survey_id, org_id)], needs[(survey_id, org_id)] = n, published or {}
     return answers, needs
 
 
 def _survey_figures(
-    surveys: Iterable[TeacherSurvey],
+    surveys: Iterable[TeacherSurvey], organisation_id: int | None = None
 ) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], dict[str, int]]]:
     """What pages may show: every answer of a closed survey, the published figures of an open
-    one (renewed in steps, see ``services.survey_publish``)."""
+    one (renewed in steps, see ``services.survey_publish``); of one school when
+    ``organisation_id`` is given."""
     today = timezone.localdate()
     surveys = list(surveys)
     closed = [s.pk for s in surveys if survey_is_closed(s, today=today)]
-    answers, needs = _live_counts(closed)
+    answers, needs = _live_counts(closed, organisation_id)
     published_answers, published_needs = _published_counts(
-        s.pk for s in surveys if s.pk not in set(closed)
+        [s.pk for s in surveys if s.pk not in set(closed)], organisation_id
     )
     return {**answers, **published_answers}, {**needs, **published_needs}
+
+
+def teacher_needs_of_school(*, organisation_id: int) -> tuple[int, dict[str, int]]:
+    """``(respondents, {need: count})`` of the school's teachers over the surveys in which the
+    school reached the survey's anonymity threshold — of an open survey only its published
+    figures, as every page shows them (:func:`survey_results`), so that comparing a page before
+    and after one teacher's answer reveals nothing of it. At most four queries."""
+    surveys = {
+        s.pk: s
+        for s in TeacherSurvey.objects.filter(responses__organisation_id=organisation_id)
+        .distinct()
+        .only("pk", "closes_on", "min_responses")
+    }
+    answers, needs = _survey_figures(surveys.values(), organisation_id)
+    counted = [key for key, n in answers.items() if n >= survey_min_responses(surveys[key[0]])]
+    counts: dict[str, int] = defaultdict(int)
+    for key in counted:
+        for need, c in needs.get(key, {}).items():
+            counts[need] += c
+    return sum(answers[key] for key in counted), dict(counts)
 
 
 def teacher_needs_for_municipality(*, municipality: Municipality | int) -> list[dict[str, Any]]:

@@ -768,18 +768,23 @@ def survey_answer(
     _participation, created = SurveyParticipation.objects.get_or_create(survey=survey, user=user)
     if not created:
         raise DiagnosticsError(_("You have already answered this survey. Thank you!"))
-    response = SurveyResponse.objects.create(
-        id=uuid.uuid4(),
-        survey=survey,
-        organisation=organisation,
-        difficulties=difficulties.strip(),
-        support_wanted=support_wanted.strip(),
-        answered_on=timezone.localdate(),
-    )
-    SurveyNeed.objects.bulk_create(
-        SurveyNeed(response=response, need=n) for n in sorted(set(needs))
-    )
-    survey_publish(survey=survey, organisation_id=organisation.pk)
+    # shown on the school's own card only (its needs in the mentor suggestions, as published):
+    # the other schools' kept pages stay (``schools.card_cache``)
+    with card_cache.attributed(
+        SurveyResponse, SurveyNeed, SurveyPublication, schools=[organisation.pk]
+    ):
+        response = SurveyResponse.objects.create(
+            id=uuid.uuid4(),
+            survey=survey,
+            organisation=organisation,
+            difficulties=difficulties.strip(),
+            support_wanted=support_wanted.strip(),
+            answered_on=timezone.localdate(),
+        )
+        SurveyNeed.objects.bulk_create(
+            SurveyNeed(response=response, need=n) for n in sorted(set(needs))
+        )
+        survey_publish(survey=survey, organisation_id=organisation.pk)
 
 
 @transaction.atomic

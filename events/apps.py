@@ -11,12 +11,26 @@ class EventsConfig(AppConfig):
         from network_portal.accounts.models import Role
         from network_portal.documents.registry import register
         from network_portal.ui import slots
+        from schools import card_cache
 
-        from .card import card_facts, events_section_context, panel_context
+        from .card import SHOWN_ON, card_facts, events_section_context, panel_context
         from .certificates import CERTIFICATE
+        from .models import Registration
         from .sections import partnership_events_context, roadmap_events_context, roadmap_facts
 
         register(CERTIFICATE)
+        # A registration is shown on the cards of its person's schools (the events the staff
+        # attended), on its event's organiser's card and on the roadmap pages of the items the
+        # event served (how many attended): its saves replace only these schools' pages. Its
+        # deletions (an event's or a person's, never a service's) keep Django's fast delete.
+        card_cache.register(
+            Registration,
+            lookups={
+                "event": SHOWN_ON,
+                "user": ("role_assignments__organisation",),
+            },
+            deletes=False,
+        )
         # The event page: the parts of higher apps (practices to describe).
         slots.declare("events.detail")
         slots.register(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
@@ -15,6 +16,11 @@ from .models import Event, EventStatus, Registration, RegistrationStatus
 from .selectors import event_can_create, event_list_for_user, registrations_of_user
 
 CARD_LIMIT = 6
+#: ORM lookups from an event to the schools whose kept pages show it and its registrations
+#: (``schools.card_cache``): its organiser's card (the events it organised, how many attended)
+#: and the pages of the roadmaps whose items it served (the same). The staff's count of events
+#: attended is its registrations' people's (``EventsConfig.ready``).
+SHOWN_ON = ("organiser", "roadmap_items__roadmap__organisation")
 #: events the card does not show among those the school organised
 HIDDEN = (EventStatus.DRAFT, EventStatus.CANCELLED)
 
@@ -34,6 +40,32 @@ def card_facts() -> dict[str, Any]:
     # the events it organised are read only when there are any to show (most schools have none)
     organised = Event.objects.filter(organiser_id=OuterRef("pk")).exclude(status__in=HIDDEN)
     return {"attended": _CountOf(events), "organises": Exists(organised)}
+
+
+def shown_on(*, event: Event) -> set[int]:
+    """The schools whose kept pages show the event as it is stored (``SHOWN_ON``); not read
+    with the page cache off."""
+    from schools import card_cache
+
+    if not card_cache.enabled():
+        return set()
+    rows = Event.objects.filter(pk=event.pk).values_list(*SHOWN_ON)
+    return {pk for row in rows for pk in row if pk is not None}
+
+
+def shown_on_items(*, organiser_id: int | None, items: Iterable) -> set[int]:
+    """The schools whose kept pages would show an event of this organiser serving these roadmap
+    items (``SHOWN_ON`` of an event not yet stored as such); not read with the page cache off."""
+    from roadmaps.models import RoadmapItem
+    from schools import card_cache
+
+    if not card_cache.enabled():
+        return set()
+    ids = [getattr(item, "pk", item) for item in items]
+    schools = set(
+        RoadmapItem.objects.filter(pk__in=ids).values_list("roadmap__organisation_id", flat=True)
+    )
+    return {pk for pk in (organiser_id, *schools) if pk is not None}
 
 
 class _CountOf(Subquery):

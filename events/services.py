@@ -26,8 +26,10 @@ from network_portal.accounts.models import RoleAssignment
 from network_portal.audit.services import audit_log
 from network_portal.editing import claim
 from network_portal.outbox.services import enqueue_on_commit
+from schools import card_cache
 
 from . import rules
+from .card import shown_on, shown_on_items
 from .models import (
     AUDIENCE_FIELDS,
     CalendarToken,
@@ -79,10 +81,25 @@ def event_create(
     _apply(event, dict(data))
     event.municipality_id = event.organiser.municipality_id
     event.full_clean(exclude=["created_by", "updated_by"])
-    event.save()
-    event.roadmap_items.set(roadmap_items)
-    event.risk_factors.set(risk_factors)
+    roadmap_items = list(roadmap_items)
+    # shown on its organiser's card and its items' roadmap pages only (``schools.card_cache``)
+    with _attributed(shown_on_items(organiser_id=event.organiser_id, items=roadmap_items)):
+        event.save()
+        event.roadmap_items.set(roadmap_items)
+        event.risk_factors.set(risk_factors)
     return event
+
+
+def _attributed(schools: set[int]):
+    """A block in which the writes of an event, its links to roadmap items and risk factors
+    and its report replace only these schools' kept pages (``schools.card_cache``)."""
+    return card_cache.attributed(
+        Event,
+        Event.roadmap_items.through,
+        Event.risk_factors.through,
+        EventReport,
+        schools=schools,
+    )
 
 
 def event_update(
@@ -102,7 +119,15 @@ def event_update(
     publishing, cancelling — nothing is written and :class:`~network_portal.editing.StaleEdit`
     carries the stored event, so the form shows the other change and keeps what was typed.
     """
-    with transaction.atomic():
+    roadmap_items = list(roadmap_items) if roadmap_items is not None else None
+    # the pages that show it before and after the edit (its organiser and its items may change)
+    organiser = data.get("organiser")
+    before = shown_on(event=event)
+    after = shown_on_items(
+        organiser_id=organiser.pk if organiser is not None else event.organiser_id,
+        items=roadmap_items if roadmap_items is not None else event.roadmap_items.all(),
+    )
+    with transaction.atomic(), _attributed(before | after):
         claim(
             event,
             seen=version,
@@ -140,12 +165,13 @@ def event_publish(*, event: Event, user: Any) -> Event:
             )
             % {"date": timezone.localtime(event.starts_at).strftime("%d.%m.%Y %H:%M")}
         )
-    Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT).update(
-        status=EventStatus.PUBLISHED,
-        updated_at=timezone.now(),
-        updated_by=_author(user),
-        version=F("version") + 1,
-    )
+    with _attributed(shown_on(event=event)):
+        Event.objects.filter(pk=event.pk, status=EventStatus.DRAFT).update(
+            status=EventStatus.PUBLISHED,
+            updated_at=timezone.now(),
+            updated_by=_author(user),
+            version=F("version") + 1,
+        )
     event.refresh_from_db()
     return event
 
@@ -160,9 +186,17 @@ def event_cancel(*, event: Event, user: Any, reason: str) -> Event:
         locked.cancellation_reason = reason
         locked.updated_by = _author(user)
         locked.version += 1
-        locked.save(
-            update_fields=["status", "cancellation_reason", "updated_at", "updated_by", "version"]
-        )
+        # its organiser's card and its roadmaps' pages (``schools.card_cache``)
+        with _attributed(shown_on(event=locked)):
+            locked.save(
+                update_fields=[
+                    "status",
+                    "cancellation_reason",
+                    "updated_at",
+                    "updated_by",
+                    "version",
+                ]
+            )
         audit_log(actor=user, action="event.cancel", obj=locked, reason=reason)
         from .tasks import notify_event_cancelled
 
@@ -176,9 +210,13 @@ def event_mark_held(*, event: Event, user: Any, now: datetime | None = None) -> 
         raise EventChangeRefused(_("Only a published event can be marked as held."))
     if event.starts_at > now:
         raise EventChangeRefused(_("The event has not started yet."))
-    Event.objects.filter(pk=event.pk).update(
-        status=EventStatus.HELD, updated_at=now, updated_by=_author(user), version=F("version") + 1
-    )
+    with _attributed(shown_on(event=event)):
+        Event.objects.filter(pk=event.pk).update(
+            status=EventStatus.HELD,
+            updated_at=now,
+            updated_by=_author(user),
+            version=F("version") + 1,
+        )
     event.refresh_from_db()
     return event
 
@@ -374,9 +412,12 @@ def certificate_data_version(params: dict) -> str:
 
 
 def _certificate_code_assign(registration: Registration) -> None:
+    # the code is printed on the certificate, shown on no kept page: the registration's own
+    # schools' pages are replaced, not every page (``schools.card_cache``)
+    schools = card_cache.stored_schools(registration) if card_cache.enabled() else None
     for _attempt in range(5):
         try:
-            with transaction.atomic():
+            with transaction.atomic(), card_cache.attributed(Registration, schools=schools or ()):
                 Registration.objects.filter(
                     pk=registration.pk, certificate_code__isnull=True
                 ).update(certificate_code=rules.certificate_code_new())
@@ -432,7 +473,11 @@ def report_save(
     now = now or timezone.now()
     if event.status not in (EventStatus.PUBLISHED, EventStatus.HELD) or event.starts_at > now:
         raise EventChangeRefused(_("A report is written after the event has taken place."))
-    with transaction.atomic():
+    # its report is shown where the event is (``schools.card_cache``)
+    with (
+        transaction.atomic(),
+        _attributed(shown_on(event=event)),
+    ):
         report, _created = EventReport.objects.update_or_create(
             event=event,
             defaults={

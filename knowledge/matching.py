@@ -120,33 +120,16 @@ def rank_mentors(wants: Wants, candidates: list[Candidate], *, limit: int = 10) 
 
 def school_needs(*, organisation_id: int) -> dict[str, tuple[str, float]]:
     """``{need: (label, share %)}`` of the school's teachers over the surveys in which the school
-    reached the anonymity threshold; most named first. Two queries."""
-    from diagnostics.models import SurveyNeed, SurveyResponse, TeacherNeed
-    from diagnostics.selectors import survey_min_responses
+    reached the anonymity threshold, of an open survey its published figures only
+    (:func:`diagnostics.selectors.teacher_needs_of_school`); most named first."""
+    from diagnostics.models import TeacherNeed
+    from diagnostics.selectors import teacher_needs_of_school
 
-    floor = survey_min_responses()
-    groups = (
-        SurveyResponse.objects.filter(organisation_id=organisation_id)
-        .values("survey_id", "survey__min_responses")
-        .annotate(n=Count("pk"))
-    )
-    counted = [g for g in groups if g["n"] >= max(floor, g["survey__min_responses"] or floor)]
-    if not counted:
-        return {}
-    respondents = sum(g["n"] for g in counted)
-    counts = (
-        SurveyNeed.objects.filter(
-            response__organisation_id=organisation_id,
-            response__survey_id__in=[g["survey_id"] for g in counted],
-        )
-        .values_list("need")
-        .annotate(c=Count("pk"))
-        .order_by("-c", "need")
-    )
+    respondents, counts = teacher_needs_of_school(organisation_id=organisation_id)
     labels = dict(TeacherNeed.choices)
     return {
         need: (str(labels[need]), round(100.0 * c / respondents, 1))
-        for need, c in counts
+        for need, c in sorted(counts.items(), key=lambda nc: (-nc[1], nc[0]))
         if need in labels
     }
 

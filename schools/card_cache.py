@@ -9,9 +9,11 @@ every write to any table that may feed it, whatever wrote it: a ``save()``, a ``
 ``QuerySet.update()``, ``bulk_create()`` or raw SQL through Django's connection. An execute
 wrapper on every database connection (``watch``, installed by ``SchoolsConfig.ready``) looks at
 each statement: an ``INSERT``, ``UPDATE`` or ``DELETE`` (or a ``WITH`` that contains one) on a
-table outside ``NOT_FEEDING_APPS`` replaces the token when its transaction commits (a reader
-before the commit renders the old rows under the old token, which nobody reads after it). A new
-token makes every cached body unreachable; the entries expire by ``TTL``.
+table outside ``NOT_FEEDING_APPS`` and ``NOT_FEEDING_MODELS`` (the tables no kept page reads)
+replaces the token when its transaction commits (a reader before the commit renders the old
+rows under the old token, which nobody reads after it); one that changed no row (its cursor's
+``rowcount`` is 0: a periodic job's ``UPDATE … WHERE`` with nothing to do) replaces nothing.
+A new token makes every cached body unreachable; the entries expire by ``TTL``.
 
 A body is kept per **user** (edit buttons, sections and rows depend on the viewer's roles and
 identity), language, day (overdue items and due dates are read against today), full path (the
@@ -27,17 +29,26 @@ tokens of the schools it shows (the card: its school; the roadmap page: its road
 Attribution is an allow-list, so a write nobody attributed can never be missed — it replaces the
 global token as before:
 
-* a model **registered** by its app (``register``: which fields hold its schools, directly or
-  through a registered parent) is attributed when a ``save()`` or ``delete()`` of one instance
-  writes its row: ``pre_save``/``pre_delete`` note the instance's schools (the schools it had
-  when loaded as well, ``post_init``; a parent changed since it was loaded → global), and the
+* a model **registered** by its app (``register``: which fields hold its schools, directly,
+  through a registered parent or through ORM lookups from an unregistered one, read at the
+  write — an event registration's are its event's organiser, the schools of the roadmaps whose
+  items the event served and the schools where its person has a role) is attributed when a
+  ``save()`` or ``delete()`` of one instance writes its row: ``pre_save``/``pre_delete`` note
+  the instance's schools (the schools it had when loaded as well, ``post_init``; a parent
+  changed since it was loaded → global), and the
   execute wrapper accepts the statement for them only if it is that write's own shape — an
   ``INSERT`` of one row while an instance of the table is being added, an ``UPDATE … WHERE pk =
   %s`` of an instance being saved, a ``DELETE … WHERE pk IN (…)`` of instances being deleted;
-* a service that writes a registered model's rows through a ``QuerySet`` says whose rows they
-  are for that table in a block (``attributed``), e.g. the editing kit's claim of an item;
+* a service that writes a model's rows through a ``QuerySet`` (or a model nobody registered)
+  says whose rows they are for that table in a block (``attributed``), e.g. the editing kit's
+  claim of an item, a certificate's code, an event's creation, edit, publication,
+  cancellation and report (its organiser's and its roadmaps' schools, before and after:
+  ``events.card.shown_on``), a partnership's proposal, edit and transitions (its members'
+  before and after and its roadmaps' schools: ``partnerships.services.partnerships.
+  shown_on``), a teacher's survey answer (her school's);
 * everything else — ``QuerySet.update()``/``bulk_create()`` outside such a block, raw SQL,
-  unknown or shared tables (organisations, users, partnerships…) — replaces the global token.
+  unknown or shared tables (organisations, users, roles, imports…) — replaces the global
+  token.
 
 A school's token is ``"<n>:<random>"`` with ``n`` from one counter (``SEQ_KEY``): the counter
 read with the lookup (before rendering) tells ``keep`` whether a school's token was replaced
@@ -63,7 +74,7 @@ import functools
 import hashlib
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,10 +112,25 @@ NOT_FEEDING_APPS = (
     "outbox",
     "sessions",
 )
+#: Tables of feeding apps that no kept page reads (the card, the roadmap page, the school list:
+#: ``tests/schools/test_card_cache_schools.py`` renders them with rows here and checks): a
+#: who answered a teachers' survey (the answers are the school's, ``diagnostics.services.
+#: survey_answer``), a partnership's agreements and their numbering, its history of statuses,
+#: the pairing plans.
+NOT_FEEDING_MODELS = (
+    "diagnostics.SurveyParticipation",
+    "partnerships.Agreement",
+    "partnerships.AgreementCounter",
+    "partnerships.AgreementTemplate",
+    "partnerships.PairingPlan",
+    "partnerships.PairingRow",
+    "partnerships.StatusChange",
+)
 #: A login stamps ``last_login``; the card never shows it.
 _LAST_LOGIN = re.compile(
     r'^UPDATE\s+"?accounts_user"?\s+SET\s+"?last_login"?\s*=\s*\S+\s+WHERE', re.I
 )
+_RETURNING = re.compile(r"\bRETURNING\b", re.I)
 #: (SQLite's ``bulk_create(ignore_conflicts=True)`` writes ``INSERT OR IGNORE INTO``)
 _WRITE = re.compile(
     r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([\w.]+)"?', re.I
@@ -127,7 +153,7 @@ def enabled() -> bool:
 
 @functools.cache
 def _not_feeding() -> frozenset[str]:
-    tables = set()
+    tables = {apps.get_model(label)._meta.db_table.lower() for label in NOT_FEEDING_MODELS}
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
         # simple_history's copies: written with every save, shown on no card.
@@ -189,9 +215,12 @@ def _seq(token: str) -> int:
 @dataclass(frozen=True)
 class _Owner:
     schools: tuple[str, ...]  # attnames holding organisation ids
-    via: tuple[Any, ...]  # foreign keys to registered models
+    via: tuple[Any, ...]  # foreign keys to registered models, then ``lookups``' ones
     paths: tuple[str, ...]  # ORM lookups from this model to each of its organisation ids
     pk_column: str
+    #: per ``via`` foreign key: ``None`` (a registered model: its own paths) or the lookups
+    #: from the related (unregistered) model to the organisations
+    lookups: tuple[tuple[str, ...] | None, ...] = ()
     #: ``via``'s then ``schools``' attnames: the values remembered when an instance is loaded
     remembered_names: tuple[str, ...] = ()
     deletes: bool = True
@@ -213,12 +242,20 @@ def register(
     *,
     schools: Iterable[str] = (),
     via: Iterable[str] = (),
+    lookups: Mapping[str, Iterable[str]] | None = None,
     deletes: bool = True,
 ) -> None:
     """Attribute the saves and deletions of ``model``'s instances to the schools its fields
-    ``schools`` name (foreign keys to ``schools.Organisation``) and to those of its ``via``
-    foreign keys to already registered models. Only a model whose rows are shown on no other
-    school's pages than these may be registered (the guard test renders another school's).
+    ``schools`` name (foreign keys to ``schools.Organisation``), to those of its ``via``
+    foreign keys to already registered models and to those ``lookups`` reach: a foreign key to
+    a model that is not registered (its own writes replace every page, or it is in
+    ``GLOBAL_ONLY``) with the ORM lookups from that model to organisations, read from the
+    database at each write (``{"user": ["role_assignments__organisation"]}``: the schools of
+    the person's roles). Only a model whose rows are shown on no other school's pages than
+    these may be registered (the guard test renders another school's), and only lookups
+    through tables whose every write that changes what they reach replaces the tokens of the
+    schools reached before and after (unregistered or global-only tables: every page's; a
+    registered parent moved to another school: both schools', as ``stored_schools`` says).
 
     ``deletes=False``: its deletions stay unattributed (they replace every page). Delete
     receivers cost Django's fast delete (one ``DELETE … WHERE fk IN``: the rows are loaded and
@@ -228,14 +265,21 @@ def register(
     if meta.label in GLOBAL_ONLY:
         raise ValueError(f"{meta.label} feeds the school list: its writes cannot be attributed")
     school_fields = [meta.get_field(name) for name in schools]
-    via_fields = [meta.get_field(name) for name in via]
+    reached = {name: tuple(paths) for name, paths in (lookups or {}).items()}
+    via_fields = [meta.get_field(name) for name in (*via, *reached)]
+    via_lookups = [reached.get(f.name) for f in via_fields]
+    for f, own in zip(via_fields, via_lookups, strict=True):
+        if own is not None and f.related_model in _OWNERS:
+            raise ValueError(f"{f.related_model._meta.label} is registered: name {f.name} in via")
     paths = [f.name for f in school_fields]
-    for f in via_fields:
-        paths += [f"{f.name}__{path}" for path in _OWNERS[f.related_model].paths]
+    for f, own in zip(via_fields, via_lookups, strict=True):
+        parent = own if own is not None else _OWNERS[f.related_model].paths
+        paths += [f"{f.name}__{path}" for path in parent]
     _OWNERS[model] = _Owner(
         schools=tuple(f.attname for f in school_fields),
         via=tuple(via_fields),
         paths=tuple(paths),
+        lookups=tuple(via_lookups),
         pk_column=meta.pk.column,
         remembered_names=tuple(f.attname for f in via_fields + school_fields),
         deletes=deletes,
@@ -254,23 +298,25 @@ def schools_of(*instances: models.Model) -> frozenset[int] | None:
     """The schools whose pages show these instances as they are in memory (``None``: unknown).
     Parents not loaded with them are read, one query per parent model."""
     ids: set[int | None] = set()
-    wanted: dict[type[models.Model], set[Any]] = {}
+    wanted: dict[tuple[type[models.Model], tuple[str, ...]], set[Any]] = {}
     for instance in instances:
         owner = _OWNERS[type(instance)]
         ids |= {getattr(instance, attname) for attname in owner.schools}
-        for fk in owner.via:
+        for fk, lookups in zip(owner.via, owner.lookups, strict=True):
             value = getattr(instance, fk.attname)
             if value is None:
                 continue
-            if fk.is_cached(instance):
+            if lookups is None and fk.is_cached(instance):
                 parent = schools_of(getattr(instance, fk.name))
                 if parent is None:
                     return None
                 ids |= parent
             else:
-                wanted.setdefault(fk.related_model, set()).add(value)
-    for related, pks in wanted.items():
-        rows = related._base_manager.filter(pk__in=pks).values_list("pk", *_OWNERS[related].paths)
+                paths = lookups if lookups is not None else _OWNERS[fk.related_model].paths
+                wanted.setdefault((fk.related_model, paths), set()).add(value)
+    for (related, paths), pks in wanted.items():
+        # (a lookup through a many-valued relation: a row per value, none left out)
+        rows = related._base_manager.filter(pk__in=pks).values_list("pk", *paths)
         seen = set()
         for pk, *schools in rows:
             seen.add(pk)
@@ -452,6 +498,8 @@ def watch(execute, sql, params, many, context):
     # before the statement: the parents of the rows a DELETE removes are read while they exist
     schools = attribution(sql, params, many)
     result = execute(sql, params, many, context)
+    if not many and _changed_nothing(context["cursor"], sql):
+        return result
     connection = context["connection"]
     if schools is None:
         if not connection.in_atomic_block:
@@ -473,6 +521,13 @@ def watch(execute, sql, params, many, context):
         ):
             connection.on_commit(functools.partial(_schools_written, connection))
     return result
+
+
+def _changed_nothing(cursor, sql: str) -> bool:
+    """A write that changed no row (a periodic job's ``UPDATE … WHERE`` with nothing to do:
+    ``schools.recover_imports`` every five minutes replaced every page's token). Not known for a
+    statement with ``RETURNING`` (SQLite counts its rows only once they are fetched)."""
+    return getattr(cursor, "rowcount", -1) == 0 and _RETURNING.search(sql) is None
 
 
 def install(connection, **kwargs) -> None:

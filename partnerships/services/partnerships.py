@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from diagnostics.models import RiskFactor
 from network_portal.audit.services import audit_log
 from network_portal.editing import claim
+from schools import card_cache
 from schools.models import Category, Municipality, Organisation
 
 from .. import selectors, transitions
@@ -276,6 +277,12 @@ def partnership_create(*, actor: Any, data: PartnershipData) -> Partnership:
                 % {"title": existing.title, "status": existing.get_status_display().lower()}
             }
         )
+    # shown on its members' cards only (``schools.card_cache``): a new partnership has no roadmap
+    with _attributed(_member_ids(data)):
+        return _create(actor=actor, data=data)
+
+
+def _create(*, actor: Any, data: PartnershipData) -> Partnership:
     partnership = Partnership(
         title=data.title,
         municipality=data.municipality,
@@ -341,6 +348,14 @@ def partnership_update(
     active partnership goes back to «предложена», because the newcomers have not agreed to it
     — recorded in its history with who joined.
     """
+    # the pages that show it before and after: its members old and new, its roadmaps' schools
+    with _attributed(shown_on(partnership=partnership) | _member_ids(data)):
+        return _update(partnership=partnership, actor=actor, data=data, version=version)
+
+
+def _update(
+    *, partnership: Partnership, actor: Any, data: PartnershipData, version: int | None
+) -> Partnership:
     claim(partnership, seen=version)
     locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
     if locked.status in (PartnershipStatus.COMPLETED, PartnershipStatus.TERMINATED):
@@ -412,6 +427,50 @@ def partnership_transition(
         actors=perms.actors,
         reason=reason,
     )
+    # Its members' agreement, its status and history: the pages of the schools that show the
+    # partnership only (``schools.card_cache``), the same before and after (a transition adds
+    # or removes no member and moves no roadmap).
+    with _attributed(shown_on(partnership=locked)):
+        return _transition(locked, t, perms=perms, action=action, actor=actor, reason=reason)
+
+
+def _attributed(schools: set[int]):
+    """A block in which the writes of a partnership's row, its members, its lists and its
+    history replace only these schools' kept pages (``schools.card_cache``)."""
+    lists = (
+        Partnership.risk_factors,
+        Partnership.forms,
+        Partnership.directions,
+        Partnership.resources,
+    )
+    return card_cache.attributed(
+        Partnership,
+        PartnershipMember,
+        StatusChange,
+        *(related.through for related in lists),
+        schools=schools,
+    )
+
+
+def _member_ids(data: PartnershipData) -> set[int]:
+    return {org_id for org_id, _role in data.members}
+
+
+def shown_on(*, partnership: Partnership) -> set[int]:
+    """The schools whose kept pages (``schools.card_cache``) show the partnership: its members'
+    cards (its title, status and members, a provider's load of open partnerships) and the
+    pages of its roadmaps (its title). Not read with the page cache off."""
+    if not card_cache.enabled():
+        return set()
+    rows = Partnership.objects.filter(pk=partnership.pk).values_list(
+        "members__organisation_id", "roadmaps__organisation_id"
+    )
+    return {pk for row in rows for pk in row if pk is not None}
+
+
+def _transition(
+    locked: Partnership, t: Any, *, perms: Any, action: str, actor: Any, reason: str
+) -> Partnership:
     old = locked.status
     if action == "agree":
         own = perms.member_organisation_ids

@@ -47,6 +47,35 @@ def test_school_needs_count_only_above_the_anonymity_threshold(world):
     assert needs["ovz"][1] == 60.0
 
 
+def test_school_needs_of_an_open_survey_are_its_published_figures_only(world):
+    """While a survey is open the card's suggestions read the published figures, as the survey
+    pages do: one more teacher's answer changes nothing until the next publication, so the
+    card before and after it does not tell what that teacher ticked."""
+    from diagnostics import services as diagnostics
+
+    today = timezone.localdate()
+    survey = _survey(world.school, [["ovz"], ["ovz"], ["methods"], ["ovz"], ["ovz"]])
+    survey.opens_on, survey.closes_on = today - dt.timedelta(days=3), today + dt.timedelta(days=9)
+    survey.save()
+    assert matching.school_needs(organisation_id=world.school.pk) == {}  # nothing published
+    diagnostics.survey_publish(survey=survey, organisation_id=world.school.pk, force=True)
+    published = matching.school_needs(organisation_id=world.school.pk)
+    assert published == {
+        "ovz": (published["ovz"][0], 80.0),
+        "methods": (published["methods"][0], 20.0),
+    }
+    r = SurveyResponse.objects.create(
+        id=uuid.uuid4(), survey=survey, organisation=world.school, answered_on=today
+    )
+    SurveyNeed.objects.create(response=r, need="methods")
+    assert matching.school_needs(organisation_id=world.school.pk) == published
+    survey.closes_on = today - dt.timedelta(days=1)  # closed: every answer counts
+    survey.save()
+    assert matching.school_needs(organisation_id=world.school.pk)["methods"][1] == round(
+        100 * 2 / 6, 1
+    )
+
+
 def test_suggestions_cover_needs_with_free_places_nearest_first(world):
     world.school.latitude, world.school.longitude = 55.0, 37.0
     world.school.save()
