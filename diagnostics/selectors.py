@@ -588,11 +588,19 @@ def _fillable_organisation_ids(*, user) -> set[int]:
 
 
 def questionnaires_to_fill_for(*, user) -> list[Questionnaire]:
-    """Open questionnaires the user may fill in (director or team member), newest first."""
+    """Open questionnaires the user may fill in (director or team member), newest first, with
+    ``answered`` and ``questions`` (of its instrument version) counts."""
+    questions = (
+        Indicator.objects.filter(instrument_id=OuterRef("instrument_id"), kind="question")
+        .order_by()
+        .values("instrument_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return list(
         Questionnaire.objects.filter(organisation_id__in=_fillable_organisation_ids(user=user))
         .select_related("cycle", "organisation")
-        .annotate(answered=Count("answers"))
+        .annotate(answered=Count("answers"), questions=Subquery(questions))
         .order_by("-cycle__opens_on", "organisation__short_name")
     )
 
@@ -703,6 +711,15 @@ def questionnaire_permissions(*, user, questionnaire: Questionnaire) -> Question
     )
 
 
+#: Who reads the instrument (its questions, weights and thresholds); only a coordinator edits.
+INSTRUMENT_READERS = (Role.COORDINATOR, Role.METHODOLOGIST, Role.CURATOR, Role.DIRECTOR)
+
+
+def can_view_instrument(user) -> bool:
+    """The instrument page opens for these roles; pages link to it only for them."""
+    return scope_for(user).has_role(*INSTRUMENT_READERS)
+
+
 @dataclass(frozen=True)
 class InstrumentPermissions:
     can_edit: bool = False  # the coordinator, on the version in force in her region
@@ -762,6 +779,7 @@ class IndexPage:
     is_territory: bool
     is_coordinator: bool
     is_director: bool  # the team page is her own school's: an administrator has none
+    can_view_instrument: bool
     to_fill: list[Questionnaire]
     schools: list[SchoolRisks] = field(default_factory=list)
     surveys_to_answer: list[TeacherSurvey] = field(default_factory=list)
@@ -796,6 +814,7 @@ def index_page(*, user) -> IndexPage:
         is_territory=is_territory,
         is_coordinator=scope.has_role(Role.COORDINATOR),
         is_director=bool(scope.organisation_ids(Role.DIRECTOR)),
+        can_view_instrument=can_view_instrument(user),
         to_fill=to_fill,
         schools=schools,
         surveys_to_answer=surveys_to_answer,

@@ -256,7 +256,12 @@ def questionnaire_return(request: HttpRequest, pk: int) -> HttpResponse:
 def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile = selectors.profile_detail_for_user(user=request.user, pk=pk)
     page = selectors.profile_page(profile=profile)
-    return render(request, "diagnostics/profile.html", {**vars(page), "chart": _chart(page)})
+    context = {
+        **vars(page),
+        "chart": _chart(page),
+        "can_view_instrument": selectors.can_view_instrument(request.user),
+    }
+    return render(request, "diagnostics/profile.html", context)
 
 
 def _chart(page: selectors.ProfilePage) -> str:
@@ -314,7 +319,7 @@ def heatmap(request: HttpRequest) -> HttpResponse:
 
 
 def instrument_detail(request: HttpRequest, version: int | None = None) -> HttpResponse:
-    require(scope_for(request.user).has_role(*TERRITORY, Role.CURATOR, Role.DIRECTOR))
+    require(selectors.can_view_instrument(request.user))
     if version:
         instrument = get_for_user_or_404(
             selectors.instrument_list_for_user(user=request.user), version=version

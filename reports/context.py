@@ -81,17 +81,16 @@ def results_block(results: list[dict[str, Any]], years: tuple[int, ...]) -> dict
             for k, v in series.items()
             if k[0] == kind
         ]
-        if kind_series:
-            charts.append(
-                line_chart(
-                    title=title,
-                    x_labels=[str(y) for y in years],
-                    series=kind_series,
-                    unit="",
-                    width=330,
-                    height=200,
-                )
+        if kind_series:  # the title printed above its chart: the SVG's own is not shown
+            svg = line_chart(
+                title=title,
+                x_labels=[str(y) for y in years],
+                series=kind_series,
+                unit="",
+                width=330,
+                height=200,
             )
+            charts.append({"title": title, "svg": svg})
     return {"rows": rows, "charts": charts, "has_data": bool(rows)}
 
 

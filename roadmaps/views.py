@@ -132,7 +132,13 @@ def overview(request: HttpRequest) -> HttpResponse:
         page_number=request.GET.get("page"),
         full_count=False,
     )
-    return render(request, "roadmaps/overview.html", {"rows": rows, "totals": totals, "page": page})
+    # the monitoring table is the territory's (reports.views.monitoring): a curator has none
+    can_monitor = scope_for(request.user).has_role(Role.COORDINATOR, Role.METHODOLOGIST)
+    return render(
+        request,
+        "roadmaps/overview.html",
+        {"rows": rows, "totals": totals, "page": page, "can_monitor": can_monitor},
+    )
 
 
 def create(request: HttpRequest) -> HttpResponse:

@@ -65,6 +65,16 @@ def test_index_shows_director_her_questionnaires_and_methodologist_cycles(
     assert reverse("diagnostics:cycle_detail", args=[questionnaire.cycle.pk]) not in page
 
 
+def test_home_panel_says_how_many_questions_of_how_many_are_answered(
+    client_for, users, questionnaire
+):
+    """«отвечено: 0 из 41», not a bare «отвечено: 0» that leaves the director guessing."""
+    questions = questionnaire.instrument.indicators.filter(kind="question").count()
+    assert questions
+    page = client_for(users.director).get(reverse("ui:home")).content.decode()
+    assert f"отвечено: 0 из {questions}, до" in page
+
+
 # --- cycles ----------------------------------------------------------------------------------
 
 
@@ -474,6 +484,22 @@ def test_only_the_coordinator_edits_the_instrument(client_for, users, who):
         ).status_code
         == 403
     )
+
+
+@pytest.mark.parametrize("who, links", [("director", True), ("curator", True), ("teacher", False)])
+def test_pages_link_the_instrument_only_to_who_may_open_it(client_for, users, world, who, links):
+    """A teacher may not read the instrument: her diagnostics page and her school's profile name
+    its version without a link that would answer 403."""
+    instrument = Instrument.objects.get(is_current=True, region__isnull=True)
+    profile = profile_with_levels(world.school, {6: "high"}, instrument=instrument)
+    client = client_for(getattr(users, who))
+    index = client.get(reverse("diagnostics:index")).content.decode()
+    card = client.get(reverse("diagnostics:profile", args=[profile.pk]))
+    assert card.status_code == 200
+    version_url = reverse("diagnostics:instrument_version", args=[instrument.version])
+    assert (f'href="{reverse("diagnostics:instrument")}"' in index) is links
+    assert (f'href="{version_url}"' in card.content.decode()) is links
+    assert client.get(version_url).status_code == (200 if links else 403)
 
 
 def test_another_regions_instrument_version_is_a_404(client_for, users, world):

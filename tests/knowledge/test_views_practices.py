@@ -286,3 +286,12 @@ def test_coordinator_publishes_across_the_region(users, world, client_for):
     client_for(users.coordinator).post(url, {"action": "publish"})
     p.refresh_from_db()
     assert p.status == PracticeStatus.PUBLISHED
+
+
+def test_the_practice_filters_show_no_django_dashes(users, world, client_for):
+    """Every filter of the practice bank offers «—» for «any», none Django's «---------»."""
+    page = client_for(users.methodologist).get(reverse("knowledge:practice_list"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="id_factor"' in html and 'id="id_municipality"' in html
+    assert "---------" not in html

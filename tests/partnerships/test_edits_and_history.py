@@ -126,6 +126,20 @@ def test_history_shows_who_changed_members_dates_and_factors(users, client_for, 
     assert page.index("предложено") < page.index("Дата начала: — → 01.09.2026")
 
 
+def test_a_partnership_without_history_says_so(users, client_for, world):
+    """A partnership recorded without a history (imported, or seeded as the demo's) shows a
+    line under «История», not an empty list under a heading."""
+    from .factories import pair
+
+    partnership = pair(supported=world.school, provider=world.leader)
+    assert not StatusChange.objects.filter(partnership=partnership).exists()
+    page = client_for(users.methodologist).get(
+        reverse("partnerships:detail", args=[partnership.pk])
+    )
+    assert page.status_code == 200
+    assert "Изменений пока нет." in page.content.decode()
+
+
 def test_history_of_a_removed_member_and_a_new_title(users, world):
     p = services.partnership_create(
         actor=users.methodologist, data=_data(world, partners=[world.partner_org])

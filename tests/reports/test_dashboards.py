@@ -84,7 +84,8 @@ def test_panels_show_what_needs_each_role(world, users, client_for):
     pages = {}
     for role in ("methodologist", "curator", "director", "teacher", "coordinator"):
         pages[role] = client_for(getattr(users, role)).get(reverse("ui:home")).content.decode()
-    assert "Муниципалитет: сводка" in pages["methodologist"]
+    assert f"Сводка по муниципалитету: {world.mun.name}" in pages["methodologist"]
+    assert "Муниципалитет: сводка:" not in pages["methodologist"]  # two colons in a heading
     assert "Школы по категориям" in pages["methodologist"]
     assert "Мои школы" in pages["curator"] and reverse("reports:order_bundle") in pages["curator"]
     assert pages["curator"].count('name="school-target"') == 4

@@ -110,6 +110,15 @@ def test_the_risk_profile_change_column_is_headed_as_a_noun(school, world, tmp_p
     assert "Изменить" not in text
 
 
+def test_each_results_chart_says_which_examination_it_shows(school, world, tmp_path):
+    """The charts of «Результаты за три года» (OGE, EGE) look alike, lines over three years: each
+    carries its title on paper, not only in the SVG's <title> that no PDF shows. (The fixture
+    school has OGE results only.)"""
+    for subject, name in (("school", world.school.short_name), ("municipality", world.mun.name)):
+        text = _text(_build(subject, name, tmp_path))
+        assert "ОГЭ (ГИА-9): средний балл" in text, subject
+
+
 def _dejavu_sans() -> Path:
     for root in ("/usr/share/fonts", "/usr/local/share/fonts"):
         found = sorted(Path(root).rglob("DejaVuSans.ttf")) if Path(root).is_dir() else []

@@ -110,3 +110,17 @@ def test_overview_page_past_the_end_or_invalid_shows_as_paginator_does(world, us
             "overdue": 1,
             "concerns": 0,
         }
+
+
+@pytest.mark.parametrize("who, links", [("methodologist", True), ("curator", False)])
+def test_overview_links_the_monitoring_table_only_to_who_may_open_it(
+    world, users, client_for, who, links
+):
+    """The monitoring table is the territory's: a curator's overview has no link that would
+    answer 403."""
+    client = client_for(getattr(users, who))
+    page = client.get(reverse("roadmaps:overview"))
+    assert page.status_code == 200
+    monitoring = reverse("reports:monitoring")
+    assert (f'href="{monitoring}"' in page.content.decode()) is links
+    assert client.get(monitoring).status_code == (200 if links else 403)

@@ -164,3 +164,12 @@ def test_list_shows_roadmaps_by_role(rm, users, client_for, who, visible):
     response = client_for(getattr(users, who)).get(reverse("roadmaps:list"))
     assert response.status_code == 200
     assert (rm.roadmap.title in response.content.decode()) is visible
+
+
+def test_filters_offer_any_value_as_a_capitalised_first_option(rm, users, client_for):
+    """«Все» opens each filter's list, as «Все статусы» and «Все виды» do on the other pages."""
+    client = client_for(users.director)
+    for url in (reverse("roadmaps:list"), reverse("roadmaps:detail", args=[rm.roadmap.pk])):
+        page = client.get(url).content.decode()
+        assert '<option value="">Все</option>' in page, url
+        assert '<option value="">все</option>' not in page, url
