@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from diagnostics.models import FactorLevel, Level, RiskProfile
@@ -29,6 +30,7 @@ from roadmaps.models import CLOSED_ITEM_STATUSES, RoadmapItem
 from schools import figures as school_figures
 from schools.models import Category, Municipality, Organisation
 
+from .monitoring import CATEGORY_SHORT
 from .views import default_period
 
 UPCOMING_DAYS = 14
@@ -142,9 +144,15 @@ def methodologist_panel(user, scope: Scope) -> dict[str, Any] | None:
         "categories_chart": fluid(
             bar_chart(
                 title=_("Schools by category"),
-                bars=[(label, n) for label, n, _c in categories],
+                # short names (ШНОР, ШНСУ…): the full ones were cut off; the table below has them
+                bars=[
+                    (capfirst(str(CATEGORY_SHORT.get(value, label))), n)
+                    for (value, label), (_l, n, _c) in zip(
+                        Category.choices, categories, strict=True
+                    )
+                ],
                 colors=[c for _l, _n, c in categories],
-                label_width=300,
+                label_width=180,
                 width=520,
             )
         ),

@@ -1,5 +1,6 @@
 """Home-page panels per role: the right content, in a constant number of queries."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -87,6 +88,11 @@ def test_panels_show_what_needs_each_role(world, users, client_for):
     assert f"Сводка по муниципалитету: {world.mun.name}" in pages["methodologist"]
     assert "Муниципалитет: сводка:" not in pages["methodologist"]  # two colons in a heading
     assert "Школы по категориям" in pages["methodologist"]
+    chart = (
+        pages["methodologist"].split('aria-label="Школы по категориям"', 1)[1].split("</svg>")[0]
+    )
+    labels = re.findall(r"</title>([^<]*)</text>", chart)
+    assert labels == ["ШНОР", "ШНСУ", "Зона риска", "Школа-лидер", "Без особой категории"]
     assert "Мои школы" in pages["curator"] and reverse("reports:order_bundle") in pages["curator"]
     assert pages["curator"].count('name="school-target"') == 4
     assert (
