@@ -112,13 +112,15 @@ def line_chart(
         f'font-family="DejaVu Sans, sans-serif" font-size="11">',
         f"<title>{escape(title)}</title>",
     ]
-    for k in range(5):
-        v = low + (high - low) * k / 4
+    ticks = [low + (high - low) * k / 4 for k in range(5)]
+    # as many decimals as the ticks need (12.5 printed as «12» would misplace its gridline)
+    decimals = next((d for d in (0, 1) if all(round(t, d) == round(t, 6) for t in ticks)), 2)
+    for v in ticks:
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             f'stroke="#dee2e6" stroke-width="1"/>'
             f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#495057">'
-            f"{_fmt(v, 0 if high - low >= 10 else 1)}</text>"
+            f"{_fmt(v, decimals)}</text>"
         )
     for i, label in enumerate(x_labels):
         parts.append(
