@@ -398,6 +398,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # --- UI -----------------------------------------------------------------------------------
 
+# Django's renderer, with «—» for a select's empty choice instead of «---------»
+FORM_RENDERER = "network_portal.ui.renderers.PortalFormRenderer"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
