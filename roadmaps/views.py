@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from network_portal.access.policy import (
+    TERRITORY_ROLES,
     get_for_user_or_404,
     require,
     role_required,
@@ -133,7 +134,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         full_count=False,
     )
     # the monitoring table is the territory's (reports.views.monitoring): a curator has none
-    can_monitor = scope_for(request.user).has_role(Role.COORDINATOR, Role.METHODOLOGIST)
+    can_monitor = scope_for(request.user).has_role(*TERRITORY_ROLES)
     return render(
         request,
         "roadmaps/overview.html",
