@@ -278,12 +278,20 @@ def teacher_needs_of_school(*, organisation_id: int) -> tuple[int, dict[str, int
     school reached the survey's anonymity threshold — of an open survey only its published
     figures, as every page shows them (:func:`survey_results`), so that comparing a page before
     and after one teacher's answer reveals nothing of it. At most four queries."""
-    surveys = {
-        s.pk: s
-        for s in TeacherSurvey.objects.filter(responses__organisation_id=organisation_id)
+    surveys = (
+        TeacherSurvey.objects.filter(responses__organisation_id=organisation_id)
         .distinct()
         .only("pk", "closes_on", "min_responses")
-    }
+    )
+    return _counted_needs(surveys, organisation_id)
+
+
+def _counted_needs(
+    surveys: Iterable[TeacherSurvey], organisation_id: int | None = None
+) -> tuple[int, dict[str, int]]:
+    """``(respondents, {need: count})`` over the (survey, school) groups that reached their
+    survey's anonymity threshold, as pages may show them (:func:`_survey_figures`)."""
+    surveys = {s.pk: s for s in surveys}
     answers, needs = _survey_figures(surveys.values(), organisation_id)
     counted = [key for key, n in answers.items() if n >= survey_min_responses(surveys[key[0]])]
     counts: dict[str, int] = defaultdict(int)
@@ -302,21 +310,13 @@ def teacher_needs_for_municipality(*, municipality: Municipality | int) -> list[
     counted respondents who named the need. Constant number of queries (at most four).
     """
     municipality_id = getattr(municipality, "pk", municipality)
-    surveys = {
-        s.pk: s
-        for s in TeacherSurvey.objects.filter(municipality_id=municipality_id).only(
+    respondents, counts = _counted_needs(
+        TeacherSurvey.objects.filter(municipality_id=municipality_id).only(
             "pk", "closes_on", "min_responses"
         )
-    }
-    answers, needs = _survey_figures(surveys.values())
-    counted = [key for key, n in answers.items() if n >= survey_min_responses(surveys[key[0]])]
-    respondents = sum(answers[key] for key in counted)
-    if not counted:
+    )
+    if not respondents:
         return []
-    counts: dict[str, int] = defaultdict(int)
-    for key in counted:
-        for need, c in needs.get(key, {}).items():
-            counts[need] += c
     labels = dict(TeacherNeed.choices)
     rows = [
         {
