@@ -122,10 +122,10 @@ def event_update(
     roadmap_items = list(roadmap_items) if roadmap_items is not None else None
     # the pages that show it before and after the edit (its organiser and its items may change)
     organiser = data.get("organiser")
-    before = shown_on(event=event)
+    before = shown_on(event=event)  # its items as stored: kept items need no second read
     after = shown_on_items(
         organiser_id=organiser.pk if organiser is not None else event.organiser_id,
-        items=roadmap_items if roadmap_items is not None else event.roadmap_items.all(),
+        items=roadmap_items or (),
     )
     with transaction.atomic(), _attributed(before | after):
         claim(
