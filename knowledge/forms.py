@@ -103,7 +103,7 @@ class PracticeForm(forms.ModelForm):
 class PracticeFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=300)
     factor = forms.ModelChoiceField(
-        label=_("risk factor"), queryset=RiskFactor.objects.all(), required=False, empty_label="—"
+        label=_("risk factor"), queryset=RiskFactor.objects.all(), required=False
     )
     subject = forms.ChoiceField(
         label=_("subject"), choices=[("", "—"), *SUBJECT_CHOICES], required=False
@@ -115,11 +115,8 @@ class PracticeFilterForm(forms.Form):
         label=_("form of interaction"),
         queryset=FormOfInteraction.objects.filter(is_active=True),
         required=False,
-        empty_label="—",
     )
-    municipality = forms.ModelChoiceField(
-        label=_("municipality"), queryset=None, required=False, empty_label="—"
-    )
+    municipality = forms.ModelChoiceField(label=_("municipality"), queryset=None, required=False)
     effect = forms.ChoiceField(
         label=_("result"),
         choices=[("", "—"), ("yes", _("effect proved")), ("no", _("effect not proved"))],
