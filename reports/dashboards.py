@@ -146,10 +146,8 @@ def methodologist_panel(user, scope: Scope) -> dict[str, Any] | None:
                 title=_("Schools by category"),
                 # short names (ШНОР, ШНСУ…): the full ones were cut off; the table below has them
                 bars=[
-                    (capfirst(str(CATEGORY_SHORT.get(value, label))), n)
-                    for (value, label), (_l, n, _c) in zip(
-                        Category.choices, categories, strict=True
-                    )
+                    (capfirst(str(CATEGORY_SHORT.get(value, label))), by_category.get(value, 0))
+                    for value, label in Category.choices
                 ],
                 colors=[c for _l, _n, c in categories],
                 label_width=180,
