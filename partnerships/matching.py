@@ -460,12 +460,17 @@ def unpaired_text(
     return _("Every provider that fits has no free places left (capacity used up).")
 
 
-_FORBIDDEN = 1e9
 #: Schools scored between two progress reports of a plan.
 _PROGRESS_EVERY = 100
-#: The share of a plan's time spent scoring (the rest is mostly the Hungarian solver, which
-#: reports nothing while it runs: 3,000 × 1,000 takes 1.5 s and 7.5 s of CPU).
-_SCORED = 0.2
+#: The share of a plan's time spent scoring (the rest is mostly the solver, which reports
+#: nothing while it runs: 3,000 × 1,000 takes 1.6 s and 3.3 s).
+_SCORED = 0.35
+#: Plans of equal fit differ by at least 1e-6 in cost (fits by 0.1, the results tie-break by
+#: 1e-3 × multiples of 0.025, "no partner" by 1e-6): the distance tie-break of a whole plan
+#: stays below half of that, whatever the number of schools.
+_DISTANCE_TIE_BUDGET = 4e-7
+#: Distances beyond this (and unknown ones) count as this much in the tie-break, km.
+_DISTANCE_TIE_CAP_KM = 1000.0
 
 
 def plan_pairings(
@@ -483,11 +488,14 @@ def plan_pairings(
 
     Each candidate's column is repeated once per free place (``capacity − load``), and every
     school gets its own "no partner" column worth ``min_fit``, so a pair below the threshold is
-    never chosen over leaving the school unpaired. Solved exactly with the Hungarian algorithm
-    (:func:`scipy.optimize.linear_sum_assignment`), not greedily: a strong leader is not spent
-    on the first school that likes it when another school has no one else. Equal fits break by
-    the candidates' results (:func:`results_rank`), so the answer never depends on input order
-    beyond that. A candidate beyond ``weights.distance_limit_km`` is never chosen.
+    never chosen over leaving the school unpaired. Solved exactly as a minimum-cost assignment
+    over the eligible pairs only (a sparse matrix,
+    :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`), not greedily: a strong
+    leader is not spent on the first school that likes it when another school has no one else.
+    Equal fits break by the candidates' results (:func:`results_rank`); plans of equal total
+    fit, by the total distance of their pairs (the nearer plan), so the answer is one plan,
+    whatever the solver's order of search or the order of a query. A candidate beyond
+    ``weights.distance_limit_km`` is never chosen.
 
     Then, with the places left, a school whose provider covers less than
     :data:`SECOND_PROVIDER_BELOW` of its high-risk factors gets a second provider covering the
@@ -495,13 +503,14 @@ def plan_pairings(
 
     Scores are computed with numpy, one school against all candidates at once, with the same
     arithmetic as :func:`match_score` in the same order (only a distance may differ from
-    ``math``'s in its last bit, far below the fit's rounding to 0.1); only the cost matrix and
-    each school's best few candidates are kept, and a :class:`Match` is built only for the
-    pairs the plan shows. ``progress`` receives the share done, 0–1.
+    ``math``'s in its last bit, far below the fit's rounding to 0.1); only the eligible pairs'
+    costs and each school's best few candidates are kept, and a :class:`Match` is built only
+    for the pairs the plan shows. ``progress`` receives the share done, 0–1.
     """
     if not schools:
         return []
-    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
     report = progress or (lambda share: None)
     # A canonical order (by id), so the answer never depends on the order of a query.
@@ -513,7 +522,12 @@ def plan_pairings(
     places = table.places
     k, n = int(places.sum()), len(schools)
     slot_owner = np.repeat(np.arange(len(candidates)), places)  # column -> candidate index
-    cost = np.full((n, k + n), _FORBIDDEN)
+    tie_per_km = _DISTANCE_TIE_BUDGET / n / _DISTANCE_TIE_CAP_KM
+    index = np.int32 if n * (k + n) < 2**31 else np.int64  # scipy keeps int32 indices as they are
+    # The matrix row by row (compressed sparse rows): a school's eligible places, then its own
+    # "no partner" column k + i.
+    columns: list = []
+    costs: list = []
     keep = alternatives + 1  # the choice may be among a school's best: one more is kept
     best_of: list = []  # school index -> its best candidates within reach, best first
     facts: list[tuple[int, int, float | None]] = []  # (scored, within reach, best fit)
@@ -521,8 +535,15 @@ def plan_pairings(
         row = table.row(school)
         near = row.valid & ~row.too_far
         eligible = near & (row.score >= min_fit) & (places > 0)
-        cost[i, :k] = np.repeat(np.where(eligible, -(row.score + table.ties), _FORBIDDEN), places)
-        cost[i, k + i] = -float(min_fit) + 1e-6  # ties go to a real partner
+        (slots,) = np.nonzero(eligible[slot_owner])
+        owners = slot_owner[slots]
+        far = np.fmin(row.distance[owners], _DISTANCE_TIE_CAP_KM)  # NaN (unknown) -> the cap
+        cols, vals = np.empty(len(slots) + 1, dtype=index), np.empty(len(slots) + 1)
+        cols[:-1], cols[-1] = slots, k + i
+        vals[:-1] = -(row.score[owners] + table.ties[owners]) + tie_per_km * far
+        vals[-1] = -float(min_fit) + 1e-6  # ties go to a real partner
+        columns.append(cols)
+        costs.append(vals)
         order = row.ranked(near)
         best_of.append(order[:keep])
         n_near = len(order)
@@ -530,14 +551,21 @@ def plan_pairings(
         if i % _PROGRESS_EVERY == _PROGRESS_EVERY - 1:
             report(_SCORED * (i + 1) / n)
     report(_SCORED)
-    rows, cols = linear_sum_assignment(cost)
+    indptr = np.zeros(n + 1, dtype=index)
+    np.cumsum([len(c) for c in columns], out=indptr[1:])
+    cost = np.concatenate(costs)
+    del costs
+    cost += 1.0 - cost.min()  # positive weights: an explicit zero would read as no edge
+    graph = csr_matrix((cost, np.concatenate(columns), indptr), shape=(n, k + n))
+    del columns, cost
+    rows, cols = min_weight_full_bipartite_matching(graph)
+    del graph
     chosen: dict[int, int] = {}  # school index -> candidate index
     used = np.zeros(len(candidates), dtype=np.int64)
     for i, col in zip(rows.tolist(), cols.tolist(), strict=True):
-        if col < k and cost[i, col] < _FORBIDDEN:
+        if col < k:
             chosen[i] = int(slot_owner[col])
             used[slot_owner[col]] += 1
-    del cost
     report(0.9)
 
     def build(i: int, j: int) -> Match:
@@ -652,6 +680,7 @@ class _ScoreTable:
         points += self.results
         same = self.municipality == school.municipality_id
         too_far = np.zeros(m, dtype=bool)
+        distance = np.full(m, np.nan)
         if school.lat is not None and school.lon is not None:
             distance = _haversine_many(np, school.lat, school.lon, self.lat, self.lon)
             with np.errstate(invalid="ignore"):
@@ -673,7 +702,7 @@ class _ScoreTable:
             0.0,
         )
         score = np.minimum(_round1(np, 100.0 * points / _ideal(school, w)), 100.0)
-        return _Row(self, score, valid, too_far, same, covered)
+        return _Row(self, score, valid, too_far, same, covered, distance)
 
 
 @dataclass
@@ -686,6 +715,7 @@ class _Row:
     too_far: Any
     same: Any
     covered: Any  # factors and cells covered
+    distance: Any  # km, NaN where either side's place is unknown
 
     def ranked(self, mask: Any, *first: Any) -> Any:
         """Indices of the candidates in ``mask``, best first by :func:`rank_key` (preceded by

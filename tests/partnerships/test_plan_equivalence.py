@@ -1,10 +1,17 @@
-"""The pairing plan of issue 17 (numpy scores, bounded memory) gives the same answers as the
-solver it replaced, which kept a :class:`Match` for every school–provider pair.
+"""The pairing plan of issue 17 (numpy scores, a sparse solver, bounded memory) gives the same
+answers as the solver it replaced, which kept a :class:`Match` for every school–provider pair
+and solved a dense matrix.
 
-The replaced solver is kept here, verbatim but for its name, as the oracle: the seeded
-instances of ``bench/bench_plan.py`` (300 × 100, the size of ``bench/bench_partnerships.py``)
-are solved by both and every assignment — choice, alternatives, second provider, reason and
-best fit — must be equal, match by match.
+The replaced solver is kept here, verbatim but for its name and one option, as the oracle: the
+seeded instances of ``bench/bench_plan.py`` (300 × 100, the size of
+``bench/bench_partnerships.py``) are solved by both and every assignment — choice,
+alternatives, second provider, reason and best fit — must be equal, match by match.
+
+The one option is the plan's rule for equally good plans (the nearer one, issue 17): the
+replaced solver left such ties to the order of its search. With the rule added to the oracle's
+dense matrix, the two exact solvers agree on every instance; without it they agree wherever the
+best plan is one, and where the replaced solver chose among equal plans the total fit is the
+same and the plan is the nearer.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import pytest
 
 from bench.bench_plan import make_instance
 from partnerships.matching import (
-    _FORBIDDEN,
+    _DISTANCE_TIE_BUDGET,
+    _DISTANCE_TIE_CAP_KM,
     LOW_FIT,
     NO_COVER,
     NO_DATA,
@@ -48,8 +56,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("seed", "weights", "min_fit"), CASES)
-def test_the_plan_is_the_replaced_solvers_on_the_300_by_100_bench(seed, weights, min_fit):
+def _solve_both(seed, weights, min_fit, **oracle):
     schools, candidates, names = make_instance(300, 100, seed)
     kwargs = {
         "schools": schools,
@@ -58,14 +65,79 @@ def test_the_plan_is_the_replaced_solvers_on_the_300_by_100_bench(seed, weights,
         "factor_names": names,
         "min_fit": min_fit,
     }
-    expected = reference_plan_pairings(**kwargs)
-    got = plan_pairings(**kwargs)
+    return schools, plan_pairings(**kwargs), reference_plan_pairings(**kwargs, **oracle)
+
+
+@pytest.mark.parametrize(("seed", "weights", "min_fit"), CASES)
+def test_the_plan_is_the_dense_solvers_with_the_same_tie_rule(seed, weights, min_fit):
+    schools, got, expected = _solve_both(seed, weights, min_fit, nearer_on_ties=True)
     assert [a.school.id for a in got] == [s.id for s in schools]  # in the given order
     assert got == expected
     # the instance exercises every branch: pairs, unpaired reasons, alternatives
     assert sum(1 for a in got if a.match) > 100
     assert {a.reason for a in got} - {""}
     assert all(len(a.alternatives) <= 3 for a in got)
+
+
+@pytest.mark.parametrize(("seed", "weights", "min_fit"), [c for c in CASES if c[0] != 3])
+def test_the_plan_is_the_replaced_solvers_on_the_300_by_100_bench(seed, weights, min_fit):
+    """Seed 1, default weights, minimum 25 is ``bench_plan.py``'s own instance."""
+    _, got, expected = _solve_both(seed, weights, min_fit)
+    assert got == expected
+
+
+def test_where_the_replaced_solver_chose_among_equal_plans_the_plan_is_the_nearer():
+    seed, weights, min_fit = CASES[2]
+    _, got, expected = _solve_both(seed, weights, min_fit)
+    assert _total(got, min_fit) == pytest.approx(_total(expected, min_fit), abs=1e-9)
+    differ = [i for i, (a, b) in enumerate(zip(got, expected, strict=True)) if a.match != b.match]
+    assert differ  # the replaced solver's choice here was one of several equal plans
+    assert _distance(got, differ) < _distance(expected, differ)
+    same = [i for i in range(len(got)) if i not in differ]
+    assert [got[i] for i in same] == [expected[i] for i in same]
+
+
+def _total(plan, min_fit):
+    """What the plan maximises: fits and the results tie-break, ``min_fit`` for no partner."""
+    return sum(
+        a.match.score + 1e-3 * results_rank(a.match.candidate) if a.match else min_fit + 1e-6
+        for a in plan
+    )
+
+
+def _distance(plan, rows):
+    return sum(plan[i].match.distance_km for i in rows if plan[i].match)
+
+
+def test_equal_plans_break_by_distance():
+    """Two schools, two providers of one place each, every fit equal (both beyond the distance
+    that earns points): the nearer plan is taken, whichever of the two it is."""
+    levels = {9: "high", 6: "high"}
+    a = School(id=1, name="А", municipality_id=1, levels=levels, lat=55.0, lon=30.0)
+    b = School(id=2, name="Б", municipality_id=2, levels=levels, lat=55.0, lon=39.0)
+
+    def provider(pk, lon):
+        return Candidate(
+            id=pk,
+            name=f"П{pk}",
+            municipality_id=pk,
+            lat=55.0,
+            lon=lon,
+            low_factors=frozenset({9, 6}),
+            capacity=1,
+        )
+
+    for p_lon, q_lon in ((33.0, 36.0), (36.0, 33.0)):
+        plan = plan_pairings(
+            schools=[a, b],
+            candidates=[provider(10, p_lon), provider(11, q_lon)],
+            weights=Weights(),
+            factor_names={9: "девять", 6: "шесть"},
+            min_fit=0,
+        )
+        assert plan[0].match.score == plan[1].match.score == plan[0].alternatives[0].score
+        nearer_of_a = 10 if p_lon < q_lon else 11
+        assert [x.match.candidate.id for x in plan] == [nearer_of_a, 21 - nearer_of_a]
 
 
 def test_second_providers_are_the_replaced_solvers():
@@ -99,6 +171,8 @@ def test_the_plan_reports_its_progress():
 
 # --- The replaced solver (the oracle) --------------------------------------------------------
 
+_FORBIDDEN = 1e9
+
 
 def reference_plan_pairings(
     *,
@@ -109,6 +183,7 @@ def reference_plan_pairings(
     min_fit: float,
     alternatives: int = 3,
     second_providers: bool = True,
+    nearer_on_ties: bool = False,
 ) -> list[Assignment]:
     """Assign at most one provider to every school, maximising the total fit.
 
@@ -164,6 +239,11 @@ def reference_plan_pairings(
             row[j] = m
             if m.score >= min_fit and not m.too_far and j in slot_cols:
                 cost[i, slot_cols[j]] = -(m.score + ties[j])
+                if nearer_on_ties:  # the option added to the verbatim copy
+                    far = _DISTANCE_TIE_CAP_KM if m.distance_km is None else m.distance_km
+                    cost[i, slot_cols[j]] += (
+                        _DISTANCE_TIE_BUDGET / len(schools) / _DISTANCE_TIE_CAP_KM
+                    ) * min(far, _DISTANCE_TIE_CAP_KM)
         matches.append(row)
         cost[i, k + i] = -float(min_fit) + 1e-6  # ties go to a real partner
     rows, cols = linear_sum_assignment(cost)

@@ -91,7 +91,7 @@ def test_the_page_shows_the_progress_while_the_worker_builds(
     assert running.startswith('<div id="plan-build"') and "<html" not in running
     assert 'role="progressbar"' in running and "Строится план" in running
     assert 'hx-trigger="every 2s"' in running
-    assert 'aria-valuenow="19"' in running  # the scoring is done (20 % of the solver's 95 %)
+    assert 'aria-valuenow="33"' in running  # the scoring is done (35 % of the solver's 95 %)
     assert 'aria-valuenow="95"' in seen[-1]  # solved; the rows are being written
     plan.job.refresh_from_db()
     assert plan.job.status == JobStatus.READY
