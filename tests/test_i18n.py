@@ -2,6 +2,9 @@
 
 import datetime
 import os
+import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,6 +12,8 @@ import polib
 import pytest
 from django.template import Context, Template
 from django.utils import formats, translation
+
+from tests.tools import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP_DIRS = {".venv", ".git", "node_modules", "staticfiles", "media", "private_media"}
@@ -87,6 +92,49 @@ def test_each_catalog_is_shown_as_written(po_path):
             if got != entry.msgstr:
                 shown[entry.msgid] = f"«{entry.msgstr}» is shown as «{got}»"
     assert not shown, f"{po_path.relative_to(ROOT)}: {shown}"
+
+
+def _entries(po_path: Path) -> set[tuple[str | None, str, str]]:
+    return {
+        (e.msgctxt, e.msgid, e.msgid_plural or "")
+        for e in polib.pofile(str(po_path))
+        if not e.obsolete and "fuzzy" not in e.flags
+    }
+
+
+def test_every_catalog_holds_what_the_code_asks_for(tmp_path):
+    """`make messages` on a copy of the sources changes no catalog's entries: no string of the
+    code lacks its translation, none is left over, and no msgid is asked for both with and
+    without a plural form — gettext keeps one of the two and the other shows in English
+    (``{{ n }} overdue`` on the commitments page, while the panel asked for it singular)."""
+    require_tool("xgettext"), require_tool("msgmerge")
+    copy = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            *SKIP_DIRS, "tests", "bench", "__pycache__", "*.egg-info", "test-artifacts"
+        ),
+    )
+    python = Path(sys.executable)
+    run = subprocess.run(  # noqa: S603 — our own Makefile on a copy
+        [shutil.which("make") or "make", "-s", "-o", "install", "messages", f"PY={python}",
+         f"DJANGO_ADMIN={python.parent / 'django-admin'}"],
+        cwd=copy, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    # makemessages passes xgettext's warnings on to its standard output
+    assert "warning" not in run.stdout + run.stderr, (run.stdout + run.stderr)[-3000:]
+    changed = {}
+    for po_path in CATALOGS:
+        where = po_path.relative_to(ROOT)
+        before, after = _entries(po_path), _entries(copy / where)
+        if before != after:
+            changed[str(where)] = {
+                "missing": sorted(k[1] for k in after - before)[:10],
+                "left over": sorted(k[1] for k in before - after)[:10],
+            }
+    assert not changed, f"run `make messages` and translate: {changed}"
 
 
 @pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))

@@ -25,6 +25,8 @@ DEBIAN_PACKAGES = {
     "pdftoppm": "poppler-utils",
     "pdfinfo": "poppler-utils",
     "msgfmt": "gettext",
+    "xgettext": "gettext",
+    "msgmerge": "gettext",
 }
 
 
