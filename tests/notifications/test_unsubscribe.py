@@ -21,8 +21,7 @@ def test_unsubscribe_link_works_without_login_and_asks_first(users, client):
     page = client.get(url)
     assert page.status_code == 200
     assert (
-        "Отказаться от напоминания «Просроченные мероприятия дорожной карты»?"
-        in page.content.decode()
+        "Отказаться от напоминания «Просроченные пункты дорожной карты»?" in page.content.decode()
     )
     assert (
         not NotificationPreference.objects.exists()
