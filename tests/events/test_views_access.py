@@ -1,7 +1,10 @@
 """Who sees and who edits: the municipality's users see, the organiser's side edits."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from events.models import EventStatus
 
@@ -152,3 +155,20 @@ def test_russian_labels_are_the_events_own(client_for, users, world, draft, even
     assert '<h1 class="h3">Участники</h1>' in page and "Участников" not in page
     verify = methodologist.get(reverse("events:public_certificate_check")).text
     assert ">Проверить</button>" in verify
+
+
+def test_my_registrations_read_right_for_a_woman_teacher_too(client_for, users, event, world):
+    """«записан» / «присутствовал» said only a man's part; the portal writes «(а)» elsewhere."""
+    start = timezone.now() - timedelta(days=3)
+    held = EventFactory(
+        organiser=world.leader,
+        title="Прошедший методический день",
+        status=EventStatus.HELD,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    RegistrationFactory(event=event, user=users.teacher)
+    RegistrationFactory(event=held, user=users.teacher, attended=True)
+    text = client_for(users.teacher).get(reverse("events:list")).text
+    assert "записан(а)" in text
+    assert "присутствовал(а)" in text
