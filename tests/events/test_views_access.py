@@ -172,3 +172,13 @@ def test_my_registrations_read_right_for_a_woman_teacher_too(client_for, users, 
     text = client_for(users.teacher).get(reverse("events:list")).text
     assert "записан(а)" in text
     assert "присутствовал(а)" in text
+
+
+def test_director_of_another_school_is_not_addressed_as_the_organiser(client_for, users, event):
+    """Her box holds «Записать моих педагогов»; its heading said «Организатору»."""
+    text = client_for(users.director).get(reverse("events:detail", args=[event.pk])).text
+    assert "Записать моих педагогов" in text
+    assert "Организатору" not in text
+    assert "Для моей школы" in text
+    organiser = client_for(users.leader_director).get(reverse("events:detail", args=[event.pk]))
+    assert "Организатору" in organiser.text
