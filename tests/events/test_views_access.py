@@ -1,5 +1,6 @@
 """Who sees and who edits: the municipality's users see, the organiser's side edits."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -182,3 +183,11 @@ def test_director_of_another_school_is_not_addressed_as_the_organiser(client_for
     assert "Для моей школы" in text
     organiser = client_for(users.leader_director).get(reverse("events:detail", args=[event.pk]))
     assert "Организатору" in organiser.text
+
+
+def test_group_registration_boxes_are_styled_checkboxes(client_for, users, event):
+    """Bare checkboxes sat glued to the names, off the form's left edge."""
+    text = client_for(users.director).get(reverse("events:registrations", args=[event.pk])).text
+    boxes = re.findall(r'<input type="checkbox" name="teachers"[^>]*>', text)
+    assert boxes
+    assert all('class="form-check-input"' in box for box in boxes)
