@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -85,7 +86,10 @@ def events_section_context(request: HttpRequest, organisation: Any) -> dict[str,
             .filter(organiser=organisation)
             .exclude(status__in=HIDDEN)
             .select_related("event_type", "report")
-            .annotate(attended_count=Count("registrations", filter=Q(registrations__attended=True)))
+            .annotate(
+                attended_count=Count("registrations", filter=Q(registrations__attended=True))
+                + Coalesce("report__other_participants", 0)
+            )
             .order_by("-starts_at")[:CARD_LIMIT]
         )
     attended = facts["attended"]

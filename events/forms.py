@@ -305,7 +305,8 @@ class GroupRegistrationForm(forms.Form):
     teachers = forms.ModelMultipleChoiceField(
         label=pgettext_lazy("audience", "Teachers"),
         queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+        # the template lays the boxes out by hand, without the form renderer's classes
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Choose at least one teacher.")},
     )
 

@@ -510,7 +510,8 @@ def _served(queryset: QuerySet[Event]) -> QuerySet[Event]:
     return (
         queryset.exclude(status=EventStatus.CANCELLED)
         .select_related("event_type", "organiser", "report")
-        .annotate(attended_count=_attended_count())
+        # everyone present, as the event's report counts them: registered and others
+        .annotate(attended_count=_attended_count() + Coalesce("report__other_participants", 0))
         .order_by("-starts_at", "-pk")
     )
 

@@ -262,6 +262,9 @@ class MentorshipForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = schools
         self.fields["organisation"].widget.attrs["class"] = "form-select form-select-sm"
+        only = list(schools[:2])
+        if len(only) == 1:  # a director books for her own school: nothing to choose
+            self.fields["organisation"].initial = only[0].pk
         for name in ("mentee", "topic"):
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
 

@@ -411,6 +411,11 @@ def _mentor(request: HttpRequest, pk: int) -> Mentor:
 def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mentor = _mentor(request, pk)
     schools = selectors.booking_schools_for(user=request.user)
+    form = MentorshipForm(schools=schools) if schools.exists() else None
+    return _mentor_page(request, mentor, booking_form=form)
+
+
+def _mentor_page(request: HttpRequest, mentor, *, booking_form) -> HttpResponse:
     return render(
         request,
         "knowledge/mentor_detail.html",
@@ -420,7 +425,7 @@ def mentor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": selectors.mentor_permissions(user=request.user, mentor=mentor).can_edit,
             "free": mentor.capacity - mentor.taken,
             "need_labels": [str(NEEDS.get(c, c)) for c in mentor.need_codes],
-            "booking_form": MentorshipForm(schools=schools) if schools.exists() else None,
+            "booking_form": booking_form,
             "mentorships": selectors.mentorship_rows(
                 selectors.mentorship_list_for_user(user=request.user).filter(mentor=mentor)
             ),
@@ -466,9 +471,8 @@ def mentorship_create(request: HttpRequest, mentor_pk: int) -> HttpResponse:
     schools = selectors.booking_schools_for(user=request.user)
     require(schools.exists())
     form = MentorshipForm(request.POST, schools=schools)
-    if not form.is_valid():
-        _errors(request, form)
-        return redirect("knowledge:mentor_detail", pk=mentor.pk)
+    if not form.is_valid():  # the page again, with what was typed and the field's error
+        return _mentor_page(request, mentor, booking_form=form)
     school = form.cleaned_data["organisation"]
     teacher_only = selectors.books_for_self_only(user=request.user, organisation=school)
     reasons = request.POST.getlist("reason")[:10]

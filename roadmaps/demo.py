@@ -91,6 +91,7 @@ def _fill(roadmap, *, director, curator) -> None:
             url="https://sosh5.example.ru/news/setevoe-vzaimodeystvie",
             added_by=director,
         )
+    _share_with_partner(roadmap, items)
     if len(items) > 3:
         ReviewComment.objects.create(
             roadmap=roadmap,
@@ -105,6 +106,27 @@ def _fill(roadmap, *, director, curator) -> None:
             author=curator,
             text="Срок прошёл: назначьте новую дату и ответственного.",
         )
+
+
+def _share_with_partner(roadmap, items) -> None:
+    """The partnership's partner (the college) co-runs the social-partnership items, so that
+    its representative's «Мои обязательства» is not empty in the demo."""
+    from partnerships.models import MemberRole
+
+    from .models import ProgrammeModule
+
+    if roadmap.partnership_id is None:
+        return
+    member = roadmap.partnership.members.filter(role=MemberRole.PARTNER).order_by("pk").first()
+    if member is None:
+        return
+    for item in items:
+        if (
+            item.module == ProgrammeModule.PARTNERSHIP
+            and item.co_responsible_organisation_id is None
+        ):
+            item.co_responsible_organisation = member.organisation
+            item.save(update_fields=["co_responsible_organisation"])
 
 
 def ensure_measure_library() -> None:

@@ -365,6 +365,12 @@ def print_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "roadmaps/print.html", context)
 
 
+def _progress_out_of_band(request: HttpRequest, roadmap: Roadmap, perms) -> str:
+    page = selectors.roadmap_page(roadmap=roadmap, perms=perms, params={}, include=None)
+    context = {"page": page, **_charts(page.summary), "gantt": _gantt(page), "oob": True}
+    return render_to_string("roadmaps/detail.html#progress", context, request=request)
+
+
 def _item_response(
     request: HttpRequest, roadmap: Roadmap, perms, item: RoadmapItem, *, notice=None, **forms
 ) -> HttpResponse:
@@ -381,7 +387,10 @@ def _item_response(
             "labels": selectors.item_labels(),
             "max_size": settings.UPLOAD_MAX_SIZE,
         }
-        return render(request, "roadmaps/detail.html#item", context)
+        response = render(request, "roadmaps/detail.html#item", context)
+        if notice and notice[0] == "success":  # the figures above the cards change with it
+            response.write(_progress_out_of_band(request, roadmap, perms))
+        return response
     refused = (notice and notice[0] == "danger") or any(
         f is not None and f.errors for f in forms.values()
     )

@@ -8,7 +8,8 @@ class PreferenceForm(forms.Form):
     enabled = forms.MultipleChoiceField(
         label=_("Send me these reminders"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        # the template lays the boxes out by hand, without the form renderer's classes
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def __init__(self, *args, **kwargs):

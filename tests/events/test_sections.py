@@ -95,3 +95,25 @@ def test_the_sections_read_in_constant_queries(rf, users, served, world, django_
         shown = partnership_events_context(request, partnership)["served_events"]
         roadmap_events_context(request, roadmap)
     assert len(shown) == 17
+
+
+def test_attendance_on_the_roadmap_page_counts_the_reports_other_participants(
+    client_for, users, served
+):
+    """The event page says «записавшихся — 1, других участников — 6»: the roadmap and
+    partnership pages said «присутствовали: 1» about the same event."""
+    partnership, roadmap, held = served
+    services.report_save(
+        event=held,
+        user=users.methodologist,
+        summary="Провели два открытых урока по ОВЗ.",
+        other_participants=6,
+    )
+    director = client_for(users.director)
+    for url in (
+        reverse("roadmaps:detail", args=[roadmap.pk]),
+        reverse("partnerships:detail", args=[partnership.pk]),
+    ):
+        assert "присутствовали: 7" in director.get(url).text
+    card = client_for(users.methodologist).get(reverse("schools:detail", args=[held.organiser_id]))
+    assert "присутствовали: 7" in card.text  # the organiser's card lists the event too

@@ -1,7 +1,11 @@
 """Who sees and who edits: the municipality's users see, the organiser's side edits."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from events.models import EventStatus
 
@@ -152,3 +156,38 @@ def test_russian_labels_are_the_events_own(client_for, users, world, draft, even
     assert '<h1 class="h3">Участники</h1>' in page and "Участников" not in page
     verify = methodologist.get(reverse("events:public_certificate_check")).text
     assert ">Проверить</button>" in verify
+
+
+def test_my_registrations_read_right_for_a_woman_teacher_too(client_for, users, event, world):
+    """«записан» / «присутствовал» said only a man's part; the portal writes «(а)» elsewhere."""
+    start = timezone.now() - timedelta(days=3)
+    held = EventFactory(
+        organiser=world.leader,
+        title="Прошедший методический день",
+        status=EventStatus.HELD,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    RegistrationFactory(event=event, user=users.teacher)
+    RegistrationFactory(event=held, user=users.teacher, attended=True)
+    text = client_for(users.teacher).get(reverse("events:list")).text
+    assert "записан(а)" in text
+    assert "присутствовал(а)" in text
+
+
+def test_director_of_another_school_is_not_addressed_as_the_organiser(client_for, users, event):
+    """Her box holds «Записать моих педагогов»; its heading said «Организатору»."""
+    text = client_for(users.director).get(reverse("events:detail", args=[event.pk])).text
+    assert "Записать моих педагогов" in text
+    assert "Организатору" not in text
+    assert "Для моей школы" in text
+    organiser = client_for(users.leader_director).get(reverse("events:detail", args=[event.pk]))
+    assert "Организатору" in organiser.text
+
+
+def test_group_registration_boxes_are_styled_checkboxes(client_for, users, event):
+    """Bare checkboxes sat glued to the names, off the form's left edge."""
+    text = client_for(users.director).get(reverse("events:registrations", args=[event.pk])).text
+    boxes = re.findall(r'<input type="checkbox" name="teachers"[^>]*>', text)
+    assert boxes
+    assert all('class="form-check-input"' in box for box in boxes)

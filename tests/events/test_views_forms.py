@@ -324,3 +324,14 @@ def test_an_edit_sending_no_version_is_refused_not_saved_over_the_event(client_f
     assert 'value="Без версии"' in response.text
     event.refresh_from_db()
     assert event.title != "Без версии"
+
+
+def test_capacity_refusal_agrees_with_its_numbers_in_russian(client_for, users, world):
+    """«Нельзя установить 2 мест» read wrong for any number but 5–20."""
+    event = EventFactory(organiser=world.leader, capacity=5)
+    for _ in range(3):
+        RegistrationFactory(event=event)
+    data = form_data(world, capacity="2", version=event.version)
+    response = client_for(users.methodologist).post(reverse("events:edit", args=[event.pk]), data)
+    assert "Нельзя уменьшить число мест до 2: уже записаны 3 чел." in response.text
+    assert "2 мест" not in response.text and "3 мест" not in response.text

@@ -249,3 +249,25 @@ def test_mentor_list_queries_do_not_grow(world, users, client_for, django_assert
     client.get(reverse("knowledge:mentor_list"))
     with django_assert_num_queries(13):
         assert client.get(reverse("knowledge:mentor_list")).status_code == 200
+
+
+def test_a_refused_mentorship_proposal_keeps_what_the_director_typed(world, users):
+    """A missing field redirected to the mentor's page with an empty form and a bare
+    «Обязательное поле.»; now the page comes back with the text and the field's error."""
+    m = mentor(world.leader.municipality, factors=[6], user=users.leader_director, capacity=2)
+    client = _login(users.director)
+    page = client.post(
+        reverse("knowledge:mentorship_create", args=[m.pk]),
+        {"organisation": "", "mentee": "Петров М. А.", "topic": "Формирующее оценивание"},
+    )
+    assert page.status_code == 200 and not Mentorship.objects.exists()
+    text = page.content.decode()
+    assert 'value="Петров М. А."' in text and 'value="Формирующее оценивание"' in text
+    assert "Обязательное поле." in text
+
+
+def test_the_directors_only_school_is_chosen_in_the_mentorship_form(world, users):
+    m = mentor(world.leader.municipality, factors=[6], user=users.leader_director, capacity=2)
+    page = _login(users.director).get(reverse("knowledge:mentor_detail", args=[m.pk]))
+    form = page.context["booking_form"]
+    assert form["organisation"].value() == world.school.pk

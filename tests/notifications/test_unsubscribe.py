@@ -1,5 +1,6 @@
 """Unsubscribing from a link without logging in; the preferences page."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,8 +22,7 @@ def test_unsubscribe_link_works_without_login_and_asks_first(users, client):
     page = client.get(url)
     assert page.status_code == 200
     assert (
-        "Отказаться от напоминания «Просроченные мероприятия дорожной карты»?"
-        in page.content.decode()
+        "Отказаться от напоминания «Просроченные пункты дорожной карты»?" in page.content.decode()
     )
     assert (
         not NotificationPreference.objects.exists()
@@ -71,3 +71,11 @@ def test_preferences_page_saves_choices(users, client_for):
 def test_preferences_need_login(client):
     response = client.get(reverse("notifications:preferences"))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_preference_boxes_are_styled_checkboxes(users, client_for):
+    """The boxes are laid out by hand: without form-check-input they sat off the labels."""
+    text = client_for(users.director).get(reverse("notifications:preferences")).content.decode()
+    boxes = re.findall(r'<input type="checkbox" name="enabled"[^>]*>', text)
+    assert boxes
+    assert all('class="form-check-input"' in box for box in boxes)

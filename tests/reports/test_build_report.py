@@ -46,7 +46,7 @@ def test_school_report_holds_school_criteria_and_values(world, tmp_path):
     assert "Положительная динамика среднего балла" in text
     assert "14,8 (2024) → 13,4 (2026), −1,4" in text
     assert "Реализация дорожной карты" in text
-    assert "выполнено 1 из 2 мероприятий" in text
+    assert "выполнено 1 из 2 пунктов" in text
     assert text.count("не выполнен") >= 3
     # risk profile then and now, overdue item, the event
     assert "Рисковый профиль" in text and "01.05.2025" in text and "01.05.2026" in text

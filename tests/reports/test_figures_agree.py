@@ -115,7 +115,7 @@ def test_every_page_and_pdf_agrees(client_for, users, world, municipality, tmp_p
     assert "4 / 18" in detail and "22%" in detail
     printed = text_of(methodologist.get(reverse("roadmaps:print", args=[roadmap.pk])))
     assert "Выполнено: 22% (4 из 18 пунктов), просрочено: 2" in printed
-    assert "выполнено 4 из 18 мероприятий" in home and "22 %" in home
+    assert "выполнено 4 из 18 пунктов" in home and "22 %" in home
     five = next(r for r in rows if r.school.pk == world.school.pk)
     assert (five.percent, five.school.n_done, five.school.n_items, five.school.n_overdue) == (
         22,
@@ -150,4 +150,4 @@ def test_every_page_and_pdf_agrees(client_for, users, world, municipality, tmp_p
         [require_tool("pdftotext"), str(out), "-"], capture_output=True, text=True, check=True
     ).stdout
     pdf = " ".join(raw.split())
-    assert "Выполнено 4 из 18 мероприятий (22 %)" in pdf
+    assert "Выполнено 4 из 18 пунктов (22 %)" in pdf

@@ -1,7 +1,9 @@
 """The demo roadmap of СОШ № 5: built from its profile, realistic states, idempotent."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
 
 from roadmaps.models import EngagementConcern, Evidence, QuarterRating, Roadmap, RoadmapStatus
 
@@ -85,3 +87,13 @@ def test_second_seed_leaves_roadmaps_and_partnerships_rows_untouched():
         if rows != second[label]
     }
     assert not changed
+
+
+def test_demo_partner_sees_its_commitments(client_for):
+    """The college of the СОШ № 5 — СОШ № 9 pair co-runs the social-partnership items, so its
+    representative's «Мои обязательства» shows them instead of an empty page."""
+    _seed()
+    partner = get_user_model().objects.get(email="partner@demo.local")
+    page = client_for(partner).get(reverse("reports:commitments")).content.decode()
+    assert "Привлечение ресурсов социальных партнёров" in page
+    assert "Открытых пунктов дорожных карт школ-партнёров" not in page

@@ -332,3 +332,18 @@ def test_the_cards_texts_are_escaped(rm, users, client_for):
     assert ">a &amp; b</dd>" in page
     assert 'href="https://school.example.ru/?a=1&amp;b=&quot;2&quot;"' in page
     assert "&lt;i&gt;фото&lt;/i&gt;" in page and "&lt;u&gt;Принято&lt;/u&gt;" in page
+
+
+def test_inline_status_update_refreshes_the_progress_figures(rm, users, client_for):
+    """The card came back «Выполнено» while the figures above still said «0 / 2 выполнено»
+    until the page was reloaded: the htmx answer now carries the progress section too."""
+    response = client_for(users.director).post(
+        reverse("roadmaps:item_quick", args=[rm.own.pk]),
+        {"status": "done", "actual": "80", "version": rm.own.version},
+        HTTP_HX_REQUEST="true",
+    )
+    text = response.content.decode()
+    assert "Сохранено" in text
+    progress = text[text.index('id="progress"') :]
+    assert 'hx-swap-oob="true"' in text[text.rindex("<section", 0, text.index('id="progress"')) :]
+    assert "1 / 2" in progress and "50%" in progress
