@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from network_portal.editing import VersionedFormMixin
 
 from .importing.columns import fields_for
+from .importing.results import check_year
 from .models import (
     WIZARD_KIND_CHOICES,
     AssessmentKind,
@@ -404,11 +405,11 @@ class ImportUploadForm(forms.Form):
         if data.get("kind") == ImportKind.RESULTS:
             if not data.get("assessment"):
                 self.add_error("assessment", _("Choose the assessment."))
-            year = data.get("year")
-            if not year:
+            if not data.get("year"):
                 self.add_error("year", _("Enter the year of the results."))
-            elif year > timezone.now().year:
-                self.add_error("year", _("The year %(year)s is in the future.") % {"year": year})
+        # the year's own field shows its error (the upload would refuse it under the file)
+        if data.get("year") and (message := check_year(data["year"])):
+            self.add_error("year", message)
         return data
 
 
