@@ -241,11 +241,18 @@ class SchoolContextForm(VersionedFormMixin, forms.ModelForm):
 
 
 class CategoryOverrideForm(forms.Form):
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    # Bootstrap's classes: a bare select keeps the width of its longest category name (600 px)
+    year = forms.TypedChoiceField(
+        label=_("Year"), coerce=int, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=Category.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     reason = forms.CharField(
         label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         min_length=10,
         help_text=_("Why the rules are wrong for this school: it is kept in the history."),
     )
