@@ -152,3 +152,15 @@ def test_russian_labels_are_the_events_own(client_for, users, world, draft, even
     assert '<h1 class="h3">Участники</h1>' in page and "Участников" not in page
     verify = methodologist.get(reverse("events:public_certificate_check")).text
     assert ">Проверить</button>" in verify
+
+
+@pytest.mark.parametrize(
+    ("capacity", "text"), [(1, "занято 1 из 1 места"), (3, "занято 1 из 3 мест")]
+)
+def test_places_taken_agree_with_the_capacity(client_for, users, world, capacity, text):
+    """«занято 1 из 1 места», not «из 1 мест», on the event page and in the list."""
+    event = EventFactory(organiser=world.leader, capacity=capacity)
+    RegistrationFactory(event=event)
+    client = client_for(users.methodologist)
+    assert text in " ".join(client.get(reverse("events:detail", args=[event.pk])).text.split())
+    assert text in " ".join(client.get(reverse("events:list")).text.split())

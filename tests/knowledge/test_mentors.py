@@ -249,3 +249,12 @@ def test_mentor_list_queries_do_not_grow(world, users, client_for, django_assert
     client.get(reverse("knowledge:mentor_list"))
     with django_assert_num_queries(13):
         assert client.get(reverse("knowledge:mentor_list")).status_code == 200
+
+
+def test_mentor_places_agree_with_the_capacity(world, users, client_for):
+    """«занято 0 из 1 места» (a mentor with one place), not «из 1 мест»."""
+    m = mentor(world.mun, capacity=1, factors=[6])
+    client = client_for(users.methodologist)
+    detail = client.get(reverse("knowledge:mentor_detail", args=[m.pk])).content.decode()
+    assert "занято 0 из 1 места" in detail
+    assert "занято 0 из 1 места" in client.get(reverse("knowledge:mentor_list")).content.decode()
