@@ -447,14 +447,18 @@ def questionnaire_return(*, questionnaire: Questionnaire, comment: str, user: An
     questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if questionnaire.status != QuestionnaireStatus.SUBMITTED:
         raise DiagnosticsError(_("Only a submitted questionnaire can be returned."))
-    RiskProfile.objects.filter(questionnaire=questionnaire).delete()
-    Questionnaire.objects.filter(pk=questionnaire.pk).update(
-        status=QuestionnaireStatus.RETURNED,
-        return_comment=comment,
-        returned_at=timezone.now(),
-        returned_by=user,
-        version=F("version") + 1,
-    )
+    # the school's own pages only, as its submission (``questionnaire_write``)
+    with card_cache.attributed(
+        Questionnaire, RiskProfile, FactorLevel, schools=[questionnaire.organisation_id]
+    ):
+        RiskProfile.objects.filter(questionnaire=questionnaire).delete()
+        Questionnaire.objects.filter(pk=questionnaire.pk).update(
+            status=QuestionnaireStatus.RETURNED,
+            return_comment=comment,
+            returned_at=timezone.now(),
+            returned_by=user,
+            version=F("version") + 1,
+        )
     audit_log(
         actor=user, action="diagnostics.questionnaire_return", obj=questionnaire, comment=comment
     )

@@ -364,6 +364,33 @@ def test_a_questionnaire_draft_keeps_the_other_schools_pages(two, world, users):
     _check(two, write)
 
 
+def test_a_returned_questionnaire_replaces_only_its_schools_pages(two, world, users):
+    """The methodologist returns A's submitted self-diagnosis: its profile is withdrawn, so A's
+    pages change; B's stay kept."""
+    from diagnostics.models import RiskProfile
+    from diagnostics.services import questionnaire_return, questionnaire_save
+    from tests.diagnostics.factories import CycleFactory, QuestionnaireFactory
+    from tests.diagnostics.test_services import worst_answers
+
+    cycle = CycleFactory(municipality=world.mun)
+    mine = QuestionnaireFactory(cycle=cycle, organisation=two.a)
+    questionnaire_save(
+        questionnaire=mine,
+        answers=worst_answers(mine.instrument),
+        expected_version=mine.version,
+        user=users.director,
+        submit=True,
+    )
+    assert RiskProfile.objects.filter(questionnaire=mine).exists()
+
+    def write():
+        questionnaire_return(
+            questionnaire=mine, comment="Уточните ответы", user=users.methodologist
+        )
+
+    assert _check(two, write)  # the card showed the withdrawn profile
+
+
 @pytest.mark.parametrize("signal", ["request_started", "task_prerun"])
 def test_a_save_that_raised_leaves_nothing_for_the_next_request_or_task(two, signal):
     """A save that raised between its ``pre_save`` and ``post_save`` leaves its instance in
