@@ -258,7 +258,7 @@ class MonitoringFilter(django_filters.FilterSet):
 #: ?sort= values: the column each sorts by (``-name`` sorts descending; the school's name and
 #: id break ties, so pages are stable).
 SORTS = {
-    "name": F("short_name"),
+    "name": F("sort_name"),  # numbers padded: «СОШ № 5» before «СОШ № 47»
     "municipality": F("municipality__name"),
     "category": F("category_now"),
     "done": F("n_done") * 100 / NullIf(F("n_items"), 0),
@@ -273,7 +273,7 @@ def sorted_rows(rows: QuerySet, sort: str) -> QuerySet:
     key = sort.lstrip("-")
     column = SORTS.get(key, SORTS["name"])
     first = column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_first=True)
-    return rows.order_by(first, "short_name", "pk")
+    return rows.order_by(first, "sort_name", "pk")
 
 
 @dataclass

@@ -87,7 +87,7 @@ def report_data_load(*, organisation_ids: list[int], period: Period) -> ReportDa
 def _schools(ids: list[int]) -> list[dict[str, Any]]:
     return list(
         Organisation.objects.filter(pk__in=ids)
-        .order_by("short_name", "pk")
+        .order_by("sort_name", "pk")
         .values(
             "id",
             "short_name",

@@ -49,7 +49,7 @@ def default_period(today: date | None = None) -> Period:
 
 def _targets(user, subject: str):
     if subject == "school":
-        return report_schools_for_user(user=user).order_by("short_name")
+        return report_schools_for_user(user=user).order_by("sort_name")
     if subject == "partnership":
         return report_partnerships_for_user(user=user).order_by("title")
     if subject == "municipality":

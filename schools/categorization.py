@@ -320,7 +320,9 @@ def rule_shnor(year: int, series: dict, t: Thresholds) -> list[dict]:
             low_years.append(y)
             lines.extend(low)
             per_year.append(
-                f"{y}: {len(low)} из {cells} учтённых клеток с долей не менее "
+                f"{y}: {len(low)} из {cells} "
+                f"{plural(cells, 'учтённой клетки', 'учтённых клеток', 'учтённых клеток')} "
+                "с долей не менее "
                 f"{num(t.shnor_share_below)} % (нужно не менее {t.shnor_subjects_min})"
             )
     needed = min(t.shnor_years_min, len(years_with_data))
@@ -328,7 +330,8 @@ def rule_shnor(year: int, series: dict, t: Thresholds) -> list[dict]:
         return []
     if t.window_years > 1:
         per_year.append(
-            f"низкие результаты в {len(low_years)} из {len(years_with_data)} лет с данными "
+            f"низкие результаты в {len(low_years)} из {len(years_with_data)} "
+            f"{plural(len(years_with_data), 'года', 'лет', 'лет')} с данными "
             f"за {window.start}–{window.stop - 1} (нужно не менее {needed})"
         )
     return [{"rule": SHNOR, "text": text} for text in [*lines, *per_year]]

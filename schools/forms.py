@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from network_portal.editing import VersionedFormMixin
 
 from .importing.columns import fields_for
+from .importing.results import check_year
 from .models import (
     WIZARD_KIND_CHOICES,
     AssessmentKind,
@@ -240,11 +241,18 @@ class SchoolContextForm(VersionedFormMixin, forms.ModelForm):
 
 
 class CategoryOverrideForm(forms.Form):
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int)
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    # Bootstrap's classes: a bare select keeps the width of its longest category name (600 px)
+    year = forms.TypedChoiceField(
+        label=_("Year"), coerce=int, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=Category.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     reason = forms.CharField(
         label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         min_length=10,
         help_text=_("Why the rules are wrong for this school: it is kept in the history."),
     )
@@ -404,11 +412,11 @@ class ImportUploadForm(forms.Form):
         if data.get("kind") == ImportKind.RESULTS:
             if not data.get("assessment"):
                 self.add_error("assessment", _("Choose the assessment."))
-            year = data.get("year")
-            if not year:
+            if not data.get("year"):
                 self.add_error("year", _("Enter the year of the results."))
-            elif year > timezone.now().year:
-                self.add_error("year", _("The year %(year)s is in the future.") % {"year": year})
+        # the year's own field shows its error (the upload would refuse it under the file)
+        if data.get("year") and (message := check_year(data["year"])):
+            self.add_error("year", message)
         return data
 
 

@@ -114,13 +114,13 @@ def line_chart(
     ]
     ticks = [low + (high - low) * k / 4 for k in range(5)]
     # as many decimals as the ticks need (12.5 printed as «12» would misplace its gridline)
-    decimals = next((d for d in (0, 1) if all(round(t, d) == round(t, 6) for t in ticks)), 2)
+    tick_decimals = next((d for d in (0, 1) if all(round(t, d) == round(t, 6) for t in ticks)), 2)
     for v in ticks:
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             f'stroke="#dee2e6" stroke-width="1"/>'
             f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#495057">'
-            f"{_fmt(v, decimals)}</text>"
+            f"{_fmt(v, tick_decimals)}</text>"
         )
     for i, label in enumerate(x_labels):
         parts.append(

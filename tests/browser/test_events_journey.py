@@ -134,3 +134,17 @@ def test_organiser_opens_an_event_and_saves_it_unchanged(demo, page, login, live
     expect(page).to_have_url(f"{live_server.url}/events/{event.pk}/")
     event.refresh_from_db()
     assert (event.starts_at, event.ends_at, event.registration_deadline, event.capacity) == before
+
+
+def test_planning_needs_table_stays_inside_its_card(demo, page, login, live_server):
+    """The side card «Затруднения педагогов без мероприятий» at 1366 px: its table (long
+    Russian words, «Доля педагогов») stuck out past the card's right border."""
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, "methodist@demo.local")
+    page.goto(f"{live_server.url}/events/planning/")
+    table = page.locator("aside .card-body table")
+    expect(table).to_be_visible()
+    overflow = table.evaluate(
+        "t => t.getBoundingClientRect().right - t.closest('.card-body').getBoundingClientRect().right"
+    )
+    assert overflow <= 0, f"the table sticks out of its card by {overflow:.0f} px"

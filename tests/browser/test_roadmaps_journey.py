@@ -88,7 +88,7 @@ def test_curator_comments_rates_the_quarter_and_approves(demo, login, page, live
 def test_methodologist_sees_progress_and_open_concerns(demo, login, page, live_server):
     login(page, "methodist@demo.local")
     page.goto(f"{live_server.url}/roadmaps/")
-    page.get_by_role("link", name="Обзор по муниципалитету").click()
+    page.get_by_role("link", name="Обзор по территории").click()
     table = page.get_by_role("table")
     expect(table).to_contain_text("МОБУ «СОШ № 5»")
     expect(table).to_contain_text("%")

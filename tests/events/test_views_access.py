@@ -191,3 +191,15 @@ def test_group_registration_boxes_are_styled_checkboxes(client_for, users, event
     boxes = re.findall(r'<input type="checkbox" name="teachers"[^>]*>', text)
     assert boxes
     assert all('class="form-check-input"' in box for box in boxes)
+
+
+@pytest.mark.parametrize(
+    ("capacity", "text"), [(1, "занято 1 из 1 места"), (3, "занято 1 из 3 мест")]
+)
+def test_places_taken_agree_with_the_capacity(client_for, users, world, capacity, text):
+    """«занято 1 из 1 места», not «из 1 мест», on the event page and in the list."""
+    event = EventFactory(organiser=world.leader, capacity=capacity)
+    RegistrationFactory(event=event)
+    client = client_for(users.methodologist)
+    assert text in " ".join(client.get(reverse("events:detail", args=[event.pk])).text.split())
+    assert text in " ".join(client.get(reverse("events:list")).text.split())

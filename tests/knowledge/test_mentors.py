@@ -271,3 +271,12 @@ def test_the_directors_only_school_is_chosen_in_the_mentorship_form(world, users
     page = _login(users.director).get(reverse("knowledge:mentor_detail", args=[m.pk]))
     form = page.context["booking_form"]
     assert form["organisation"].value() == world.school.pk
+
+
+def test_mentor_places_agree_with_the_capacity(world, users, client_for):
+    """«занято 0 из 1 места» (a mentor with one place), not «из 1 мест»."""
+    m = mentor(world.mun, capacity=1, factors=[6])
+    client = client_for(users.methodologist)
+    detail = client.get(reverse("knowledge:mentor_detail", args=[m.pk])).content.decode()
+    assert "занято 0 из 1 места" in detail
+    assert "занято 0 из 1 места" in client.get(reverse("knowledge:mentor_list")).content.decode()

@@ -1,5 +1,8 @@
 """Views: who sees what (404 outside the scope), forms re-show input, constant-query list."""
 
+import datetime
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -412,3 +415,29 @@ def test_pdf_job_page_for_members(users, client_for, agreement, django_capture_o
     assert (
         reverse("partnerships:agreement_detail", args=[agreement.pk]) in job_page.content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "term"),
+    [
+        (None, None, "—"),
+        (datetime.date(2025, 9, 1), None, "1 сентября 2025 — …"),
+        (None, datetime.date(2026, 5, 31), "… — 31 мая 2026"),
+    ],
+)
+def test_detail_shows_the_term_as_one_dash_when_it_has_no_dates(
+    users, client_for, partnership, start, end, term
+):
+    Partnership.objects.filter(pk=partnership.pk).update(start_date=start, end_date=end)
+    page = client_for(users.methodologist).get(
+        reverse("partnerships:detail", args=[partnership.pk])
+    )
+    dd = re.search(r"Срок</dt>\s*<dd[^>]*>(.*?)</dd>", page.content.decode(), re.S)
+    assert " ".join(dd.group(1).split()) == term
+
+
+def test_plan_page_says_a_school_with_a_proposal_is_not_in_the_plan(users, client_for):
+    """The home page counts a school with only a proposal as without a partner and links here;
+    the plan leaves it out — the page says so, or the two numbers seem to disagree."""
+    page = client_for(users.methodologist).get(reverse("partnerships:plans")).content.decode()
+    assert "Школа, у которой уже есть предложенное партнёрство, в план не входит" in page

@@ -29,3 +29,16 @@ def test_the_value_axis_prints_each_gridline_at_its_value(y_max, expected):
             y_max=y_max,
         )
     assert _ticks(svg) == expected
+
+
+def test_each_point_prints_its_value_with_the_charts_decimals_not_the_axis():
+    """The axis 0–20 needs no decimals; a point of 15.46 still reads «15,5», as in the table."""
+    with translation.override("ru"):
+        svg = line_chart(
+            title="Средний балл",
+            x_labels=["2024", "2025"],
+            series=[Series(label="Все школы", values=[15.46, 12.9])],
+        )
+    points = re.findall(r'font-size="10">([^<]+)</text>', svg)
+    assert points == ["15,5", "12,9"]
+    assert _ticks(svg) == ["0", "5", "10", "15", "20"]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from reports.models import WatchedSchool
+from schools.models import Organisation
 from tests.factories import OrganisationFactory
 
 from .factories import (
@@ -182,3 +183,30 @@ def test_query_count_does_not_grow_with_the_schools(
         response = client.get(URL)
     assert response.context["page"].paginator.count == 46
     assert len(response.content) < 500_000
+
+
+def test_schools_are_sorted_by_their_numbers_not_letter_by_letter(client_for, users, world, table):
+    """«СОШ № 5» before «СОШ № 47», as on the school list (not «4» < «5» character by character)."""
+    OrganisationFactory(municipality=world.mun, short_name="МОБУ «СОШ № 47»")
+    CategoryAssignmentFactory(organisation=Organisation.objects.get(short_name="МОБУ «СОШ № 47»"))
+    names = [r.school.short_name for r in client_for(users.methodologist).get(URL).context["rows"]]
+    assert names == ["МОБУ «ООШ № 1»", "МОБУ «СОШ № 5»", "МОБУ «СОШ № 47»"]
+    response = client_for(users.methodologist).get(URL, {"sort": "-name"})
+    assert [r.school.short_name for r in response.context["rows"]] == names[::-1]
+    page = client_for(users.methodologist).get(reverse("reports:list"))
+    school_form = next(f["form"] for f in page.context["order_forms"] if f["subject"] == "school")
+    options = [label for _pk, label in school_form.fields["target"].choices]
+    assert options.index("МОБУ «СОШ № 5»") < options.index("МОБУ «СОШ № 47»")
+
+
+def test_municipality_report_lists_schools_by_their_numbers(world):
+    """The progress report's school table, in the order of the school list."""
+    from reports.selectors import Period, report_data_load
+
+    ids = [
+        OrganisationFactory(municipality=world.mun, short_name=name).pk
+        for name in ("МОБУ «СОШ № 47»", "МОБУ «СОШ № 5»")
+    ]
+    today = timezone.localdate()
+    data = report_data_load(organisation_ids=ids, period=Period(today, today))
+    assert [s["short_name"] for s in data.schools] == ["МОБУ «СОШ № 5»", "МОБУ «СОШ № 47»"]

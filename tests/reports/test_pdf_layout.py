@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.template import engines
+from django.utils import translation
 from pypdf import PdfReader
 
 from network_portal.documents.rendering import html_to_pdf
@@ -161,3 +162,24 @@ def test_bar_chart_labels_fit_left_of_the_bars():
             assert width(text) <= label_width - 6, (label_width, text)
         assert "Школа-лидер" in shown  # a short label is not cut
         assert all(s.endswith("…") for s in shown if s != "Школа-лидер" and len(s) > 30)
+
+
+def test_the_page_number_stays_on_one_line_beside_a_long_footer(tmp_path):
+    """A partnership's long title in the footer squeezed «Страница 1 из» and its «1» apart."""
+    template = engines["django"].from_string(
+        '{% extends "documents/pdf_base.html" %}{% block footer_left %}'
+        "Заречная ООШ — Заречная СОШ № 1: математика и ОВЗ · напечатано 05.12.2026 07:49, "
+        "Соколова Анна Павловна{% endblock %}{% block body %}<p>Текст</p>{% endblock %}"
+    )
+    with translation.override("ru"):
+        pdf = html_to_pdf(template.render({}))
+    out = tmp_path / "footer.pdf"
+    out.write_bytes(pdf)
+    assert "Страница 1 из 1" in _text(out)
+
+
+def test_a_partnership_without_dates_has_one_dash_for_its_term(school, tmp_path):
+    Partnership.objects.filter(pk=school.partnership.pk).update(start_date=None, end_date=None)
+    text = _text(_build("partnership", "Сетевая пара МОБУ «СОШ № 5» — МОБУ «СОШ № 9»", tmp_path))
+    assert re.search(r"Срок +—\n", text), text[:600]
+    assert "— — —" not in text

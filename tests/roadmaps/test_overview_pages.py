@@ -124,3 +124,21 @@ def test_overview_links_the_monitoring_table_only_to_who_may_open_it(
     monitoring = reverse("reports:monitoring")
     assert (f'href="{monitoring}"' in page.content.decode()) is links
     assert client.get(monitoring).status_code == (200 if links else 403)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "curator", "methodologist"])
+def test_overview_is_not_titled_the_municipality_s_for_a_region_or_a_curator(
+    world, users, client_for, role
+):
+    """A coordinator sees the whole region, a curator schools of several municipalities."""
+    page = client_for(getattr(users, role)).get(reverse("roadmaps:overview")).content.decode()
+    assert '<h1 class="h3">Обзор дорожных карт</h1>' in page
+    assert "Дорожные карты муниципалитета" not in page
+
+
+@pytest.mark.parametrize("role", ["coordinator", "methodologist"])
+def test_roadmap_list_links_the_territory_overview(world, users, client_for, role):
+    """A coordinator's overview is the region's: the button does not say «по муниципалитету»."""
+    page = client_for(getattr(users, role)).get(reverse("roadmaps:list")).content.decode()
+    assert "Обзор по территории" in page
+    assert "Обзор по муниципалитету" not in page

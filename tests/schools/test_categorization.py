@@ -235,3 +235,13 @@ def test_rules_in_words_name_the_chosen_questionnaire_factors():
     )
     assert "сельская школа" in words and "больше 20 обучающихся на одного педагога" in words
     assert "сельская школа" not in " ".join(rules_description(T))
+
+
+def test_shnor_reasons_agree_in_number_with_one_year_and_one_cell():
+    """«в 1 из 1 года», «1 из 1 учтённой клетки» — not «из 1 лет», «из 1 учтённых клеток»
+    (a school with one year of results in the window, as on the demo's МОБУ «ООШ № 1»)."""
+    facts = [ResultFact(2024, "oge", "math", 18, 10, 4)]
+    decision = categorize(year=2024, results=facts, contexts=[], thresholds=T)
+    assert decision.category == SHNOR
+    assert "2024: 1 из 1 учтённой клетки с долей не менее 15 % (нужно не менее 1)" in decision.texts
+    assert any(t.startswith("низкие результаты в 1 из 1 года с данными за") for t in decision.texts)

@@ -233,3 +233,10 @@ def test_the_school_list_says_why_no_category_could_be_computed(users, world, cl
         "категории ШНОР и школа-лидер по результатам не определить: все клетки меньше 10 "
         "участников за 2019–2021" in page.content.decode()
     )
+
+
+def test_rules_page_names_the_programme_not_an_internal_seed(users, world, client_for):
+    """The coordinator reads the source of the risk-zone factors as «500+», not «seed 001»."""
+    page = client_for(users.coordinator).get(reverse("schools:rules")).content.decode()
+    assert "дефицит кадров — как в проекте «500+»" in page
+    assert "seed" not in page

@@ -493,3 +493,29 @@ def test_command_without_municipality_uses_the_file_column_and_dry_run_changes_n
     assert "  строка 2 [Муниципалитет]: Муниципалитета «Неизвестный округ»" in out.getvalue()
     with pytest.raises(CommandError, match="не найден"):
         call_command("import_schools", str(tmp_path / "missing.csv"), stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("kind", "year"), [("schools", 1850), ("results", 1850), ("results", 2999)]
+)
+def test_wizard_shows_a_wrong_year_under_the_year_not_the_file(
+    users, world, client_for, kind, year
+):
+    client = client_for(users.methodologist)
+    upload = SimpleUploadedFile(
+        "школы.csv", "ИНН;Участников\n1;1\n".encode(), content_type="text/csv"
+    )
+    response = client.post(
+        reverse("schools:import_new"),
+        {
+            "kind": kind,
+            "municipality": world.mun.pk,
+            "assessment": "oge",
+            "year": year,
+            "file": upload,
+        },
+    )
+    errors = response.context["form"].errors
+    assert response.status_code == 200 and "file" not in errors
+    assert str(year) in errors["year"][0]
+    assert not ImportRun.objects.exists()

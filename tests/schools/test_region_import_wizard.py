@@ -149,6 +149,7 @@ def test_preview_shows_each_change_old_to_new_and_unused_columns(users, world, c
     assert "Что изменится" in page
     assert '<del class="text-body-secondary">111</del> → <ins>222</ins>' in page
     assert "«Примечание»" in page and "числа" in page
+    assert "<strong>Не используются столбцы:</strong> «Примечание»" in page
 
 
 def test_mapping_saved_by_name_is_offered_again(users, world, client_for):

@@ -515,3 +515,14 @@ def test_list_rows_show_badges_reasons_and_escaped_names(users, world, client_fo
     assert '<td class="small text-nowrap d-none d-lg-table-cell">—</td>' in html
     assert f'<option value="{world.mun.pk}" selected>Первый округ</option>' in html
     assert '<option value="">Все типы</option><option value="school">' in html
+
+
+def test_category_override_form_fits_a_phone(users, world, client_for):
+    """The card's «Установить категорию вручную»: a bare select was as wide as its longest
+    category (about 600 px) and pushed a 390 px screen sideways; Bootstrap's classes fit it."""
+    AssessmentResultFactory(organisation=world.school, year=2025)
+    html = client_for(users.methodologist).get(reverse("schools:detail", args=[world.school.pk]))
+    html = html.content.decode()
+    assert '<select name="category" class="form-select" id="id_category">' in html
+    assert '<select name="year" class="form-select" id="id_year">' in html
+    assert '<textarea name="reason" cols="40" rows="3" class="form-control"' in html
