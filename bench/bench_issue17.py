@@ -16,8 +16,9 @@ database and its figures kept as JSON (``--out``), then merges them into the iss
   and ``3000x1000`` beside the large one, each in a child process of its own (time, peak memory).
 
 A row misses when a figure grows faster than the data (its growth is more than the ratio of the
-two regions' schools: 10× for 2,000 → 20,000), when it is over its budget, or when a page is
-more than 2× its bare page. The command exits 0 either way and names the rows that miss::
+two regions' schools: 10× for 2,000 → 20,000; for the pairing plan, of the school–provider
+pairs it scores: 100× for 300 × 100 → 3,000 × 1,000), when it is over its budget, or when a page
+is more than 2× its bare page. The command exits 0 either way and names the rows that miss::
 
     .venv/bin/python bench/bench_issue17.py --populate \\
         --small-db postgres://postgres@127.0.0.1:5432/portal_i17_2k \\
@@ -163,10 +164,11 @@ def _shown(value, unit: str, scale: float) -> str:
 
 
 def data_ratio(results: dict, source: str) -> float | None:
-    """How much more data the large column has: schools for the region's figures, the schools
-    planned for the plan's."""
+    """How much more data the large column has: schools for the region's figures; for the
+    plan's, the pairs it scores (every school against every provider: 10× the schools and 10×
+    the providers are 100× the data)."""
     if source == "plan":
-        sizes = [results.get(size, {}).get("plan", {}).get("schools_asked") for size in SIZES]
+        sizes = [results.get(size, {}).get("plan", {}).get("pairs_asked") for size in SIZES]
     else:
         sizes = [
             next((r["schools"] for r in results.get(size, {}).values() if "schools" in r), None)
@@ -192,7 +194,8 @@ def table(results: dict) -> list[Line]:
             ratio = _number(large) / _number(small)
             growth = f"{ratio:.1f}×"
             if limit and ratio > limit:
-                misses.append(f"grows {ratio:.1f}× for {limit:.1f}× the data")
+                data = "the pairs" if row.source == "plan" else "the data"
+                misses.append(f"grows {ratio:.1f}× for {limit:.1f}× {data}")
         if row.budget is not None:
             budget = f"{row.budget:g}×" if row.unit == "×" else f"{row.budget:g} {row.unit}"
             targets.append(f"≤ {budget}")
@@ -254,7 +257,8 @@ def load(out_dir: Path) -> dict:
             if path.stem == "plan":  # {"300x100": {...}, "load average": …}: the one size
                 size_key = next(k for k in figures if re.fullmatch(r"\d+x\d+", k))
                 how = {k: v for k, v in figures.items() if k in ("load average", "run with")}
-                figures = {**figures[size_key], **how, "schools_asked": int(size_key.split("x")[0])}
+                schools, providers = (int(n) for n in size_key.split("x"))
+                figures = {**figures[size_key], **how, "pairs_asked": schools * providers}
             results[size][path.stem] = figures
     return results
 
