@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, IntegerField, OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -14,7 +13,7 @@ from network_portal.accounts.models import RoleAssignment
 from network_portal.ui import slots
 
 from .models import Event, EventStatus, Registration, RegistrationStatus
-from .selectors import event_can_create, event_list_for_user, registrations_of_user
+from .selectors import event_can_create, event_list_for_user, present_count, registrations_of_user
 
 CARD_LIMIT = 6
 #: ORM lookups from an event to the schools whose kept pages show it and its registrations
@@ -86,10 +85,7 @@ def events_section_context(request: HttpRequest, organisation: Any) -> dict[str,
             .filter(organiser=organisation)
             .exclude(status__in=HIDDEN)
             .select_related("event_type", "report")
-            .annotate(
-                attended_count=Count("registrations", filter=Q(registrations__attended=True))
-                + Coalesce("report__other_participants", 0)
-            )
+            .annotate(attended_count=present_count())
             .order_by("-starts_at")[:CARD_LIMIT]
         )
     attended = facts["attended"]

@@ -23,6 +23,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -492,6 +493,12 @@ def planning_municipalities_for_user(*, user: Any) -> QuerySet:
 SERVED_LIMIT = 20
 
 
+def present_count() -> CombinedExpression:
+    """Everyone present at an event, as its report counts them: the registered who attended and
+    the others the organiser counted (``EventReport.other_participants``)."""
+    return _attended_count() + Coalesce("report__other_participants", 0)
+
+
 def _attended_count() -> Coalesce:
     return Coalesce(
         Subquery(
@@ -510,8 +517,7 @@ def _served(queryset: QuerySet[Event]) -> QuerySet[Event]:
     return (
         queryset.exclude(status=EventStatus.CANCELLED)
         .select_related("event_type", "organiser", "report")
-        # everyone present, as the event's report counts them: registered and others
-        .annotate(attended_count=_attended_count() + Coalesce("report__other_participants", 0))
+        .annotate(attended_count=present_count())
         .order_by("-starts_at", "-pk")
     )
 
