@@ -810,6 +810,38 @@ def roadmap_page(
     )
 
 
+@dataclass
+class RoadmapProgress:
+    """The page's progress part alone — its figures, charts and timeline — sent again after an
+    inline update of an item, without the cards, comments and ratings of the whole page."""
+
+    today: date
+    items: list[RoadmapItem]
+    late_ids: frozenset[int]
+    labels: dict[str, Any]
+    summary: RoadmapSummary
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+
+def roadmap_progress(*, roadmap: Roadmap, today: date | None = None) -> RoadmapProgress:
+    today = today or timezone.localdate()
+    items = list(
+        RoadmapItem.objects.filter(roadmap_id=roadmap.pk)
+        .select_related("risk_factor")
+        .order_by("position", "due_date", "pk")
+    )
+    return RoadmapProgress(
+        today=today,
+        items=items,
+        late_ids=frozenset(i.pk for i in items if i.is_overdue(today)),
+        labels=item_labels(),
+        summary=roadmap_summary(items=items, today=today),
+    )
+
+
 def item_card(*, roadmap: Roadmap, perms: RoadmapPermissions, pk: int) -> ItemCard:
     """One item's card (the htmx fragment after an inline update)."""
     rows = roadmap_items(roadmap=roadmap, pk=pk)

@@ -247,7 +247,7 @@ STATUS_COLORS = {
 }
 
 
-def _gantt(page: selectors.RoadmapPage) -> str:
+def _gantt(page: selectors.RoadmapPage | selectors.RoadmapProgress) -> str:
     notes, overdue = page.labels["statuses"], page.labels["overdue"]
     rows = []
     for item in page.items:
@@ -365,8 +365,8 @@ def print_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "roadmaps/print.html", context)
 
 
-def _progress_out_of_band(request: HttpRequest, roadmap: Roadmap, perms) -> str:
-    page = selectors.roadmap_page(roadmap=roadmap, perms=perms, params={}, include=None)
+def _progress_out_of_band(request: HttpRequest, roadmap: Roadmap) -> str:
+    page = selectors.roadmap_progress(roadmap=roadmap)
     context = {"page": page, **_charts(page.summary), "gantt": _gantt(page), "oob": True}
     return render_to_string("roadmaps/detail.html#progress", context, request=request)
 
@@ -389,7 +389,7 @@ def _item_response(
         }
         response = render(request, "roadmaps/detail.html#item", context)
         if notice and notice[0] == "success":  # the figures above the cards change with it
-            response.write(_progress_out_of_band(request, roadmap, perms))
+            response.write(_progress_out_of_band(request, roadmap))
         return response
     refused = (notice and notice[0] == "danger") or any(
         f is not None and f.errors for f in forms.values()
